@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * The one settings schema (DESIGN §8). The CLI's config file and the desktop
+ * app's electron-store both validate through it. Adding a setting: type here →
+ * default here → validation here → a migration in main/app/settings-store.ts.
+ */
+
+/** Concur ids: 1–128 of A-Z a-z 0-9 $ _ - . (DESIGN §2). */
+export const CONCUR_ID = /^[A-Za-z0-9$_.-]{1,128}$/;
+
+export const concurIdSchema = z
+  .string()
+  .regex(CONCUR_ID, 'a Concur id is 1–128 characters of A-Z a-z 0-9 $ _ - .');
+
+export const targetSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('receipt') }),
+  z.strictObject({ kind: z.literal('report'), id: concurIdSchema }),
+  z.strictObject({ kind: z.literal('entry'), id: concurIdSchema }),
+  z.strictObject({ kind: z.literal('invoice'), id: concurIdSchema }),
+]);
+
+export const routeSchema = z.strictObject({
+  /** Subfolder of the root, relative, '/' separated. */
+  subfolder: z
+    .string()
+    .min(1)
+    .refine((s) => !s.split(/[\\/]/).includes('..'), 'must stay inside the folder'),
+  target: targetSchema,
+});
+
+export const folderSchema = z.strictObject({
+  path: z.string().min(1, 'a folder path is required'),
+  /** Poll instead of native events: network shares. Turned on by itself for UNC paths. */
+  polling: z.boolean().default(false),
+  /** Files in subfolders that match no convention or route: upload as receipts, or leave alone. */
+  unmatched: z.enum(['receipt', 'ignore']).default('receipt'),
+  routes: z.array(routeSchema).default([]),
+});
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+export const baseUrlSchema = z
+  .string()
+  .url('must be a URL such as https://www.concursolutions.com')
+  .refine((s) => {
+    const u = new URL(s);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
+  }, 'must use https (plain http is allowed only for 127.0.0.1 / localhost)');
+
+export const settingsSchema = z.strictObject({
+  concur: z
+    .strictObject({
+      baseUrl: baseUrlSchema.default('https://www.concursolutions.com'),
+      authScheme: z.enum(['OAuth', 'Bearer']).default('OAuth'),
+    })
+    .prefault({}),
+  folders: z.array(folderSchema).default([]),
+  afterUpload: z.enum(['move', 'keep', 'delete']).default('move'),
+  concurrency: z.number().int().min(1).max(8).default(2),
+  settleMs: z.number().int().min(0).max(600_000).default(1000),
+  batchWindowMs: z.number().int().min(0).max(3_600_000).default(5000),
+  maxWaitMs: z.number().int().min(1000).max(86_400_000).default(600_000),
+  /** Desktop only: notifications when uploads finish or fail. */
+  notifications: z.boolean().default(true),
+  /** Desktop only: start Concur Drop when the user logs in. */
+  startAtLogin: z.boolean().default(true),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+export type SettingsInput = z.input<typeof settingsSchema>;
+export type FolderSettings = z.output<typeof folderSchema>;
+export type Route = z.output<typeof routeSchema>;
+
+/** Region presets for the base URL (DESIGN §1). */
+export const REGION_PRESETS: readonly { label: string; url: string }[] = [
+  { label: 'Default (www)', url: 'https://www.concursolutions.com' },
+  { label: 'US (us.api)', url: 'https://us.api.concursolutions.com' },
+  { label: 'US 2 (us2.api)', url: 'https://us2.api.concursolutions.com' },
+  { label: 'EMEA (emea.api)', url: 'https://emea.api.concursolutions.com' },
+  { label: 'EU 2 (eu2.api)', url: 'https://eu2.api.concursolutions.com' },
+  { label: 'China (cn.api)', url: 'https://cn.api.concursolutions.com' },
+];
+
+export class SettingsError extends Error {
+  constructor(
+    message: string,
+    readonly issues: string[],
+  ) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Names each problem by its key path: "folders.0.routes.1.target.id: a Concur id is …". */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const key = issue.path.length ? issue.path.join('.') : '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      const where = issue.path.length ? `${key}: ` : '';
+      return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    return `${key}: ${issue.message}`;
+  });
+}
+
+/** Validates settings, filling defaults; throws SettingsError naming each bad key. */
+export function parseSettings(input: unknown, source = 'settings'): Settings {
+  const result = settingsSchema.safeParse(input);
+  if (!result.success) {
+    const issues = describeIssues(result.error);
+    throw new SettingsError(`Invalid ${source}:\n  ${issues.join('\n  ')}`, issues);
+  }
+  return result.data;
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { settingsSchema } from '../main/engine/settings/schema.js';
+import type { Job, JobFilter, Summary } from '../main/engine/types.js';
+import type { Settings } from '../main/engine/settings/schema.js';
+
+/**
+ * The one contract between main, preload and renderer (and the browser UI
+ * served by `concur-drop watch --ui-port`): channel → argument schema → result
+ * type. Main validates every call's sender and arguments against these
+ * schemas; the preload exposes each call as a domain verb; the renderer's
+ * `window.concurDrop` type is derived from here, never written by hand.
+ *
+ * Adding a call: add it to `calls` with its schema and result type, implement
+ * it in main/app/api-handlers.ts (shared by IPC and the browser server), and
+ * the preload and renderer types follow.
+ */
+
+const jobId = z.string().min(1).max(64);
+const filter = z.enum(['all', 'active', 'failed']) satisfies z.ZodType<JobFilter>;
+
+/** Settings as the renderer sees them: never the token, only whether one is stored. */
+export interface SettingsView {
+  settings: Settings;
+  /** A token is stored for the configured base URL. */
+  signedIn: boolean;
+  /** 'unavailable' when the OS has no keychain (Linux without a Secret Service). */
+  keychain: 'available' | 'unavailable';
+  keychainMessage?: string;
+  /** Where the settings came from had to be reset: the reason, e.g. a corrupt file kept as a backup. */
+  settingsWarning?: string;
+}
+
+export type SaveResult = { ok: true } | { ok: false; issues: string[] };
+export type CheckResult = { ok: boolean; message: string };
+export interface AppInfo {
+  mode: 'desktop' | 'browser';
+  version: string;
+  platform: string;
+}
+
+function call<Args extends z.ZodTuple, Result>(args: Args) {
+  return { args, result: undefined as unknown as Result };
+}
+
+export const calls = {
+  getJobs: call<z.ZodTuple<[typeof filter, z.ZodOptional<z.ZodNumber>]>, Job[]>(
+    z.tuple([filter, z.number().int().min(1).max(100_000).optional()]),
+  ),
+  getSummary: call<z.ZodTuple<[]>, Summary>(z.tuple([])),
+  retry: call<z.ZodTuple<[typeof jobId]>, boolean>(z.tuple([jobId])),
+  retryAllFailed: call<z.ZodTuple<[]>, number>(z.tuple([])),
+  pause: call<z.ZodTuple<[]>, void>(z.tuple([])),
+  resume: call<z.ZodTuple<[]>, void>(z.tuple([])),
+  /** Reveals a job's file; main resolves the path and allows only paths inside watched roots. */
+  showInFolder: call<z.ZodTuple<[typeof jobId]>, boolean>(z.tuple([jobId])),
+  /** Opens a watched root in the file manager; refused for anything not a configured root. */
+  openRoot: call<z.ZodTuple<[z.ZodString]>, boolean>(z.tuple([z.string().min(1).max(4096)])),
+  getSettings: call<z.ZodTuple<[]>, SettingsView>(z.tuple([])),
+  /** Validated again in main with the engine's schema; issues name the key. */
+  saveSettings: call<z.ZodTuple<[z.ZodUnknown]>, SaveResult>(z.tuple([z.unknown()])),
+  /** Saves the token to the OS keychain. It is never sent back. */
+  setToken: call<z.ZodTuple<[z.ZodString]>, CheckResult>(
+    z.tuple([z.string().trim().min(1).max(8192)]),
+  ),
+  clearToken: call<z.ZodTuple<[]>, void>(z.tuple([])),
+  checkConnection: call<z.ZodTuple<[]>, CheckResult>(z.tuple([])),
+  /** Native folder picker; null when cancelled or when there is none (browser view). */
+  pickFolder: call<z.ZodTuple<[]>, string | null>(z.tuple([])),
+  getAppInfo: call<z.ZodTuple<[]>, AppInfo>(z.tuple([])),
+} as const;
+
+/** Events main pushes to the renderer. */
+export interface EventPayloads {
+  job: Job;
+  summary: Summary;
+  /** A notification was clicked: show this job. */
+  focusJob: string;
+  notice: { level: 'info' | 'warn' | 'error'; message: string };
+}
+
+export type CallName = keyof typeof calls;
+export type CallArgs<K extends CallName> = z.output<(typeof calls)[K]['args']>;
+export type CallResult<K extends CallName> = (typeof calls)[K]['result'];
+export type EventName = keyof EventPayloads;
+
+/** IPC channel names: one namespace, so nothing else can collide. */
+export const callChannel = (name: CallName) => `concur-drop:call:${name}` as const;
+export const eventChannel = (name: EventName) => `concur-drop:event:${name}` as const;
+export const CALL_NAMES = Object.keys(calls) as CallName[];
+export const EVENT_NAMES: EventName[] = ['job', 'summary', 'focusJob', 'notice'];
+
+const capitalize = <S extends string>(s: S) => (s[0].toUpperCase() + s.slice(1)) as Capitalize<S>;
+/** `job` → `onJob`. */
+export const subscriptionName = <E extends EventName>(e: E) =>
+  `on${capitalize(e)}` as `on${Capitalize<E>}`;
+
+/** What `window.concurDrop` offers: one verb per call, one subscription per event. */
+export type ConcurDropApi = {
+  [K in CallName]: (...args: CallArgs<K>) => Promise<CallResult<K>>;
+} & {
+  [E in EventName as `on${Capitalize<E>}`]: (
+    listener: (payload: EventPayloads[E]) => void,
+  ) => () => void;
+};
+
+/** Validates a call's arguments; returns null when they do not fit. */
+export function parseArgs<K extends CallName>(name: K, args: unknown): CallArgs<K> | null {
+  const result = calls[name].args.safeParse(args);
+  return result.success ? (result.data as CallArgs<K>) : null;
+}
+
+export { settingsSchema };
