@@ -11,7 +11,7 @@ import type { Settings } from '../main/engine/settings/schema.js';
  * `window.concurDrop` type is derived from here, never written by hand.
  *
  * Adding a call: add it to `calls` with its schema and result type, implement
- * it in main/app/api-handlers.ts (shared by IPC and the browser server), and
+ * it in main/engine/api/api-handlers.ts (shared by IPC and the browser server), and
  * the preload and renderer types follow.
  */
 
