@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: more workers only make the timing-sensitive watcher tests flaky.
     maxWorkers: 2,
+    // electron-store imports 'electron' itself: inline it so the one mock reaches it too.
+    server: { deps: { inline: ['electron-store'] } },
   },
 });

@@ -1,0 +1,49 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { JOURNAL_FILE, ledgerDir } from '../main/engine/ledger/ledger.js';
+import type { Job } from '../main/engine/types.js';
+
+/** Writes a ledger journal as a long-used installation would have it: one finished job per line. */
+export async function writeLedger(
+  dataDir: string,
+  jobs: Iterable<Partial<Job> & Pick<Job, 'root' | 'relPath'>>,
+): Promise<number> {
+  const dir = ledgerDir(dataDir);
+  await mkdir(dir, { recursive: true });
+  const handle = await open(join(dir, JOURNAL_FILE), 'w');
+  let count = 0;
+  let lines: string[] = [];
+  const now = Date.now();
+  try {
+    for (const partial of jobs) {
+      const sha256 = createHash('sha256')
+        .update(`${partial.root}/${partial.relPath}`)
+        .digest('hex');
+      const job: Job = {
+        id: randomUUID(),
+        name: partial.relPath.split('/').pop()!,
+        target: { kind: 'receipt' },
+        state: 'uploaded',
+        attempts: 1,
+        sha256,
+        contentType: 'image/jpeg',
+        imageId: sha256.slice(0, 20).toUpperCase(),
+        createdAt: now - 1000,
+        updatedAt: now,
+        finishedAt: now,
+        ...partial,
+      };
+      lines.push(JSON.stringify(job) + '\n');
+      count++;
+      if (lines.length === 5000) {
+        await handle.write(lines.join(''));
+        lines = [];
+      }
+    }
+    await handle.write(lines.join(''));
+  } finally {
+    await handle.close();
+  }
+  return count;
+}

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Shared pieces of the benchmarks: the built CLI, temp folders, percentiles, /proc readings. */
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const CLI = join(ROOT, 'out/cli/concur-drop.js');
+export const TOKEN = 'bench-token';
+
+export interface BenchContext {
+  quick: boolean;
+  /** Prints one result line: `name: value … (ratio ×)` */
+  report(line: string): void;
+}
+
+/** A temp folder for one benchmark, removed afterwards. */
+export async function withTempDir<T>(name: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `concur-drop-bench-${name}-`));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes a config file for a watched `Scans` folder next to it. */
+export async function writeConfig(
+  dir: string,
+  baseUrl: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const file = join(dir, 'concur-drop.json');
+  await writeFile(
+    file,
+    JSON.stringify({ concur: { baseUrl }, folders: [{ path: 'Scans' }], ...extra }),
+  );
+  return file;
+}
+
+/** Starts the built CLI with the bench token and its own data dir. */
+export function startCli(args: string[], dataDir: string): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args, '--data-dir', dataDir], {
+    env: { ...process.env, CONCUR_DROP_TOKEN: TOKEN },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Resolves with the exit code; collects stderr for error messages. */
+export function exitOf(child: ChildProcess): Promise<number | null> {
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout?.resume();
+  return new Promise((res, rej) =>
+    child.on('exit', (code) =>
+      code === 0 || code === null
+        ? res(code)
+        : rej(new Error(`concur-drop exited ${code}: ${stderr}`)),
+    ),
+  );
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Peak resident set (VmHWM) of a live Linux process, in bytes; null when /proc cannot tell. */
+export function peakRss(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status);
+    return kb ? Number(kb[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system) a Linux process has used, in ms; null when /proc cannot tell. */
+export function cpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` is truthy. */
+export async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+export const ratio = (value: number) => `${value.toFixed(2)}×`;

@@ -1,0 +1,66 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startSandbox } from '../main/sandbox/sandbox.js';
+import { jpeg } from '../test/fixtures/scans.js';
+import {
+  exitOf,
+  mb,
+  peakRss,
+  sleep,
+  startCli,
+  TOKEN,
+  withTempDir,
+  writeConfig,
+  type BenchContext,
+} from './lib.js';
+
+/**
+ * DESIGN §9: uploads stream from disk, so ten 9 MB uploads peak within 10 MB
+ * of ten 1 MB uploads. Each run is the built CLI (`watch --once`) in a child
+ * process; its peak RSS (VmHWM) is read from /proc while it runs.
+ */
+
+export async function memoryBench(ctx: BenchContext): Promise<void> {
+  const small = await peakFor(1, ctx);
+  const big = await peakFor(9, ctx);
+  if (small === null || big === null) {
+    ctx.report('peak RSS: not measured (needs Linux /proc)');
+    return;
+  }
+  ctx.report(
+    `peak RSS ten 9 MB uploads: ${mb(big)} vs ten 1 MB uploads: ${mb(small)} → +${mb(big - small)}, ${(big / small).toFixed(2)}× (within +10 MB passes)`,
+  );
+}
+
+async function peakFor(megabytes: number, ctx: BenchContext): Promise<number | null> {
+  const sandbox = await startSandbox({ port: 0, token: TOKEN });
+  try {
+    return await withTempDir(`rss-${megabytes}`, async (dir) => {
+      const scans = join(dir, 'Scans');
+      await mkdir(scans);
+      const count = ctx.quick ? 5 : 10;
+      for (let i = 0; i < count; i++)
+        await writeFile(
+          join(scans, `scan-${i}.jpg`),
+          jpeg(megabytes * 1024 * 1024 - 4096, 9000 + i),
+        );
+      const config = await writeConfig(dir, sandbox.url, { settleMs: 0 });
+      const child = startCli(['watch', '--once', '--config', config], join(dir, 'data'));
+      const done = exitOf(child);
+      let peak: number | null = null;
+      let running = true;
+      void done.finally(() => (running = false));
+      while (running) {
+        const now = peakRss(child.pid!);
+        if (now !== null) peak = Math.max(peak ?? 0, now);
+        await sleep(10);
+      }
+      await done;
+      if (sandbox.received().length !== count)
+        throw new Error(`only ${sandbox.received().length} of ${count} uploaded`);
+      return peak;
+    });
+  } finally {
+    await sandbox.close();
+  }
+}

@@ -1,0 +1,107 @@
+import { dialog, shell, type BrowserWindow } from 'electron';
+import { join } from 'node:path';
+import { createApiHandlers, type ApiHandlers } from '../engine/api/api-handlers.js';
+import { createEngine, type Engine } from '../engine/engine.js';
+import { configureLogging, createLogger } from '../engine/log/logger.js';
+import type { SecretStore } from '../engine/ports.js';
+import {
+  accountFor,
+  envSecretStore,
+  keychainSecretStore,
+  tokenSource,
+} from '../engine/secrets/secret-store.js';
+import type { Settings } from '../engine/settings/schema.js';
+import { openSettingsStore, type AppSettingsStore } from './settings-store.js';
+
+/**
+ * The engine as the desktop app hosts it: data, logs and settings in the app's
+ * userData folder (the same folder the CLI defaults to, so both share one
+ * ledger), the token from CONCUR_DROP_TOKEN or else the OS keychain entry for
+ * the base URL's origin, and the contract's handlers over Electron's dialogs
+ * and file manager.
+ */
+
+const log = createLogger('app');
+
+export interface AppContext {
+  engine: Engine;
+  settingsStore: AppSettingsStore;
+  keychain: SecretStore;
+  handlers: ApiHandlers;
+  /** Set when the OS keychain cannot be used: the app runs, but cannot keep a token. */
+  keychainMessage(): string | undefined;
+  /** Asks the keychain again (after a token was saved or the session unlocked it). */
+  recheckKeychain(): Promise<void>;
+}
+
+export interface EngineHostOptions {
+  /** app.getPath('userData'). */
+  dataDir: string;
+  version: string;
+  /** The window the folder picker belongs to, once there is one. */
+  parentWindow: () => BrowserWindow | null;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Opens the settings, reaches for the keychain and builds the engine (not started yet). */
+export async function setupEngine(options: EngineHostOptions): Promise<AppContext> {
+  const env = options.env ?? process.env;
+  configureLogging({ dir: join(options.dataDir, 'logs') });
+  const keychain = keychainSecretStore();
+  const fromEnv = envSecretStore(env);
+
+  const settingsStore = await openSettingsStore({
+    cwd: options.dataDir,
+    saveLegacyToken: (baseUrl, token) => keychain.set(accountFor(baseUrl), token),
+  });
+  if (settingsStore.warning) log.warn('settings recovered', { warning: settingsStore.warning });
+
+  let keychainMessage: string | undefined;
+  const recheckKeychain = async () => {
+    const availability = await keychain.availability();
+    keychainMessage = availability.available ? undefined : availability.message;
+    if (keychainMessage) log.warn('no OS keychain', { message: keychainMessage });
+  };
+  await recheckKeychain();
+
+  const tokenFor = (settings: Settings) =>
+    tokenSource(settings.concur.baseUrl, { env: fromEnv, keychain }).getToken();
+  const engine = createEngine({
+    settings: settingsStore.get(),
+    dataDir: options.dataDir,
+    // Read per request: the base URL (and so the keychain account) can change in Settings.
+    getToken: () => tokenFor(settingsStore.get()),
+  });
+
+  const handlers = createApiHandlers({
+    engine,
+    settingsStore,
+    secrets: keychain,
+    mode: 'desktop',
+    version: options.version,
+    getToken: tokenFor,
+    async reveal(path) {
+      shell.showItemInFolder(path);
+      return true;
+    },
+    async openPath(path) {
+      return (await shell.openPath(path)) === '';
+    },
+    async pickFolder() {
+      const parent = options.parentWindow();
+      const picked = await (parent
+        ? dialog.showOpenDialog(parent, { properties: ['openDirectory', 'createDirectory'] })
+        : dialog.showOpenDialog({ properties: ['openDirectory', 'createDirectory'] }));
+      return picked.canceled ? null : (picked.filePaths[0] ?? null);
+    },
+  });
+
+  return {
+    engine,
+    settingsStore,
+    keychain,
+    handlers,
+    keychainMessage: () => keychainMessage,
+    recheckKeychain,
+  };
+}

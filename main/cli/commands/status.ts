@@ -1,0 +1,40 @@
+import { EXIT, parseCommand } from '../args.js';
+import { openDataDir } from '../host.js';
+import { readLedgerJobs, summarize } from '../ledger-view.js';
+import { jobLine, summaryLine } from '../output.js';
+
+export const STATUS_USAGE = 'usage: concur-drop status [--data-dir DIR] [--json]';
+
+/** Readable output shows this many jobs; --json up to JSON_LIMIT. */
+const READABLE_LIMIT = 20;
+const JSON_LIMIT = 200;
+
+const HELP = `${STATUS_USAGE}
+
+The summary and the latest jobs from the ledger (also while a watcher runs).
+  --data-dir DIR   the data dir (default: CONCUR_DROP_HOME, else the app-data folder)
+  --json           one object {summary, jobs}: jobs newest first, at most ${JSON_LIMIT}`;
+
+/** `concur-drop status`: summary and latest jobs, read from the ledger. */
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommand(argv, {
+    usage: STATUS_USAGE,
+    options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const dataDir = openDataDir(values['data-dir']);
+  const jobs = (await readLedgerJobs(dataDir)).sort((a, b) => b.updatedAt - a.updatedAt);
+  const summary = summarize(jobs);
+  if (values.json) {
+    console.log(JSON.stringify({ summary, jobs: jobs.slice(0, JSON_LIMIT) }));
+    return EXIT.ok;
+  }
+  console.log(summaryLine(summary));
+  for (const job of jobs.slice(0, READABLE_LIMIT)) console.log(jobLine(job));
+  if (jobs.length > READABLE_LIMIT)
+    console.log(`… and ${jobs.length - READABLE_LIMIT} older (see --json)`);
+  return EXIT.ok;
+}

@@ -1,0 +1,193 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createConcurClient,
+  MAX_IMAGE_BYTES,
+  type UploadOutcome,
+} from '../../engine/concur/concur-client.js';
+import { inspectFile } from '../../engine/inspect/inspect.js';
+import { createLogger } from '../../engine/log/logger.js';
+import { mergeToPdf, naturalCompare } from '../../engine/merge/merge-pdf.js';
+import { CONCUR_ID } from '../../engine/settings/schema.js';
+import type { ContentType, UploadTarget } from '../../engine/types.js';
+import { EXIT, parseCommand, UsageError } from '../args.js';
+import { loadSettings, openDataDir, tokenFor } from '../host.js';
+
+export const UPLOAD_USAGE =
+  'usage: concur-drop upload FILE… [--report ID | --entry ID | --invoice ID] [--config FILE]';
+
+const HELP = `${UPLOAD_USAGE}
+
+Uploads the files now and prints each Concur image id, one per line.
+  (no target)      each file to the receipt store
+  --report ID      each file appended to the report
+  --entry ID       to the expense entry; several files are merged into one PDF
+  --invoice ID     to the invoice; several files are merged into one PDF
+  --config FILE    the Concur base URL and auth scheme (default: www.concursolutions.com, OAuth)
+Exit: 0 all uploaded, 1 any failed, 2 usage error, 3 token refused or missing.`;
+
+/** Tries per file for transient answers (network, 5xx, rate limit) before giving up. */
+const TRIES = 4;
+const MAX_WAIT_MS = 30_000;
+
+const log = createLogger('cli-upload');
+
+class TokenRefused extends Error {}
+
+interface Scan {
+  path: string;
+  contentType: ContentType;
+}
+
+/** `concur-drop upload`: one-shot upload of named files, no watcher and no ledger. */
+export async function uploadCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    usage: UPLOAD_USAGE,
+    positionals: true,
+    options: {
+      report: { type: 'string' },
+      entry: { type: 'string' },
+      invoice: { type: 'string' },
+      config: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length === 0)
+    throw new UsageError('upload needs at least one FILE', UPLOAD_USAGE);
+  const target = targetFrom(values);
+  const { settings } = loadSettings(values.config);
+  openDataDir();
+
+  const token = tokenFor(settings.concur.baseUrl);
+  const found = await token.lookup();
+  if (found.token === null) {
+    console.error(found.reason);
+    return EXIT.tokenRefused;
+  }
+  const client = createConcurClient({
+    baseUrl: settings.concur.baseUrl,
+    authScheme: settings.concur.authScheme,
+    getToken: token.getToken,
+  });
+
+  const files = positionals.map((p) => resolve(p));
+  let failed = false;
+  const ready: Scan[] = [];
+  for (const file of files) {
+    const inspected = await inspectFile(file).catch((error: Error) => ({
+      ok: false as const,
+      reason: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error.message,
+    }));
+    if (inspected.ok) ready.push({ path: file, contentType: inspected.contentType });
+    else {
+      console.error(`${file}: ${inspected.reason}`);
+      failed = true;
+    }
+  }
+
+  try {
+    // Concur keeps one image per entry or invoice: several files become one PDF.
+    if (target.kind === 'entry' || target.kind === 'invoice') {
+      if (failed) {
+        console.error(
+          `Nothing was uploaded to the ${target.kind}: it takes one image, and not every file could be used.`,
+        );
+        return EXIT.failed;
+      }
+      if (ready.length > 1)
+        return (await uploadMerged(client, target, ready)) ? EXIT.ok : EXIT.failed;
+    }
+    for (const scan of ready) if (!(await uploadOne(client, target, scan.path))) failed = true;
+  } catch (error) {
+    if (error instanceof TokenRefused) {
+      console.error(error.message);
+      return EXIT.tokenRefused;
+    }
+    throw error;
+  }
+  return failed ? EXIT.failed : EXIT.ok;
+}
+
+function targetFrom(values: { report?: string; entry?: string; invoice?: string }): UploadTarget {
+  const given = (['report', 'entry', 'invoice'] as const).filter((k) => values[k] !== undefined);
+  if (given.length > 1)
+    throw new UsageError(
+      `choose one of --report, --entry or --invoice, not ${given.map((k) => `--${k}`).join(' and ')}`,
+      UPLOAD_USAGE,
+    );
+  if (given.length === 0) return { kind: 'receipt' };
+  const kind = given[0];
+  const id = values[kind] as string;
+  if (!CONCUR_ID.test(id))
+    throw new UsageError(
+      `--${kind} "${id}" is not a Concur id (1–128 characters of A-Z a-z 0-9 $ _ - .)`,
+      UPLOAD_USAGE,
+    );
+  return { kind, id };
+}
+
+async function uploadMerged(
+  client: ReturnType<typeof createConcurClient>,
+  target: UploadTarget,
+  scans: Scan[],
+): Promise<boolean> {
+  const staging = await mkdtemp(join(tmpdir(), 'concur-drop-upload-'));
+  try {
+    const ordered = [...scans].sort((a, b) => naturalCompare(basename(a.path), basename(b.path)));
+    const merged = join(staging, 'merged.pdf');
+    await mergeToPdf(ordered, merged);
+    const inspected = await inspectFile(merged);
+    if (!inspected.ok || inspected.size > MAX_IMAGE_BYTES) {
+      const why = inspected.ok ? `the merged PDF is larger than 10 MB` : inspected.reason;
+      console.error(`${scans.length} files for the ${target.kind}: ${why}`);
+      return false;
+    }
+    return await uploadOne(client, target, merged, `${scans.length} files merged`);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Uploads one file with a few retries; prints its image id on success. */
+async function uploadOne(
+  client: ReturnType<typeof createConcurClient>,
+  target: UploadTarget,
+  file: string,
+  label = file,
+): Promise<boolean> {
+  let outcome: UploadOutcome | undefined;
+  for (let attempt = 1; attempt <= TRIES; attempt++) {
+    outcome = await client.uploadImage(target, file);
+    if (outcome.kind !== 'transient' || attempt === TRIES) break;
+    const waitMs = Math.min(MAX_WAIT_MS, outcome.retryAfterMs ?? 1000 * 2 ** (attempt - 1));
+    log.info('upload retry', { file, attempt, waitMs, message: outcome.message });
+    console.error(`${label}: ${outcome.message} — trying again in ${Math.ceil(waitMs / 1000)} s`);
+    await sleep(waitMs);
+  }
+  if (!outcome) return false;
+  switch (outcome.kind) {
+    case 'uploaded':
+      console.log(outcome.imageId);
+      return true;
+    case 'auth':
+      throw new TokenRefused(
+        `Concur refused the token (${outcome.message}): run "concur-drop token set" or set CONCUR_DROP_TOKEN.`,
+      );
+    default:
+      console.error(`${label}: ${outcome.message}${concurRefs(outcome)}`);
+      return false;
+  }
+}
+
+function concurRefs(outcome: { errorId?: string; correlationId?: string }): string {
+  const refs = [
+    outcome.errorId && `error id ${outcome.errorId}`,
+    outcome.correlationId && `correlation id ${outcome.correlationId}`,
+  ].filter(Boolean);
+  return refs.length ? ` (${refs.join(', ')})` : '';
+}

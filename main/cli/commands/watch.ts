@@ -1,0 +1,160 @@
+import { createEngine } from '../../engine/engine.js';
+import { LedgerLockedError } from '../../engine/ledger/ledger.js';
+import { createLogger } from '../../engine/log/logger.js';
+import { accountFor } from '../../engine/secrets/secret-store.js';
+import type { EngineEventMap, Job } from '../../engine/types.js';
+import { CommandError, EXIT, parseCommand, portFlag, UsageError } from '../args.js';
+import { loadSettings, openDataDir, tokenFor } from '../host.js';
+import { summarize } from '../ledger-view.js';
+import { engineEventJson, jsonLine, readableReporter, summaryLine } from '../output.js';
+import { untilSignal } from '../signals.js';
+import { startBrowserUi } from '../ui.js';
+
+export const WATCH_USAGE =
+  'usage: concur-drop watch --config FILE [--data-dir DIR] [--once] [--json] [--ui-port N]';
+
+const HELP = `${WATCH_USAGE}
+
+Watches the folders of the config file and uploads new scans to Concur.
+  --config FILE    the JSON config (folders, Concur base URL, behaviour)
+  --data-dir DIR   ledger, logs and staging (default: CONCUR_DROP_HOME, else the app-data folder)
+  --once           handle the files present now, then exit:
+                   0 all uploaded or duplicate, 1 some failed, 2 usage/config error,
+                   3 paused because the token was refused or is missing
+  --json           one JSON object per engine event on stdout
+  --ui-port N      also serve the status window to a browser on 127.0.0.1:N`;
+
+const log = createLogger('cli');
+
+const EVENTS: (keyof EngineEventMap)[] = [
+  'job',
+  'summary',
+  'paused',
+  'resumed',
+  'root-unavailable',
+  'root-available',
+  'notice',
+];
+
+/** `concur-drop watch`: the engine over the configured folders until a signal, or once. */
+export async function watchCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommand(argv, {
+    usage: WATCH_USAGE,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      once: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'ui-port': { type: 'string' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  if (!values.config) throw new UsageError('watch needs --config FILE', WATCH_USAGE);
+  const uiPort = portFlag(values['ui-port'], '--ui-port', WATCH_USAGE);
+  const { settings, configDir } = loadSettings(values.config);
+  if (settings.folders.length === 0)
+    throw new UsageError(`The config file ${values.config} lists no folders to watch.`);
+  const dataDir = openDataDir(values['data-dir']);
+  const json = values.json ?? false;
+  const out = (line: string) => process.stdout.write(line + '\n');
+
+  const token = tokenFor(settings.concur.baseUrl);
+  const found = await token.lookup();
+  if (found.token === null) {
+    // Not fatal: the engine holds uploads as "sign-in needed" until a token appears.
+    if (json) out(jsonLine('token-missing', { message: found.reason }));
+    else console.error(found.reason);
+  }
+
+  const engine = createEngine({ settings, dataDir, getToken: token.getToken, configDir });
+  // The latest snapshot of every job this run touched: --once judges only these, not old history.
+  const touched = new Map<string, Job>();
+  const readable = readableReporter(out);
+  for (const event of EVENTS) {
+    engine.on(event, (...args: unknown[]) => {
+      if (event === 'job') touched.set((args[0] as Job).id, args[0] as Job);
+      if (json) out(engineEventJson(event, args as never));
+      else reportReadable(readable, event, args);
+    });
+  }
+
+  log.info('watch starting', {
+    dataDir,
+    roots: settings.folders.map((f) => f.path),
+    once: !!values.once,
+  });
+  try {
+    await engine.start();
+  } catch (error) {
+    // Two watchers on one data dir would upload everything twice: a setup error, like a bad config.
+    if (error instanceof LedgerLockedError) throw new CommandError(error.message, EXIT.usage);
+    throw error;
+  }
+  const ui =
+    uiPort === undefined
+      ? undefined
+      : await startBrowserUi({
+          engine,
+          configPath: values.config,
+          port: uiPort,
+          account: accountFor(settings.concur.baseUrl),
+        });
+  if (ui) {
+    if (json) out(jsonLine('ui', { url: ui.url }));
+    else console.error(`Status window for a browser: ${ui.url}`);
+  }
+
+  if (!values.once) {
+    if (!json)
+      console.error(`Watching ${settings.folders.map((f) => f.path).join(', ')} — Ctrl-C to stop.`);
+    const signal = await untilSignal();
+    log.info('watch stopping', { signal });
+    await ui?.close();
+    await engine.stop();
+    return EXIT.ok;
+  }
+
+  // --once: every file present at start, with its merge windows and retries.
+  const stopping = untilSignal().then(() => 'signal' as const);
+  const finished = await Promise.race([engine.whenIdle().then(() => 'idle' as const), stopping]);
+  const pausedBy = engine.summary().pausedBy;
+  await ui?.close();
+  await engine.stop();
+  if (finished === 'signal') return EXIT.ok;
+
+  const jobs = [...touched.values()];
+  const summary = { ...summarize(jobs), pausedBy, roots: settings.folders.map((f) => f.path) };
+  const code =
+    pausedBy === 'sign-in' || jobs.some((j) => j.state === 'paused')
+      ? EXIT.tokenRefused
+      : jobs.some((j) => j.state === 'failed')
+        ? EXIT.failed
+        : EXIT.ok;
+  if (json) out(jsonLine('done', { exitCode: code, summary }));
+  else console.error(summaryLine(summary));
+  return code;
+}
+
+function reportReadable(
+  readable: ReturnType<typeof readableReporter>,
+  event: keyof EngineEventMap,
+  args: unknown[],
+): void {
+  switch (event) {
+    case 'job':
+      return readable.job(args[0] as Job);
+    case 'paused':
+      return readable.paused(args[0] as string, args[1] as string);
+    case 'resumed':
+      return readable.resumed();
+    case 'root-unavailable':
+      return readable.rootUnavailable(args[0] as string, args[1] as string);
+    case 'root-available':
+      return readable.rootAvailable(args[0] as string);
+    case 'notice':
+      return readable.notice(args[0] as EngineEventMap['notice'][0]);
+  }
+}

@@ -1,0 +1,44 @@
+import { Ledger, ledgerDir } from '../engine/ledger/ledger.js';
+import { buildSummary, startOfLocalDay } from '../engine/summary.js';
+import type { Job, JobState, Summary } from '../engine/types.js';
+
+/**
+ * `status` reads the ledger read-only (no lock, no compaction), so it works
+ * while a watcher or the desktop app holds the data dir.
+ */
+
+/** Every job in the data dir's ledger, latest snapshot each. */
+export async function readLedgerJobs(dataDir: string): Promise<Job[]> {
+  const ledger = await Ledger.open(ledgerDir(dataDir), { readOnly: true });
+  try {
+    return ledger.all();
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** The summary the ledger alone can tell: counts, uploads today, roots; a paused job means sign-in. */
+export function summarize(jobs: Job[], now = Date.now()): Summary {
+  const counts: Record<JobState, number> = {
+    waiting: 0,
+    queued: 0,
+    uploading: 0,
+    uploaded: 0,
+    duplicate: 0,
+    failed: 0,
+    paused: 0,
+  };
+  const today = startOfLocalDay(now);
+  let uploadedToday = 0;
+  for (const job of jobs) {
+    counts[job.state]++;
+    if (job.state === 'uploaded' && (job.finishedAt ?? job.updatedAt) >= today) uploadedToday++;
+  }
+  return buildSummary({
+    counts,
+    uploadedToday,
+    pausedBy: counts.paused > 0 ? 'sign-in' : null,
+    unavailableRoots: [],
+    roots: [...new Set(jobs.map((j) => j.root))],
+  });
+}

@@ -1,0 +1,159 @@
+import { join, resolve } from 'node:path';
+import type { CallArgs, CallName, CallResult, CheckResult } from '../../../preload/contract.js';
+import type { SecretStore, SettingsStore } from '../ports.js';
+import { accountFor } from '../secrets/secret-store.js';
+import { createLogger, redact, registerSecret } from '../log/logger.js';
+import type { Settings } from '../settings/schema.js';
+import type { EngineApi } from '../types.js';
+import { checkConnection } from './connection-check.js';
+import { resolveInsideRoots } from './inside-roots.js';
+
+export { defaultOpenPath, defaultReveal } from './open-in-os.js';
+
+/**
+ * The implementation of every contract call (preload/contract.ts), shared by
+ * the Electron IPC (main/app/ipc.ts) and the browser UI server. Callers have
+ * already checked the sender and validated the arguments; these handlers
+ * still treat paths and settings as untrusted.
+ */
+
+/** One async function per contract call. */
+export type ApiHandlers = {
+  [K in CallName]: (...args: CallArgs<K>) => Promise<CallResult<K>>;
+};
+
+export interface ApiHandlerOptions {
+  engine: EngineApi;
+  settingsStore: SettingsStore;
+  secrets: SecretStore;
+  mode: 'desktop' | 'browser';
+  /** Shows a file in the OS file manager (Electron's shell.showItemInFolder, or defaultReveal). */
+  reveal(path: string): Promise<boolean>;
+  /** Opens a folder in the OS file manager. */
+  openPath(path: string): Promise<boolean>;
+  /** The native folder picker; the browser view has none and answers null. */
+  pickFolder(): Promise<string | null>;
+  version: string;
+  /** The token the engine uploads with, when it is not simply the store's (e.g. CONCUR_DROP_TOKEN first). */
+  getToken?: (settings: Settings) => Promise<string | null>;
+  /** For tests: the connection check's timeouts. */
+  checkTimeouts?: { connectMs?: number; responseMs?: number };
+}
+
+const log = createLogger('api');
+
+/** Builds the handlers over an engine, a settings store and a secret store. */
+export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
+  const { engine, settingsStore, secrets } = options;
+  const account = () => accountFor(settingsStore.get().concur.baseUrl);
+  const readToken = (settings: Settings) =>
+    options.getToken
+      ? options.getToken(settings)
+      : secrets.get(accountFor(settings.concur.baseUrl));
+  // The engine's roots are absolute and current; a job must also belong to one of them.
+  const roots = () => engine.summary().roots;
+
+  // `(...[a, b])`: the contract's argument tuples are typed with an optional rest.
+  return {
+    getJobs: async (...[filter, limit]) => engine.jobs(filter, limit),
+    getSummary: async () => engine.summary(),
+    retry: (...[jobId]) => engine.retry(jobId),
+    retryAllFailed: () => engine.retryAllFailed(),
+    pause: async () => engine.pause(),
+    resume: async () => engine.resume(),
+
+    async showInFolder(...[jobId]) {
+      const job = engine.job(jobId);
+      if (!job) return false;
+      const watched = roots();
+      if (!watched.some((r) => resolve(r) === resolve(job.root))) return false;
+      const path = job.finalPath ?? join(job.root, job.relPath);
+      const inside = await resolveInsideRoots(path, watched);
+      if (!inside) {
+        log.warn('refused to show a file outside the watched folders', { jobId });
+        return false;
+      }
+      return options.reveal(inside);
+    },
+
+    async openRoot(...[root]) {
+      const watched = roots();
+      if (!watched.some((r) => resolve(r) === resolve(root))) return false;
+      const inside = await resolveInsideRoots(root, watched);
+      return inside ? options.openPath(inside) : false;
+    },
+
+    async getSettings() {
+      const settings = settingsStore.get();
+      const availability = await secrets
+        .availability()
+        .catch((error: Error) => ({ available: false, message: error.message }));
+      let signedIn = false;
+      try {
+        signedIn = !!(await readToken(settings));
+      } catch {
+        // No keychain: not signed in; `keychain` below says why.
+      }
+      return {
+        settings,
+        signedIn,
+        keychain: availability.available ? 'available' : 'unavailable',
+        ...(availability.message ? { keychainMessage: availability.message } : {}),
+        ...(settingsStore.warning ? { settingsWarning: settingsStore.warning } : {}),
+      };
+    },
+
+    async saveSettings(...[input]) {
+      const result = await settingsStore.save(input);
+      if (!result.ok) return result;
+      try {
+        await engine.updateSettings(settingsStore.get());
+      } catch (error) {
+        log.error('saved settings could not be applied', { error: (error as Error).message });
+        return {
+          ok: false,
+          issues: [`(saved, but not applied yet): ${(error as Error).message}`],
+        };
+      }
+      return result;
+    },
+
+    async setToken(...[token]): Promise<CheckResult> {
+      registerSecret(token);
+      const where = account();
+      try {
+        await secrets.set(where, token);
+      } catch (error) {
+        return { ok: false, message: redact((error as Error).message) };
+      }
+      engine.tokenChanged();
+      return { ok: true, message: `The token is saved in the keychain for ${where}.` };
+    },
+
+    async clearToken() {
+      await secrets.delete(account());
+    },
+
+    async checkConnection(): Promise<CheckResult> {
+      const settings = settingsStore.get();
+      let token: string | null;
+      try {
+        token = await readToken(settings);
+      } catch (error) {
+        return { ok: false, message: (error as Error).message };
+      }
+      if (!token)
+        return { ok: false, message: `No token is saved for ${account()}. Save one first.` };
+      registerSecret(token);
+      const result = await checkConnection(settings.concur, token, options.checkTimeouts);
+      return { ok: result.ok, message: redact(result.message) };
+    },
+
+    pickFolder: () => options.pickFolder(),
+    getAppInfo: async () => ({
+      mode: options.mode,
+      version: options.version,
+      platform: process.platform,
+    }),
+  };
+}

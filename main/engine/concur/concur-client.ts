@@ -1,0 +1,251 @@
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import got, { RequestError, TimeoutError } from 'got';
+import { describeType, isUploadable, sniffContentType, SNIFF_BYTES } from '../inspect/file-type.js';
+import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
+import { createLogger, registerSecret } from '../log/logger.js';
+import type { ContentType, UploadTarget } from '../types.js';
+import { classifyAnswer, type UploadOutcome } from './concur-outcome.js';
+import { checkBaseUrl, imageUrl, InvalidTargetError } from './target-url.js';
+
+export type { UploadOutcome } from './concur-outcome.js';
+export { imageUrl, InvalidTargetError, InsecureBaseUrlError } from './target-url.js';
+
+/**
+ * The Concur Image client (DESIGN §1): streams one file from disk to the
+ * receipt store, a report, an expense entry or an invoice and says what
+ * happened as a typed outcome. It never retries (the engine's queue does) and
+ * never throws for HTTP, network or file trouble.
+ */
+
+// Concur refuses images over 10 MB; checking here saves sending them.
+export { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
+
+/** How to reach Concur and authenticate. */
+export interface ConcurClientOptions {
+  /** https, or http only for loopback; anything else throws InsecureBaseUrlError. */
+  baseUrl: string;
+  authScheme: 'OAuth' | 'Bearer';
+  /** null → an `auth` outcome without any request. */
+  getToken: () => Promise<string | null>;
+  /** Defaults: connect 10 s; response 60 s after the body was sent (Concur's own limit). */
+  timeouts?: { connectMs?: number; responseMs?: number };
+}
+
+/** Per-upload extras. */
+export interface UploadOptions {
+  /** A hint only: the Content-Type always follows the file's bytes. */
+  contentType?: ContentType;
+  /** 0..1 as the body goes out. */
+  onProgress?: (fraction: number) => void;
+  /** Aborting ends the attempt as `transient` (the upload resumes later). */
+  signal?: AbortSignal;
+}
+
+/** Uploads one scan per call; the engine's queue decides what happens next. */
+export interface ConcurClient {
+  uploadImage(
+    target: UploadTarget,
+    filePath: string,
+    options?: UploadOptions,
+  ): Promise<UploadOutcome>;
+}
+
+const log = createLogger('concur');
+
+/** Builds a client; throws InsecureBaseUrlError for a non-https, non-loopback base URL. */
+export function createConcurClient(options: ConcurClientOptions): ConcurClient {
+  const base = checkBaseUrl(options.baseUrl);
+  const connectMs = options.timeouts?.connectMs ?? 10_000;
+  const responseMs = options.timeouts?.responseMs ?? 60_000;
+  const http = got.extend({
+    retry: { limit: 0 }, // the engine's queue owns retries and backoff
+    throwHttpErrors: false,
+    followRedirect: false, // a streamed body cannot be replayed, and the token must not follow a redirect
+    timeout: {
+      lookup: connectMs,
+      connect: connectMs,
+      secureConnect: connectMs,
+      response: responseMs,
+      // `response` only starts once the body is sent: a stalled upload needs its own
+      // limit. Nothing moving on the socket for longer than Concur may take = failed.
+      socket: responseMs + 1000,
+    },
+    responseType: 'text',
+  });
+
+  async function uploadImage(
+    target: UploadTarget,
+    filePath: string,
+    upload: UploadOptions = {},
+  ): Promise<UploadOutcome> {
+    let url: string;
+    try {
+      url = imageUrl(base.href, target);
+    } catch (error) {
+      if (error instanceof InvalidTargetError) return refused(error.message);
+      throw error;
+    }
+
+    const file = await openScan(filePath);
+    if ('refusal' in file) return file.refusal;
+    const { handle, size, contentType } = file;
+
+    let token: string | null;
+    try {
+      token = (await options.getToken())?.trim() || null;
+    } catch (error) {
+      await handle.close();
+      const why = error instanceof Error ? error.message : String(error);
+      return { kind: 'auth', message: `Could not read the Concur token: ${why}` };
+    }
+    if (!token) {
+      await handle.close();
+      return { kind: 'auth', message: 'No Concur token is stored. Set one to upload.' };
+    }
+    registerSecret(token);
+
+    const started = Date.now();
+    const body = handle.createReadStream({ start: 0, end: size - 1 }); // closes the handle
+    const fields = { method: 'POST', target: target.kind, size, contentType };
+    let outcome: UploadOutcome;
+    try {
+      const request = http.post(url, {
+        body,
+        headers: {
+          authorization: `${options.authScheme} ${token}`,
+          accept: 'application/xml',
+          'content-type': contentType,
+          'content-length': String(size), // exact: Concur answers 400 to chunked bodies
+        },
+        signal: upload.signal,
+      });
+      if (upload.onProgress) {
+        const report = upload.onProgress;
+        request.on('uploadProgress', (p: { percent: number }) => report(p.percent));
+      }
+      const response = await request;
+      outcome = classifyAnswer(
+        { status: response.statusCode, headers: response.headers, body: response.body },
+        target,
+        token,
+      );
+    } catch (error) {
+      outcome = {
+        kind: 'transient',
+        message: describeFailure(error, base, { connectMs, responseMs }),
+      };
+    } finally {
+      body.destroy();
+    }
+
+    const status = 'status' in outcome ? outcome.status : undefined;
+    const line = {
+      ...fields,
+      status,
+      outcome: outcome.kind,
+      ms: Date.now() - started,
+      correlationId: 'correlationId' in outcome ? outcome.correlationId : undefined,
+      ...(outcome.kind === 'uploaded'
+        ? { imageId: outcome.imageId }
+        : { concurMessage: outcome.message }),
+    };
+    if (outcome.kind === 'uploaded') log.info('image uploaded', line);
+    else log.warn('upload not accepted', line);
+    return outcome;
+  }
+
+  return { uploadImage };
+}
+
+function refused(message: string): UploadOutcome {
+  return { kind: 'rejected', status: 0, message };
+}
+
+type OpenedScan =
+  { handle: FileHandle; size: number; contentType: ContentType } | { refusal: UploadOutcome };
+
+/** Opens the scan and checks what can be known before sending: it is a file, its type, its size. */
+async function openScan(filePath: string): Promise<OpenedScan> {
+  const name = basename(filePath);
+  let handle: FileHandle;
+  try {
+    // O_NONBLOCK: a named pipe called scan.pdf must not block the open forever.
+    handle = await open(filePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    return { refusal: refused(`Could not open ${name} (${errorCode(error)}).`) };
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error(`${name} is not a regular file.`);
+    if (stat.size === 0) throw new Error(`${name} is empty.`);
+    if (stat.size > MAX_IMAGE_BYTES)
+      throw new Error(`${name} is larger than Concur's 10 MB limit for one image.`);
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+    const sniffed = sniffContentType(head.subarray(0, bytesRead));
+    if (!isUploadable(sniffed))
+      throw new Error(
+        `${name} is a ${describeType(sniffed)}; Concur accepts only PDF, JPEG and PNG.`,
+      );
+    return { handle, size: stat.size, contentType: sniffed };
+  } catch (error) {
+    await handle.close();
+    const message =
+      error instanceof Error && !('code' in error)
+        ? error.message
+        : `Could not read ${name} (${errorCode(error)}).`;
+    return { refusal: refused(message) };
+  }
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'unknown error';
+}
+
+const seconds = (ms: number) => `${ms >= 1000 ? Math.round(ms / 100) / 10 : ms / 1000} s`;
+
+/**
+ * Our own words for a failed request. got's errors carry the request options
+ * (headers included), so nothing of theirs is passed on but the error code.
+ */
+function describeFailure(
+  error: unknown,
+  base: URL,
+  limits: { connectMs: number; responseMs: number },
+): string {
+  const host = base.host;
+  const code = errorCode(error);
+  if (error instanceof TimeoutError) {
+    if (error.event === 'connect' || error.event === 'secureConnect' || error.event === 'lookup')
+      return `Could not connect to ${host} within ${seconds(limits.connectMs)}.`;
+    if (error.event === 'response')
+      return `Concur (${host}) did not answer within ${seconds(limits.responseMs)}.`;
+    if (error.event === 'socket')
+      return `The upload to ${host} stalled: nothing moved for ${seconds(limits.responseMs + 1000)}.`;
+    return `The request to ${host} timed out (${error.event}).`;
+  }
+  if (code === 'ERR_ABORTED' || (error instanceof Error && error.name === 'AbortError'))
+    return 'The upload was cancelled.';
+  if (error instanceof RequestError && error.name === 'UploadError')
+    return `The file could not be read while it was being sent (${code}).`;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `Could not connect to ${host}: the connection was refused (ECONNREFUSED).`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `Could not find ${host} (${code}): check the network connection and the Concur address.`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ERR_STREAM_PREMATURE_CLOSE':
+      return `The connection to ${host} was closed before Concur answered (${code}).`;
+    case 'ENETUNREACH':
+    case 'EHOSTUNREACH':
+      return `${host} cannot be reached from this network (${code}).`;
+  }
+  if (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/.test(code))
+    return `The secure connection to ${host} could not be verified (${code}).`;
+  return `The request to ${host} failed (${code}).`;
+}

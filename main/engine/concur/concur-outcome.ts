@@ -1,0 +1,128 @@
+import type { UploadTarget } from '../types.js';
+import { parseErrorBody, parseImageId, parseRetryAfter } from './concur-response.js';
+
+/**
+ * What an answer from Concur means for the upload (DESIGN §1 status meanings):
+ * the queue retries `transient`, pauses the account on `auth`, fails on
+ * `rejected`, and treats `alreadyHasImage` as its own case for entries/invoices.
+ */
+
+/** The typed result of one upload attempt; uploadImage never throws for HTTP or network trouble. */
+export type UploadOutcome =
+  | { kind: 'uploaded'; imageId: string; status: number; correlationId?: string }
+  | { kind: 'auth'; status?: number; message: string; errorId?: string; correlationId?: string }
+  | {
+      kind: 'transient';
+      status?: number;
+      message: string;
+      retryAfterMs?: number;
+      errorId?: string;
+      correlationId?: string;
+    }
+  | { kind: 'rejected'; status: number; message: string; errorId?: string; correlationId?: string }
+  | {
+      kind: 'alreadyHasImage';
+      status: number;
+      message: string;
+      errorId?: string;
+      correlationId?: string;
+    };
+
+/** The parts of an HTTP answer classification needs. */
+export interface ConcurAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+// Concur answers a request-rate limit or a database deadlock with a plain 400;
+// only the message tells it apart from a real bad request.
+const TRANSIENT_400 =
+  /request limit|rate limit|\brate\b|too many requests|throttl|deadlock|temporarily/i;
+
+// "This entry already has an image", "An image is already attached to this
+// invoice", "Receipt image already exists": tolerant on purpose.
+const ALREADY_HAS_IMAGE = /\balready\b/i;
+const IMAGE_WORD = /\b(image|receipt|attach\w*)s?\b/i;
+
+/** True when a message says the entry/invoice already holds its one image. */
+export function saysAlreadyHasImage(message: string): boolean {
+  return ALREADY_HAS_IMAGE.test(message) && IMAGE_WORD.test(message);
+}
+
+function statusMessage(status: number, target: UploadTarget): string {
+  const what =
+    target.kind === 'receipt'
+      ? 'the receipt store'
+      : `${target.kind === 'entry' ? 'expense entry' : target.kind} ${target.id}`;
+  switch (status) {
+    case 400:
+      return 'Concur refused the request as invalid (HTTP 400).';
+    case 401:
+      return 'Concur refused the request: the Authorization header is missing or malformed (HTTP 401).';
+    case 403:
+      return 'Concur refused the token: it has expired, was revoked, or may not upload images (HTTP 403).';
+    case 404:
+      return `Concur does not know ${what} (HTTP 404).`;
+    case 413:
+      return 'The file is too large for Concur (HTTP 413).';
+    case 429:
+      return 'Concur is limiting the request rate (HTTP 429).';
+    case 500:
+      return 'Concur had an internal error (HTTP 500).';
+    case 502:
+    case 504:
+      return `Concur's gateway got no answer from the service (HTTP ${status}).`;
+    case 503:
+      return 'Concur is unavailable, perhaps for maintenance (HTTP 503).';
+    default:
+      return `Concur answered with HTTP ${status}.`;
+  }
+}
+
+function header(headers: ConcurAnswer['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return (Array.isArray(v) ? v[0] : v) || undefined;
+}
+
+/** Turns one HTTP answer into an outcome. `secret` is scrubbed from any message kept. */
+export function classifyAnswer(
+  answer: ConcurAnswer,
+  target: UploadTarget,
+  secret?: string,
+): UploadOutcome {
+  const { status } = answer;
+  const correlationId = header(answer.headers, 'concur-correlationid');
+  const extra = correlationId ? { correlationId } : {};
+  if (status >= 200 && status < 300) {
+    // A 2xx means Concur holds the image: never resend it, even if the Id is unreadable.
+    return { kind: 'uploaded', imageId: parseImageId(answer.body) ?? '', status, ...extra };
+  }
+  const parsed = parseErrorBody(answer.body);
+  let message = parsed.message || statusMessage(status, target);
+  if (secret && secret.length > 0) message = message.split(secret).join('«redacted»');
+  const base = {
+    status,
+    message,
+    ...(parsed.errorId ? { errorId: parsed.errorId } : {}),
+    ...extra,
+  };
+
+  if (status === 401 || status === 403) return { kind: 'auth', ...base };
+  if (status === 429 || status >= 500 || (status === 400 && TRANSIENT_400.test(message))) {
+    const retryAfterMs = parseRetryAfter(answer.headers['retry-after']);
+    return { kind: 'transient', ...base, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  }
+  if (
+    (target.kind === 'entry' || target.kind === 'invoice') &&
+    status >= 400 &&
+    status < 500 &&
+    saysAlreadyHasImage(message)
+  ) {
+    return { kind: 'alreadyHasImage', ...base };
+  }
+  if (status === 408) return { kind: 'transient', ...base };
+  if (status >= 400) return { kind: 'rejected', ...base };
+  // 1xx/3xx never end an upload normally (got follows no redirects for POST here).
+  return { kind: 'rejected', ...base };
+}

@@ -1,0 +1,74 @@
+import { CONCUR_ID } from '../settings/schema.js';
+import type { UploadTarget } from '../types.js';
+
+/**
+ * Where each kind of target lives in Concur's Image service (DESIGN §1), and
+ * the base-URL and id checks that must pass before any byte leaves the machine.
+ */
+
+/** The id is not a Concur id (1–128 of A-Z a-z 0-9 $ _ - .); nothing was sent. */
+export class InvalidTargetError extends Error {
+  constructor(readonly id: string) {
+    super(
+      `"${id.length > 140 ? id.slice(0, 140) + '…' : id}" is not a Concur id ` +
+        '(1–128 characters of A-Z a-z 0-9 $ _ - .)',
+    );
+    this.name = 'InvalidTargetError';
+  }
+}
+
+/** The base URL is not https (plain http is allowed only for the loopback sandbox). */
+export class InsecureBaseUrlError extends Error {
+  /** The origin refused, or null when the text was not a URL at all. */
+  constructor(readonly baseUrl: string | null) {
+    super(
+      (baseUrl === null
+        ? 'The Concur address is not a URL'
+        : `Refusing to send receipts to ${baseUrl}`) +
+        ': it must use https (plain http is allowed only for 127.0.0.1 / localhost).',
+    );
+    this.name = 'InsecureBaseUrlError';
+  }
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
+
+/** True for 127.0.0.0/8, ::1 and localhost: the only hosts plain http may reach. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** Parses the base URL; throws InsecureBaseUrlError unless https, or http on loopback. */
+export function checkBaseUrl(baseUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new InsecureBaseUrlError(null); // the text itself is not echoed: it could hold anything
+  }
+  const secure =
+    url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  if (!secure || url.username || url.password) throw new InsecureBaseUrlError(url.origin);
+  return url;
+}
+
+const PATHS = {
+  entry: 'v1.0/expenseentry',
+  invoice: 'v1.1/invoice', // the docs' example uses v1.1 for invoices
+  report: 'v1.0/report',
+} as const;
+
+/** The upload URL for a target; throws InvalidTargetError naming a bad id. */
+export function imageUrl(baseUrl: string, target: UploadTarget): string {
+  // A path prefix (a proxy) is kept; a query or fragment on the base is not.
+  const url = checkBaseUrl(baseUrl);
+  const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  if (target.kind === 'receipt') return `${base}/api/image/v1.0/receipt`;
+  // "." and ".." pass the character rule but URLs resolve them as dot segments,
+  // even percent-encoded, so they could never reach the intended resource.
+  if (typeof target.id !== 'string' || !CONCUR_ID.test(target.id) || /^\.{1,2}$/.test(target.id)) {
+    throw new InvalidTargetError(String(target.id));
+  }
+  // encodeURIComponent leaves . _ - alone and encodes $ (a legal Concur id character).
+  return `${base}/api/image/${PATHS[target.kind]}/${encodeURIComponent(target.id)}`;
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { PDFDocument } from 'pdf-lib';
+import type { PDFImage } from 'pdf-lib';
+import type { ContentType } from '../types.js';
+
+/**
+ * One PDF from several scans, for an entry or invoice that takes a single
+ * image (DESIGN §1, §3.4): Concur refuses a second image there, so the pages
+ * of a receipt scanned as several files have to travel together.
+ */
+
+/** A4 in PDF points (1/72 inch): the paper receipts are scanned on. */
+const A4_SHORT = 595.28;
+const A4_LONG = 841.89;
+
+/**
+ * Page size for an image: its pixel size taken as points (72 dpi), scaled down
+ * to fit A4 — portrait for tall images, landscape for wide ones — and never
+ * scaled up, so a small till receipt stays small instead of being blown up to
+ * a blurry full page. The page is exactly the image: no margins.
+ */
+export function imagePageSize(width: number, height: number): { width: number; height: number } {
+  const [maxWidth, maxHeight] = width > height ? [A4_LONG, A4_SHORT] : [A4_SHORT, A4_LONG];
+  const scale = Math.min(1, maxWidth / width, maxHeight / height);
+  return { width: width * scale, height: height * scale };
+}
+
+/** Natural file-name order: scan_2 before scan_10, case-insensitive, locale-aware. */
+export function naturalCompare(a: string, b: string): number {
+  // Names equal to the collator ("Scan.pdf", "scan.pdf") still get a stable order.
+  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+async function addInput(
+  doc: PDFDocument,
+  input: { path: string; contentType: ContentType },
+): Promise<void> {
+  const bytes = await readFile(input.path);
+  if (input.contentType === 'application/pdf') {
+    const source = await PDFDocument.load(bytes, { updateMetadata: false });
+    const pages = await doc.copyPages(source, source.getPageIndices());
+    for (const page of pages) doc.addPage(page);
+    return;
+  }
+  const image: PDFImage =
+    input.contentType === 'image/jpeg' ? await doc.embedJpg(bytes) : await doc.embedPng(bytes);
+  const { width, height } = imagePageSize(image.width, image.height);
+  const page = doc.addPage([width, height]);
+  page.drawImage(image, { x: 0, y: 0, width, height });
+}
+
+/**
+ * Merges scans for one entry/invoice into one PDF at outPath: JPEG/PNG become
+ * pages sized by imagePageSize, PDF pages are copied. Input order is kept
+ * (callers sort with naturalCompare). Written to a temp name beside outPath,
+ * then renamed, so a crash never leaves a half PDF under the real name. An
+ * unreadable or corrupt input throws an error naming that file.
+ */
+export async function mergeToPdf(
+  inputs: { path: string; contentType: ContentType }[],
+  outPath: string,
+): Promise<{ size: number; pages: number }> {
+  if (inputs.length === 0) throw new Error('Nothing to merge: no files were given.');
+  const doc = await PDFDocument.create();
+  for (const input of inputs) {
+    try {
+      await addInput(doc, input);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Error(`Could not merge "${basename(input.path)}": ${why}`, { cause: error });
+    }
+  }
+  doc.setProducer('Concur Drop');
+  doc.setCreator('Concur Drop');
+  // Classic xref tables rather than object streams: older PDF readers downstream cope too.
+  const bytes = await doc.save({ useObjectStreams: false });
+
+  const temp = join(
+    dirname(outPath),
+    `.${basename(outPath)}.${randomBytes(4).toString('hex')}.tmp`,
+  );
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, outPath);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  return { size: bytes.length, pages: doc.getPageCount() };
+}

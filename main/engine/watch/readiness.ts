@@ -1,0 +1,199 @@
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Clock } from '../ports.js';
+import { checkCompleteness, NotAFileError } from '../inspect/inspect.js';
+
+/**
+ * When is a scan ready (DESIGN §3.1)? Scanners write slowly and sometimes in
+ * place, so a file is ready when its size and mtime have not moved for
+ * `settleMs` and its structure is complete (PDF `%%EOF`, JPEG `FF D9`, PNG
+ * `IEND`). A complete file goes as soon as it is stable; an incomplete one
+ * waits ("waiting for the scanner") until `maxWaitMs` after its last change.
+ * Every change event re-checks at once and a timer fires exactly when the
+ * settle time is up, so a finished scan is released within a few ms of
+ * `settleMs` rather than on a coarse poll.
+ */
+
+export type ReadinessVerdict =
+  | { kind: 'ready'; size: number; mtimeMs: number }
+  /** Stable but structurally incomplete: said once per stretch of waiting. */
+  | { kind: 'incomplete'; size: number; mtimeMs: number }
+  | { kind: 'timed-out'; size: number; waitedMs: number }
+  | { kind: 'gone' }
+  | { kind: 'not-a-file'; reason: string };
+
+export interface ReadinessOptions {
+  settleMs: number;
+  maxWaitMs: number;
+  clock: Clock;
+  /** Every verdict but 'incomplete' ends tracking of that key. */
+  onVerdict: (key: string, verdict: ReadinessVerdict) => void;
+  /** Told when a check failed unexpectedly (kept tracking; re-checked later). */
+  onError?: (key: string, error: unknown) => void;
+}
+
+/** How often a stable but incomplete file is looked at again (scanners that append without events). */
+const INCOMPLETE_RECHECK_MS = 500;
+
+interface Entry {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  changedAt: number;
+  timer: unknown;
+  busy: boolean;
+  again: boolean;
+  toldIncomplete: boolean;
+}
+
+/** Tracks files until each is ready, timed out, gone or found not to be a file. */
+export class Readiness {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private options: ReadinessOptions) {}
+
+  /** New settle/max-wait times apply from the next check. */
+  configure(settleMs: number, maxWaitMs: number): void {
+    this.options = { ...this.options, settleMs, maxWaitMs };
+  }
+
+  /** Starts tracking `key` (or re-checks it now if already tracked: a change event). */
+  track(key: string, path: string): void {
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = {
+        path,
+        size: -1,
+        mtimeMs: -1,
+        changedAt: this.options.clock.now(),
+        timer: undefined,
+        busy: false,
+        again: false,
+        toldIncomplete: false,
+      };
+      this.entries.set(key, entry);
+    }
+    entry.path = path;
+    this.schedule(key, entry, 0);
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  forget(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.options.clock.clearTimeout(entry.timer);
+    this.entries.delete(key);
+  }
+
+  stop(): void {
+    for (const key of [...this.entries.keys()]) this.forget(key);
+  }
+
+  private schedule(key: string, entry: Entry, ms: number): void {
+    this.options.clock.clearTimeout(entry.timer);
+    entry.timer = this.options.clock.setTimeout(() => void this.check(key, entry), Math.max(0, ms));
+  }
+
+  private settle(key: string, entry: Entry, verdict: ReadinessVerdict): void {
+    this.forget(key);
+    this.options.onVerdict(key, verdict);
+  }
+
+  private async check(key: string, entry: Entry): Promise<void> {
+    if (this.entries.get(key) !== entry) return;
+    if (entry.busy) {
+      entry.again = true;
+      return;
+    }
+    entry.busy = true;
+    try {
+      await this.look(key, entry);
+    } catch (err) {
+      // A locked or unreadable file (a scanner holding it open on Windows): look again later.
+      this.options.onError?.(key, err);
+      if (this.entries.get(key) === entry) this.schedule(key, entry, this.options.settleMs || 100);
+    } finally {
+      entry.busy = false;
+      if (entry.again && this.entries.get(key) === entry) {
+        entry.again = false;
+        this.schedule(key, entry, 0);
+      }
+    }
+  }
+
+  private async look(key: string, entry: Entry): Promise<void> {
+    const { settleMs, maxWaitMs, clock } = this.options;
+    let st;
+    try {
+      st = await stat(entry.path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return this.settle(key, entry, { kind: 'gone' });
+      if (code === 'ELOOP')
+        return this.settle(key, entry, { kind: 'not-a-file', reason: 'a symbolic link loop' });
+      throw err;
+    }
+    if (this.entries.get(key) !== entry) return;
+    if (!st.isFile()) return this.settle(key, entry, { kind: 'not-a-file', reason: kindOf(st) });
+    const now = clock.now();
+    if (this.changed(entry, st.size, st.mtimeMs, now)) return this.schedule(key, entry, settleMs);
+    const quiet = now - entry.changedAt;
+    if (quiet < settleMs) return this.schedule(key, entry, settleMs - quiet);
+
+    let result;
+    try {
+      result = await checkCompleteness(entry.path);
+    } catch (err) {
+      if (err instanceof NotAFileError)
+        return this.settle(key, entry, { kind: 'not-a-file', reason: err.message });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        return this.settle(key, entry, { kind: 'gone' });
+      throw err;
+    }
+    if (this.entries.get(key) !== entry) return;
+    const at = clock.now();
+    if (this.changed(entry, result.size, result.mtimeMs, at))
+      return this.schedule(key, entry, settleMs);
+    if (result.completeness !== 'incomplete') {
+      // 'unknown-type' is ready too: inspection then names what is wrong with it (GIF, text…).
+      return this.settle(key, entry, { kind: 'ready', size: result.size, mtimeMs: result.mtimeMs });
+    }
+    const waited = at - entry.changedAt;
+    if (waited >= maxWaitMs)
+      return this.settle(key, entry, { kind: 'timed-out', size: result.size, waitedMs: waited });
+    if (!entry.toldIncomplete) {
+      entry.toldIncomplete = true;
+      this.options.onVerdict(key, {
+        kind: 'incomplete',
+        size: result.size,
+        mtimeMs: result.mtimeMs,
+      });
+    }
+    this.schedule(key, entry, Math.min(INCOMPLETE_RECHECK_MS, maxWaitMs - waited));
+  }
+
+  /** Records a new size/mtime; true when it moved since the last look. */
+  private changed(entry: Entry, size: number, mtimeMs: number, now: number): boolean {
+    if (size === entry.size && mtimeMs === entry.mtimeMs) return false;
+    entry.size = size;
+    entry.mtimeMs = mtimeMs;
+    entry.changedAt = now;
+    entry.toldIncomplete = false;
+    return true;
+  }
+}
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a folder, not a file';
+  if (st.isFIFO()) return 'a named pipe, not a file';
+  if (st.isSocket()) return 'a socket, not a file';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device, not a file';
+  return 'not a regular file';
+}

@@ -1,0 +1,129 @@
+import type { Core } from './core.js';
+import type { Intake } from './intake.js';
+import { isIgnoredPath } from './routing/route.js';
+import type { WatchedRoot } from './roots.js';
+import type { FolderSettings } from './settings/schema.js';
+import { RootWatcher } from './watch/watcher.js';
+
+/**
+ * The set of RootWatchers for the configured folders: re-armed when settings
+ * change (added roots start with a catch-up scan, removed ones stop; the queue
+ * is kept), and the bridge from watcher events to Intake and engine events.
+ */
+
+interface Armed {
+  watcher: RootWatcher;
+  folder: FolderSettings;
+}
+
+export interface WatchersHooks {
+  /** How often a missing root is looked for again. */
+  recheckMs?: number;
+  emit: (event: 'root-unavailable' | 'root-available', ...args: string[]) => void;
+  /** Something that matters to whenIdle() changed. */
+  changed: () => void;
+}
+
+export class Watchers {
+  private readonly armed = new Map<string, Armed>();
+
+  constructor(
+    private readonly core: Core,
+    private readonly intake: Intake,
+    private readonly hooks: WatchersHooks,
+  ) {}
+
+  folderFor(root: string): FolderSettings | undefined {
+    return this.armed.get(root)?.folder;
+  }
+
+  rootPaths(): string[] {
+    return [...this.armed.keys()];
+  }
+
+  unavailableRoots(): string[] {
+    return [...this.armed.entries()].filter(([, a]) => !a.watcher.available).map(([root]) => root);
+  }
+
+  /** Every initial scan is done and no event is half-handled. */
+  settled(): boolean {
+    return [...this.armed.values()].every((a) => a.watcher.ready && a.watcher.pending === 0);
+  }
+
+  /** Watches exactly these roots: starts new ones, stops removed ones, re-arms one whose polling changed. */
+  async set(roots: WatchedRoot[]): Promise<void> {
+    const wanted = new Map(roots.map((r) => [r.root, r.folder]));
+    for (const [root, armed] of [...this.armed]) {
+      const folder = wanted.get(root);
+      if (!folder || folder.polling !== armed.folder.polling) await this.remove(root, !folder);
+      else armed.folder = folder;
+    }
+    const starting: Promise<void>[] = [];
+    for (const [root, folder] of wanted) {
+      if (this.armed.has(root)) continue;
+      const watcher = this.create(root, folder);
+      this.armed.set(root, { watcher, folder });
+      starting.push(watcher.start());
+    }
+    await Promise.all(starting);
+    this.hooks.changed();
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.armed.values()].map((a) => a.watcher.close()));
+    this.armed.clear();
+  }
+
+  private create(root: string, folder: FolderSettings): RootWatcher {
+    const { core, intake, hooks } = this;
+    const watcher = new RootWatcher(root, {
+      polling: folder.polling,
+      clock: core.clock,
+      isIgnored: isIgnoredPath,
+      recheckMs: hooks.recheckMs,
+    });
+    watcher.on('file', (rel) => intake.onFile(root, rel));
+    watcher.on('unlink', (rel) => intake.onUnlink(root, rel));
+    watcher.on('not-a-file', (rel, reason) => {
+      core.notice('warn', `Skipped "${rel}" in ${root}: it is ${reason}.`, `${root}/${rel}`);
+    });
+    watcher.on('unavailable', (reason) => {
+      core.notice(
+        'warn',
+        `The folder ${root} cannot be reached: ${reason}. It is checked again every few seconds.`,
+        root,
+      );
+      hooks.emit('root-unavailable', root, reason);
+      hooks.changed();
+    });
+    watcher.on('available', () => {
+      core.notice(
+        'info',
+        `The folder ${root} is back; files that arrived meanwhile are picked up.`,
+        root,
+      );
+      hooks.emit('root-available', root);
+    });
+    watcher.on('error', (error) => core.log.warn('watcher error', { root, error }));
+    watcher.on('ready', () => hooks.changed());
+    watcher.on('quiet', () => hooks.changed());
+    return watcher;
+  }
+
+  /** Stops watching a root; its unfinished jobs stay in the ledger and resume if it comes back. */
+  private async remove(root: string, forgetJobs: boolean): Promise<void> {
+    const armed = this.armed.get(root);
+    this.armed.delete(root);
+    await armed?.watcher.close();
+    if (!forgetJobs) return;
+    const ids = [...this.core.book.live.values()]
+      .filter((j) => j.root === root && j.state !== 'uploading')
+      .map((j) => j.id);
+    const gone = new Set(ids);
+    this.core.queue.remove((u) => u.jobIds.every((id) => gone.has(id)));
+    for (const id of ids) {
+      this.intake.drop(id);
+      this.core.book.forget(id);
+    }
+  }
+}

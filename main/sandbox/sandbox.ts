@@ -1,0 +1,278 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { MAX_IMAGE_BYTES } from '../engine/inspect/inspect.js';
+import { createLogger } from '../engine/log/logger.js';
+import { handleControl } from './sandbox-control.js';
+import {
+  checkAuthorization,
+  checkContent,
+  checkFraming,
+  countPdfPages,
+  declaredType,
+  errorXml,
+  imageXml,
+  isImagePath,
+  matchRoute,
+  newImageId,
+  type Refusal,
+} from './sandbox-rules.js';
+
+/**
+ * A local service that answers like Concur's Image service (DESIGN §1), for
+ * tests, the demo and first runs without a Concur account. Binds 127.0.0.1
+ * only. Faults can be queued to rehearse what the real service does on a bad
+ * day: error statuses, dropped connections, slow or missing answers.
+ */
+
+/** One queued misbehaviour, consumed by the next image request. */
+export type Fault =
+  | { status: number; retryAfter?: number | string; body?: string; contentType?: string }
+  | { drop: true }
+  | { delayMs: number }
+  | { hang: true };
+
+/** One image the sandbox accepted. */
+export interface ReceivedImage {
+  kind: 'receipt' | 'report' | 'entry' | 'invoice';
+  id?: string;
+  version: 'v1.0' | 'v1.1';
+  /** The Content-Type as sent (media type only, lower case). */
+  contentType: string;
+  size: number;
+  sha256: string;
+  imageId: string;
+  at: number;
+  pdfPages?: number;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  url: string;
+  port: number;
+  token: string;
+  /** Successful uploads, in order. */
+  received(): ReceivedImage[];
+  /** Every request that reached the image endpoints, faults included. */
+  requests(): number;
+  /** Queued faults are consumed one per image request, in order, before normal handling. */
+  inject(...faults: Fault[]): void;
+  setToken(token: string): void;
+  /** Forgets received images, faults, the request count and which entries/invoices hold an image. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const log = createLogger('sandbox');
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'The request is invalid.',
+  401: 'Authorization header is missing or malformed.',
+  403: 'The OAuth token is invalid, expired or has been revoked.',
+  404: 'The requested resource was not found.',
+  429: 'Request limit exceeded. Please try again later.',
+  500: 'An internal error occurred.',
+  502: 'Bad gateway.',
+  503: 'The service is unavailable for scheduled maintenance.',
+  504: 'Gateway timeout.',
+};
+
+/** Starts the sandbox on 127.0.0.1 (port 0 = a free port). */
+export async function startSandbox(
+  options: { port?: number; token?: string; maxBytes?: number } = {},
+): Promise<Sandbox> {
+  let token = options.token ?? 'sandbox-token';
+  const maxBytes = options.maxBytes ?? MAX_IMAGE_BYTES;
+  let received: ReceivedImage[] = [];
+  let faults: Fault[] = [];
+  let requestCount = 0;
+  // Entries and invoices take one image each (DESIGN §1).
+  let holdsImage = new Set<string>();
+  const sockets = new Set<Socket>();
+
+  const state = {
+    received: () => received.map((r) => ({ ...r })),
+    requests: () => requestCount,
+    inject: (...more: Fault[]) => void faults.push(...more),
+    setToken: (next: string) => void (token = next),
+    reset: () => {
+      received = [];
+      faults = [];
+      requestCount = 0;
+      holdsImage = new Set();
+    },
+  };
+
+  function send(
+    res: ServerResponse,
+    status: number,
+    body: string,
+    headers: Record<string, string> = {},
+  ): void {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, {
+      ...(body ? { 'content-type': 'application/xml; charset=utf-8' } : {}),
+      ...headers,
+      'content-length': String(Buffer.byteLength(body)),
+    });
+    res.end(body);
+  }
+
+  const refuse = (res: ServerResponse, r: Refusal) => send(res, r.status, errorXml(r.message));
+
+  function answerFault(res: ServerResponse, fault: Extract<Fault, { status: number }>): void {
+    const body = fault.body ?? errorXml(STATUS_TEXT[fault.status] ?? `HTTP ${fault.status}`);
+    const headers: Record<string, string> = {};
+    if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+    if (fault.contentType) headers['content-type'] = fault.contentType;
+    else if (body && fault.body !== undefined && /^\s*[[{]/.test(body))
+      headers['content-type'] = 'application/json; charset=utf-8';
+    else if (body && fault.body !== undefined && !/^\s*</.test(body))
+      headers['content-type'] = 'text/plain; charset=utf-8';
+    send(res, fault.status, body, headers);
+  }
+
+  async function readBody(req: IncomingMessage, length: number): Promise<Buffer | null> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > length) return null; // cannot happen with HTTP framing; be safe anyway
+        chunks.push(chunk);
+      }
+    } catch {
+      return null; // the client went away mid-body
+    }
+    return size === length ? Buffer.concat(chunks, size) : null;
+  }
+
+  async function handleImage(req: IncomingMessage, res: ServerResponse, pathname: string) {
+    requestCount++;
+    const fault = faults.shift();
+    if (fault) {
+      if ('drop' in fault) return void req.socket.destroy();
+      if ('hang' in fault) return; // answered never; close() ends the socket
+      if ('status' in fault) return answerFault(res, fault);
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    }
+    if (req.method !== 'POST')
+      return refuse(res, {
+        status: 405,
+        message: `The requested resource does not support http method '${req.method}'.`,
+      });
+    const auth = checkAuthorization(req.headers.authorization, token);
+    if (auth) return refuse(res, auth);
+    const route = matchRoute(pathname);
+    if ('status' in route) return refuse(res, route);
+    // Refused on the headers alone: an oversized body is never read into memory.
+    const framing = checkFraming(req.headers, maxBytes);
+    if ('status' in framing) return refuse(res, framing);
+    const declared = declaredType(req.headers['content-type']);
+    if (!declared)
+      return refuse(res, {
+        status: 400,
+        message: `The Content-Type "${req.headers['content-type'] ?? ''}" is not supported. Use application/pdf, image/jpeg or image/png.`,
+      });
+
+    const body = await readBody(req, framing.length);
+    if (!body) return;
+    const content = checkContent(body, declared);
+    if (content) return refuse(res, content);
+    const pdfPages = declared === 'application/pdf' ? await countPdfPages(body) : undefined;
+
+    // From here on synchronous, so two concurrent uploads cannot both attach.
+    const key = `${route.kind}:${route.id}`;
+    if ((route.kind === 'entry' || route.kind === 'invoice') && holdsImage.has(key)) {
+      const what = route.kind === 'entry' ? 'expense entry' : 'invoice';
+      return refuse(res, {
+        status: 400,
+        message: `This ${what} already has an image attached. No more images can be appended.`,
+      });
+    }
+    if (route.kind === 'entry' || route.kind === 'invoice') holdsImage.add(key);
+    // Like the docs' examples: a receipt gets a new image id, a report, entry or
+    // invoice answers with its own id.
+    const imageId = route.kind === 'receipt' ? newImageId() : (route.id as string);
+    received.push({
+      kind: route.kind,
+      ...(route.id !== undefined ? { id: route.id } : {}),
+      version: route.version,
+      contentType: (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase(),
+      size: body.length,
+      sha256: createHash('sha256').update(body).digest('hex'),
+      imageId,
+      at: Date.now(),
+      ...(pdfPages !== undefined ? { pdfPages } : {}),
+    });
+    send(res, 201, imageXml(imageId));
+  }
+
+  const server = createServer((req, res) => {
+    res.setHeader('concur-correlationid', randomUUID());
+    const started = Date.now();
+    const pathname = new URL(req.url ?? '/', 'http://sandbox').pathname;
+    const done = pathname.startsWith('/_sandbox/')
+      ? handleControl(req, res, pathname, state)
+      : isImagePath(pathname)
+        ? handleImage(req, res, pathname)
+        : Promise.resolve(refuse(res, { status: 404, message: STATUS_TEXT[404] }));
+    done
+      .catch(() => send(res, 500, errorXml(STATUS_TEXT[500])))
+      .finally(() => {
+        // Method, path and outcome only: headers (Authorization) are never logged.
+        log.debug('request', {
+          method: req.method,
+          path: pathname,
+          status: res.headersSent ? res.statusCode : undefined,
+          size: Number(req.headers['content-length']) || undefined,
+          ms: Date.now() - started,
+          correlationId: res.getHeader('concur-correlationid'),
+        });
+      });
+  });
+
+  // Requests Node's parser rejects (bad Content-Length, both Content-Length and
+  // chunked) still get Concur's 400 XML rather than a bare status line.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return void socket.destroy();
+    const body = errorXml('The request is malformed: ' + (error.code ?? 'bad request') + '.');
+    socket.end(
+      'HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml; charset=utf-8\r\n' +
+        `concur-correlationid: ${randomUUID()}\r\nConnection: close\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  log.info('sandbox listening', { url });
+
+  return {
+    url,
+    port,
+    get token() {
+      return token;
+    },
+    set token(next: string) {
+      token = next;
+    },
+    ...state,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}

@@ -1,0 +1,94 @@
+import { html, nothing } from 'lit';
+import { live } from 'lit/directives/live.js';
+import type { Settings } from '../../../main/engine/settings/schema.js';
+import type { SettingsView } from './settings-view.js';
+import { errorId, fieldError } from './validate.js';
+
+const AFTER_UPLOAD: { value: Settings['afterUpload']; label: string; hint: string }[] = [
+  {
+    value: 'move',
+    label: 'Move it to Uploaded',
+    hint: 'into the Uploaded folder inside the watched folder, same subfolders (recommended)',
+  },
+  { value: 'keep', label: 'Leave it where it is', hint: 'it is not uploaded twice' },
+  { value: 'delete', label: 'Delete it', hint: 'Concur keeps the image' },
+];
+
+/** Settings › Behaviour: what happens after an upload, notifications, login item, concurrency. */
+export function behaviourPage(host: SettingsView) {
+  const draft = host.draft!;
+  const concurrencyError = host.errorFor('concurrency');
+  const desktopOnly = host.info?.mode === 'browser';
+  return html`
+    <section class="settings-page" aria-labelledby="behaviour-title">
+      <h2 id="behaviour-title">Behaviour</h2>
+      <fieldset class="field">
+        <legend>After a scan is uploaded</legend>
+        ${AFTER_UPLOAD.map(
+          (o) =>
+            html`<label class="choice">
+              <input
+                type="radio"
+                name="after-upload"
+                .checked=${live(draft.afterUpload === o.value)}
+                @change=${() => host.change((d) => (d.afterUpload = o.value))}
+              />
+              <span><strong>${o.label}</strong> <span class="muted">— ${o.hint}</span></span>
+            </label>`,
+        )}
+      </fieldset>
+      <fieldset class="field">
+        <legend>Desktop</legend>
+        <label class="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            .checked=${live(draft.notifications)}
+            @change=${(e: Event) =>
+              host.change((d) => (d.notifications = (e.target as HTMLInputElement).checked))}
+          />
+          <span>Show a notification when uploads finish or fail</span>
+        </label>
+        <label class="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            .checked=${live(draft.startAtLogin)}
+            @change=${(e: Event) =>
+              host.change((d) => (d.startAtLogin = (e.target as HTMLInputElement).checked))}
+          />
+          <span>Start Concur Drop when I log in</span>
+        </label>
+        ${
+          desktopOnly
+            ? html`<p class="hint">These two apply when the desktop app runs on this computer.</p>`
+            : nothing
+        }
+      </fieldset>
+      <div class="field">
+        <label for="concurrency">Uploads at the same time</label>
+        <input
+          id="concurrency"
+          type="number"
+          min="1"
+          max="8"
+          step="1"
+          class="narrow"
+          .value=${live(String(draft.concurrency))}
+          aria-invalid=${concurrencyError ? 'true' : 'false'}
+          aria-describedby=${concurrencyError ? errorId('concurrency') : 'concurrency-hint'}
+          @input=${(e: Event) => {
+            const raw = (e.target as HTMLInputElement).value;
+            // Kept as typed when not a number, so the schema names the problem.
+            host.change(
+              (d) => (d.concurrency = (raw === '' ? raw : Number(raw)) as number),
+              'concurrency',
+            );
+          }}
+        />
+        <p class="hint" id="concurrency-hint">1 to 8. Two suits most office connections.</p>
+        ${fieldError(concurrencyError, 'concurrency', 'Uploads at the same time')}
+      </div>
+    </section>
+  `;
+}

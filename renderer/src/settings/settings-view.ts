@@ -1,0 +1,291 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import type {
+  AppInfo,
+  CheckResult,
+  SettingsView as SettingsSnapshot,
+} from '../../../preload/contract.js';
+import type { Settings } from '../../../main/engine/settings/schema.js';
+import { api } from '../api.js';
+import { tablistKeydown } from '../tabs.js';
+import { accountPage } from './account-page.js';
+import { behaviourPage } from './behaviour-page.js';
+import { foldersPage, newFolder } from './folders-page.js';
+import { draftErrors } from './validate.js';
+
+export const SETTINGS_PAGES = ['account', 'folders', 'behaviour'] as const;
+export type SettingsPage = (typeof SETTINGS_PAGES)[number];
+const PAGE_LABEL: Record<SettingsPage, string> = {
+  account: 'Account',
+  folders: 'Folders',
+  behaviour: 'Behaviour',
+};
+
+/**
+ * Settings: a draft of the stored settings, validated as it is edited with the
+ * engine's schema; Save sends it to main, which validates again and answers
+ * with key-named issues when it refuses.
+ */
+export class SettingsView extends LitElement {
+  static override properties = {
+    page: { type: String },
+    active: { type: Boolean },
+    view: { state: true },
+    draft: { state: true },
+    info: { state: true },
+    issues: { state: true },
+    savedNote: { state: true },
+    busy: { state: true },
+    tokenResult: { state: true },
+    checkResult: { state: true },
+    customUrl: { state: true },
+    loadError: { state: true },
+  };
+
+  declare page: SettingsPage;
+  declare active: boolean;
+  declare view: SettingsSnapshot | null;
+  declare draft: Settings | null;
+  declare info: AppInfo | null;
+  /** Issues from the last refused save, key-named by main. */
+  declare issues: string[];
+  declare savedNote: string;
+  declare busy: boolean;
+  declare tokenResult: CheckResult | null;
+  declare checkResult: CheckResult | null;
+  declare customUrl: boolean;
+  declare loadError: string | null;
+
+  private errors = new Map<string, string>();
+  private readonly touched = new Set<string>();
+  private submitted = false;
+
+  constructor() {
+    super();
+    this.page = 'account';
+    this.active = false;
+    this.view = null;
+    this.draft = null;
+    this.info = null;
+    this.issues = [];
+    this.savedNote = '';
+    this.busy = false;
+    this.tokenResult = null;
+    this.checkResult = null;
+    this.customUrl = false;
+    this.loadError = null;
+  }
+
+  protected override createRenderRoot(): HTMLElement {
+    return this;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // Coming back to Settings shows the stored state again, unless edits are pending.
+    if (changed.has('active') && this.active && !this.dirty) void this.load();
+  }
+
+  /** Loads the stored settings into a fresh draft. */
+  async load(): Promise<void> {
+    try {
+      const [view, info] = await Promise.all([api().getSettings(), api().getAppInfo()]);
+      this.view = view;
+      this.info = info;
+      this.draft = structuredClone(view.settings);
+      this.touched.clear();
+      this.submitted = false;
+      this.errors = draftErrors(this.draft);
+      this.loadError = null;
+    } catch (error) {
+      this.loadError = `Could not load the settings: ${(error as Error).message}`;
+    }
+  }
+
+  get dirty(): boolean {
+    return !!this.draft && JSON.stringify(this.draft) !== JSON.stringify(this.view?.settings);
+  }
+
+  /** An error for a key, once the user has touched that field or tried to save. */
+  errorFor(key: string): string | undefined {
+    return this.submitted || this.touched.has(key) ? this.errors.get(key) : undefined;
+  }
+
+  /** Applies an edit to the draft and validates it again. */
+  change(mutate: (draft: Settings) => void, touchedKey?: string): void {
+    if (!this.draft) return;
+    mutate(this.draft);
+    if (touchedKey) this.touched.add(touchedKey);
+    this.errors = draftErrors(this.draft);
+    this.savedNote = '';
+    this.requestUpdate();
+  }
+
+  readonly save = async (): Promise<void> => {
+    if (!this.draft) return;
+    this.submitted = true;
+    this.busy = true;
+    try {
+      const result = await api().saveSettings(this.draft);
+      if (result.ok) {
+        this.issues = [];
+        await this.load();
+        this.savedNote = 'Settings saved.';
+      } else {
+        this.issues = result.issues;
+        this.requestUpdate();
+      }
+    } catch (error) {
+      this.issues = [(error as Error).message];
+    } finally {
+      this.busy = false;
+    }
+  };
+
+  readonly revert = (): void => {
+    if (!this.view) return;
+    this.draft = structuredClone(this.view.settings);
+    this.issues = [];
+    this.touched.clear();
+    this.submitted = false;
+    this.errors = draftErrors(this.draft);
+    this.customUrl = false;
+  };
+
+  readonly saveToken = async (): Promise<void> => {
+    const input = this.querySelector<HTMLInputElement>('#token');
+    const token = input?.value.trim() ?? '';
+    if (!token) {
+      this.tokenResult = { ok: false, message: 'Paste the token first.' };
+      return;
+    }
+    this.busy = true;
+    try {
+      this.tokenResult = await api().setToken(token);
+      if (input) input.value = ''; // never keep it on screen
+      if (this.tokenResult.ok) this.view = await api().getSettings();
+    } catch (error) {
+      this.tokenResult = { ok: false, message: (error as Error).message };
+    } finally {
+      this.busy = false;
+    }
+  };
+
+  readonly removeToken = async (): Promise<void> => {
+    this.busy = true;
+    try {
+      await api().clearToken();
+      this.tokenResult = { ok: true, message: 'The token was removed from the keychain.' };
+      this.view = await api().getSettings();
+    } finally {
+      this.busy = false;
+    }
+  };
+
+  readonly checkConnection = async (): Promise<void> => {
+    this.busy = true;
+    this.checkResult = null;
+    try {
+      this.checkResult = await api().checkConnection();
+    } catch (error) {
+      this.checkResult = { ok: false, message: (error as Error).message };
+    } finally {
+      this.busy = false;
+    }
+  };
+
+  readonly pickFolder = async (): Promise<void> => {
+    const path = await api().pickFolder();
+    if (path) this.change((d) => d.folders.push(newFolder(path)));
+  };
+
+  readonly addTypedFolder = (): void => {
+    const input = this.querySelector<HTMLInputElement>('#new-folder');
+    const path = input?.value.trim();
+    if (!input || !path) return;
+    this.change((d) => d.folders.push(newFolder(path)));
+    input.value = '';
+  };
+
+  private selectPage(page: SettingsPage): void {
+    this.dispatchEvent(
+      new CustomEvent('cd-navigate', { detail: `settings/${page}`, bubbles: true }),
+    );
+  }
+
+  override render() {
+    if (this.loadError) return html`<div class="banner error">${this.loadError}</div>`;
+    if (!this.draft || !this.view) return html`<p class="loading" role="status">Loading…</p>`;
+    const page = { account: accountPage, folders: foldersPage, behaviour: behaviourPage }[
+      this.page
+    ];
+    return html`
+      <div class="settings">
+        <div
+          class="subnav"
+          role="tablist"
+          aria-label="Settings pages"
+          aria-orientation="vertical"
+          @keydown=${(e: KeyboardEvent) =>
+            tablistKeydown(e, SETTINGS_PAGES, this.page, (p) => this.selectPage(p))}
+        >
+          ${SETTINGS_PAGES.map(
+            (p) =>
+              html`<button
+                role="tab"
+                id="settings-tab-${p}"
+                aria-selected=${p === this.page ? 'true' : 'false'}
+                aria-controls="settings-panel"
+                tabindex=${p === this.page ? 0 : -1}
+                @click=${() => this.selectPage(p)}
+              >
+                ${PAGE_LABEL[p]}
+              </button>`,
+          )}
+        </div>
+        <div
+          class="settings-body"
+          id="settings-panel"
+          role="tabpanel"
+          aria-labelledby="settings-tab-${this.page}"
+        >
+          ${
+            this.view.settingsWarning
+              ? html`<div class="banner warn">
+                  <strong>Settings:</strong> ${this.view.settingsWarning}
+                </div>`
+              : nothing
+          }
+          ${page(this)}
+          <div class="save-bar">
+            <div class="save-state" role="status">
+              ${
+                this.issues.length
+                  ? nothing
+                  : this.savedNote || (this.dirty ? 'You have unsaved changes.' : '')
+              }
+            </div>
+            <button class="ghost" ?disabled=${!this.dirty || this.busy} @click=${this.revert}>
+              Revert
+            </button>
+            <button class="primary" ?disabled=${!this.dirty || this.busy} @click=${this.save}>
+              Save settings
+            </button>
+          </div>
+          ${
+            this.issues.length
+              ? html`<div class="banner error save-issues" role="alert">
+                  <div>
+                    <strong>Not saved.</strong> Please correct:
+                    <ul>
+                      ${this.issues.map((issue) => html`<li><code>${issue}</code></li>`)}
+                    </ul>
+                  </div>
+                </div>`
+              : nothing
+          }
+        </div>
+      </div>
+    `;
+  }
+}
+
+customElements.define('cd-settings', SettingsView);

@@ -1,0 +1,398 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import { ref } from 'lit/directives/ref.js';
+import type { Job, JobFilter, Summary } from '../../../main/engine/types.js';
+import { api } from '../api.js';
+import { notify } from '../tabs.js';
+import { emptyState } from './empty-state.js';
+import {
+  STATE_GLYPH,
+  STATE_LABEL,
+  countsLine,
+  describeFolder,
+  describeState,
+  describeTarget,
+  formatTime,
+  headline,
+  matchesFilter,
+  percent,
+} from './job-format.js';
+import { JobStore } from './job-store.js';
+
+/** Rows rendered per step: the list grows as the user scrolls, so 5,000 jobs never render at once. */
+const PAGE = 120;
+/** How many jobs the view asks for; the ledger keeps more history than anyone scrolls through. */
+const MAX_JOBS = 20_000;
+
+const FILTERS: { value: JobFilter; label: string }[] = [
+  { value: 'all', label: 'All' },
+  { value: 'active', label: 'In progress' },
+  { value: 'failed', label: 'Failed' },
+];
+
+/** The status window: summary header, filters, and the jobs newest first. */
+export class StatusView extends LitElement {
+  static override properties = {
+    summary: { state: true },
+    filter: { state: true },
+    shown: { state: true },
+    highlighted: { state: true },
+    loaded: { state: true },
+    loadError: { state: true },
+    revision: { state: true },
+    settingsWarning: { type: String },
+  };
+
+  declare summary: Summary | null;
+  declare filter: JobFilter;
+  declare shown: number;
+  declare highlighted: string | null;
+  declare loaded: boolean;
+  declare loadError: string | null;
+  /** Bumped (once per frame at most) when jobs change. */
+  declare revision: number;
+  /** Set by the app shell from getSettings. */
+  declare settingsWarning: string | undefined;
+
+  private readonly store = new JobStore();
+  private readonly unsubscribe: (() => void)[] = [];
+  private pendingWhileLoading: Job[] | null = [];
+  private frame = 0;
+  private observer: IntersectionObserver | null = null;
+
+  constructor() {
+    super();
+    this.summary = null;
+    this.filter = 'all';
+    this.shown = PAGE;
+    this.highlighted = null;
+    this.loaded = false;
+    this.loadError = null;
+    this.revision = 0;
+    this.settingsWarning = undefined;
+  }
+
+  // Light DOM: one stylesheet for the app, and aria references work across components.
+  protected override createRenderRoot(): HTMLElement {
+    return this;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    const bridge = api();
+    this.unsubscribe.push(
+      bridge.onJob((job) => {
+        if (this.pendingWhileLoading) this.pendingWhileLoading.push(job);
+        else this.store.upsert(job);
+        this.scheduleRender();
+      }),
+      bridge.onSummary((summary) => (this.summary = summary)),
+    );
+    void this.reload();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.observer?.disconnect();
+    cancelAnimationFrame(this.frame);
+  }
+
+  /** Fetches summary and jobs; events that arrive meanwhile are applied on top. */
+  async reload(): Promise<void> {
+    this.pendingWhileLoading ??= [];
+    try {
+      const [summary, jobs] = await Promise.all([
+        api().getSummary(),
+        api().getJobs('all', MAX_JOBS),
+      ]);
+      this.store.setAll(jobs);
+      for (const job of this.pendingWhileLoading) this.store.upsert(job);
+      this.summary = summary;
+      this.loadError = null;
+    } catch (error) {
+      this.loadError = `Could not load the scans: ${(error as Error).message}`;
+    } finally {
+      this.pendingWhileLoading = null;
+      this.loaded = true;
+      this.revision++;
+    }
+  }
+
+  /** Shows one job: clears a filter that hides it, renders down to it, scrolls and highlights. */
+  async focusJob(id: string): Promise<void> {
+    let job = this.store.get(id);
+    if (!job) {
+      await this.reload();
+      job = this.store.get(id);
+      if (!job) return;
+    }
+    if (!matchesFilter(job, this.filter)) this.filter = 'all';
+    const index = this.store.list(this.filter).findIndex((j) => j.id === id);
+    if (index >= this.shown) this.shown = index + 1 + PAGE / 2;
+    this.highlighted = id;
+    await this.updateComplete;
+    const row = this.querySelector<HTMLElement>(`[data-job-id="${CSS.escape(id)}"]`);
+    row?.scrollIntoView({ block: 'center' });
+    row?.focus({ preventScroll: true });
+    setTimeout(() => {
+      if (this.highlighted === id) this.highlighted = null;
+    }, 5000);
+  }
+
+  private scheduleRender(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.revision++;
+    });
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    super.updated(changed);
+    // Grow the list when its end scrolls into view; the "Show more" button does the same by keyboard.
+    const sentinel = this.querySelector('.list-sentinel');
+    this.observer?.disconnect();
+    if (sentinel) {
+      this.observer ??= new IntersectionObserver(
+        (entries) => {
+          if (entries.some((e) => e.isIntersecting)) this.shown += PAGE;
+        },
+        { rootMargin: '600px' },
+      );
+      this.observer.observe(sentinel);
+    }
+  }
+
+  private setFilter(filter: JobFilter): void {
+    this.filter = filter;
+    this.shown = PAGE;
+  }
+
+  private async retry(job: Job): Promise<void> {
+    const ok = await api().retry(job.id);
+    if (!ok) notify(this, `${job.name} cannot be retried any more.`, 'warn');
+  }
+
+  private async retryAll(): Promise<void> {
+    const n = await api().retryAllFailed();
+    notify(this, n === 1 ? 'Retrying 1 scan.' : `Retrying ${n} scans.`);
+  }
+
+  private async showInFolder(job: Job): Promise<void> {
+    const ok = await api().showInFolder(job.id);
+    if (!ok) notify(this, `${job.name} is no longer inside a watched folder.`, 'warn');
+  }
+
+  private async togglePause(): Promise<void> {
+    if (this.summary?.pausedBy === 'user') await api().resume();
+    else await api().pause();
+    this.summary = await api().getSummary();
+  }
+
+  private openSettings(page = 'folders'): void {
+    this.dispatchEvent(
+      new CustomEvent('cd-navigate', { detail: `settings/${page}`, bubbles: true }),
+    );
+  }
+
+  override render() {
+    if (!this.loaded) return html`<p class="loading" role="status">Loading scans…</p>`;
+    const summary = this.summary;
+    const counts = this.store.counts();
+    const title = summary ? headline(summary) : { text: 'Status unknown', tone: 'warn' as const };
+    return html`
+      <section class="summary tone-${title.tone}" aria-label="Summary">
+        <div class="summary-text" aria-live="polite" aria-atomic="true">
+          <h1 class="summary-title"><span class="dot" aria-hidden="true"></span>${title.text}</h1>
+          ${summary ? html`<p class="summary-counts">${countsLine(summary)}</p>` : nothing}
+        </div>
+        <div class="summary-actions">
+          <button class="secondary" ?disabled=${counts.failed === 0} @click=${this.retryAll}>
+            Retry all failed${counts.failed ? ` (${counts.failed})` : ''}
+          </button>
+          <button class="secondary" @click=${this.togglePause}>
+            ${summary?.pausedBy === 'user' ? 'Resume uploads' : 'Pause uploads'}
+          </button>
+        </div>
+      </section>
+      ${this.renderWarnings(summary)}
+      ${
+        this.store.size === 0 && !this.loadError
+          ? emptyState(summary?.roots ?? [], () => this.openSettings())
+          : this.renderList(counts)
+      }
+    `;
+  }
+
+  private renderWarnings(summary: Summary | null) {
+    const warnings = [];
+    if (this.loadError) warnings.push(html`<div class="banner error">${this.loadError}</div>`);
+    if (summary?.pausedBy === 'sign-in')
+      warnings.push(
+        html`<div class="banner error">
+          <span
+            ><strong>Sign-in needed.</strong> Concur refused the token, so uploads are held (none
+            are lost). Save a new token and they continue.</span
+          >
+          <button class="secondary" @click=${() => this.openSettings('account')}>
+            Open Account settings
+          </button>
+        </div>`,
+      );
+    for (const root of summary?.unavailableRoots ?? [])
+      warnings.push(
+        html`<div class="banner warn">
+          <span
+            ><strong>Folder unavailable:</strong> <code>${root}</code>. Scans there wait until it is
+            back.</span
+          >
+        </div>`,
+      );
+    if (this.settingsWarning)
+      warnings.push(
+        html`<div class="banner warn"><strong>Settings:</strong> ${this.settingsWarning}</div>`,
+      );
+    return warnings.length ? html`<div class="banners">${warnings}</div>` : nothing;
+  }
+
+  private renderList(counts: Record<JobFilter, number>) {
+    void this.revision;
+    const list = this.store.list(this.filter);
+    const visible = list.slice(0, this.shown);
+    const rest = list.length - visible.length;
+    const now = Date.now();
+    return html`
+      <div class="toolbar">
+        <div class="segmented" role="radiogroup" aria-label="Show scans">
+          ${FILTERS.map(
+            (f) =>
+              html`<label class="segment ${this.filter === f.value ? 'is-selected' : ''}">
+                <input
+                  type="radio"
+                  name="job-filter"
+                  .value=${f.value}
+                  .checked=${this.filter === f.value}
+                  @change=${() => this.setFilter(f.value)}
+                />
+                ${f.label} <span class="count">${counts[f.value]}</span>
+              </label>`,
+          )}
+        </div>
+      </div>
+      ${
+        list.length === 0
+          ? html`<p class="list-empty">
+              ${this.filter === 'failed' ? 'No scan has failed.' : 'Nothing is in progress.'}
+            </p>`
+          : html`<ul class="jobs" aria-label="Scans, newest first">
+              ${repeat(
+                visible,
+                (job) => job.id,
+                (job) => this.renderRow(job, now),
+              )}
+            </ul>`
+      }
+      ${
+        rest > 0
+          ? html`<div class="list-more">
+              <button class="ghost" @click=${() => (this.shown += PAGE)}>
+                Show ${Math.min(PAGE, rest)} more (${rest} not shown yet)
+              </button>
+              <div class="list-sentinel" aria-hidden="true"></div>
+            </div>`
+          : nothing
+      }
+    `;
+  }
+
+  private renderRow(job: Job, now: number) {
+    const label = STATE_LABEL[job.state];
+    const time = job.finishedAt ?? job.updatedAt;
+    const pct = job.progress != null ? percent(job.progress) : null;
+    return html`<li
+      class="job is-${job.state} ${this.highlighted === job.id ? 'is-highlighted' : ''}"
+      data-job-id=${job.id}
+      tabindex="-1"
+      aria-label="${job.name}: ${label}"
+    >
+      <span class="badge badge-${job.state}"
+        ><span class="glyph" aria-hidden="true">${STATE_GLYPH[job.state]}</span>${label}</span
+      >
+      <div class="job-main">
+        <div class="job-name" title=${job.relPath}>${job.name}</div>
+        <div class="job-meta">
+          <span class="job-target"
+            ><span class="visually-hidden">Goes to </span
+            ><span aria-hidden="true">→ </span>${describeTarget(job.target)}</span
+          >
+          <span class="job-folder" title=${job.root}
+            ><span aria-hidden="true"> · </span
+            ><span class="visually-hidden">, from folder </span>${describeFolder(job)}</span
+          >
+        </div>
+        ${
+          job.state === 'uploaded' && !job.detail
+            ? nothing
+            : html`<div class="job-detail ${job.state === 'failed' ? 'is-error' : ''}">
+                ${describeState(job, now)}
+              </div>`
+        }
+        ${
+          job.state === 'uploading'
+            ? html`<div
+                class="progress ${pct == null ? 'is-indeterminate' : ''}"
+                role="progressbar"
+                aria-label="Upload progress of ${job.name}"
+                aria-valuemin="0"
+                aria-valuemax="100"
+                aria-valuenow=${pct ?? nothing}
+              >
+                <div class="progress-fill" ${ref(setWidth(pct ?? 30))}></div>
+              </div>`
+            : nothing
+        }
+      </div>
+      <div class="job-image">
+        ${
+          job.imageId
+            ? html`<span class="field-label">Image ID</span
+                ><code title=${job.imageId}>${job.imageId}</code>`
+            : nothing
+        }
+      </div>
+      <time class="job-time" datetime=${new Date(time).toISOString()}
+        >${formatTime(time, now)}</time
+      >
+      <div class="job-actions">
+        ${
+          job.state === 'failed'
+            ? html`<button
+                class="secondary small"
+                aria-label="Retry ${job.name}"
+                @click=${() => this.retry(job)}
+              >
+                Retry
+              </button>`
+            : nothing
+        }
+        <button
+          class="ghost small"
+          aria-label="Show in folder: ${job.name}"
+          @click=${() => this.showInFolder(job)}
+        >
+          Show in folder
+        </button>
+      </div>
+    </li>`;
+  }
+}
+
+/** Sets a width through the CSSOM: the CSP forbids style attributes, not style properties. */
+function setWidth(pct: number) {
+  return (el?: Element) => {
+    if (el) (el as HTMLElement).style.width = `${pct}%`;
+  };
+}
+
+customElements.define('cd-status', StatusView);

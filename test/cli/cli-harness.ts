@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { build } from 'vite';
+
+/**
+ * Runs the real, built `concur-drop` command as a child process, so every
+ * test sees real exits, signals and stdio. Each test file builds the CLI
+ * once (`buildCli()` in beforeAll) into a folder of its own under out/, so
+ * parallel test files never build over each other.
+ */
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let entry: string | null = null;
+
+/** Builds the CLI with the project's vite.cli.config.ts; returns a cleanup for afterAll. */
+export async function buildCli(): Promise<() => Promise<void>> {
+  const outDir = join(ROOT, 'out', `cli-test-${process.pid}-${randomBytes(3).toString('hex')}`);
+  await build({
+    configFile: join(ROOT, 'vite.cli.config.ts'),
+    root: ROOT,
+    logLevel: 'error',
+    build: { outDir, emptyOutDir: true },
+  });
+  entry = join(outDir, 'concur-drop.js');
+  return () => rm(outDir, { recursive: true, force: true });
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** A child env without any token or data dir of the developer's own. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.CONCUR_DROP_TOKEN;
+  delete env.CONCUR_DROP_HOME;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Starts the CLI; stdout/stderr are collected on the returned process. */
+export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess & { out: Output } {
+  if (!entry) throw new Error('call buildCli() in beforeAll first');
+  const child = spawn(process.execPath, [entry, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: cleanEnv(options.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  }) as ChildProcess & { out: Output };
+  const out: Output = { stdout: '', stderr: '' };
+  child.out = out;
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out.stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out.stderr += d));
+  child.stdin!.end(options.input ?? '');
+  return child;
+}
+
+interface Output {
+  stdout: string;
+  stderr: string;
+}
+
+/** Waits for the child to exit. */
+export function exited(
+  child: ChildProcess & { out: Output },
+  timeoutMs = 60_000,
+): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `concur-drop did not exit within ${timeoutMs} ms\nstdout: ${child.out.stdout}\nstderr: ${child.out.stderr}`,
+        ),
+      );
+    }, timeoutMs);
+    child.on('exit', (code, signal) => {
+      // 'exit' can come before the pipes are drained; 'close' comes after.
+      child.on('close', () => {
+        clearTimeout(timer);
+        resolvePromise({ code, signal, ...child.out });
+      });
+    });
+  });
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return exited(spawnCli(args, options), options.timeoutMs);
+}
+
+/** Polls until `check` returns a truthy value. */
+export async function until<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A temp folder removed by the returned cleanup. */
+export async function tempDir(
+  prefix = 'concur-drop-cli-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import { createConcurClient } from '../../../main/engine/concur/concur-client.js';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { jpeg, pdf, png } from '../../fixtures/scans.js';
+import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+
+let h: EngineHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('engine: one image per entry or invoice', () => {
+  it('merges three images dropped together for an entry into one three-page PDF, and fails a fourth later', async () => {
+    h = await startEngineHarness();
+    const dir = 'entry/Taxi [ENT42]';
+    await h.put(`${dir}/scan_10.jpg`, jpeg(3000, 1));
+    await h.put(`${dir}/scan_2.png`, png(40, 30));
+    await h.put(`${dir}/scan_1.jpg`, jpeg(3100, 2));
+
+    const jobs = await Promise.all(
+      ['scan_1.jpg', 'scan_2.png', 'scan_10.jpg'].map((n) => h!.waitForJob(`${dir}/${n}`)),
+    );
+    expect(jobs.map((j) => j.state)).toEqual(['uploaded', 'uploaded', 'uploaded']);
+    const received = h.sandbox.received();
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({
+      kind: 'entry',
+      id: 'ENT42',
+      contentType: 'application/pdf',
+      pdfPages: 3,
+    });
+    // Every member carries the one image id and the same batch id.
+    expect(new Set(jobs.map((j) => j.imageId))).toEqual(new Set([received[0].imageId]));
+    expect(new Set(jobs.map((j) => j.batchId)).size).toBe(1);
+    expect(jobs[0].batchId).toBeTruthy();
+    await h.engine.whenIdle();
+    expect((await readdir(join(h.root, 'Uploaded', 'entry', 'Taxi [ENT42]'))).sort()).toEqual([
+      'scan_1.jpg',
+      'scan_10.jpg',
+      'scan_2.png',
+    ]);
+    // The merged PDF was staged in the data dir, never in the watched folder, and is gone after.
+    expect(await readdir(join(h.dataDir, 'staging'))).toEqual([]);
+
+    await h.put(`${dir}/late.pdf`, await pdf({ text: 'late' }));
+    const late = await h.waitForJob(`${dir}/late.pdf`);
+    expect(late.state).toBe('failed');
+    expect(late.error?.reason).toBe(
+      'Entry Taxi [ENT42] already has an image in Concur; Concur allows one image per entry.',
+    );
+    await h.engine.whenIdle();
+    expect(existsSync(join(h.root, 'Failed', 'entry', 'Taxi [ENT42]', 'late.pdf'))).toBe(true);
+    expect(h.sandbox.received()).toHaveLength(1);
+  });
+
+  it('uploads a single file for an invoice as it is, without merging', async () => {
+    h = await startEngineHarness();
+    await h.put('invoice/INV9/bill.jpg', jpeg(4000, 3));
+    expect((await h.waitForJob('invoice/INV9/bill.jpg')).state).toBe('uploaded');
+    expect(h.sandbox.received()[0]).toMatchObject({
+      kind: 'invoice',
+      id: 'INV9',
+      contentType: 'image/jpeg',
+    });
+  });
+
+  it('fails every member of a batch whose merged PDF would pass 10 MB, sending nothing', async () => {
+    h = await startEngineHarness();
+    await h.put('entry/BIG1/a.jpg', jpeg(6 * 1024 * 1024, 1));
+    await h.put('entry/BIG1/b.jpg', jpeg(6 * 1024 * 1024, 2));
+    for (const n of ['a.jpg', 'b.jpg']) {
+      const job = await h.waitForJob(`entry/BIG1/${n}`);
+      expect(job.state).toBe('failed');
+      expect(job.error?.reason).toMatch(
+        /make a 1\d\.\d MB PDF; Concur accepts at most 10 MB per entry/,
+      );
+    }
+    expect(h.sandbox.requests()).toBe(0);
+  });
+
+  it('fails a file for an entry that Concur says already has an image (attached by someone else)', async () => {
+    h = await startEngineHarness();
+    const other = join(h.dataDir, '..', 'other.jpg');
+    await writeFile(other, jpeg(1500, 1));
+    const client = createConcurClient({
+      baseUrl: h.sandbox.url,
+      authScheme: 'OAuth',
+      getToken: async () => h!.sandbox.token,
+    });
+    expect((await client.uploadImage({ kind: 'entry', id: 'TAKEN' }, other)).kind).toBe('uploaded');
+
+    await h.put('entry/TAKEN/second.jpg', jpeg(1700, 3));
+    const second = await h.waitForJob('entry/TAKEN/second.jpg');
+    expect(second.state).toBe('failed');
+    expect(second.error?.reason).toBe(
+      'Entry TAKEN already has an image in Concur; Concur allows one image per entry.',
+    );
+    expect(second.error?.status).toBe(400);
+    expect(second.error?.message).toBeTruthy();
+  });
+});

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { jpeg } from '../../fixtures/scans.js';
+import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+import { waitFor } from '../../helpers/temp-dir.js';
+
+let h: EngineHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('engine: Concur trouble', () => {
+  it('retries through 500 twice, a dropped connection and a 503 with Retry-After, uploading each file exactly once', async () => {
+    h = await startEngineHarness({ settings: { concurrency: 1 } });
+    h.sandbox.inject(
+      { status: 500 },
+      { status: 500 },
+      { drop: true },
+      { status: 503, retryAfter: 1 },
+    );
+    const started = Date.now();
+    await h.put('a.jpg', jpeg(2000, 1));
+    await h.put('b.jpg', jpeg(2000, 2));
+    const a = await h.waitForJob('a.jpg');
+    const b = await h.waitForJob('b.jpg');
+    expect([a.state, b.state]).toEqual(['uploaded', 'uploaded']);
+    expect(h.sandbox.received()).toHaveLength(2);
+    expect(h.sandbox.requests()).toBe(6);
+    expect(a.attempts + b.attempts).toBe(6);
+    // Retry-After: 1 was honoured although the backoff (20 ms base) was far shorter.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    // While backing off, the job said when and which attempt comes next.
+    expect(
+      h.jobEvents.some(
+        (j) => j.state === 'queued' && /retrying in \d+ s \(attempt \d of 8\)/.test(j.detail ?? ''),
+      ),
+    ).toBe(true);
+  });
+
+  it('after the last try, leaves a file failed-retryable in place, and Retry uploads it', async () => {
+    h = await startEngineHarness({ engine: { retry: { baseMs: 5, maxMs: 20, tries: 3 } } });
+    h.sandbox.inject({ status: 502 }, { status: 502 }, { status: 502 });
+    await h.put('later.jpg', jpeg(2000, 3));
+    const job = await h.waitForJob('later.jpg');
+    expect(job.state).toBe('failed');
+    expect(job.error).toMatchObject({ retryable: true, status: 502 });
+    expect(job.attempts).toBe(3);
+    await h.engine.whenIdle();
+    expect(existsSync(join(h.root, 'later.jpg'))).toBe(true);
+    expect(existsSync(join(h.root, 'Failed'))).toBe(false);
+
+    expect(await h.engine.retryAllFailed()).toBe(1);
+    expect((await h.waitForJob('later.jpg', (j) => j.state === 'uploaded')).id).toBe(job.id);
+    expect(h.sandbox.received()).toHaveLength(1);
+  });
+
+  it('pauses every upload when Concur refuses the token, fails nothing, and resumes when the token changes', async () => {
+    h = await startEngineHarness();
+    const paused: string[] = [];
+    let resumed = 0;
+    h.engine.on('paused', (reason) => paused.push(reason));
+    h.engine.on('resumed', () => resumed++);
+    h.sandbox.setToken('the-new-token');
+    await h.put('one.jpg', jpeg(2000, 4));
+    await h.put('two.jpg', jpeg(2000, 5));
+    await h.put('three.jpg', jpeg(2000, 6));
+    for (const n of ['one.jpg', 'two.jpg', 'three.jpg'])
+      await h.waitForJob(n, (j) => j.state === 'paused');
+    expect(paused).toEqual(['sign-in']);
+    expect(h.engine.summary()).toMatchObject({ pausedBy: 'sign-in', paused: 3, failed: 0 });
+    // Paused counts as settled: a `watch --once` run can end with "sign-in needed".
+    await h.engine.whenIdle();
+    expect(h.sandbox.received()).toHaveLength(0);
+
+    h.token.value = 'the-new-token';
+    h.engine.tokenChanged();
+    for (const n of ['one.jpg', 'two.jpg', 'three.jpg'])
+      expect((await h.waitForJob(n)).state).toBe('uploaded');
+    expect(resumed).toBe(1);
+    expect(h.sandbox.received()).toHaveLength(3);
+    expect(h.engine.summary()).toMatchObject({
+      pausedBy: null,
+      uploaded: 3,
+      uploadedToday: 3,
+      failed: 0,
+    });
+  });
+
+  it('holds uploads while the user has paused, and sends them on resume', async () => {
+    h = await startEngineHarness();
+    h.engine.pause();
+    await h.put('held.jpg', jpeg(2000, 7));
+    const job = await h.waitForJob('held.jpg', (j) => j.state === 'paused');
+    expect(job.detail).toBe('uploads paused');
+    expect(h.engine.summary().pausedBy).toBe('user');
+    h.engine.resume();
+    expect((await h.waitForJob('held.jpg')).state).toBe('uploaded');
+    await waitFor(() => h!.engine.summary().pausedBy === null);
+  });
+});

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  finishFailed,
+  finishUploaded,
+  formatFailureReport,
+  freePath,
+  restoreFromFailed,
+} from '../../../main/engine/finish/finish.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+let root: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => {
+  ({ path: root, cleanup } = await makeTempDir('concur-drop-finish-'));
+});
+afterEach(() => cleanup());
+
+async function put(rel: string, text = rel): Promise<void> {
+  const path = join(root, ...rel.split('/'));
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, text);
+}
+
+describe('finishing files', () => {
+  it('moves an uploaded scan to Uploaded/ at the same relative path, creating folders', async () => {
+    await put('report/Trip [R1]/hotel.pdf');
+    const landed = await finishUploaded(root, 'report/Trip [R1]/hotel.pdf', 'move');
+    expect(landed).toBe(join(root, 'Uploaded', 'report', 'Trip [R1]', 'hotel.pdf'));
+    expect(existsSync(join(root, 'report', 'Trip [R1]', 'hotel.pdf'))).toBe(false);
+    expect(await readFile(landed!, 'utf8')).toBe('report/Trip [R1]/hotel.pdf');
+  });
+
+  it('keeps or deletes the file when told to', async () => {
+    await put('a.jpg');
+    await put('b.jpg');
+    expect(await finishUploaded(root, 'a.jpg', 'keep')).toBeUndefined();
+    expect(existsSync(join(root, 'a.jpg'))).toBe(true);
+    expect(await finishUploaded(root, 'b.jpg', 'delete')).toBeUndefined();
+    expect(existsSync(join(root, 'b.jpg'))).toBe(false);
+  });
+
+  it('never overwrites: clashes get " (2)", " (3)" before the extension', async () => {
+    await put('Uploaded/scan.pdf', 'first');
+    await put('Uploaded/scan (2).pdf', 'second');
+    await put('scan.pdf', 'third');
+    expect(await finishUploaded(root, 'scan.pdf', 'move')).toBe(
+      join(root, 'Uploaded', 'scan (3).pdf'),
+    );
+    expect(await readFile(join(root, 'Uploaded', 'scan.pdf'), 'utf8')).toBe('first');
+    expect(await freePath(join(root, 'Uploaded', 'no-ext'))).toBe(join(root, 'Uploaded', 'no-ext'));
+  });
+
+  it('moves a failed scan to Failed/ with an .error.txt that explains it, never holding the token', async () => {
+    await put('entry/E1/x.jpg');
+    const landed = await finishFailed(root, {
+      relPath: 'entry/E1/x.jpg',
+      target: 'entry E1',
+      at: Date.UTC(2026, 0, 2, 3, 4, 5),
+      attempts: 1,
+      error: {
+        reason: 'Entry E1 already has an image in Concur; Concur allows one image per entry.',
+        message: 'This entry already has an image.',
+        errorId: 'ERR-9',
+        correlationId: 'corr-1',
+        status: 400,
+        retryable: false,
+      },
+    });
+    expect(landed).toBe(join(root, 'Failed', 'entry', 'E1', 'x.jpg'));
+    const text = await readFile(`${landed}.error.txt`, 'utf8');
+    expect(text).toContain('Reason: Entry E1 already has an image');
+    expect(text).toContain('Time: 2026-01-02T03:04:05.000Z');
+    expect(text).toContain("Concur's message: This entry already has an image.");
+    expect(text).toContain('Concur error id: ERR-9');
+    expect(text).toContain('Correlation id: corr-1');
+    expect(text).toContain('HTTP status: 400');
+    expect(
+      formatFailureReport({ relPath: 'a', at: 0, error: { reason: 'r', retryable: false } }),
+    ).not.toMatch(/OAuth|Bearer|Authorization/);
+  });
+
+  it('puts a failed file back where it was found for Retry, and removes its error file', async () => {
+    await put('sub/y.pdf', 'content');
+    const failed = await finishFailed(root, {
+      relPath: 'sub/y.pdf',
+      at: 0,
+      error: { reason: 'r', retryable: false },
+    });
+    await put('sub/y.pdf', 'a newer file with the same name');
+    const rel = await restoreFromFailed(root, failed, 'sub/y.pdf');
+    expect(rel).toBe('sub/y (2).pdf');
+    expect(await readFile(join(root, 'sub', 'y (2).pdf'), 'utf8')).toBe('content');
+    expect(existsSync(`${failed}.error.txt`)).toBe(false);
+  });
+});

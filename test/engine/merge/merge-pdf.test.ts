@@ -1,0 +1,157 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PDFDocument } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectFile } from '../../../main/engine/inspect/inspect.js';
+import { imagePageSize, mergeToPdf, naturalCompare } from '../../../main/engine/merge/merge-pdf.js';
+import type { ContentType } from '../../../main/engine/types.js';
+import { encryptedPdf, jpeg, pdf, png, truncatedJpeg } from '../../fixtures/scans.js';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'concur-drop-merge-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function input(name: string, bytes: Uint8Array, contentType: ContentType) {
+  const path = join(dir, name);
+  await writeFile(path, bytes);
+  return { path, contentType };
+}
+
+async function pageSizes(path: string): Promise<[number, number][]> {
+  const doc = await PDFDocument.load(await readFile(path));
+  return doc.getPages().map((p) => [Math.round(p.getWidth()), Math.round(p.getHeight())]);
+}
+
+describe('merging scans for one entry or invoice', () => {
+  it('makes a three-page PDF from three images, in the order given', async () => {
+    const out = join(dir, 'three.pdf');
+    const result = await mergeToPdf(
+      [
+        await input('1.jpg', jpeg(), 'image/jpeg'),
+        await input('2.png', png(40, 90), 'image/png'),
+        await input('3.png', png(), 'image/png'),
+      ],
+      out,
+    );
+    expect(result.pages).toBe(3);
+    expect(result.size).toBe((await readFile(out)).length);
+    // The fixture JPEG is 64×48; the PNGs 40×90 and 32×24: pages keep the images' sizes.
+    expect(await pageSizes(out)).toEqual([
+      [64, 48],
+      [40, 90],
+      [32, 24],
+    ]);
+  });
+
+  it('copies the pages of a PDF and adds an image after them', async () => {
+    const out = join(dir, 'mixed.pdf');
+    const result = await mergeToPdf(
+      [
+        await input('two-pages.pdf', await pdf({ pages: 2 }), 'application/pdf'),
+        await input('photo.jpg', jpeg(30_000), 'image/jpeg'),
+      ],
+      out,
+    );
+    expect(result.pages).toBe(3);
+    expect(await pageSizes(out)).toEqual([
+      [300, 400],
+      [300, 400],
+      [64, 48],
+    ]);
+  });
+
+  it('writes a PDF that Concur Drop itself accepts for upload', async () => {
+    const out = join(dir, 'upload.pdf');
+    await mergeToPdf(
+      [
+        await input('u1.png', png(200, 300, true), 'image/png'),
+        await input('u2.pdf', await pdf(), 'application/pdf'),
+      ],
+      out,
+    );
+    expect(await inspectFile(out)).toMatchObject({ ok: true, contentType: 'application/pdf' });
+  });
+
+  it('leaves no temp file behind and replaces an older output', async () => {
+    const out = join(dir, 'replaced.pdf');
+    await writeFile(out, 'old');
+    await mergeToPdf([await input('r.jpg', jpeg(), 'image/jpeg')], out);
+    expect((await readFile(out)).subarray(0, 5).toString()).toBe('%PDF-');
+    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('names the file that cannot be read when an input is corrupt', async () => {
+    const out = join(dir, 'broken.pdf');
+    const good = await input('good.jpg', jpeg(), 'image/jpeg');
+    await expect(
+      mergeToPdf(
+        [good, await input('garbage.pdf', Buffer.from('%PDF-1.4 nonsense'), 'application/pdf')],
+        out,
+      ),
+    ).rejects.toThrow(/"garbage\.pdf"/);
+    await expect(
+      mergeToPdf([good, await input('locked.pdf', await encryptedPdf(), 'application/pdf')], out),
+    ).rejects.toThrow(/"locked\.pdf".*encrypt/i);
+    await expect(
+      mergeToPdf([good, await input('notpng.png', truncatedJpeg(), 'image/png')], out),
+    ).rejects.toThrow(/"notpng\.png"/);
+    await expect(
+      mergeToPdf([good, { path: join(dir, 'missing.jpg'), contentType: 'image/jpeg' }], out),
+    ).rejects.toThrow(/"missing\.jpg"/);
+    await expect(readFile(out)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('refuses to merge nothing', async () => {
+    await expect(mergeToPdf([], join(dir, 'none.pdf'))).rejects.toThrow(/Nothing to merge/);
+  });
+});
+
+describe('image page sizes', () => {
+  it('shrinks a 300 dpi A4 scan to an A4 page', () => {
+    const { width, height } = imagePageSize(2480, 3508);
+    expect(Math.round(width)).toBe(595);
+    expect(Math.round(height)).toBe(842);
+  });
+
+  it('lays a wide photo on a landscape A4 page, keeping its proportions', () => {
+    const { width, height } = imagePageSize(4032, 3024);
+    // 4:3 is squarer than A4's 1.41:1, so the page height is the limit.
+    expect(Math.round(height)).toBe(595);
+    expect(width).toBeLessThanOrEqual(842);
+    expect(width / height).toBeCloseTo(4032 / 3024, 5);
+  });
+
+  it('keeps a small image at its own size', () => {
+    expect(imagePageSize(300, 800)).toEqual({ width: 300, height: 800 });
+  });
+});
+
+describe('natural file-name order', () => {
+  it('puts scan_2 before scan_10, ignoring case', () => {
+    const names = ['scan_10.jpg', 'Scan_2.jpg', 'scan_1.jpg', 'SCAN_3.jpg', 'a.jpg'];
+    expect(names.sort(naturalCompare)).toEqual([
+      'a.jpg',
+      'scan_1.jpg',
+      'Scan_2.jpg',
+      'SCAN_3.jpg',
+      'scan_10.jpg',
+    ]);
+  });
+
+  it('orders names that differ only in case the same way every time', () => {
+    expect(['b.pdf', 'B.pdf'].sort(naturalCompare)).toEqual(['B.pdf', 'b.pdf']);
+    expect(['B.pdf', 'b.pdf'].sort(naturalCompare)).toEqual(['B.pdf', 'b.pdf']);
+  });
+
+  it('orders page numbers a scanner writes with and without leading zeros', () => {
+    expect(['p10', 'p009', 'p1'].sort(naturalCompare)).toEqual(['p1', 'p009', 'p10']);
+  });
+});

@@ -1,0 +1,88 @@
+import { appendFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../main/engine/ports.js';
+import { Readiness, type ReadinessVerdict } from '../../../main/engine/watch/readiness.js';
+import { jpeg, pdf } from '../../fixtures/scans.js';
+import { makeTempDir, sleep, waitFor } from '../../helpers/temp-dir.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let readiness: Readiness;
+let verdicts: { key: string; verdict: ReadinessVerdict; at: number }[];
+
+beforeEach(async () => {
+  ({ path: dir, cleanup } = await makeTempDir('concur-drop-ready-'));
+  verdicts = [];
+  readiness = new Readiness({
+    settleMs: 200,
+    maxWaitMs: 1500,
+    clock: systemClock,
+    onVerdict: (key, verdict) => verdicts.push({ key, verdict, at: Date.now() }),
+  });
+});
+afterEach(async () => {
+  readiness.stop();
+  await cleanup();
+});
+
+const final = (key: string) =>
+  verdicts.find((v) => v.key === key && v.verdict.kind !== 'incomplete');
+
+describe('readiness', () => {
+  it('releases a complete file settleMs after it last changed, not on a coarse poll', async () => {
+    const path = join(dir, 'a.pdf');
+    await writeFile(path, await pdf());
+    const start = Date.now();
+    readiness.track('a', path);
+    const v = await waitFor(() => final('a'));
+    expect(v.verdict.kind).toBe('ready');
+    const took = v.at - start;
+    expect(took).toBeGreaterThanOrEqual(190);
+    expect(took).toBeLessThan(1000);
+  });
+
+  it('keeps an incomplete file waiting ("waiting for the scanner") until it is complete', async () => {
+    const path = join(dir, 'b.jpg');
+    const full = jpeg(8000, 1);
+    await writeFile(path, full.subarray(0, 4000));
+    readiness.track('b', path);
+    await waitFor(() => verdicts.some((v) => v.key === 'b' && v.verdict.kind === 'incomplete'));
+    await sleep(300);
+    expect(final('b')).toBeUndefined();
+    await appendFile(path, full.subarray(4000));
+    readiness.track('b', path); // the watcher's change event
+    const v = await waitFor(() => final('b'));
+    expect(v.verdict).toMatchObject({ kind: 'ready', size: full.length });
+  });
+
+  it('gives up on an incomplete file maxWaitMs after its last change', async () => {
+    const path = join(dir, 'c.jpg');
+    await writeFile(path, jpeg(8000, 2).subarray(0, 5000));
+    readiness.track('c', path);
+    const v = await waitFor(() => final('c'), { timeoutMs: 5000 });
+    expect(v.verdict.kind).toBe('timed-out');
+  });
+
+  it('says a file is gone when it is deleted while waiting, and that a folder is not a file', async () => {
+    const path = join(dir, 'd.pdf');
+    await writeFile(path, 'x');
+    readiness.track('d', path);
+    await rm(path);
+    readiness.track('d', path);
+    expect((await waitFor(() => final('d'))).verdict.kind).toBe('gone');
+    readiness.track('e', dir);
+    expect((await waitFor(() => final('e'))).verdict).toMatchObject({
+      kind: 'not-a-file',
+      reason: 'a folder, not a file',
+    });
+    expect(readiness.size).toBe(0);
+  });
+
+  it('lets an empty or unknown file go once stable, so inspection can name the problem', async () => {
+    const path = join(dir, 'empty.pdf');
+    await writeFile(path, '');
+    readiness.track('f', path);
+    expect((await waitFor(() => final('f'))).verdict).toMatchObject({ kind: 'ready', size: 0 });
+  });
+});

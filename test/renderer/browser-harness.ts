@@ -1,0 +1,150 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, readFile, rmdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startUiServer, type UiServer } from '../../main/ui-server/ui-server.js';
+import type { Harness } from '../engine/api/api-harness.js';
+
+/**
+ * The built renderer in real Chromium (Debian's, through playwright-core),
+ * served by the browser UI server against a real engine: the same path a
+ * user of `concur-drop watch --ui-port` takes.
+ */
+
+const exec = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+export const RENDERER_OUT = join(ROOT, 'out', 'renderer');
+export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+export const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+
+async function newestMtime(path: string): Promise<number> {
+  const info = await stat(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = info.mtimeMs;
+  for (const entry of await readdir(path))
+    newest = Math.max(newest, await newestMtime(join(path, entry)));
+  return newest;
+}
+
+/**
+ * Builds out/renderer when it is missing or older than its sources (`npm test`
+ * builds first, so in CI this is a no-op). Only the renderer is built, under a
+ * lock, so two test files never build at once.
+ */
+export async function ensureRendererBuilt(): Promise<void> {
+  const lock = join(ROOT, 'out', '.renderer-build.lock');
+  await mkdir(join(ROOT, 'out'), { recursive: true });
+  for (let i = 0; ; i++) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      if (i > 1200) throw new Error(`could not take ${lock}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    const sources = Math.max(
+      await newestMtime(join(ROOT, 'renderer')),
+      await newestMtime(join(ROOT, 'preload', 'contract.ts')),
+      await newestMtime(join(ROOT, 'main', 'engine', 'settings', 'schema.ts')),
+    );
+    const built = await stat(join(RENDERER_OUT, 'index.html')).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
+    if (built < sources)
+      await exec('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts'], { cwd: ROOT });
+  } finally {
+    await rmdir(lock);
+  }
+}
+
+/** Headless Chromium with the switches a shared CI machine needs. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+export interface OpenUi {
+  ui: UiServer;
+  page: Page;
+  /** Errors the page logged or threw; a test ends by expecting none. */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/** Serves the UI for a harness and opens it in a fresh browser context. */
+export async function openUi(browser: Browser, h: Harness, hash = ''): Promise<OpenUi> {
+  const ui = await startUiServer({
+    handlers: h.handlers,
+    engine: h.engine,
+    port: 0,
+    staticDir: RENDERER_OUT,
+  });
+  const context = await browser.newContext({
+    viewport: { width: 1180, height: 760 },
+    deviceScaleFactor: 1,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+  await page.goto(ui.url + hash);
+  return {
+    ui,
+    page,
+    pageErrors,
+    async close() {
+      await context.close();
+      await ui.close();
+    },
+  };
+}
+
+/** Runs axe-core in the page; returns the serious and critical violations, readable. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated rather than added as a <script>: the page's CSP rightly refuses inline scripts.
+  await page.evaluate(await readFile(AXE, 'utf8'));
+  const result = (await page.evaluate('window.axe.run()')) as {
+    violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
+  };
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+}
+
+/** The row of the job named `name`. */
+export const rowOf = (page: Page, name: string) =>
+  page.locator('li.job').filter({ has: page.locator('.job-name', { hasText: name }) });
+
+// Code that runs in the page is written as expressions: the Node typecheck has no DOM types.
+export const inPage = {
+  /** "role-or-tag:accessible-ish name" of the focused element. */
+  focused: `(() => {
+    const el = document.activeElement;
+    const name = el?.getAttribute('aria-label') ?? el?.textContent?.trim() ?? '';
+    return (el?.getAttribute('role') ?? el?.tagName.toLowerCase()) + ':' + name;
+  })()`,
+  focusedText: `document.activeElement?.textContent?.trim()`,
+  blur: `document.activeElement?.blur()`,
+  /** Resolves on the next frame: how long the page's main thread takes to answer. */
+  nextFrame: `new Promise((resolve) => requestAnimationFrame(() => resolve(null)))`,
+};
