@@ -73,7 +73,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
     getToken: () => tokenFor(settingsStore.get()),
   });
 
-  const handlers = createApiHandlers({
+  const shared = createApiHandlers({
     engine,
     settingsStore,
     secrets: keychain,
@@ -95,6 +95,16 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
       return picked.canceled ? null : (picked.filePaths[0] ?? null);
     },
   });
+
+  const handlers: ApiHandlers = {
+    ...shared,
+    // A keychain unlocked since start shows up once a token is saved (the tray reads it on each render).
+    async setToken(...args) {
+      const result = await shared.setToken(...args);
+      await recheckKeychain();
+      return result;
+    },
+  };
 
   return {
     engine,

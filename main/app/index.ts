@@ -68,8 +68,9 @@ export async function main(argv: string[] = process.argv): Promise<void> {
 
   await engine.start();
   log.info('started', { version: app.getVersion(), folders: settingsStore.get().folders.length });
-  // First run: straight to Settings. A start at login stays in the tray.
-  if (settingsStore.get().folders.length === 0) win.show('settings');
+  // First run, or settings that had to be recovered: straight to Settings.
+  // A start at login otherwise stays in the tray.
+  if (settingsStore.get().folders.length === 0 || settingsStore.warning) win.show('settings');
   else if (!argv.includes(HIDDEN_FLAG)) win.show('status');
 }
 

@@ -1,25 +1,23 @@
 import { redact } from '../engine/log/logger.js';
 import { CommandError, EXIT, UsageError } from './args.js';
-import { demoCommand } from './commands/demo.js';
-import { OVERVIEW } from './commands/help.js';
-import { sandboxCommand } from './commands/sandbox.js';
-import { statusCommand } from './commands/status.js';
-import { tokenCommand } from './commands/token.js';
-import { uploadCommand } from './commands/upload.js';
-import { watchCommand } from './commands/watch.js';
+import { OVERVIEW } from './usage.js';
 
 /**
  * The headless `concur-drop` command (DESIGN §8, a contract other tooling
  * relies on): commands, flags and exit codes exactly as written there.
  */
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  watch: watchCommand,
-  upload: uploadCommand,
-  status: statusCommand,
-  token: tokenCommand,
-  sandbox: sandboxCommand,
-  demo: demoCommand,
+type Command = (argv: string[]) => Promise<number>;
+
+// Loaded on demand: `status` or `token` need not load the HTTP client, the
+// watcher or the PDF library, which cost more start-up time than the command.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  watch: async () => (await import('./commands/watch.js')).watchCommand,
+  upload: async () => (await import('./commands/upload.js')).uploadCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
+  token: async () => (await import('./commands/token.js')).tokenCommand,
+  sandbox: async () => (await import('./commands/sandbox.js')).sandboxCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -28,13 +26,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(OVERVIEW);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     console.error(`concur-drop: unknown command "${name}"\n\n${OVERVIEW}`);
     return EXIT.usage;
   }
   try {
-    return await command(rest);
+    return await (
+      await load()
+    )(rest);
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(

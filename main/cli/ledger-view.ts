@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Ledger, ledgerDir } from '../engine/ledger/ledger.js';
 import { buildSummary, startOfLocalDay } from '../engine/summary.js';
 import type { Job, JobState, Summary } from '../engine/types.js';
@@ -9,6 +10,7 @@ import type { Job, JobState, Summary } from '../engine/types.js';
 
 /** Every job in the data dir's ledger, latest snapshot each. */
 export async function readLedgerJobs(dataDir: string): Promise<Job[]> {
+  if (!existsSync(ledgerDir(dataDir))) return []; // nothing has run here yet: do not create it
   const ledger = await Ledger.open(ledgerDir(dataDir), { readOnly: true });
   try {
     return ledger.all();

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../engine/engine.js';
 import { fileSettingsStore } from '../engine/settings/config-file.js';
@@ -20,18 +20,25 @@ export interface BrowserUi {
   close(): Promise<void>;
 }
 
-// The built renderer sits beside the built CLI (out/cli → out/renderer); from
-// the sources (main/cli, run through tsx) it is in out/renderer at the root.
+// The built renderer is out/renderer. From the built CLI (out/cli/, or a chunk
+// in out/cli/assets/) it is up a level or two; from the sources (main/cli/,
+// run through tsx) it is under out/ at the project root.
 function rendererDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, '../renderer'), join(here, '../../out/renderer')];
-  const found = candidates.find((dir) => existsSync(join(dir, 'index.html')));
-  if (!found)
-    throw new CommandError(
-      'The status window is not built: run "npm run build" first (looked in out/renderer).',
-      EXIT.usage,
-    );
-  return found;
+  const tried: string[] = [];
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
+    // Only a renderer/ inside out/: the project's own renderer/ holds the unbuilt sources.
+    const candidates = [join(dir, 'out', 'renderer')];
+    if (basename(dir) === 'out') candidates.push(join(dir, 'renderer'));
+    for (const candidate of candidates) {
+      if (existsSync(join(candidate, 'index.html'))) return candidate;
+      tried.push(candidate);
+    }
+  }
+  throw new CommandError(
+    `The status window is not built: run "npm run build" first (looked in ${tried.join(', ')}).`,
+    EXIT.usage,
+  );
 }
 
 /** Starts the browser UI server on 127.0.0.1:port for a running engine. */

@@ -19,6 +19,8 @@ const TOKEN_RECHECK_MS = 30_000;
 
 export interface ControlsHooks {
   getToken: () => Promise<string | null>;
+  /** How often a sign-in hold asks getToken whether the token changed. */
+  recheckMs?: number;
   emitPaused: (reason: PauseReason, message: string) => void;
   emitResumed: () => void;
   changed: () => void;
@@ -125,6 +127,14 @@ export class Controls {
       });
     }
     core.queue.add(unit, notBefore);
+    if (held || !core.pauseReasons.size) return;
+    // A hold began while the states were being written: these jobs are held too, and say so.
+    const heldDetail = holdDetail(core.pauseReasons);
+    for (const id of unit.jobIds) {
+      const job = core.book.live.get(id);
+      if (job?.state === 'queued')
+        await core.book.save(job, { state: 'paused', detail: heldDetail });
+    }
   }
 
   /**
@@ -188,6 +198,6 @@ export class Controls {
           else this.scheduleTokenCheck();
         })
         .catch(() => this.scheduleTokenCheck());
-    }, TOKEN_RECHECK_MS);
+    }, this.hooks.recheckMs ?? TOKEN_RECHECK_MS);
   }
 }

@@ -11,8 +11,8 @@ import { createLogger } from './log/logger.js';
 import { systemClock, type Clock } from './ports.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './queue/backoff.js';
 import { UploadQueue } from './queue/upload-queue.js';
-import { resolveRoots } from './roots.js';
-import type { Settings } from './settings/schema.js';
+import { resolveRoots, type WatchedRoot } from './roots.js';
+import type { FolderSettings, Settings } from './settings/schema.js';
 import { buildSummary, startOfLocalDay } from './summary.js';
 import { Controls } from './controls.js';
 import type { EngineApi, EngineEventMap, Job, JobFilter, PauseReason, Summary } from './types.js';
@@ -41,6 +41,8 @@ export interface EngineOptions {
   configDir?: string;
   /** How often a missing root is looked for again; default 5000. */
   rootRecheckMs?: number;
+  /** While uploads wait for sign-in, how often the token source is asked whether the token changed; default 30000. */
+  tokenRecheckMs?: number;
 }
 
 const log = createLogger('engine');
@@ -57,6 +59,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   private idleCheckQueued = false;
   private summaryQueued = false;
   private settings: Settings;
+  private folders = new Map<string, FolderSettings>();
   private readonly clock: Clock;
   private readonly retryPolicy: RetryPolicy;
 
@@ -72,9 +75,22 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     const { dataDir } = this.options;
     const ledger = await Ledger.open(ledgerDir(dataDir));
     this.ledger = ledger;
-    // Merged PDFs of the last run are rebuilt from their files: a half-written one must not be sent.
-    await rm(join(dataDir, 'staging'), { recursive: true, force: true });
-    await mkdir(join(dataDir, 'staging'), { recursive: true });
+    try {
+      // Merged PDFs of the last run are rebuilt from their files: a half-written one must not be sent.
+      await rm(join(dataDir, 'staging'), { recursive: true, force: true });
+      await mkdir(join(dataDir, 'staging'), { recursive: true });
+      await this.assemble(ledger);
+    } catch (error) {
+      await this.watchers?.closeAll();
+      await ledger.close();
+      this.core = null;
+      throw error;
+    }
+  }
+
+  /** Builds the parts, resumes what the last run left, then arms the watchers. */
+  private async assemble(ledger: Ledger): Promise<void> {
+    const { dataDir } = this.options;
 
     const book = new JobBook(ledger, this.clock, (job) => this.announce(job));
     const core: Core = {
@@ -106,7 +122,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
         run: (unit) => this.uploads!.run(unit),
         onChange: () => this.checkIdle(),
       }),
-      folderFor: (root) => this.watchers?.folderFor(root),
+      folderFor: (root) => this.folders.get(root),
       rootReachable: async (root) => {
         try {
           return (await stat(root)).isDirectory();
@@ -115,7 +131,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
         }
       },
       notice: (level, message, path) => {
-        log[level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'info'](message, { path });
+        log[level](message, { path });
         this.emit('notice', { level, message, path });
       },
       pauseForSignIn: (message) => this.controls?.hold('sign-in', message),
@@ -128,6 +144,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     this.uploads = new Uploads(core);
     this.controls = new Controls(core, {
       getToken: this.options.getToken,
+      recheckMs: this.options.tokenRecheckMs,
       emitPaused: (reason, message) => this.emit('paused', reason, message),
       emitResumed: () => this.emit('resumed'),
       changed: () => this.queueSummary(),
@@ -139,10 +156,9 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     });
 
     // DESIGN §4: what the last run left unfinished resumes before new files are looked at.
-    const folders = resolveRoots(this.settings.folders, this.options.configDir);
-    const watched = new Set(folders.map((f) => f.root));
+    const folders = this.useFolders(this.settings);
     for (const job of book.unfinished()) {
-      if (watched.has(job.root)) await this.intake.resume(job);
+      if (this.folders.has(job.root)) await this.intake.resume(job);
       else log.info('left an unfinished job of a folder no longer watched', { path: job.relPath });
     }
     await this.watchers.set(folders);
@@ -174,9 +190,9 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     const book = this.core?.book;
     if (!book) return [];
     if (filter === 'active')
-      return book.inStates(['waiting', 'queued', 'uploading', 'paused']).slice(0, limit);
-    if (filter === 'failed') return book.inStates(['failed']).slice(0, limit);
-    return book.all().slice(0, limit);
+      return book.inStates(['waiting', 'queued', 'uploading', 'paused'], limit);
+    if (filter === 'failed') return book.inStates(['failed'], limit);
+    return book.all(limit);
   }
 
   job(id: string): Job | undefined {
@@ -239,7 +255,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     core.readiness.configure(settings.settleMs, settings.maxWaitMs);
     core.batches.configure(settings.batchWindowMs);
     core.queue.setConcurrency(settings.concurrency);
-    await this.watchers?.set(resolveRoots(settings.folders, this.options.configDir));
+    await this.watchers?.set(this.useFolders(settings));
     this.queueSummary();
   }
 
@@ -248,6 +264,13 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       this.idleWaiters.push(resolve);
       this.checkIdle();
     });
+  }
+
+  /** The roots of these settings, absolute; folder settings are looked up here from now on. */
+  private useFolders(settings: Settings): WatchedRoot[] {
+    const roots = resolveRoots(settings.folders, this.options.configDir);
+    this.folders = new Map(roots.map((r) => [r.root, r.folder]));
+    return roots;
   }
 
   private makeClient(): ConcurClient {
@@ -303,7 +326,10 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     const core = this.core;
     if (!core) return true;
     if (this.ops > 0 || core.queue.running > 0 || !this.watchers?.settled()) return false;
+    // A job in a folder that cannot be reached waits for it like a paused one: settled for now.
+    const away = new Set(this.watchers.unavailableRoots());
     for (const job of core.book.live.values()) {
+      if (away.has(job.root) && !core.readiness.has(job.id)) continue;
       if (job.state === 'waiting' || job.state === 'queued' || job.state === 'uploading')
         return false;
     }

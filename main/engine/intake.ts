@@ -1,22 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Core } from './core.js';
 import { DELETED_REASON, completeJobs, failJobs, reasonOnly } from './finish/endings.js';
 import { absolutePath, errorFilePath, moveFile } from './finish/finish.js';
-import {
-  FileChangedError,
-  inspectFile,
-  MAX_IMAGE_BYTES,
-  NotAFileError,
-} from './inspect/inspect.js';
+import { FileChangedError, inspectFile, NotAFileError } from './inspect/inspect.js';
 import type { EngineJob } from './job-book.js';
 import { isFinal, pathKey } from './job-book.js';
-import { mergeToPdf, naturalCompare } from './merge/merge-pdf.js';
 import { describeTarget, routeFile, targetKey } from './routing/route.js';
-import type { JobError, UploadTarget } from './types.js';
+import type { UploadTarget } from './types.js';
 import type { ReadinessVerdict } from './watch/readiness.js';
-import { resumeLeftover } from './leftovers.js';
+import { handleLeftover } from './leftovers.js';
+import { CopiesInFlight } from './copies.js';
+import { Limiter } from './queue/limiter.js';
 import { alreadyHasImage, mergeBatch } from './batch-merge.js';
 
 /**
@@ -46,10 +42,9 @@ function duration(ms: number): string {
 export class Intake {
   /** Per-file chains keep a file's events in order while each awaits the ledger. */
   private readonly chains = new Map<string, Promise<void>>();
-  /** sha256|target → the job uploading that content now; later copies wait for it. */
-  private readonly leaders = new Map<string, string>();
-  private readonly leaderOf = new Map<string, string>();
-  private readonly parked = new Map<string, string[]>();
+  private readonly copies = new CopiesInFlight();
+  /** Files hashed at once: a big backlog at start is inspected a few at a time. */
+  private readonly inspections = new Limiter(4);
   /** Jobs between "ready" and "queued" (inspection, dedupe): their own checks see a deletion. */
   private readonly preparing = new Set<string>();
 
@@ -108,27 +103,23 @@ export class Intake {
 
   /** A job ended: copies of the same content that waited on it are settled too. */
   settled(jobId: string): void {
-    const dkey = this.leaderOf.get(jobId);
-    if (!dkey) return;
-    this.leaderOf.delete(jobId);
-    if (this.leaders.get(dkey) === jobId) this.leaders.delete(dkey);
-    const waiting = this.parked.get(dkey) ?? [];
-    this.parked.delete(dkey);
-    const leader = this.core.book.get(jobId);
-    const jobs = waiting
+    const jobs = this.copies
+      .release(jobId)
       .map((id) => this.core.book.live.get(id))
       .filter((j): j is EngineJob => j !== undefined);
+    const leader = this.core.book.get(jobId);
     if (!jobs.length || !leader) return;
-    const work =
-      leader.state === 'uploaded' || leader.state === 'duplicate'
-        ? completeJobs(
-            this.core,
-            jobs,
-            'duplicate',
-            leader.imageId,
-            `same content as "${leader.name}"`,
-          )
-        : Promise.resolve(jobs.forEach((j) => this.recheck(j)));
+    if (leader.state !== 'uploaded' && leader.state !== 'duplicate') {
+      for (const job of jobs) this.recheck(job); // it failed: the copies get their own chance
+      return;
+    }
+    const work = completeJobs(
+      this.core,
+      jobs,
+      'duplicate',
+      leader.imageId,
+      `same content as "${leader.name}"`,
+    );
     void this.core
       .track(work)
       .catch((err: unknown) => this.core.log.error('parked copies', { error: err }));
@@ -137,7 +128,7 @@ export class Intake {
   /** Called by the merge window when it closes. */
   closeBatch(key: string, jobIds: string[]): void {
     void this.core
-      .track(this.mergeBatch(key, jobIds))
+      .track(mergeBatch(this.core, key, jobIds))
       .catch((err: unknown) => this.core.log.error('batch failed', { key, error: err }));
   }
 
@@ -145,11 +136,7 @@ export class Intake {
   drop(jobId: string): void {
     this.core.readiness.forget(jobId);
     this.core.batches.remove(jobId);
-    for (const [dkey, ids] of this.parked) {
-      const i = ids.indexOf(jobId);
-      if (i >= 0) ids.splice(i, 1);
-      if (!ids.length) this.parked.delete(dkey);
-    }
+    this.copies.drop(jobId);
   }
 
   private chain(root: string, relPath: string, step: () => Promise<void>): void {
@@ -188,13 +175,12 @@ export class Intake {
     } catch {
       return; // gone again before we looked; nothing to do
     }
-    // A file this ledger already finished (kept in place, or failed-retryable waiting for Retry)
-    // is not a new scan when it comes round again unchanged (a restart's catch-up).
+    // A file this ledger already finished may still be that job's (a restart's catch-up):
+    // see handleLeftover.
     const last = book.lastAtPath(root, relPath);
     if (last && !isFinal(last.state)) return this.resume(last); // unfinished, its root was away
     if (last && last.size === st.size && last.mtimeMs === st.mtimeMs) {
-      await resumeLeftover(this.core, last);
-      return;
+      if (await handleLeftover(this.core, last)) return;
     }
     const now = this.core.clock.now();
     const target = route.kind === 'target' ? route.target : null;
@@ -273,7 +259,7 @@ export class Intake {
       case 'ready':
         this.preparing.add(job.id);
         try {
-          await this.prepare(job, verdict.size, verdict.mtimeMs);
+          await this.inspections.run(() => this.prepare(job, verdict.size, verdict.mtimeMs));
         } finally {
           this.preparing.delete(job.id);
         }
@@ -320,17 +306,15 @@ export class Intake {
       );
     }
     const dkey = `${sha256}|${key}`;
-    const leader = this.leaders.get(dkey);
-    if (leader && leader !== job.id && core.book.live.has(leader)) {
-      this.parked.set(dkey, [...(this.parked.get(dkey) ?? []), job.id]);
+    const leader = this.copies.claim(dkey, job.id, (id) => core.book.live.has(id));
+    if (leader) {
+      this.copies.park(dkey, job.id);
       await core.book.save(job, {
         state: 'queued',
         detail: `same content as "${core.book.get(leader)?.name}": waiting for its upload`,
       });
       return;
     }
-    this.leaders.set(dkey, job.id);
-    this.leaderOf.set(job.id, dkey);
     if (!takesOneImage(target)) {
       return core.enqueue({
         id: randomUUID(),

@@ -105,12 +105,18 @@ export class JobBook {
   }
 
   /** All jobs, newest first, live ones as they are now (with progress). */
-  all(): Job[] {
-    return this.ledger.all().map((j) => this.live.get(j.id) ?? j);
+  all(limit = Infinity): Job[] {
+    return this.ledger
+      .all()
+      .slice(0, limit)
+      .map((j) => this.live.get(j.id) ?? j);
   }
 
-  inStates(states: readonly JobState[]): Job[] {
-    return this.ledger.inStates(states).map((j) => this.live.get(j.id) ?? j);
+  inStates(states: readonly JobState[], limit = Infinity): Job[] {
+    return this.ledger
+      .inStates(states)
+      .slice(0, limit)
+      .map((j) => this.live.get(j.id) ?? j);
   }
 
   /**

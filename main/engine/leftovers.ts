@@ -1,18 +1,28 @@
 import type { Core } from './core.js';
-import { KEPT, finishFile, moveToFailed } from './finish/endings.js';
+import { DELETED_REASON, KEPT, REMOVED, finishFile, moveToFailed } from './finish/endings.js';
 import type { EngineJob } from './job-book.js';
 
 /**
- * A finished job whose file is still where it was found, unchanged. Either it
- * stays there on purpose (kept, or failed-retryable waiting for Retry), or
- * the process died between writing the final state and moving the file
- * (DESIGN §4): then the move is finished now.
+ * A file turns up, unchanged, at the path of a job this ledger already
+ * finished. Either it is still that job's file — kept on purpose, a
+ * failed-retryable scan waiting for Retry, or one whose move was cut short by
+ * a crash between the ledger write and the move (DESIGN §4, finished now) —
+ * or the job's file was moved or deleted long ago and this is the user
+ * dropping it again, which is a new job (it then shows as a duplicate).
+ * Returns true when the file was dealt with here.
  */
-export async function resumeLeftover(core: Core, job: EngineJob): Promise<void> {
-  if (job.finalPath) return;
-  if ((job.state === 'uploaded' || job.state === 'duplicate') && job.detail !== KEPT) {
+export async function handleLeftover(core: Core, job: EngineJob): Promise<boolean> {
+  if (job.state === 'uploaded' || job.state === 'duplicate') {
+    if (job.detail === KEPT) return true;
+    if (job.finalPath || job.detail === REMOVED) return false;
     await finishFile(core, job);
-  } else if (job.state === 'failed' && job.error && !job.error.retryable) {
-    await moveToFailed(core, job);
+    return true;
   }
+  if (job.state === 'failed' && job.error) {
+    if (job.error.retryable) return true;
+    if (job.finalPath || job.error.reason === DELETED_REASON) return false;
+    await moveToFailed(core, job);
+    return true;
+  }
+  return false;
 }

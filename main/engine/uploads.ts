@@ -104,9 +104,15 @@ export class Uploads {
   ): Promise<void> {
     const { core } = this;
     switch (outcome.kind) {
-      case 'uploaded':
-        await completeJobs(core, jobs, 'uploaded', outcome.imageId);
-        return this.cleanup(unit);
+      case 'uploaded': {
+        // Concur has it: the upload slot is free now. Recording it and moving the file go on
+        // beside the next upload (a crash before the record only repeats this upload).
+        const done = completeJobs(core, jobs, 'uploaded', outcome.imageId).then(() =>
+          this.cleanup(unit),
+        );
+        void core.track(done).catch((error: unknown) => core.log.error('finishing', { error }));
+        return;
+      }
       case 'alreadyHasImage':
         if (jobs.some((j) => j.interrupted) || this.unanswered.has(unit.id)) {
           // Our own earlier attempt landed, its answer was lost (a crash, a dropped connection).

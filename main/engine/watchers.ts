@@ -33,10 +33,6 @@ export class Watchers {
     private readonly hooks: WatchersHooks,
   ) {}
 
-  folderFor(root: string): FolderSettings | undefined {
-    return this.armed.get(root)?.folder;
-  }
-
   rootPaths(): string[] {
     return [...this.armed.keys()];
   }

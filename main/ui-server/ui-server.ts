@@ -11,6 +11,8 @@ import {
 } from '../engine/api/api-handlers.js';
 import { createLogger, redact } from '../engine/log/logger.js';
 import type { SecretStore, SettingsStore } from '../engine/ports.js';
+import { envSecretStore, tokenSource } from '../engine/secrets/secret-store.js';
+import type { Settings } from '../engine/settings/schema.js';
 import type { EngineApi, EngineEventMap } from '../engine/types.js';
 import { resolveStatic, sendFile } from './static-files.js';
 
@@ -37,6 +39,8 @@ export interface UiServerOptions {
   /** Needed when `handlers` is absent. */
   settingsStore?: SettingsStore;
   secrets?: SecretStore;
+  /** The token the engine uploads with; default CONCUR_DROP_TOKEN, else `secrets` (DESIGN §8). */
+  getToken?: (settings: Settings) => Promise<string | null>;
   version?: string;
   /** Accepted from hosts that know it; the handlers derive the account from the settings. */
   account?: string;
@@ -196,12 +200,17 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
 }
 
 function browserHandlers(options: UiServerOptions): ApiHandlers {
-  if (!options.settingsStore || !options.secrets)
+  const { settingsStore, secrets } = options;
+  if (!settingsStore || !secrets)
     throw new Error('startUiServer needs either handlers or a settings store and a secret store');
+  const env = envSecretStore();
   return createApiHandlers({
     engine: options.engine,
-    settingsStore: options.settingsStore,
-    secrets: options.secrets,
+    settingsStore,
+    secrets,
+    getToken:
+      options.getToken ??
+      ((settings) => tokenSource(settings.concur.baseUrl, { env, keychain: secrets }).getToken()),
     mode: 'browser',
     reveal: defaultReveal,
     openPath: defaultOpenPath,

@@ -132,6 +132,26 @@ describe('the desktop app', () => {
     expect(menuLabels()).toContain('Open Concur Drop');
   });
 
+  test('a token saved from the window goes to the keychain, or the window is told why not', async () => {
+    const keychain = keychainSecretStore();
+    const { available } = await keychain.availability();
+    const result = (await ipcMain.invokeFrom(
+      win.webContents,
+      win.webContents.mainFrame,
+      callChannel('setToken'),
+      'window-token-4567',
+    )) as { ok: boolean; message: string };
+    expect(result.message).not.toContain('window-token-4567');
+    if (available) {
+      expect(result.ok).toBe(true);
+      expect(await keychain.get(new URL(sandbox.url).origin)).toBe('window-token-4567');
+      await keychain.delete(new URL(sandbox.url).origin);
+    } else {
+      expect(result).toMatchObject({ ok: false, message: expect.stringMatching(/keychain/i) });
+      expect(menuLabels()).toContain('Keychain unavailable: the token cannot be stored');
+    }
+  });
+
   test('closing the window keeps the app in the tray; launching again brings it back', () => {
     win.close();
     expect(win.isDestroyed()).toBe(false);

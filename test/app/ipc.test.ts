@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { configureLogging } from '../../main/engine/log/logger.js';
 import { CALL_NAMES, callChannel, eventChannel } from '../../preload/contract.js';
 import { fake, FakeBrowserWindow, FakeFrame, ipcMain } from './fake-electron.js';
 import { job, summary } from './helpers.js';
@@ -61,6 +62,32 @@ describe('IPC', () => {
       );
     }
     expect(f.reached).toEqual([]);
+  });
+
+  test('logs each refusal with the call and the foreign page, never the arguments', async () => {
+    const lines: string[] = [];
+    configureLogging({ dir: null, listener: (line) => lines.push(line) });
+    try {
+      const wc = f.win.webContents;
+      await expect(
+        ipcMain.invokeFrom(
+          wc,
+          new FakeFrame('https://evil.example.com/'),
+          callChannel('setToken'),
+          'stolen-token-value',
+        ),
+      ).rejects.toThrow(/refused/);
+      await expect(fromOurPage(callChannel('setToken'), 'x'.repeat(9000))).rejects.toThrow(
+        /refused/,
+      );
+    } finally {
+      configureLogging({ dir: null });
+    }
+    const refusals = lines.filter((l) => l.includes('refused a call'));
+    expect(refusals).toHaveLength(2);
+    expect(refusals[0]).toContain('https://evil.example.com/');
+    expect(refusals[0]).toContain('"call":"setToken"');
+    expect(lines.join('\n')).not.toContain('stolen-token-value');
   });
 
   test('refuses calls once our window shows a page that is not ours', async () => {

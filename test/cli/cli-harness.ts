@@ -1,31 +1,72 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
 
 /**
  * Runs the real, built `concur-drop` command as a child process, so every
- * test sees real exits, signals and stdio. Each test file builds the CLI
- * once (`buildCli()` in beforeAll) into a folder of its own under out/, so
- * parallel test files never build over each other.
+ * test sees real exits, signals and stdio. The CLI is built once per vitest
+ * run (the first test file to get there builds, the others wait for it) into
+ * out/cli-test-<run>/, so parallel test files never build over each other.
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let entry: string | null = null;
 
-/** Builds the CLI with the project's vite.cli.config.ts; returns a cleanup for afterAll. */
-export async function buildCli(): Promise<() => Promise<void>> {
-  const outDir = join(ROOT, 'out', `cli-test-${process.pid}-${randomBytes(3).toString('hex')}`);
+// Test files of one run share a parent process (the vitest run or its pool):
+// its pid, plus its start time where Linux tells it (pids get reused), names the build.
+const RUN = `${process.ppid}-${startTime(process.ppid)}`;
+
+function startTime(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '0';
+  } catch {
+    return '0';
+  }
+}
+
+/** Builds the CLI for this run with the project's vite.cli.config.ts, or waits for another file's build. */
+export async function buildCli(): Promise<void> {
+  const outDir = join(ROOT, 'out', `cli-test-${RUN}`);
+  const built = join(outDir, '.built');
+  try {
+    await mkdir(`${outDir}.lock`, { recursive: false });
+  } catch {
+    await until(() => existsSync(built), 120_000, 'the CLI build of another test file');
+    entry = join(outDir, 'concur-drop.js');
+    return;
+  }
+  await removeOldBuilds();
   await build({
     configFile: join(ROOT, 'vite.cli.config.ts'),
     root: ROOT,
     logLevel: 'error',
     build: { outDir, emptyOutDir: true },
   });
+  await writeFile(built, '');
   entry = join(outDir, 'concur-drop.js');
-  return () => rm(outDir, { recursive: true, force: true });
+}
+
+// A build stays while the process that made it lives (its files may still be
+// running tests); builds of finished runs are removed by the next run.
+async function removeOldBuilds(): Promise<void> {
+  for (const name of await readdir(join(ROOT, 'out')).catch(() => [] as string[])) {
+    const run = /^cli-test-(\d+)-\d+(\.lock)?$/.exec(name);
+    if (run && !isAlive(Number(run[1])))
+      await rm(join(ROOT, 'out', name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface CliResult {
@@ -108,13 +149,14 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 export async function until<T>(
   check: () => T | Promise<T>,
   timeoutMs = 20_000,
-  what = 'condition',
+  what: string | (() => string) = 'condition',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

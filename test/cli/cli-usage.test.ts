@@ -3,11 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, runCli, tempDir } from './cli-harness.js';
 
-let removeBuild: () => Promise<void>;
-beforeAll(async () => {
-  removeBuild = await buildCli();
-}, 120_000);
-afterAll(() => removeBuild());
+beforeAll(() => buildCli(), 120_000);
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -16,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
-describe('concur-drop usage errors exit 2 with a usage line', () => {
+describe('concur-drop usage errors exit 2 with a usage line', { timeout: 90_000 }, () => {
   it('lists every command for --help', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
@@ -26,26 +22,26 @@ describe('concur-drop usage errors exit 2 with a usage line', () => {
 
   it('refuses an unknown command', async () => {
     const r = await runCli(['wach']);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/unknown command "wach"/);
   });
 
   it('refuses an unknown flag with the command usage', async () => {
     const r = await runCli(['watch', '--config', 'x.json', '--onse']);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/--onse/);
     expect(r.stderr).toMatch(/usage: concur-drop watch --config FILE/);
   });
 
   it('requires --config for watch', async () => {
     const r = await runCli(['watch', '--once']);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/watch needs --config FILE/);
   });
 
   it('refuses a --ui-port that is not a port', async () => {
     const r = await runCli(['watch', '--config', 'x.json', '--ui-port', 'eighty']);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/--ui-port must be a port number/);
   });
 
@@ -82,7 +78,7 @@ describe('concur-drop usage errors exit 2 with a usage line', () => {
   });
 });
 
-describe('concur-drop config errors exit 2 naming the problem', () => {
+describe('concur-drop config errors exit 2 naming the problem', { timeout: 90_000 }, () => {
   async function watchWith(config: string) {
     const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
     await writeFile(file, config);
@@ -91,31 +87,31 @@ describe('concur-drop config errors exit 2 naming the problem', () => {
 
   it('names an unknown key', async () => {
     const r = await watchWith(JSON.stringify({ folders: [{ path: 'in' }], afterUplod: 'move' }));
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/unknown key "afterUplod"/);
   });
 
   it('names the key of a bad value', async () => {
     const r = await watchWith(JSON.stringify({ folders: [{ path: 'in' }], afterUpload: 'shred' }));
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/afterUpload:/);
   });
 
   it('gives the position of invalid JSON', async () => {
     const r = await watchWith('{ "folders": [ { "path": "in" } ] ,, }');
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/not valid JSON.*line 1 column/);
   });
 
   it('says so when the config file is missing', async () => {
     const r = await runCli(['watch', '--once', '--config', join(dir, 'nope.json')]);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/Cannot read the config file .*nope\.json/);
   });
 
   it('refuses a config without folders to watch', async () => {
     const r = await watchWith('{}');
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/lists no folders/);
   });
 
@@ -126,7 +122,7 @@ describe('concur-drop config errors exit 2 naming the problem', () => {
         folders: [{ path: 'in' }],
       }),
     );
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/concur\.baseUrl: must use https/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });

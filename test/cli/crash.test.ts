@@ -6,17 +6,13 @@ import { startSandbox, type Sandbox } from '../../main/sandbox/sandbox.js';
 import { jpeg } from '../fixtures/scans.js';
 import { buildCli, exited, runCli, spawnCli, tempDir, until } from './cli-harness.js';
 
-let removeBuild: () => Promise<void>;
-beforeAll(async () => {
-  removeBuild = await buildCli();
-}, 120_000);
-afterAll(() => removeBuild());
-
 /**
  * DESIGN §4: a crash at any moment loses no file and repeats at most the
  * uploads that were in flight. The real CLI is killed with SIGKILL while a
  * backlog uploads, five times, then allowed to finish.
  */
+
+beforeAll(() => buildCli(), 120_000);
 
 const TOKEN = 'crash-test-token';
 const FILES = 100;
@@ -45,7 +41,7 @@ afterAll(async () => {
   await cleanup();
 });
 
-describe('crash safety of concur-drop watch', () => {
+describe('crash safety of concur-drop watch', { timeout: 90_000 }, () => {
   it('loses no scan and repeats at most the in-flight uploads when killed five times mid-backlog', async () => {
     const seed = Number(process.env.CRASH_SEED ?? 20261129);
     const random = prng(seed);
@@ -106,6 +102,9 @@ describe('crash safety of concur-drop watch', () => {
     expect((await readdir(join(root, 'Uploaded'))).sort()).toEqual([...expected.values()].sort());
     expect((await readdir(root)).filter((n) => n !== 'Uploaded')).toEqual([]);
     const extra = received.length - FILES;
+    console.log(
+      `crash test: ${extra} extra uploads after ${kills} kills (limit ${kills * CONCURRENCY})`,
+    );
     expect(extra, `extra uploads after ${kills} kills`).toBeLessThanOrEqual(kills * CONCURRENCY);
     expect(kills).toBeGreaterThanOrEqual(3);
   }, 90_000);

@@ -1,17 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { jpeg } from '../fixtures/scans.js';
 import { buildCli, exited, spawnCli, tempDir, until } from './cli-harness.js';
 
-let removeBuild: () => Promise<void>;
-beforeAll(async () => {
-  removeBuild = await buildCli();
-}, 120_000);
-afterAll(() => removeBuild());
+beforeAll(() => buildCli(), 120_000);
 
-describe('concur-drop sandbox', () => {
+describe('concur-drop sandbox', { timeout: 90_000 }, () => {
   it('answers an image POST like Concur and stops cleanly on SIGINT', async () => {
     const child = spawnCli(['sandbox', '--port', '0', '--token', 'sandbox-cli-token']);
     const url = await until(
@@ -39,7 +35,7 @@ describe('concur-drop sandbox', () => {
   });
 });
 
-describe('concur-drop demo', () => {
+describe('concur-drop demo', { timeout: 90_000 }, () => {
   it('creates the example folders, uploads a dropped scan to the sandbox and exits 0 on Ctrl-C', async () => {
     const { dir, cleanup } = await tempDir('concur-drop-demo-');
     try {

@@ -3,13 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../main/sandbox/sandbox.js';
 import { jpeg } from '../fixtures/scans.js';
-import { buildCli, runCli, tempDir } from './cli-harness.js';
+import { buildCli, exited, runCli, spawnCli, tempDir, until } from './cli-harness.js';
 
-let removeBuild: () => Promise<void>;
-beforeAll(async () => {
-  removeBuild = await buildCli();
-}, 120_000);
-afterAll(() => removeBuild());
+beforeAll(() => buildCli(), 120_000);
 
 // The real Secret Service exists only inside scripts/with-keychain.sh (npm test).
 const keychain = process.env.CONCUR_DROP_KEYCHAIN === 'available';
@@ -36,7 +32,7 @@ const token = (args: string[], input?: string, env: Record<string, string | unde
     env: { CONCUR_DROP_HOME: join(dir, 'data'), ...env },
   });
 
-describe('concur-drop token with the OS keychain', () => {
+describe('concur-drop token with the OS keychain', { timeout: 90_000 }, () => {
   it.skipIf(!keychain)('sets, checks, replaces and clears the token for the base URL', async () => {
     const set = await token(['set'], '  first-secret-token\n');
     expect(set.code, set.stderr).toBe(0);
@@ -66,7 +62,7 @@ describe('concur-drop token with the OS keychain', () => {
   });
 });
 
-describe('the keychain token drives uploads', () => {
+describe('the keychain token drives uploads', { timeout: 90_000 }, () => {
   it.skipIf(!keychain)('watch --once uploads with the token from the keychain', async () => {
     const sandbox = await startSandbox({ port: 0, token: 'keychain-upload-token' });
     try {
@@ -103,7 +99,49 @@ describe('the keychain token drives uploads', () => {
   });
 });
 
-describe('concur-drop token without a keychain', () => {
+describe('a sign-in pause ends with token set', { timeout: 90_000 }, () => {
+  it.skipIf(!keychain)(
+    'resumes a waiting watcher once a token is stored from another shell',
+    async () => {
+      const sandbox = await startSandbox({ port: 0, token: 'late-token-value' });
+      try {
+        const scans = join(dir, 'Late');
+        await mkdir(scans, { recursive: true });
+        await writeFile(join(scans, 'taxi.jpg'), jpeg(3000, 4));
+        const late = join(dir, 'late.json');
+        await writeFile(
+          late,
+          JSON.stringify({
+            concur: { baseUrl: sandbox.url },
+            folders: [{ path: 'Late' }],
+            settleMs: 100,
+          }),
+        );
+        const watcher = spawnCli(
+          ['watch', '--json', '--config', late, '--data-dir', join(dir, 'l')],
+          {
+            env: { CONCUR_DROP_TOKEN_POLL_MS: '300' },
+          },
+        );
+        await until(
+          () => watcher.out.stdout.includes('"event":"paused"'),
+          30_000,
+          'the sign-in pause',
+        );
+        const set = await runCli(['token', 'set', '--config', late], { input: 'late-token-value' });
+        expect(set.code, set.stderr).toBe(0);
+        await until(() => sandbox.received().length === 1, 30_000, 'the upload after token set');
+        watcher.kill('SIGTERM');
+        expect((await exited(watcher, 20_000)).code).toBe(0);
+        await runCli(['token', 'clear', '--config', late]);
+      } finally {
+        await sandbox.close();
+      }
+    },
+  );
+});
+
+describe('concur-drop token without a keychain', { timeout: 90_000 }, () => {
   const noBus = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
 
   it('explains there is no keychain, exits non-zero and shows no stack trace', async () => {

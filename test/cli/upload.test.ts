@@ -5,11 +5,7 @@ import { startSandbox, type Sandbox } from '../../main/sandbox/sandbox.js';
 import { jpeg, pdf, png } from '../fixtures/scans.js';
 import { buildCli, runCli, tempDir } from './cli-harness.js';
 
-let removeBuild: () => Promise<void>;
-beforeAll(async () => {
-  removeBuild = await buildCli();
-}, 120_000);
-afterAll(() => removeBuild());
+beforeAll(() => buildCli(), 120_000);
 
 const TOKEN = 'upload-test-token';
 let sandbox: Sandbox;
@@ -35,7 +31,7 @@ const upload = (args: string[], token = TOKEN) =>
 
 const ids = (stdout: string) => stdout.split('\n').filter((l) => l.trim());
 
-describe('concur-drop upload', () => {
+describe('concur-drop upload', { timeout: 90_000 }, () => {
   it('uploads each file to the receipt store and prints one image id per line', async () => {
     await writeFile(join(dir, 'a.jpg'), jpeg(5000, 3));
     await writeFile(join(dir, 'b.pdf'), await pdf());

@@ -7,11 +7,7 @@ import type { Job, Summary } from '../../main/engine/types.js';
 import { jpeg, pdf, TEXT_AS_PDF } from '../fixtures/scans.js';
 import { buildCli, runCli, spawnCli, exited, tempDir, until } from './cli-harness.js';
 
-let removeBuild: () => Promise<void>;
-beforeAll(async () => {
-  removeBuild = await buildCli();
-}, 120_000);
-afterAll(() => removeBuild());
+beforeAll(() => buildCli(), 120_000);
 
 const TOKEN = 'watch-test-token';
 let sandbox: Sandbox;
@@ -57,7 +53,7 @@ const parseLines = (stdout: string) =>
       (l) => JSON.parse(l) as { event: string; job?: Job; summary?: Summary; exitCode?: number },
     );
 
-describe('concur-drop watch --once', () => {
+describe('concur-drop watch --once', { timeout: 90_000 }, () => {
   it('exits 0 when every file was uploaded, and moves them to Uploaded/', async () => {
     await writeFile(join(root, 'taxi.jpg'), jpeg(4000));
     await mkdir(join(root, 'report', 'Berlin trip [A2C40CEE415B43B2A0BE]'), { recursive: true });
@@ -72,7 +68,13 @@ describe('concur-drop watch --once', () => {
     expect(r.stdout).toMatch(
       /uploaded +report\/Berlin trip \[A2C40CEE415B43B2A0BE\]\/hotel\.pdf → report Berlin trip/,
     );
-    expect(r.stdout).not.toMatch(/progress/);
+    // One line per state change, never per progress tick or detail.
+    const states = r.stdout
+      .split('\n')
+      .filter((l) => l.includes(' taxi.jpg '))
+      .map((l) => l.split(/\s+/)[1]);
+    expect(states.at(-1)).toBe('uploaded');
+    expect(new Set(states).size).toBe(states.length);
     expect(
       sandbox
         .received()
@@ -148,7 +150,7 @@ describe('concur-drop watch --once', () => {
   });
 });
 
-describe('concur-drop watch until a signal', () => {
+describe('concur-drop watch until a signal', { timeout: 90_000 }, () => {
   it('exits 0 on SIGTERM with the ledger holding the interrupted upload, which the next run finishes', async () => {
     await writeFile(join(root, 'slow.jpg'), jpeg(5000, 7));
     sandbox.inject({ delayMs: 20_000 });
@@ -192,7 +194,7 @@ describe('concur-drop watch until a signal', () => {
       const line = await until(
         () => child.out.stdout.split('\n').find((l) => l.includes('"event":"ui"')),
         20_000,
-        'the ui line',
+        () => `the ui line; stderr: ${child.out.stderr}`,
       );
       const { url } = JSON.parse(line!) as { url: string };
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.*token=/);
@@ -204,7 +206,7 @@ describe('concur-drop watch until a signal', () => {
     },
   );
 
-  it('refuses a second watcher on the same data dir with exit 2', async () => {
+  it('refuses a second watcher on the same data dir with exit 2, while status still reads it', async () => {
     const first = spawnCli(['watch', '--config', config, '--data-dir', dataDir], {
       env: { CONCUR_DROP_TOKEN: TOKEN },
     });
@@ -212,6 +214,10 @@ describe('concur-drop watch until a signal', () => {
     const second = await watchOnce();
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(/ledger is in use by process \d+/);
+    // status reads the ledger without its lock, so it works beside the running watcher.
+    const status = await runCli(['status', '--data-dir', dataDir, '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ summary: { failed: 0 } });
     first.kill('SIGTERM');
     expect((await exited(first, 20_000)).code).toBe(0);
   });

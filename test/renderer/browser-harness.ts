@@ -40,6 +40,12 @@ export async function ensureRendererBuilt(): Promise<void> {
       await mkdir(lock);
       break;
     } catch {
+      // A lock left by a killed run is stale after two minutes; a build takes seconds.
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > 120_000) await rmdir(lock).catch(() => undefined);
       if (i > 1200) throw new Error(`could not take ${lock}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -144,7 +150,10 @@ export const inPage = {
     return (el?.getAttribute('role') ?? el?.tagName.toLowerCase()) + ':' + name;
   })()`,
   focusedText: `document.activeElement?.textContent?.trim()`,
+  focusedJobId: `document.activeElement?.getAttribute('data-job-id')`,
   blur: `document.activeElement?.blur()`,
+  /** The window scrolls inside <main>: back to its top before a screenshot. */
+  scrollTop: `document.querySelector('main').scrollTop = 0`,
   /** Resolves on the next frame: how long the page's main thread takes to answer. */
   nextFrame: `new Promise((resolve) => requestAnimationFrame(() => resolve(null)))`,
 };

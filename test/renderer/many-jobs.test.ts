@@ -66,7 +66,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe('a long upload history', () => {
+// Generous: a loaded 2-core CI machine runs Chromium, the engine and the sandbox at once.
+describe('a long upload history', { timeout: 60_000 }, () => {
   it('shows 5,000 jobs without freezing: the newest at once, the rest as the list is scrolled', async () => {
     expect(h.engine.jobs('all', 100_000)).toHaveLength(JOBS);
     const started = Date.now();
@@ -100,5 +101,16 @@ describe('a long upload history', () => {
     await page.getByRole('radio', { name: /Failed/ }).check();
     await expect.poll(() => page.locator('li.job').count()).toBe(JOBS / 50);
     expect(open.pageErrors).toEqual([]);
+  });
+
+  it('brings a job far down the list into view and highlights it (a notification was clicked)', async () => {
+    const { page } = open!;
+    // What the app shell does on the `focusJob` event (only the desktop app sends it).
+    await page.evaluate(`document.querySelector('cd-status').focusJob('history-4321')`);
+    const row = page.locator('li.job[data-job-id="history-4321"]');
+    await expect.poll(() => row.getAttribute('class')).toContain('is-highlighted');
+    expect(await row.isVisible()).toBe(true);
+    expect(await page.getByRole('radio', { name: /All/ }).isChecked()).toBe(true);
+    await expect.poll(() => page.evaluate(inPage.focusedJobId)).toBe('history-4321');
   });
 });

@@ -2,6 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiHandlers } from '../../main/engine/api/api-handlers.js';
+import type { SecretStore } from '../../main/engine/ports.js';
+import { KeychainUnavailableError } from '../../main/engine/secrets/secret-store.js';
+import { pdf } from '../fixtures/scans.js';
 import { GOOD_TOKEN, startHarness, type Harness } from '../engine/api/api-harness.js';
 import {
   axeViolations,
@@ -22,7 +26,7 @@ beforeAll(async () => {
   await ensureRendererBuilt();
   await mkdir(SCREENSHOTS, { recursive: true });
   [browser, h] = await Promise.all([launchChromium(), startHarness({ token: null })]);
-  open = await openUi(browser, h, '#settings/account');
+  open = await openUi(browser, h);
   page = open.page;
 }, 120_000);
 afterAll(async () => {
@@ -36,9 +40,20 @@ const goTo = async (tab: 'Account' | 'Folders' | 'Behaviour') => {
   await page.getByRole('heading', { level: 2, name: tab }).waitFor();
 };
 
-describe('Settings in Chromium', () => {
-  it('saves a token to the keychain without showing it again, and checks the connection', async () => {
+// Generous: a loaded 2-core CI machine runs Chromium, the engine and the sandbox at once.
+describe('Settings in Chromium', { timeout: 60_000 }, () => {
+  it('says sign-in is needed while no token is saved, and leads to the Account page', async () => {
+    await h.drop('first-scan.pdf', await pdf({ pages: 1 }));
+    await expect
+      .poll(() => page.locator('.summary-title').textContent(), { timeout: 20_000 })
+      .toContain('Paused — sign-in needed');
+    expect(await page.locator('.banner.error').textContent()).toContain('Sign-in needed');
+    await page.getByRole('button', { name: 'Open Account settings' }).click();
     await page.getByRole('heading', { level: 2, name: 'Account' }).waitFor();
+    expect(h.sandbox.received()).toEqual([]);
+  });
+
+  it('saves a token to the keychain without showing it again, checks the connection, and uploads what waited', async () => {
     expect(await page.locator('.token-status').textContent()).toContain('No token saved yet');
     await page.getByRole('button', { name: 'Check connection' }).click();
     await expect
@@ -60,6 +75,8 @@ describe('Settings in Chromium', () => {
     await expect
       .poll(() => page.locator('.result-slot').textContent())
       .toMatch(/token was accepted/);
+    await h.waitForJob('first-scan.pdf', (j) => j.state === 'uploaded');
+    await page.evaluate(inPage.blur);
     await page.screenshot({ path: join(SCREENSHOTS, 'settings-account.png') });
     expect(await axeViolations(page)).toEqual([]);
   });
@@ -105,7 +122,9 @@ describe('Settings in Chromium', () => {
     expect(h.settingsStore.get().folders[0].routes).toEqual([
       { subfolder: 'Berlin', target: { kind: 'report', id: 'A2C40CEE415B43B2A0BE' } },
     ]);
-    await page.screenshot({ path: join(SCREENSHOTS, 'settings-folders.png'), fullPage: true });
+    await page.evaluate(inPage.blur);
+    await page.evaluate(inPage.scrollTop);
+    await page.screenshot({ path: join(SCREENSHOTS, 'settings-folders.png') });
     expect(await axeViolations(page)).toEqual([]);
   });
 
@@ -138,6 +157,8 @@ describe('Settings in Chromium', () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => page.locator('.save-state').textContent()).toContain('Settings saved');
     expect(h.settingsStore.get()).toMatchObject({ afterUpload: 'keep', concurrency: 3 });
+    await page.evaluate(inPage.blur);
+    await page.evaluate(inPage.scrollTop);
     await page.screenshot({ path: join(SCREENSHOTS, 'settings-behaviour.png') });
     expect(await axeViolations(page)).toEqual([]);
     expect(open.pageErrors).toEqual([]);
@@ -148,5 +169,45 @@ describe('Settings in Chromium', () => {
     await page.keyboard.press('ArrowUp');
     await page.getByRole('heading', { level: 2, name: 'Folders' }).waitFor();
     await expect.poll(() => page.evaluate(inPage.focusedText)).toBe('Folders');
+  });
+
+  it('in the desktop app: adds a folder with the native picker, and explains a missing keychain', async () => {
+    const picked = join(h.dir, 'Desktop scans');
+    await mkdir(picked);
+    const noKeychain: SecretStore = {
+      get: () => Promise.reject(new KeychainUnavailableError()),
+      set: () => Promise.reject(new KeychainUnavailableError()),
+      delete: () => Promise.reject(new KeychainUnavailableError()),
+      availability: async () => ({
+        available: false,
+        message: new KeychainUnavailableError().message,
+      }),
+    };
+    // The same handlers the shell builds: desktop mode, a picker, and a machine with no keychain.
+    const handlers = createApiHandlers({
+      engine: h.engine,
+      settingsStore: h.settingsStore,
+      secrets: noKeychain,
+      mode: 'desktop',
+      reveal: async () => true,
+      openPath: async () => true,
+      pickFolder: async () => picked,
+      version: '0.0.0-test',
+    });
+    const desktop = await openUi(browser, { ...h, handlers }, '#settings/folders');
+    try {
+      const p = desktop.page;
+      await p.getByRole('button', { name: 'Add folder…' }).click();
+      await expect.poll(() => p.locator('#folder-1-path').inputValue()).toBe(picked);
+      expect(await p.getByLabel(/Add a folder/).count()).toBe(0);
+
+      await p.getByRole('tab', { name: 'Account' }).click();
+      const note = p.locator('.banner.warn', { hasText: 'No keychain on this computer' });
+      await expect.poll(() => note.textContent()).toMatch(/No OS keychain is available/);
+      expect(await p.getByLabel('Token', { exact: true }).isDisabled()).toBe(true);
+      expect(desktop.pageErrors).toEqual([]);
+    } finally {
+      await desktop.close();
+    }
   });
 });

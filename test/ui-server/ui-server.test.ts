@@ -152,6 +152,28 @@ describe('the browser UI server (watch --ui-port)', () => {
     }
   });
 
+  it('builds the browser handlers itself when given only the stores (as the CLI starts it)', async () => {
+    const own = await startUiServer({
+      engine: h.engine,
+      settingsStore: h.settingsStore,
+      secrets: h.secrets,
+      port: 0,
+      staticDir: join(staticDir, 'site'),
+    });
+    try {
+      const answer = await raw(own.port, {
+        path: '/api/call/getAppInfo',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-concur-drop-token': own.token },
+        body: '[]',
+      });
+      expect(JSON.parse(answer.body).result.mode).toBe('browser');
+      expect(own.token).not.toBe(ui.token);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('streams engine events to a page that has the token, and refuses the stream without it', async () => {
     expect((await raw(ui.port, { path: '/api/events' })).status).toBe(403);
     expect((await raw(ui.port, { path: '/api/events?token=nope' })).status).toBe(403);

@@ -4,8 +4,7 @@ import { join, resolve } from 'node:path';
 import { startSandbox } from '../../sandbox/sandbox.js';
 import { EXIT, parseCommand } from '../args.js';
 import { watchCommand } from './watch.js';
-
-export const DEMO_USAGE = 'usage: concur-drop demo';
+import { DEMO_USAGE } from '../usage.js';
 
 const HELP = `${DEMO_USAGE}
 

@@ -1,8 +1,7 @@
 import { startSandbox } from '../../sandbox/sandbox.js';
 import { EXIT, parseCommand, portFlag } from '../args.js';
 import { untilSignal } from '../signals.js';
-
-export const SANDBOX_USAGE = 'usage: concur-drop sandbox [--port N] [--token T]';
+import { SANDBOX_USAGE } from '../usage.js';
 
 const HELP = `${SANDBOX_USAGE}
 

@@ -2,8 +2,7 @@ import { EXIT, parseCommand } from '../args.js';
 import { openDataDir } from '../host.js';
 import { readLedgerJobs, summarize } from '../ledger-view.js';
 import { jobLine, summaryLine } from '../output.js';
-
-export const STATUS_USAGE = 'usage: concur-drop status [--data-dir DIR] [--json]';
+import { STATUS_USAGE } from '../usage.js';
 
 /** Readable output shows this many jobs; --json up to JSON_LIMIT. */
 const READABLE_LIMIT = 20;

@@ -8,9 +8,7 @@ import {
 } from '../../engine/secrets/secret-store.js';
 import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
 import { loadSettings, openDataDir } from '../host.js';
-
-export const TOKEN_USAGE =
-  'usage: concur-drop token set|clear|check [--config FILE]   (set reads the token from stdin)';
+import { TOKEN_USAGE } from '../usage.js';
 
 const HELP = `${TOKEN_USAGE}
 

@@ -2,11 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createConcurClient,
-  MAX_IMAGE_BYTES,
-  type UploadOutcome,
-} from '../../engine/concur/concur-client.js';
+import { createConcurClient, type UploadOutcome } from '../../engine/concur/concur-client.js';
 import { inspectFile } from '../../engine/inspect/inspect.js';
 import { createLogger } from '../../engine/log/logger.js';
 import { mergeToPdf, naturalCompare } from '../../engine/merge/merge-pdf.js';
@@ -14,9 +10,7 @@ import { CONCUR_ID } from '../../engine/settings/schema.js';
 import type { ContentType, UploadTarget } from '../../engine/types.js';
 import { EXIT, parseCommand, UsageError } from '../args.js';
 import { loadSettings, openDataDir, tokenFor } from '../host.js';
-
-export const UPLOAD_USAGE =
-  'usage: concur-drop upload FILE… [--report ID | --entry ID | --invoice ID] [--config FILE]';
+import { UPLOAD_USAGE } from '../usage.js';
 
 const HELP = `${UPLOAD_USAGE}
 
@@ -142,9 +136,9 @@ async function uploadMerged(
     const merged = join(staging, 'merged.pdf');
     await mergeToPdf(ordered, merged);
     const inspected = await inspectFile(merged);
-    if (!inspected.ok || inspected.size > MAX_IMAGE_BYTES) {
-      const why = inspected.ok ? `the merged PDF is larger than 10 MB` : inspected.reason;
-      console.error(`${scans.length} files for the ${target.kind}: ${why}`);
+    // The same checks as any scan, the 10 MB limit included.
+    if (!inspected.ok) {
+      console.error(`${scans.length} files merged for the ${target.kind}: ${inspected.reason}`);
       return false;
     }
     return await uploadOne(client, target, merged, `${scans.length} files merged`);

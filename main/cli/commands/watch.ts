@@ -1,4 +1,4 @@
-import { createEngine } from '../../engine/engine.js';
+import type { Engine } from '../../engine/engine.js';
 import { LedgerLockedError } from '../../engine/ledger/ledger.js';
 import { createLogger } from '../../engine/log/logger.js';
 import { accountFor } from '../../engine/secrets/secret-store.js';
@@ -9,9 +9,7 @@ import { summarize } from '../ledger-view.js';
 import { engineEventJson, jsonLine, readableReporter, summaryLine } from '../output.js';
 import { untilSignal } from '../signals.js';
 import { startBrowserUi } from '../ui.js';
-
-export const WATCH_USAGE =
-  'usage: concur-drop watch --config FILE [--data-dir DIR] [--once] [--json] [--ui-port N]';
+import { WATCH_USAGE } from '../usage.js';
 
 const HELP = `${WATCH_USAGE}
 
@@ -19,7 +17,8 @@ Watches the folders of the config file and uploads new scans to Concur.
   --config FILE    the JSON config (folders, Concur base URL, behaviour)
   --data-dir DIR   ledger, logs and staging (default: CONCUR_DROP_HOME, else the app-data folder)
   --once           handle the files present now, then exit:
-                   0 all uploaded or duplicate, 1 some failed, 2 usage/config error,
+                   0 all uploaded or duplicate, 1 some failed (or a folder could not be
+                   reached), 2 usage/config error,
                    3 paused because the token was refused or is missing
   --json           one JSON object per engine event on stdout
   --ui-port N      also serve the status window to a browser on 127.0.0.1:N`;
@@ -69,6 +68,8 @@ export async function watchCommand(argv: string[]): Promise<number> {
     else console.error(found.reason);
   }
 
+  // Loaded only now: a config or usage error is reported without loading the whole engine.
+  const { createEngine } = await import('../../engine/engine.js');
   const engine = createEngine({ settings, dataDir, getToken: token.getToken, configDir });
   // The latest snapshot of every job this run touched: --once judges only these, not old history.
   const touched = new Map<string, Job>();
@@ -108,6 +109,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   }
 
   if (!values.once) {
+    followTokenChanges(engine, token.getToken);
     if (!json)
       console.error(`Watching ${settings.folders.map((f) => f.path).join(', ')} — Ctrl-C to stop.`);
     const signal = await untilSignal();
@@ -120,22 +122,57 @@ export async function watchCommand(argv: string[]): Promise<number> {
   // --once: every file present at start, with its merge windows and retries.
   const stopping = untilSignal().then(() => 'signal' as const);
   const finished = await Promise.race([engine.whenIdle().then(() => 'idle' as const), stopping]);
-  const pausedBy = engine.summary().pausedBy;
+  const { pausedBy, unavailableRoots } = engine.summary();
   await ui?.close();
   await engine.stop();
   if (finished === 'signal') return EXIT.ok;
 
   const jobs = [...touched.values()];
-  const summary = { ...summarize(jobs), pausedBy, roots: settings.folders.map((f) => f.path) };
+  const summary = {
+    ...summarize(jobs),
+    pausedBy,
+    unavailableRoots,
+    roots: settings.folders.map((f) => f.path),
+  };
+  // A folder that could not be reached had files nobody looked at: not a success.
   const code =
     pausedBy === 'sign-in' || jobs.some((j) => j.state === 'paused')
       ? EXIT.tokenRefused
-      : jobs.some((j) => j.state === 'failed')
+      : jobs.some((j) => j.state === 'failed') || unavailableRoots.length > 0
         ? EXIT.failed
         : EXIT.ok;
   if (json) out(jsonLine('done', { exitCode: code, summary }));
   else console.error(summaryLine(summary));
   return code;
+}
+
+/** How often a sign-in pause looks for a new token (`token set` in another terminal); tests shorten it. */
+const TOKEN_POLL_MS = Number(process.env.CONCUR_DROP_TOKEN_POLL_MS) || 10_000;
+
+/**
+ * While uploads wait for sign-in, look for a new token now and then: the
+ * desktop app tells the engine when the user saves one, but here it arrives
+ * by `concur-drop token set` from another shell, or not at all.
+ */
+function followTokenChanges(engine: Engine, getToken: () => Promise<string | null>): void {
+  let timer: NodeJS.Timeout | undefined;
+  engine.on('paused', async (reason) => {
+    if (reason !== 'sign-in' || timer) return;
+    const refused = await getToken();
+    timer = setInterval(async () => {
+      const current = await getToken();
+      if (current && current !== refused) {
+        clearInterval(timer);
+        timer = undefined;
+        engine.tokenChanged();
+      }
+    }, TOKEN_POLL_MS);
+    timer.unref();
+  });
+  engine.on('resumed', () => {
+    clearInterval(timer);
+    timer = undefined;
+  });
 }
 
 function reportReadable(

@@ -14,6 +14,9 @@ import { absolutePath, finishFailed, finishUploaded } from './finish.js';
 /** Detail of a job whose file stayed in place on purpose (afterUpload 'keep'). */
 export const KEPT = 'kept in place';
 
+/** Detail of a job whose file was deleted after upload (afterUpload 'delete'). */
+export const REMOVED = 'deleted after upload';
+
 /** The reason shown when a file vanished before its upload. */
 export const DELETED_REASON = 'The file was deleted before it could be uploaded.';
 
@@ -55,7 +58,8 @@ export async function finishFile(core: Core, job: EngineJob): Promise<void> {
   if (afterUpload === 'keep') return;
   try {
     const finalPath = await finishUploaded(job.root, job.relPath, afterUpload);
-    if (finalPath) await core.book.save(job, { finalPath });
+    // Recorded, so the same file dropped again later is told apart from a move a crash cut short.
+    await core.book.save(job, finalPath ? { finalPath } : { detail: REMOVED });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // already gone: nothing to tidy
     core.log.error('could not move an uploaded file', { path: job.relPath, error: err });

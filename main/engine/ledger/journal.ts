@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -63,8 +64,10 @@ export async function readJournal(path: string): Promise<JournalScan> {
       const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null);
       if (bytesRead === 0) break;
       bytes += bytesRead;
-      const text = rest + buffer.toString('latin1', 0, bytesRead);
-      const utf8 = NON_ASCII.test(text);
+      const chunk = buffer.subarray(0, bytesRead);
+      const text = rest + chunk.toString('latin1');
+      // Only a chunk with non-ASCII bytes needs lines re-decoded as UTF-8 (SIMD check, not a regex).
+      const utf8 = !isAscii(chunk) || NON_ASCII.test(rest);
       const lines = text.split('\n');
       rest = lines.pop() ?? '';
       for (const raw of lines) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createLogger } from '../log/logger.js';
 import { targetKey } from '../routing/route.js';
 import type { Job, JobState } from '../types.js';
-import { JournalWriter, readJournal, rewriteJournal, toJournalLine } from './journal.js';
+import { JournalWriter, readJournal, rewriteJournal, syncDir, toJournalLine } from './journal.js';
 import { LedgerLock } from './lock.js';
 
 export { LedgerLockedError } from './lock.js';
@@ -65,14 +65,19 @@ function newestFirst(a: Job, b: Job): number {
 }
 
 export class Ledger {
-  private readonly jobs = new Map<string, Job>();
+  /** id → latest snapshot. */
+  private readonly jobs: Map<string, Job>;
   /** root → relPath → id of the newest job there. Nested, not "root+relPath" keys: building
    * 100k concatenated keys at open cost more than reading the journal. */
   private readonly byPath = new Map<string, Map<string, string>>();
-  /** sha256 → ids of jobs uploaded with that content (to any target; checked on lookup). */
-  private readonly uploaded = new Map<string, string[]>();
-  /** all() order, rebuilt lazily when a job is added or its createdAt changes. */
-  private sorted: string[] | null = null;
+  /** sha256 → id(s) of jobs uploaded with that content (to any target; checked on lookup).
+   * Almost always one id: a Set only where the same content went to several targets. */
+  private readonly uploaded = new Map<string, string | Set<string>>();
+  /** Job ids oldest first (all() reads it backwards). A new job is usually the newest and is
+   * appended; anything else drops it, to be sorted again on the next all(). */
+  private oldestFirst: string[] | null = null;
+  /** byPath and uploaded are built on first use: start-up only has to read the journal. */
+  private indexed = false;
   private closed = false;
 
   private constructor(
@@ -82,9 +87,20 @@ export class Ledger {
     private readonly lock: LedgerLock | null,
     /** How many records were read at open (for `status` and the 100k-record benchmark). */
     readonly stats: LedgerStats,
-    snapshots: Iterable<Job>,
+    latest: Map<string, Job>,
   ) {
-    for (const job of snapshots) this.index(job);
+    // The journal's map becomes the index as it is, no copy.
+    this.jobs = latest;
+  }
+
+  /** Builds the path and dedupe indexes from the latest snapshots, once. */
+  private ensureIndexes(): void {
+    if (this.indexed) return;
+    this.indexed = true;
+    for (const job of this.jobs.values()) {
+      this.indexPath(job);
+      if (job.state === 'uploaded' && job.sha256) this.addUploaded(job.sha256, job.id);
+    }
   }
 
   /**
@@ -95,7 +111,8 @@ export class Ledger {
    */
   static async open(dir: string, options: LedgerOptions = {}): Promise<Ledger> {
     const started = performance.now();
-    await mkdir(dir, { recursive: true });
+    // `status` reading a data dir that has no ledger yet should not create one.
+    if (!options.readOnly) await mkdir(dir, { recursive: true });
     const journal = join(dir, JOURNAL_FILE);
     const lock = options.readOnly ? null : await LedgerLock.acquire(join(dir, LOCK_FILE));
     try {
@@ -123,6 +140,8 @@ export class Ledger {
         log.info('compacted the ledger', { before: scan.bytes, after: bytes, jobs: latest.size });
       }
       const writer = options.readOnly ? null : await JournalWriter.open(journal);
+      // A journal created just now must survive a power cut too: make its folder entry durable.
+      if (writer && scan.bytes === 0 && !compact) await syncDir(dir);
       const stats: LedgerStats = {
         records: scan.records.length,
         skippedLines,
@@ -131,7 +150,7 @@ export class Ledger {
         compacted: compact,
         openMs: 0,
       };
-      const ledger = new Ledger(dir, writer, lock, stats, latest.values());
+      const ledger = new Ledger(dir, writer, lock, stats, latest);
       stats.openMs = Math.round(performance.now() - started);
       return ledger;
     } catch (error) {
@@ -161,32 +180,55 @@ export class Ledger {
   private index(job: Job): void {
     const previous = this.jobs.get(job.id);
     this.jobs.set(job.id, job);
-    if (!previous || previous.createdAt !== job.createdAt) this.sorted = null;
+    if (!previous) this.appendToOrder(job);
+    else if (previous.createdAt !== job.createdAt) this.oldestFirst = null;
+    // Not built yet: ensureIndexes() will read this snapshot from the jobs map.
+    if (!this.indexed) return;
 
-    let paths = this.byPath.get(job.root);
-    if (!paths) this.byPath.set(job.root, (paths = new Map()));
-    const holder = this.jobs.get(paths.get(job.relPath) ?? '');
-    if (!holder || holder.id === job.id || newestFirst(job, holder) <= 0) {
-      paths.set(job.relPath, job.id);
-    }
+    this.indexPath(job);
     if (previous && (previous.root !== job.root || previous.relPath !== job.relPath)) {
       const old = this.byPath.get(previous.root);
       if (old?.get(previous.relPath) === job.id) old.delete(previous.relPath);
     }
 
     if (previous?.state === 'uploaded' && previous.sha256) {
-      const ids = this.uploaded.get(previous.sha256);
-      if (ids && (job.state !== 'uploaded' || job.sha256 !== previous.sha256)) {
-        const rest = ids.filter((id) => id !== job.id);
-        if (rest.length) this.uploaded.set(previous.sha256, rest);
-        else this.uploaded.delete(previous.sha256);
+      if (job.state !== 'uploaded' || job.sha256 !== previous.sha256) {
+        this.removeUploaded(previous.sha256, job.id);
       }
     }
-    if (job.state === 'uploaded' && job.sha256) {
-      const ids = this.uploaded.get(job.sha256);
-      if (!ids) this.uploaded.set(job.sha256, [job.id]);
-      else if (!ids.includes(job.id)) ids.push(job.id);
+    if (job.state === 'uploaded' && job.sha256) this.addUploaded(job.sha256, job.id);
+  }
+
+  private appendToOrder(job: Job): void {
+    const order = this.oldestFirst;
+    if (!order) return;
+    const newest = order.length ? this.jobs.get(order[order.length - 1]) : undefined;
+    if (!newest || newestFirst(job, newest) <= 0) order.push(job.id);
+    else this.oldestFirst = null;
+  }
+
+  /** Points root+relPath at this job unless a newer job already holds that path. */
+  private indexPath(job: Job): void {
+    let paths = this.byPath.get(job.root);
+    if (!paths) this.byPath.set(job.root, (paths = new Map()));
+    const holderId = paths.get(job.relPath);
+    const holder = holderId === undefined ? undefined : this.jobs.get(holderId);
+    if (!holder || holder.id === job.id || newestFirst(job, holder) <= 0) {
+      paths.set(job.relPath, job.id);
     }
+  }
+
+  private addUploaded(sha256: string, id: string): void {
+    const ids = this.uploaded.get(sha256);
+    if (ids === undefined || ids === id) this.uploaded.set(sha256, id);
+    else if (typeof ids === 'string') this.uploaded.set(sha256, new Set([ids, id]));
+    else ids.add(id);
+  }
+
+  private removeUploaded(sha256: string, id: string): void {
+    const ids = this.uploaded.get(sha256);
+    if (ids === id) this.uploaded.delete(sha256);
+    else if (typeof ids === 'object') ids.delete(id);
   }
 
   /** The latest snapshot of one job. Treat it as read-only. */
@@ -196,8 +238,11 @@ export class Ledger {
 
   /** Latest snapshot of every job, newest first (by createdAt, then id). */
   all(): Job[] {
-    if (!this.sorted) this.sorted = [...this.jobs.values()].sort(newestFirst).map((j) => j.id);
-    return this.sorted.map((id) => this.jobs.get(id) as Job);
+    this.oldestFirst ??= [...this.jobs.values()].sort((a, b) => newestFirst(b, a)).map((j) => j.id);
+    const order = this.oldestFirst;
+    const jobs = new Array<Job>(order.length);
+    for (let i = 0; i < order.length; i++) jobs[i] = this.jobs.get(order[order.length - 1 - i])!;
+    return jobs;
   }
 
   /** Jobs in any of these states, newest first. */
@@ -208,7 +253,9 @@ export class Ledger {
 
   /** An uploaded job (state 'uploaded') with this content hash for this target key (dedupe; survives restarts). */
   findUploaded(sha256: string, key: string): Job | undefined {
-    for (const id of this.uploaded.get(sha256) ?? []) {
+    this.ensureIndexes();
+    const ids = this.uploaded.get(sha256);
+    for (const id of typeof ids === 'string' ? [ids] : (ids ?? [])) {
       const job = this.jobs.get(id);
       if (job?.state === 'uploaded' && job.target && targetKey(job.target) === key) return job;
     }
@@ -217,6 +264,7 @@ export class Ledger {
 
   /** The newest job for root+relPath (lets the engine skip a file it already finished when afterUpload is 'keep'). */
   findByPath(root: string, relPath: string): Job | undefined {
+    this.ensureIndexes();
     return this.jobs.get(this.byPath.get(root)?.get(relPath) ?? '');
   }
 

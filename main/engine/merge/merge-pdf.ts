@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { PDFDocument } from 'pdf-lib';
-import type { PDFImage } from 'pdf-lib';
+import { degrees, PDFDocument } from 'pdf-lib';
+import type { PDFImage, PDFPage } from 'pdf-lib';
 import type { ContentType } from '../types.js';
+import { jpegOrientation, uprightRotation } from './jpeg-orientation.js';
 
 /**
  * One PDF from several scans, for an entry or invoice that takes a single
@@ -48,14 +49,46 @@ async function addInput(
   }
   const image: PDFImage =
     input.contentType === 'image/jpeg' ? await doc.embedJpg(bytes) : await doc.embedPng(bytes);
-  const { width, height } = imagePageSize(image.width, image.height);
-  const page = doc.addPage([width, height]);
-  page.drawImage(image, { x: 0, y: 0, width, height });
+  const turn = input.contentType === 'image/jpeg' ? uprightRotation(jpegOrientation(bytes)) : 0;
+  const sideways = turn === 90 || turn === 270;
+  const { width, height } = sideways
+    ? imagePageSize(image.height, image.width)
+    : imagePageSize(image.width, image.height);
+  drawUpright(doc.addPage([width, height]), image, turn);
+}
+
+/** Fills the page with the image turned clockwise by `turn` degrees (pdf-lib turns anticlockwise). */
+function drawUpright(page: PDFPage, image: PDFImage, turn: 0 | 90 | 180 | 270): void {
+  const width = page.getWidth();
+  const height = page.getHeight();
+  switch (turn) {
+    case 0:
+      return page.drawImage(image, { x: 0, y: 0, width, height });
+    case 90:
+      return page.drawImage(image, {
+        x: 0,
+        y: height,
+        width: height,
+        height: width,
+        rotate: degrees(-90),
+      });
+    case 180:
+      return page.drawImage(image, { x: width, y: height, width, height, rotate: degrees(180) });
+    case 270:
+      return page.drawImage(image, {
+        x: width,
+        y: 0,
+        width: height,
+        height: width,
+        rotate: degrees(90),
+      });
+  }
 }
 
 /**
  * Merges scans for one entry/invoice into one PDF at outPath: JPEG/PNG become
- * pages sized by imagePageSize, PDF pages are copied. Input order is kept
+ * pages sized by imagePageSize (phone photos turned upright by their EXIF
+ * orientation), PDF pages are copied. Input order is kept
  * (callers sort with naturalCompare). Written to a temp name beside outPath,
  * then renamed, so a crash never leaves a half PDF under the real name. An
  * unreadable or corrupt input throws an error naming that file.

@@ -126,7 +126,8 @@ function routeTarget(route: Route): UploadTarget {
 /** report|entry|invoice/<folder>/…: the id is the folder name, or in brackets at its end. */
 function conventionTarget(kind: IdKind, top: string, folderName: string): RouteResult {
   const where = `${top}/${folderName}`;
-  const named = NAMED_ID.exec(folderName);
+  // A stray space after the bracket (easy to type, invisible in Explorer) should not matter.
+  const named = NAMED_ID.exec(folderName.trim());
   if (named) {
     const [, name, id] = named;
     if (!CONCUR_ID.test(id)) {

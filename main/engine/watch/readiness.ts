@@ -2,6 +2,7 @@ import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Clock } from '../ports.js';
 import { checkCompleteness, NotAFileError } from '../inspect/inspect.js';
+import { Limiter } from '../queue/limiter.js';
 
 /**
  * When is a scan ready (DESIGN §3.1)? Scanners write slowly and sometimes in
@@ -49,6 +50,8 @@ interface Entry {
 /** Tracks files until each is ready, timed out, gone or found not to be a file. */
 export class Readiness {
   private readonly entries = new Map<string, Entry>();
+  /** Files opened at once for the structure check: a backlog at start must not run out of handles. */
+  private readonly opens = new Limiter(16);
 
   constructor(private options: ReadinessOptions) {}
 
@@ -149,7 +152,7 @@ export class Readiness {
 
     let result;
     try {
-      result = await checkCompleteness(entry.path);
+      result = await this.opens.run(() => checkCompleteness(entry.path));
     } catch (err) {
       if (err instanceof NotAFileError)
         return this.settle(key, entry, { kind: 'not-a-file', reason: err.message });

@@ -107,7 +107,9 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
   }
 
   private async arm(): Promise<void> {
-    if (!(await this.rootIsThere())) {
+    const there = await this.rootIsThere();
+    if (this.closed) return;
+    if (!there) {
       this.initialScanDone = true;
       this.markUnavailable('the folder does not exist or cannot be reached');
       return;
@@ -134,7 +136,7 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
     });
     this.fsw = fsw;
     fsw.on('error', (err) => {
-      this.emit('error', err instanceof Error ? err : new Error(String(err)));
+      this.report(err);
       void this.checkHealth();
     });
     fsw.on('add', (path) => this.serialize(path, () => this.onAdd(path, 'add')));
@@ -165,12 +167,16 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
     if (this.fsw === fsw) this.emit('ready');
   }
 
+  /** Passes a problem on; without a listener it is dropped rather than thrown (EventEmitter's 'error' rule). */
+  private report(err: unknown): void {
+    if (this.listenerCount('error'))
+      this.emit('error', err instanceof Error ? err : new Error(String(err)));
+  }
+
   /** Keeps each path's events in order, even though each add needs a stat first. */
   private serialize(absPath: string, step: () => Promise<void>): void {
     const prior = this.chains.get(absPath) ?? Promise.resolve();
-    const next = prior.then(step).catch((err: unknown) => {
-      this.emit('error', err instanceof Error ? err : new Error(String(err)));
-    });
+    const next = prior.then(step).catch((err: unknown) => this.report(err));
     this.chains.set(absPath, next);
     void next.then(() => {
       if (this.chains.get(absPath) !== next) return;

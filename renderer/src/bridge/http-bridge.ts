@@ -15,6 +15,8 @@ import {
 /** Header that carries the token on calls (an EventSource cannot set headers: query param there). */
 export const TOKEN_HEADER = 'X-Concur-Drop-Token';
 const STORAGE_KEY = 'concur-drop-token';
+/** Jobs fetched again after a reconnect: the recent ones are what can have changed. */
+const RESYNC_JOBS = 500;
 
 type Listener = (payload: unknown) => void;
 
@@ -53,22 +55,40 @@ export function createHttpBridge(token: string): ConcurDropApi {
         result?: unknown;
         error?: string;
       };
+      if (response.status === 403)
+        throw new Error(
+          'this page was opened without its key: use the full address (with ?token=…) that concur-drop printed at start',
+        );
       if (!response.ok) throw new Error(body.error ?? `${name} failed (HTTP ${response.status})`);
       return body.result;
     };
   }
 
   const listeners = new Map<EventName, Set<Listener>>();
+  const dispatch = (event: EventName, payload: unknown) => {
+    for (const listener of listeners.get(event) ?? []) listener(payload);
+  };
   let source: EventSource | null = null;
+  let connectedBefore = false;
   const connect = () => {
     if (source) return;
     source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
     for (const event of EVENT_NAMES) {
-      source.addEventListener(event, (message) => {
-        const payload = JSON.parse((message as MessageEvent<string>).data) as unknown;
-        for (const listener of listeners.get(event) ?? []) listener(payload);
-      });
+      source.addEventListener(event, (message) =>
+        dispatch(event, JSON.parse((message as MessageEvent<string>).data) as unknown),
+      );
     }
+    // EventSource reconnects by itself (e.g. after the laptop slept); what changed
+    // meanwhile is fetched once and replayed as events, so the views catch up.
+    source.addEventListener('open', () => {
+      if (connectedBefore) void resync();
+      connectedBefore = true;
+    });
+  };
+  const resync = async () => {
+    const api = bridge as ConcurDropApi;
+    dispatch('summary', await api.getSummary());
+    for (const job of (await api.getJobs('all', RESYNC_JOBS)).reverse()) dispatch('job', job);
   };
   for (const event of EVENT_NAMES) {
     bridge[subscriptionName(event)] = (listener: Listener) => {

@@ -105,6 +105,7 @@ export function formatTime(ms: number, now = Date.now()): string {
 /** Counts as shown: never below zero, whatever arrives. */
 const n = (count: number) => Math.max(0, count || 0);
 
+/** The headline of the summary header, with a tone for its dot. */
 export function headline(summary: Summary): {
   text: string;
   tone: 'ok' | 'busy' | 'warn' | 'error';

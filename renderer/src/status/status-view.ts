@@ -1,22 +1,11 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { ref } from 'lit/directives/ref.js';
 import type { Job, JobFilter, Summary } from '../../../main/engine/types.js';
 import { api } from '../api.js';
 import { notify } from '../tabs.js';
 import { emptyState } from './empty-state.js';
-import {
-  STATE_GLYPH,
-  STATE_LABEL,
-  countsLine,
-  describeFolder,
-  describeState,
-  describeTarget,
-  formatTime,
-  headline,
-  matchesFilter,
-  percent,
-} from './job-format.js';
+import { countsLine, headline, matchesFilter } from './job-format.js';
+import { jobRow } from './job-row.js';
 import { JobStore } from './job-store.js';
 
 /** Rows rendered per step: the list grows as the user scrolls, so 5,000 jobs never render at once. */
@@ -289,7 +278,13 @@ export class StatusView extends LitElement {
               ${repeat(
                 visible,
                 (job) => job.id,
-                (job) => this.renderRow(job, now),
+                (job) =>
+                  jobRow(job, {
+                    now,
+                    highlighted: this.highlighted === job.id,
+                    onRetry: (j) => void this.retry(j),
+                    onShowInFolder: (j) => void this.showInFolder(j),
+                  }),
               )}
             </ul>`
       }
@@ -305,94 +300,6 @@ export class StatusView extends LitElement {
       }
     `;
   }
-
-  private renderRow(job: Job, now: number) {
-    const label = STATE_LABEL[job.state];
-    const time = job.finishedAt ?? job.updatedAt;
-    const pct = job.progress != null ? percent(job.progress) : null;
-    return html`<li
-      class="job is-${job.state} ${this.highlighted === job.id ? 'is-highlighted' : ''}"
-      data-job-id=${job.id}
-      tabindex="-1"
-      aria-label="${job.name}: ${label}"
-    >
-      <span class="badge badge-${job.state}"
-        ><span class="glyph" aria-hidden="true">${STATE_GLYPH[job.state]}</span>${label}</span
-      >
-      <div class="job-main">
-        <div class="job-name" title=${job.relPath}>${job.name}</div>
-        <div class="job-meta">
-          <span class="job-target"
-            ><span class="visually-hidden">Goes to </span
-            ><span aria-hidden="true">→ </span>${describeTarget(job.target)}</span
-          >
-          <span class="job-folder" title=${job.root}
-            ><span aria-hidden="true"> · </span
-            ><span class="visually-hidden">, from folder </span>${describeFolder(job)}</span
-          >
-        </div>
-        ${
-          job.state === 'uploaded' && !job.detail
-            ? nothing
-            : html`<div class="job-detail ${job.state === 'failed' ? 'is-error' : ''}">
-                ${describeState(job, now)}
-              </div>`
-        }
-        ${
-          job.state === 'uploading'
-            ? html`<div
-                class="progress ${pct == null ? 'is-indeterminate' : ''}"
-                role="progressbar"
-                aria-label="Upload progress of ${job.name}"
-                aria-valuemin="0"
-                aria-valuemax="100"
-                aria-valuenow=${pct ?? nothing}
-              >
-                <div class="progress-fill" ${ref(setWidth(pct ?? 30))}></div>
-              </div>`
-            : nothing
-        }
-      </div>
-      <div class="job-image">
-        ${
-          job.imageId
-            ? html`<span class="field-label">Image ID</span
-                ><code title=${job.imageId}>${job.imageId}</code>`
-            : nothing
-        }
-      </div>
-      <time class="job-time" datetime=${new Date(time).toISOString()}
-        >${formatTime(time, now)}</time
-      >
-      <div class="job-actions">
-        ${
-          job.state === 'failed'
-            ? html`<button
-                class="secondary small"
-                aria-label="Retry ${job.name}"
-                @click=${() => this.retry(job)}
-              >
-                Retry
-              </button>`
-            : nothing
-        }
-        <button
-          class="ghost small"
-          aria-label="Show in folder: ${job.name}"
-          @click=${() => this.showInFolder(job)}
-        >
-          Show in folder
-        </button>
-      </div>
-    </li>`;
-  }
-}
-
-/** Sets a width through the CSSOM: the CSP forbids style attributes, not style properties. */
-function setWidth(pct: number) {
-  return (el?: Element) => {
-    if (el) (el as HTMLElement).style.width = `${pct}%`;
-  };
 }
 
 customElements.define('cd-status', StatusView);

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountFor } from '../../../main/engine/secrets/secret-store.js';
+import { createApiHandlers } from '../../../main/engine/api/api-handlers.js';
+import type { SecretStore } from '../../../main/engine/ports.js';
+import { accountFor, KeychainUnavailableError } from '../../../main/engine/secrets/secret-store.js';
 import { jpeg } from '../../fixtures/scans.js';
 import { closedPort, GOOD_TOKEN, startHarness, type Harness } from './api-harness.js';
 
@@ -146,6 +148,37 @@ describe('the API handlers behind the status window', () => {
     const unreachable = await h.handlers.checkConnection();
     expect(unreachable.ok).toBe(false);
     expect(unreachable.message).toMatch(new RegExp(`Cannot reach http://127.0.0.1:${port}`));
+  });
+
+  it('explains a missing keychain instead of failing, and never echoes the token it could not store', async () => {
+    h = await startHarness();
+    const noKeychain: SecretStore = {
+      get: async () => Promise.reject(new KeychainUnavailableError('no Secret Service')),
+      set: async () => Promise.reject(new KeychainUnavailableError('no Secret Service')),
+      delete: async () => Promise.reject(new KeychainUnavailableError('no Secret Service')),
+      availability: async () => ({
+        available: false,
+        message: new KeychainUnavailableError().message,
+      }),
+    };
+    const handlers = createApiHandlers({
+      engine: h.engine,
+      settingsStore: h.settingsStore,
+      secrets: noKeychain,
+      mode: 'desktop',
+      reveal: async () => true,
+      openPath: async () => true,
+      pickFolder: async () => null,
+      version: '0.0.0-test',
+    });
+    const view = await handlers.getSettings();
+    expect(view).toMatchObject({ keychain: 'unavailable', signedIn: false });
+    expect(view.keychainMessage).toMatch(/No OS keychain/);
+    const set = await handlers.setToken('a-token-that-cannot-be-stored');
+    expect(set.ok).toBe(false);
+    expect(set.message).toMatch(/keychain/);
+    expect(set.message).not.toContain('a-token-that-cannot-be-stored');
+    expect((await handlers.checkConnection()).ok).toBe(false);
   });
 
   it('tells the page what it runs in, and that there is no folder picker in a browser', async () => {

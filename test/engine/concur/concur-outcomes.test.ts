@@ -1,7 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { startSandbox } from '../../../main/sandbox/index.js';
 import type { UploadTarget } from '../../../main/engine/types.js';
-import { pdf } from '../../fixtures/scans.js';
+import { jpeg, pdf } from '../../fixtures/scans.js';
 import { TOKEN, useSandboxClient } from './client-harness.js';
 
 const h = useSandboxClient();
@@ -222,7 +222,7 @@ describe("understanding Concur's answers", () => {
   it('gives up on an upload that stalls half way instead of waiting forever', async () => {
     // The hanging sandbox never reads the body, so a big file stops moving mid-upload.
     h.sandbox.inject({ hang: true });
-    const big = await scan('stalls.pdf', await pdf({ bytes: 8_000_000 }));
+    const big = await scan('stalls.jpg', jpeg(8_000_000));
     const seen: number[] = [];
     const started = Date.now();
     const outcome = await client({ timeouts: { responseMs: 500 } }).uploadImage(

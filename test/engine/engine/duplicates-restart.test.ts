@@ -7,6 +7,7 @@ import { Ledger, ledgerDir } from '../../../main/engine/ledger/ledger.js';
 import type { Job } from '../../../main/engine/types.js';
 import { jpeg, pdf } from '../../fixtures/scans.js';
 import { FAST, startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+import { waitFor } from '../../helpers/temp-dir.js';
 
 let h: EngineHarness | undefined;
 afterEach(async () => {
@@ -160,5 +161,46 @@ describe('engine: duplicates and restarts', () => {
     expect(h.sandbox.received()[0]).toMatchObject({ kind: 'report', id: 'GOOD1' });
     await h.engine.whenIdle();
     expect(existsSync(join(h.root, 'Failed', 'report', 'BAD ID!', 'r.jpg.error.txt'))).toBe(false);
+  });
+
+  it('finishes a move that a crash cut short, without a new job or upload', async () => {
+    h = await startEngineHarness();
+    await h.put('half.jpg', jpeg(2000, 61));
+    const done = await h.waitForJob('half.jpg');
+    await h.engine.whenIdle();
+    await h.engine.stop();
+    // As a crash right after writing "uploaded" leaves it: the file still in place, no finalPath.
+    const { moveFile } = await import('../../../main/engine/finish/finish.js');
+    await moveFile(join(h.root, 'Uploaded', 'half.jpg'), join(h.root, 'half.jpg'));
+    const ledger = await Ledger.open(ledgerDir(h.dataDir));
+    await ledger.put({ ...done, finalPath: undefined, detail: undefined });
+    await ledger.close();
+
+    await h.restart();
+    await waitFor(() => existsSync(join(h!.root, 'Uploaded', 'half.jpg')));
+    await h.engine.whenIdle();
+    expect(existsSync(join(h.root, 'half.jpg'))).toBe(false);
+    expect(h.engine.jobs()).toHaveLength(1);
+    expect(h.sandbox.received()).toHaveLength(1);
+  });
+
+  it('treats a file moved back out of Uploaded/ as dropped again: a duplicate, not ignored', async () => {
+    h = await startEngineHarness();
+    await h.put('again.jpg', jpeg(2000, 62));
+    const first = await h.waitForJob('again.jpg');
+    await h.engine.whenIdle();
+    const { moveFile } = await import('../../../main/engine/finish/finish.js');
+    await moveFile(join(h.root, 'Uploaded', 'again.jpg'), join(h.root, 'again.jpg'));
+    const second = await waitFor(() =>
+      h!.engine
+        .jobs()
+        .find((j) => j.name === 'again.jpg' && j.id !== first.id && j.state === 'duplicate'),
+    );
+    expect(second.imageId).toBe(first.imageId);
+    await h.engine.whenIdle();
+    // Finished like an upload: back in Uploaded/.
+    expect(await readdir(join(h.root, 'Uploaded'))).toEqual(['again.jpg']);
+    expect(existsSync(join(h.root, 'again.jpg'))).toBe(false);
+    expect(h.sandbox.received()).toHaveLength(1);
   });
 });

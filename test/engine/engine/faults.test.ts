@@ -99,4 +99,16 @@ describe('engine: Concur trouble', () => {
     expect((await h.waitForJob('held.jpg')).state).toBe('uploaded');
     await waitFor(() => h!.engine.summary().pausedBy === null);
   });
+
+  it('notices by itself that the token was replaced (keychain or environment) and resumes', async () => {
+    h = await startEngineHarness({ engine: { tokenRecheckMs: 100 } });
+    h.token.value = null; // signed out: nothing is sent at all
+    await h.put('waits.jpg', jpeg(2000, 8));
+    await h.waitForJob('waits.jpg', (j) => j.state === 'paused');
+    expect(h.engine.summary().pausedBy).toBe('sign-in');
+    expect(h.sandbox.requests()).toBe(0);
+    h.token.value = h.sandbox.token; // e.g. `concur-drop token set` from another terminal
+    expect((await h.waitForJob('waits.jpg')).state).toBe('uploaded');
+    expect(h.engine.summary().pausedBy).toBeNull();
+  });
 });

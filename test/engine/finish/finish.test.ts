@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -7,9 +8,15 @@ import {
   finishUploaded,
   formatFailureReport,
   freePath,
+  moveFile,
   restoreFromFailed,
 } from '../../../main/engine/finish/finish.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+
+// /dev/shm is a tmpfs here, a different file system from the temp dir: rename fails with EXDEV there.
+const crossDevice = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(tmpdir()).dev;
+if (!crossDevice)
+  console.warn('Skipping the cross-device move test: no second file system at /dev/shm.');
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -95,4 +102,19 @@ describe('finishing files', () => {
     expect(await readFile(join(root, 'sub', 'y (2).pdf'), 'utf8')).toBe('content');
     expect(existsSync(`${failed}.error.txt`)).toBe(false);
   });
+
+  it.runIf(crossDevice)(
+    'moves a file to another file system (copy, then remove the original)',
+    async () => {
+      await put('cross.pdf', 'bytes');
+      const other = await mkdtemp('/dev/shm/concur-drop-xdev-');
+      try {
+        await moveFile(join(root, 'cross.pdf'), join(other, 'deep', 'cross.pdf'));
+        expect(await readFile(join(other, 'deep', 'cross.pdf'), 'utf8')).toBe('bytes');
+        expect(existsSync(join(root, 'cross.pdf'))).toBe(false);
+      } finally {
+        await rm(other, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -11,7 +11,10 @@ import {
   NotAFileError,
   sha256File,
 } from '../../../main/engine/inspect/inspect.js';
-import { isEncryptedPdf } from '../../../main/engine/inspect/pdf-encryption.js';
+import {
+  isEncryptedPdf,
+  PdfEncryptionScanner,
+} from '../../../main/engine/inspect/pdf-encryption.js';
 import {
   encryptedPdf,
   GIF,
@@ -147,8 +150,7 @@ describe('inspecting a scan before upload', () => {
     expect(await inspectFile(await file('mentions.pdf', inText))).toMatchObject({ ok: true });
   });
 
-  it('finds /Encrypt even when it straddles two read chunks', async () => {
-    const { PdfEncryptionScanner } = await import('../../../main/engine/inspect/pdf-encryption.js');
+  it('finds /Encrypt even when it straddles two read chunks', () => {
     const scanner = new PdfEncryptionScanner();
     scanner.push(Buffer.from('trailer\n<< /Size 9 /Encr', 'latin1'));
     expect(scanner.encrypted).toBe(false);

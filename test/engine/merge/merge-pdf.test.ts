@@ -5,6 +5,7 @@ import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectFile } from '../../../main/engine/inspect/inspect.js';
 import { imagePageSize, mergeToPdf, naturalCompare } from '../../../main/engine/merge/merge-pdf.js';
+import { jpegOrientation } from '../../../main/engine/merge/jpeg-orientation.js';
 import type { ContentType } from '../../../main/engine/types.js';
 import { encryptedPdf, jpeg, pdf, png, truncatedJpeg } from '../../fixtures/scans.js';
 
@@ -153,5 +154,55 @@ describe('natural file-name order', () => {
 
   it('orders page numbers a scanner writes with and without leading zeros', () => {
     expect(['p10', 'p009', 'p1'].sort(naturalCompare)).toEqual(['p1', 'p009', 'p10']);
+  });
+});
+
+/** The fixture JPEG with an EXIF APP1 segment holding only an orientation tag. */
+function jpegWithOrientation(orientation: number, order: 'II' | 'MM' = 'MM'): Buffer {
+  const little = order === 'II';
+  const tiff = Buffer.alloc(8 + 2 + 12 + 4);
+  tiff.write(order, 0, 'latin1');
+  const u16 = (v: number, at: number) =>
+    little ? tiff.writeUInt16LE(v, at) : tiff.writeUInt16BE(v, at);
+  const u32 = (v: number, at: number) =>
+    little ? tiff.writeUInt32LE(v, at) : tiff.writeUInt32BE(v, at);
+  u16(42, 2);
+  u32(8, 4); // IFD0 right after the header
+  u16(1, 8); // one entry
+  u16(0x0112, 10); // Orientation
+  u16(3, 12); // SHORT
+  u32(1, 14);
+  u16(orientation, 18);
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const header = Buffer.from([0xff, 0xe1, 0, 0]);
+  header.writeUInt16BE(payload.length + 2, 2);
+  const image = jpeg();
+  return Buffer.concat([image.subarray(0, 2), header, payload, image.subarray(2)]);
+}
+
+describe('phone photos with an EXIF orientation', () => {
+  it('reads the orientation tag in either byte order', () => {
+    expect(jpegOrientation(jpegWithOrientation(6, 'MM'))).toBe(6);
+    expect(jpegOrientation(jpegWithOrientation(8, 'II'))).toBe(8);
+    expect(jpegOrientation(jpeg())).toBe(1);
+    expect(jpegOrientation(Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0, 2]))).toBe(1);
+  });
+
+  it('turns a photo taken sideways upright on its page', async () => {
+    const out = join(dir, 'turned.pdf');
+    await mergeToPdf(
+      [
+        await input('rot6.jpg', jpegWithOrientation(6), 'image/jpeg'),
+        await input('rot8.jpg', jpegWithOrientation(8, 'II'), 'image/jpeg'),
+        await input('rot3.jpg', jpegWithOrientation(3), 'image/jpeg'),
+      ],
+      out,
+    );
+    // The stored image is 64×48 (landscape); orientations 6 and 8 show it as 48×64.
+    expect(await pageSizes(out)).toEqual([
+      [48, 64],
+      [48, 64],
+      [64, 48],
+    ]);
   });
 });

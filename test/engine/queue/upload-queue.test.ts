@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Limiter } from '../../../main/engine/queue/limiter.js';
 import { UploadQueue } from '../../../main/engine/queue/upload-queue.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { waitFor } from '../../helpers/temp-dir.js';
@@ -85,5 +86,27 @@ describe('upload queue', () => {
     clock.advance(10);
     await waitFor(() => seen.includes('keep'));
     expect(seen).toEqual(['boom', 'keep']);
+  });
+});
+
+describe('limiter', () => {
+  it('runs at most the given number of tasks at once, the rest in order', async () => {
+    const limiter = new Limiter(2);
+    let now = 0;
+    let peak = 0;
+    const order: number[] = [];
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        limiter.run(async () => {
+          now++;
+          peak = Math.max(peak, now);
+          await new Promise((r) => setTimeout(r, 10));
+          order.push(n);
+          now--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
   });
 });

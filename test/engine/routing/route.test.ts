@@ -44,6 +44,12 @@ describe('routing by folder conventions', () => {
     });
   });
 
+  it('tolerates a stray space after the bracketed id', () => {
+    expect(routeFile(`report/Berlin [${ID}] /x.pdf`, folder())).toMatchObject({
+      target: { kind: 'report', id: ID, label: 'Berlin' },
+    });
+  });
+
   it('handles Unicode and spaces in folder and file names', () => {
     expect(routeFile('report/Reise nach München [ABC$1]/Quittung 1.pdf', folder())).toEqual({
       kind: 'target',

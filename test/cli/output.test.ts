@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { registerSecret } from '../../main/engine/log/logger.js';
+import { engineEventJson, jobLine, readableReporter, summaryLine } from '../../main/cli/output.js';
+import type { Job, Summary } from '../../main/engine/types.js';
+
+const job = (over: Partial<Job>): Job => ({
+  id: 'j1',
+  root: '/scans',
+  relPath: 'report/Berlin trip [A2C40CEE415B43B2A0BE]/taxi.pdf',
+  name: 'taxi.pdf',
+  target: { kind: 'report', id: 'A2C40CEE415B43B2A0BE', label: 'Berlin trip' },
+  state: 'waiting',
+  attempts: 0,
+  createdAt: 0,
+  updatedAt: new Date(2026, 0, 1, 12, 1, 3).getTime(),
+  ...over,
+});
+
+describe('readable watch output', () => {
+  it('names the file, the target and the image id in one line', () => {
+    expect(jobLine(job({ state: 'uploaded', imageId: '8F3A' }))).toBe(
+      '12:01:03  uploaded   report/Berlin trip [A2C40CEE415B43B2A0BE]/taxi.pdf → report Berlin trip (image 8F3A)',
+    );
+    expect(
+      jobLine(job({ state: 'failed', error: { reason: 'The file is empty.', retryable: false } })),
+    ).toMatch(/failed +report\/.*: The file is empty\.$/);
+  });
+
+  it('prints a job once per state, not per progress tick or detail change', () => {
+    const lines: string[] = [];
+    const out = readableReporter((l) => lines.push(l));
+    out.job(job({ state: 'waiting', detail: 'checking the file' }));
+    out.job(job({ state: 'waiting', detail: 'collecting files' }));
+    out.job(job({ state: 'waiting', detail: 'waiting for the scanner' }));
+    out.job(job({ state: 'queued' }));
+    out.job(job({ state: 'uploading', progress: 0.1 }));
+    out.job(job({ state: 'uploading', progress: 0.9 }));
+    out.job(job({ state: 'uploaded', imageId: 'X' }));
+    expect(lines.map((l) => l.split(/\s+/)[1])).toEqual([
+      'waiting',
+      'waiting',
+      'queued',
+      'uploading',
+      'uploaded',
+    ]);
+    expect(lines[1]).toContain('(waiting for the scanner)');
+  });
+
+  it('sums up only what is not zero, and says when sign-in is needed', () => {
+    const summary: Summary = {
+      waiting: 0,
+      queued: 0,
+      uploading: 0,
+      uploaded: 3,
+      duplicate: 1,
+      failed: 0,
+      paused: 2,
+      uploadedToday: 3,
+      pausedBy: 'sign-in',
+      unavailableRoots: [],
+      roots: ['/scans'],
+    };
+    expect(summaryLine(summary)).toBe(
+      '2 paused · 3 uploaded · 1 duplicate — uploads paused: sign-in needed',
+    );
+  });
+});
+
+describe('--json output', () => {
+  it('wraps each engine event in one object and never carries a registered token', () => {
+    registerSecret('tok-abcdef-123456');
+    const line = engineEventJson('paused', ['sign-in', 'Concur refused tok-abcdef-123456']);
+    expect(JSON.parse(line)).toEqual({
+      event: 'paused',
+      reason: 'sign-in',
+      message: 'Concur refused «redacted»',
+    });
+    expect(JSON.parse(engineEventJson('job', [job({})]))).toMatchObject({
+      event: 'job',
+      job: { id: 'j1', state: 'waiting' },
+    });
+  });
+});
