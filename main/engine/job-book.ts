@@ -124,12 +124,15 @@ export class JobBook {
    * then emits it. The returned object is the live job (mutated in place).
    */
   async save(job: EngineJob, patch: Partial<EngineJob>): Promise<EngineJob> {
-    const live = this.live.get(job.id) ?? job;
+    const current = this.live.get(job.id);
+    const live = current ?? job;
     const before = live.state;
     const hadPath = pathKey(live.root, live.relPath);
-    // A brand-new job was never counted; one from this run or from the ledger was.
-    const counted = this.live.has(live.id) || this.ledger.get(live.id) !== undefined;
-    if (counted) this.count(live, -1);
+    // Uncount what the tally holds for this job now: the live job, else the ledger's last
+    // record (a caller may hand in an older copy whose state is stale). A brand-new job has neither.
+    const stored = current ?? this.ledger.get(job.id);
+    const counted = stored && snapshot(stored);
+    if (counted) this.count(counted, -1);
     Object.assign(live, patch, { updatedAt: this.clock.now() });
     if (live.state !== 'uploading') delete live.progress;
     this.count(live, +1);
@@ -147,7 +150,7 @@ export class JobBook {
       // The ledger could not be written: undo the tally so counts stay true, and let the caller stop.
       this.count(live, -1);
       live.state = before;
-      if (counted) this.count(live, +1);
+      if (counted) this.count(counted, +1);
       throw err;
     }
     this.announce(snapshot(live));

@@ -112,3 +112,46 @@ describe('engine: Concur trouble', () => {
     expect(h.engine.summary().pausedBy).toBeNull();
   });
 });
+
+describe('engine: the summary tells the truth', () => {
+  it('keeps its counts equal to the jobs it lists through failures, Retry, pause and resume', async () => {
+    h = await startEngineHarness({ engine: { retry: { baseMs: 5, maxMs: 20, tries: 2 } } });
+    const states = [
+      'waiting',
+      'queued',
+      'uploading',
+      'uploaded',
+      'duplicate',
+      'failed',
+      'paused',
+    ] as const;
+    const mismatches: string[] = [];
+    const check = () => {
+      const jobs = h!.engine.jobs('all', 100_000);
+      const summary = h!.engine.summary();
+      for (const s of states) {
+        const listed = jobs.filter((j) => j.state === s).length;
+        if (summary[s] !== listed) mismatches.push(`${s}: summary ${summary[s]}, listed ${listed}`);
+      }
+    };
+    h.engine.on('summary', check);
+
+    h.sandbox.inject({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
+    await h.put('a.jpg', jpeg(2000, 21));
+    await h.put('b.jpg', jpeg(2000, 22));
+    await h.waitForJob('a.jpg');
+    await h.waitForJob('b.jpg');
+    await h.engine.whenIdle();
+    h.engine.pause();
+    await h.engine.retryAllFailed();
+    await h.put('c.jpg', jpeg(2000, 23));
+    await h.waitForJob('c.jpg', (j) => j.state === 'paused');
+    h.engine.resume();
+    for (const n of ['a.jpg', 'b.jpg', 'c.jpg'])
+      expect((await h.waitForJob(n, (j) => j.state === 'uploaded')).state).toBe('uploaded');
+    await h.engine.whenIdle();
+    check();
+    expect(mismatches).toEqual([]);
+    expect(h.engine.summary()).toMatchObject({ uploaded: 3, failed: 0, waiting: 0, queued: 0 });
+  });
+});
