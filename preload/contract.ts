@@ -38,35 +38,35 @@ export interface AppInfo {
   platform: string;
 }
 
-function call<Args extends z.ZodTuple, Result>(args: Args) {
+function call<Args extends z.ZodTuple<z.core.util.TupleItems, null>, Result>(args: Args) {
   return { args, result: undefined as unknown as Result };
 }
 
 export const calls = {
-  getJobs: call<z.ZodTuple<[typeof filter, z.ZodOptional<z.ZodNumber>]>, Job[]>(
+  getJobs: call<z.ZodTuple<[typeof filter, z.ZodOptional<z.ZodNumber>], null>, Job[]>(
     z.tuple([filter, z.number().int().min(1).max(100_000).optional()]),
   ),
-  getSummary: call<z.ZodTuple<[]>, Summary>(z.tuple([])),
-  retry: call<z.ZodTuple<[typeof jobId]>, boolean>(z.tuple([jobId])),
-  retryAllFailed: call<z.ZodTuple<[]>, number>(z.tuple([])),
-  pause: call<z.ZodTuple<[]>, void>(z.tuple([])),
-  resume: call<z.ZodTuple<[]>, void>(z.tuple([])),
+  getSummary: call<z.ZodTuple<[], null>, Summary>(z.tuple([])),
+  retry: call<z.ZodTuple<[typeof jobId], null>, boolean>(z.tuple([jobId])),
+  retryAllFailed: call<z.ZodTuple<[], null>, number>(z.tuple([])),
+  pause: call<z.ZodTuple<[], null>, void>(z.tuple([])),
+  resume: call<z.ZodTuple<[], null>, void>(z.tuple([])),
   /** Reveals a job's file; main resolves the path and allows only paths inside watched roots. */
-  showInFolder: call<z.ZodTuple<[typeof jobId]>, boolean>(z.tuple([jobId])),
+  showInFolder: call<z.ZodTuple<[typeof jobId], null>, boolean>(z.tuple([jobId])),
   /** Opens a watched root in the file manager; refused for anything not a configured root. */
-  openRoot: call<z.ZodTuple<[z.ZodString]>, boolean>(z.tuple([z.string().min(1).max(4096)])),
-  getSettings: call<z.ZodTuple<[]>, SettingsView>(z.tuple([])),
+  openRoot: call<z.ZodTuple<[z.ZodString], null>, boolean>(z.tuple([z.string().min(1).max(4096)])),
+  getSettings: call<z.ZodTuple<[], null>, SettingsView>(z.tuple([])),
   /** Validated again in main with the engine's schema; issues name the key. */
-  saveSettings: call<z.ZodTuple<[z.ZodUnknown]>, SaveResult>(z.tuple([z.unknown()])),
+  saveSettings: call<z.ZodTuple<[z.ZodUnknown], null>, SaveResult>(z.tuple([z.unknown()])),
   /** Saves the token to the OS keychain. It is never sent back. */
-  setToken: call<z.ZodTuple<[z.ZodString]>, CheckResult>(
+  setToken: call<z.ZodTuple<[z.ZodString], null>, CheckResult>(
     z.tuple([z.string().trim().min(1).max(8192)]),
   ),
-  clearToken: call<z.ZodTuple<[]>, void>(z.tuple([])),
-  checkConnection: call<z.ZodTuple<[]>, CheckResult>(z.tuple([])),
+  clearToken: call<z.ZodTuple<[], null>, void>(z.tuple([])),
+  checkConnection: call<z.ZodTuple<[], null>, CheckResult>(z.tuple([])),
   /** Native folder picker; null when cancelled or when there is none (browser view). */
-  pickFolder: call<z.ZodTuple<[]>, string | null>(z.tuple([])),
-  getAppInfo: call<z.ZodTuple<[]>, AppInfo>(z.tuple([])),
+  pickFolder: call<z.ZodTuple<[], null>, string | null>(z.tuple([])),
+  getAppInfo: call<z.ZodTuple<[], null>, AppInfo>(z.tuple([])),
 } as const;
 
 /** Events main pushes to the renderer. */

@@ -53,16 +53,15 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
   // The engine's roots are absolute and current; a job must also belong to one of them.
   const roots = () => engine.summary().roots;
 
-  // `(...[a, b])`: the contract's argument tuples are typed with an optional rest.
   return {
-    getJobs: async (...[filter, limit]) => engine.jobs(filter, limit),
+    getJobs: async (filter, limit) => engine.jobs(filter, limit),
     getSummary: async () => engine.summary(),
-    retry: (...[jobId]) => engine.retry(jobId),
+    retry: (jobId) => engine.retry(jobId),
     retryAllFailed: () => engine.retryAllFailed(),
     pause: async () => engine.pause(),
     resume: async () => engine.resume(),
 
-    async showInFolder(...[jobId]) {
+    async showInFolder(jobId) {
       const job = engine.job(jobId);
       if (!job) return false;
       const watched = roots();
@@ -76,7 +75,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       return options.reveal(inside);
     },
 
-    async openRoot(...[root]) {
+    async openRoot(root) {
       const watched = roots();
       if (!watched.some((r) => resolve(r) === resolve(root))) return false;
       const inside = await resolveInsideRoots(root, watched);
@@ -103,7 +102,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       };
     },
 
-    async saveSettings(...[input]) {
+    async saveSettings(input) {
       const result = await settingsStore.save(input);
       if (!result.ok) return result;
       try {
@@ -118,7 +117,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       return result;
     },
 
-    async setToken(...[token]): Promise<CheckResult> {
+    async setToken(token): Promise<CheckResult> {
       registerSecret(token);
       const where = account();
       try {
