@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
+import { afterAll } from 'vitest';
 
 /**
  * Runs the real, built `concur-drop` command as a child process, so every
@@ -95,6 +96,12 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env;
 }
 
+// A test that fails half-way must not leave a watcher or sandbox running.
+const live = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** Starts the CLI; stdout/stderr are collected on the returned process. */
 export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess & { out: Output } {
   if (!entry) throw new Error('call buildCli() in beforeAll first');
@@ -108,6 +115,8 @@ export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out.stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out.stderr += d));
   child.stdin!.end(options.input ?? '');
+  live.add(child);
+  child.on('exit', () => live.delete(child));
   return child;
 }
 

@@ -114,6 +114,16 @@ describe('concur-drop watch --once', { timeout: 90_000 }, () => {
     expect(existsSync(join(root, 'taxi.jpg'))).toBe(true);
   });
 
+  it('exits 1 when a watched folder cannot be reached', async () => {
+    await writeFile(
+      config,
+      JSON.stringify({ concur: { baseUrl: sandbox.url }, folders: [{ path: 'Gone' }] }),
+    );
+    const r = await watchOnce();
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/unavailable: .*Gone/);
+  });
+
   it('exits 2 for a config error before touching any file', async () => {
     await writeFile(join(root, 'taxi.jpg'), jpeg(3000));
     await writeFile(config, JSON.stringify({ folders: [{ path: 'Scans', poling: true }] }));

@@ -143,11 +143,9 @@ export function layeredSecretStore(env: SecretStore, keychain: SecretStore): Sec
     delete: (account) => keychain.delete(account),
     async availability() {
       const fromKeychain = await keychain.availability();
-      return fromKeychain.available
-        ? fromKeychain
-        : (await env.availability()).available
-          ? { available: true }
-          : fromKeychain;
+      if (fromKeychain.available) return fromKeychain;
+      // No keychain, but a token from the environment still lets uploads run.
+      return (await env.availability()).available ? { available: true } : fromKeychain;
     },
   };
 }

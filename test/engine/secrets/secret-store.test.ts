@@ -4,6 +4,7 @@ import {
   accountFor,
   envSecretStore,
   keychainSecretStore,
+  layeredSecretStore,
   KeychainUnavailableError,
   tokenSource,
 } from '../../../main/engine/secrets/secret-store.js';
@@ -48,6 +49,20 @@ describe('envSecretStore', () => {
   it('redacts the environment token from log text once read', async () => {
     await envSecretStore({ CONCUR_DROP_TOKEN: 'env-secret-4711' }).get('https://x');
     expect(redact('sent env-secret-4711 to Concur')).not.toContain('env-secret-4711');
+  });
+});
+
+describe('layeredSecretStore', () => {
+  it('reads the environment first and writes only to the keychain', async () => {
+    const keychainStore = mapStore({ 'https://x': 'stored' });
+    const layered = layeredSecretStore(envSecretStore({ CONCUR_DROP_TOKEN: 'env' }), keychainStore);
+    expect(await layered.get('https://x')).toBe('env');
+    await layered.set('https://x', 'new');
+    expect(await keychainStore.get('https://x')).toBe('new');
+    const keychainOnly = layeredSecretStore(envSecretStore({}), keychainStore);
+    expect(await keychainOnly.get('https://x')).toBe('new');
+    expect(await keychainOnly.delete('https://x')).toBe(true);
+    expect(await keychainOnly.get('https://x')).toBeNull();
   });
 });
 
