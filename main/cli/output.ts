@@ -91,8 +91,8 @@ export function summaryLine(summary: Summary): string {
 
 /**
  * Readable output for `watch`: a line when a job's state changes (or it starts
- * waiting for the scanner), never for progress or detail alone, plus pauses,
- * unavailable roots and notices.
+ * waiting for the scanner), never for progress or detail alone, plus pauses
+ * and notices (which also tell of folders that cannot be reached).
  */
 export function readableReporter(write: (line: string) => void) {
   const seen = new Map<string, string>();
@@ -110,12 +110,6 @@ export function readableReporter(write: (line: string) => void) {
     },
     resumed() {
       write(`${clock(Date.now())}  resumed    uploads continue`);
-    },
-    rootUnavailable(root: string, reason: string) {
-      write(`${clock(Date.now())}  unavailable ${root}: ${reason}`);
-    },
-    rootAvailable(root: string) {
-      write(`${clock(Date.now())}  available  ${root}`);
     },
     notice(notice: EngineEventMap['notice'][0]) {
       write(`${clock(Date.now())}  ${notice.level.padEnd(STATE_WIDTH)} ${notice.message}`);

@@ -187,10 +187,7 @@ function reportReadable(
       return readable.paused(args[0] as string, args[1] as string);
     case 'resumed':
       return readable.resumed();
-    case 'root-unavailable':
-      return readable.rootUnavailable(args[0] as string, args[1] as string);
-    case 'root-available':
-      return readable.rootAvailable(args[0] as string);
+    // A folder coming and going is told once, by the engine's notice in plain words.
     case 'notice':
       return readable.notice(args[0] as EngineEventMap['notice'][0]);
   }
