@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Ledger, ledgerDir } from '../engine/ledger/ledger.js';
-import { buildSummary, startOfLocalDay } from '../engine/summary.js';
+import { buildSummary, emptyCounts, startOfLocalDay } from '../engine/summary.js';
 import type { Job, JobState, Summary } from '../engine/types.js';
 
 /**
@@ -21,15 +21,7 @@ export async function readLedgerJobs(dataDir: string): Promise<Job[]> {
 
 /** The summary the ledger alone can tell: counts, uploads today, roots; a paused job means sign-in. */
 export function summarize(jobs: Job[], now = Date.now()): Summary {
-  const counts: Record<JobState, number> = {
-    waiting: 0,
-    queued: 0,
-    uploading: 0,
-    uploaded: 0,
-    duplicate: 0,
-    failed: 0,
-    paused: 0,
-  };
+  const counts: Record<JobState, number> = emptyCounts();
   const today = startOfLocalDay(now);
   let uploadedToday = 0;
   for (const job of jobs) {

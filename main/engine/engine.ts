@@ -13,7 +13,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './queue/backoff.js';
 import { UploadQueue } from './queue/upload-queue.js';
 import { resolveRoots, type WatchedRoot } from './roots.js';
 import type { FolderSettings, Settings } from './settings/schema.js';
-import { buildSummary, startOfLocalDay } from './summary.js';
+import { buildSummary, emptyCounts, startOfLocalDay } from './summary.js';
 import { Controls } from './controls.js';
 import type { EngineApi, EngineEventMap, Job, JobFilter, PauseReason, Summary } from './types.js';
 import { Uploads } from './uploads.js';
@@ -203,15 +203,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     const core = this.core;
     const reasons = core?.pauseReasons ?? new Set<PauseReason>();
     return buildSummary({
-      counts: core?.book.counts() ?? {
-        waiting: 0,
-        queued: 0,
-        uploading: 0,
-        uploaded: 0,
-        duplicate: 0,
-        failed: 0,
-        paused: 0,
-      },
+      counts: core?.book.counts() ?? emptyCounts(),
       uploadedToday: core?.book.uploadedSince(startOfLocalDay(this.clock.now())) ?? 0,
       pausedBy: reasons.has('sign-in') ? 'sign-in' : reasons.has('user') ? 'user' : null,
       unavailableRoots: this.watchers?.unavailableRoots() ?? [],

@@ -12,6 +12,11 @@ export function startOfLocalDay(now: number): number {
   return d.getTime();
 }
 
+/** A count of zero for every state: the start of every tally. */
+export function emptyCounts(): Record<JobState, number> {
+  return { waiting: 0, queued: 0, uploading: 0, uploaded: 0, duplicate: 0, failed: 0, paused: 0 };
+}
+
 export function buildSummary(input: {
   counts: Record<JobState, number>;
   uploadedToday: number;
