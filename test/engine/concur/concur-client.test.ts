@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { UploadOutcome } from '../../../main/engine/concur/concur-client.js';
@@ -100,6 +100,30 @@ describe('uploading to each Concur target', () => {
     expect(seen.at(-1)).toBe(1);
     expect(seen.some((f) => f > 0 && f < 1)).toBe(true);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+  });
+
+  it('sends a scan of several megabytes byte for byte', async () => {
+    const bytes = jpeg(5 * 1024 * 1024 + 12_345, 77);
+    const path = await scan('long.jpg', bytes);
+    const outcome = await client().uploadImage({ kind: 'receipt' }, path);
+    expect(outcome.kind).toBe('uploaded');
+    expect(h.sandbox.received()[0]).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
+  });
+
+  it('retries later, sending nothing wrong, when the scan gets shorter while it is being sent', async () => {
+    const path = await scan('shrinking.jpg', jpeg(600_000, 5));
+    // The token is asked for after the file was opened and measured: cut it then.
+    const c = client({
+      getToken: async () => {
+        await truncate(path, 100_000);
+        return TOKEN;
+      },
+    });
+    expect(await c.uploadImage({ kind: 'receipt' }, path)).toMatchObject({
+      kind: 'transient',
+      message: expect.stringMatching(/could not be read while it was being sent/),
+    });
+    expect(h.sandbox.received()).toHaveLength(0);
   });
 });
 
