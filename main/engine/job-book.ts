@@ -2,6 +2,7 @@ import type { Clock } from './ports.js';
 import type { Job, JobState } from './types.js';
 import { FINAL_STATES } from './types.js';
 import { targetKey } from './routing/route.js';
+import { emptyCounts } from './summary.js';
 
 /**
  * The engine's record of jobs: the ledger on disk (DESIGN §4) plus the live
@@ -14,6 +15,8 @@ export interface JobLedger {
   put(job: Job): Promise<void>;
   get(id: string): Job | undefined;
   all(): Job[];
+  /** Every job in no set order (cheaper than all(): no sort). */
+  values(): Iterable<Job>;
   inStates(states: readonly JobState[]): Job[];
   findUploaded(sha256: string, targetKey: string): Job | undefined;
   findByPath(root: string, relPath: string): Job | undefined;
@@ -50,15 +53,7 @@ export class JobBook {
   readonly live = new Map<string, EngineJob>();
   private readonly byPath = new Map<string, string>();
   private readonly tally: Tally = {
-    counts: {
-      waiting: 0,
-      queued: 0,
-      uploading: 0,
-      uploaded: 0,
-      duplicate: 0,
-      failed: 0,
-      paused: 0,
-    },
+    counts: emptyCounts(),
     uploadedAt: [],
   };
   /** Entries and invoices that already hold their one image: targetKey → image id. */
@@ -70,7 +65,8 @@ export class JobBook {
     private readonly announce: (job: Job) => void,
   ) {
     // One pass over history at start: counts, today's uploads, entries that have their image.
-    for (const job of ledger.all()) this.count(job, +1);
+    // Counts need no order, so this does not sort the whole history.
+    for (const job of ledger.values()) this.count(job, +1);
   }
 
   /** Jobs the ledger holds in a live state (what to resume at start). */

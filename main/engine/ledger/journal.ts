@@ -25,14 +25,16 @@ export function toJournalLine(record: unknown): string {
   );
 }
 
-const NON_ASCII = /[\u0080-\u00ff]/;
-
-/** Read size at open: a 100k-record journal is read in a handful of chunks. */
-const READ_CHUNK = 32 * 1024 * 1024;
+/**
+ * Read size at open. One small buffer, reused: on a big ledger, touching fresh
+ * memory (a file-sized buffer, then a file-sized string, then its split) cost
+ * more than parsing. Each line is decoded on its own into a short-lived string.
+ */
+const READ_CHUNK = 1024 * 1024;
 
 export interface JournalScan {
-  /** Complete, parseable lines, in file order. */
-  records: unknown[];
+  /** Complete, parseable lines (each handed to `onRecord`). */
+  records: number;
   /** Lines that were not JSON (other than at the very end). */
   corruptLines: number;
   /** A partial or unparseable last line was dropped (a crash mid-write). */
@@ -41,38 +43,53 @@ export interface JournalScan {
   bytes: number;
 }
 
-/** Reads every line of the journal; a missing file reads as empty. */
-export async function readJournal(path: string): Promise<JournalScan> {
+/**
+ * Reads every line of the journal, handing each parsed record to `onRecord` in
+ * file order; a missing file reads as empty. Records are handed over one by
+ * one, not collected, so the reader can slim each while it is still new.
+ */
+export async function readJournal(
+  path: string,
+  onRecord: (record: unknown) => void,
+): Promise<JournalScan> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { records: [], corruptLines: 0, tornTail: false, bytes: 0 };
+      return { records: 0, corruptLines: 0, tornTail: false, bytes: 0 };
     }
     throw error;
   }
-  const records: unknown[] = [];
+  let records = 0;
   let corruptLines = 0;
   // A bad line is only known to be "the last" once the file ends, so hold the verdict until then.
   let pendingCorrupt = 0;
   let bytes = 0;
   try {
-    const buffer = Buffer.alloc(READ_CHUNK);
-    let rest = '';
+    const buffer = Buffer.allocUnsafe(READ_CHUNK);
+    // The start of a line that runs past the end of a read, copied out before the buffer is
+    // reused; a line longer than a read has several parts, joined once its end is found.
+    const carry: Buffer[] = [];
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null);
       if (bytesRead === 0) break;
       bytes += bytesRead;
       const chunk = buffer.subarray(0, bytesRead);
-      const text = rest + chunk.toString('latin1');
-      // Only a chunk with non-ASCII bytes needs lines re-decoded as UTF-8 (SIMD check, not a regex).
-      const utf8 = !isAscii(chunk) || NON_ASCII.test(rest);
-      const lines = text.split('\n');
-      rest = lines.pop() ?? '';
-      for (const raw of lines) {
-        const line =
-          utf8 && NON_ASCII.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
+      // Only a chunk with non-ASCII bytes needs its lines decoded as UTF-8 (SIMD check).
+      const ascii = isAscii(chunk);
+      let start = 0;
+      for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
+        let line: string;
+        if (carry.length > 0) {
+          carry.push(chunk.subarray(start, end));
+          line = decodeLine(Buffer.concat(carry.splice(0)));
+        } else {
+          line = ascii
+            ? chunk.toString('latin1', start, end)
+            : decodeLine(chunk.subarray(start, end));
+        }
+        start = end + 1;
         const parsed = parseLine(line);
         if (parsed === SKIP) continue;
         if (parsed === CORRUPT) {
@@ -81,17 +98,26 @@ export async function readJournal(path: string): Promise<JournalScan> {
         }
         corruptLines += pendingCorrupt;
         pendingCorrupt = 0;
-        records.push(parsed);
+        records++;
+        onRecord(parsed);
       }
+      if (start < bytesRead) carry.push(Buffer.from(chunk.subarray(start)));
     }
     // Bytes after the last newline: the write that was cut off. Whole-but-unterminated JSON is
     // still dropped — its put() never resolved, so nothing was acted on because of it.
-    const tornTail = parseLine(rest) !== SKIP || pendingCorrupt > 0;
+    const tornTail =
+      (carry.length > 0 && parseLine(decodeLine(Buffer.concat(carry))) !== SKIP) ||
+      pendingCorrupt > 0;
     // Trailing unparseable lines (e.g. NUL-filled blocks after a power cut) are one torn tail too.
     return { records, corruptLines, tornTail, bytes };
   } finally {
     await handle.close();
   }
+}
+
+/** One line's bytes as text: latin1 when ASCII (fast), else UTF-8 (older or hand-edited files). */
+function decodeLine(line: Buffer): string {
+  return line.toString(isAscii(line) ? 'latin1' : 'utf8');
 }
 
 const SKIP = Symbol('skip');

@@ -116,19 +116,28 @@ export class Ledger {
     const journal = join(dir, JOURNAL_FILE);
     const lock = options.readOnly ? null : await LedgerLock.acquire(join(dir, LOCK_FILE));
     try {
-      const scan = await readJournal(journal);
       const latest = new Map<string, Job>();
-      let skippedLines = scan.corruptLines;
-      for (const record of scan.records) {
-        if (isJob(record)) latest.set(record.id, record);
-        else skippedLines++;
-      }
+      // Most jobs share a handful of roots: one string each instead of one per job keeps a big
+      // ledger's heap (and the garbage collector's copying at start) smaller.
+      const roots = new Map<string, string>();
+      let notJobs = 0;
+      const scan = await readJournal(journal, (record) => {
+        if (!isJob(record)) {
+          notJobs++;
+          return;
+        }
+        const root = roots.get(record.root);
+        if (root === undefined) roots.set(record.root, record.root);
+        else record.root = root;
+        latest.set(record.id, record);
+      });
+      const skippedLines = scan.corruptLines + notJobs;
       if (skippedLines > 0) {
         log.warn('skipped corrupt ledger lines', { skippedLines, journal });
       }
       if (scan.tornTail) log.info('dropped a torn last ledger line (an earlier crash)');
 
-      const superseded = scan.records.length - latest.size;
+      const superseded = scan.records - latest.size;
       const compact = !options.readOnly && (superseded > 0 || skippedLines > 0 || scan.tornTail);
       if (compact) {
         if (skippedLines > 0) {
@@ -143,7 +152,7 @@ export class Ledger {
       // A journal created just now must survive a power cut too: make its folder entry durable.
       if (writer && scan.bytes === 0 && !compact) await syncDir(dir);
       const stats: LedgerStats = {
-        records: scan.records.length,
+        records: scan.records,
         skippedLines,
         jobs: latest.size,
         tornTail: scan.tornTail,
@@ -245,10 +254,18 @@ export class Ledger {
     return jobs;
   }
 
-  /** Jobs in any of these states, newest first. */
+  /** Latest snapshot of every job, in no set order: for a pass that needs no order (counts). */
+  values(): IterableIterator<Job> {
+    return this.jobs.values();
+  }
+
+  /** Jobs in any of these states, newest first. Only the matches are sorted, so asking for the
+   * few unfinished jobs at start does not sort a long history. */
   inStates(states: readonly JobState[]): Job[] {
     const wanted = new Set(states);
-    return this.all().filter((job) => wanted.has(job.state));
+    const jobs: Job[] = [];
+    for (const job of this.jobs.values()) if (wanted.has(job.state)) jobs.push(job);
+    return jobs.sort(newestFirst);
   }
 
   /** An uploaded job (state 'uploaded') with this content hash for this target key (dedupe; survives restarts). */
