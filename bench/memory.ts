@@ -39,7 +39,7 @@ export async function memoryBench(ctx: BenchContext): Promise<void> {
     return;
   }
   ctx.report(
-    `peak RSS ten 9 MB uploads: ${mb(big)} vs ten 1 MB uploads: ${mb(small)} → +${mb(big - small)}, ${(big / small).toFixed(2)}× (median of ${smalls.length}; within +10 MB passes)`,
+    `peak RSS ten 9 MB uploads: ${mb(big)} vs ten 1 MB uploads: ${mb(small)} → ${big >= small ? '+' : '−'}${mb(Math.abs(big - small))}, ${(big / small).toFixed(2)}× (median of ${smalls.length}; within +10 MB passes)`,
   );
 }
 
