@@ -31,6 +31,8 @@ export interface Core {
   readonly clock: Clock;
   readonly log: Logger;
   readonly dataDir: string;
+  /** The data dir and config file: never scans, should someone put them inside a watched root. */
+  readonly ownPaths: readonly string[];
   readonly readiness: Readiness;
   readonly batches: BatchCollector;
   readonly queue: UploadQueue<UploadUnit>;

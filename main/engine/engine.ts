@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createConcurClient, type ConcurClient } from './concur/concur-client.js';
 import { BatchCollector } from './batches.js';
 import type { Core, UploadUnit } from './core.js';
@@ -39,6 +39,8 @@ export interface EngineOptions {
   timeouts?: { connectMs?: number; responseMs?: number };
   /** Relative folder paths resolve against it (the CLI's config file folder); default process.cwd(). */
   configDir?: string;
+  /** Files of Concur Drop's own (the CLI's config file) never taken as scans, even inside a root. */
+  ownFiles?: string[];
   /** How often a missing root is looked for again; default 5000. */
   rootRecheckMs?: number;
   /** While uploads wait for sign-in, how often the token source is asked whether the token changed; default 30000. */
@@ -98,6 +100,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       clock: this.clock,
       log,
       dataDir,
+      ownPaths: [dataDir, ...(this.options.ownFiles ?? [])].map((p) => resolve(p)),
       retry: this.retryPolicy,
       settings: this.settings,
       client: this.makeClient(),

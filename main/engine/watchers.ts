@@ -1,3 +1,4 @@
+import { join, sep } from 'node:path';
 import type { Core } from './core.js';
 import type { Intake } from './intake.js';
 import { isIgnoredPath } from './routing/route.js';
@@ -75,7 +76,8 @@ export class Watchers {
     const watcher = new RootWatcher(root, {
       polling: folder.polling,
       clock: core.clock,
-      isIgnored: isIgnoredPath,
+      // A data dir or config file inside a root would otherwise be "uploaded" and moved away.
+      isIgnored: (rel) => isIgnoredPath(rel) || isOwnPath(join(root, rel), core.ownPaths),
       recheckMs: hooks.recheckMs,
     });
     watcher.on('file', (rel) => intake.onFile(root, rel));
@@ -122,4 +124,8 @@ export class Watchers {
       this.core.book.forget(id);
     }
   }
+}
+
+function isOwnPath(path: string, own: readonly string[]): boolean {
+  return own.some((p) => path === p || path.startsWith(p + sep));
 }

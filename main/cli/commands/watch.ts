@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Engine } from '../../engine/engine.js';
 import { LedgerLockedError } from '../../engine/ledger/ledger.js';
 import { createLogger } from '../../engine/log/logger.js';
@@ -70,7 +71,13 @@ export async function watchCommand(argv: string[]): Promise<number> {
 
   // Loaded only now: a config or usage error is reported without loading the whole engine.
   const { createEngine } = await import('../../engine/engine.js');
-  const engine = createEngine({ settings, dataDir, getToken: token.getToken, configDir });
+  const engine = createEngine({
+    settings,
+    dataDir,
+    getToken: token.getToken,
+    configDir,
+    ownFiles: [resolve(values.config)],
+  });
   // The latest snapshot of every job this run touched: --once judges only these, not old history.
   const touched = new Map<string, Job>();
   const readable = readableReporter(out);
