@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Store from 'electron-store';
 import type { SaveResult } from '../../preload/contract.js';
@@ -63,8 +63,10 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
     } else {
       const backup = join(options.cwd, `settings.corrupt-${stamp(now())}.json`);
       // The backup keeps what the user had, minus any token (that went to the keychain above).
-      if (loaded.tokens.length) writeFileSync(backup, loaded.withoutTokens);
-      else renameSync(file, backup);
+      if (loaded.withoutTokens !== text) {
+        writeFileSync(backup, loaded.withoutTokens);
+        rmSync(file);
+      } else renameSync(file, backup);
       log.warn('settings file unusable, kept as a backup', { backup, reason: loaded.reason });
       warnings.push(
         `Your settings file could not be used (${loaded.reason}). It was kept as ${basename(backup)} and Concur Drop started with default settings.`,
@@ -130,7 +132,8 @@ function load(text: string): Loaded {
       ok: false,
       tokens: [],
       reason: `it is not valid JSON: ${(error as Error).message}`,
-      withoutTokens: text,
+      // Unreadable JSON may still hold a token in plain text: it must not live on in the backup.
+      withoutTokens: scrubSecrets(text).text,
     };
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -155,9 +158,32 @@ function load(text: string): Loaded {
     return { ok: true, settings, tokens, baseUrl, migrated: migrated.migrated };
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
-    const withoutTokens = JSON.stringify(data, null, 2);
-    return { ok: false, tokens, baseUrl, reason: error.issues.join('; '), withoutTokens };
+    // A token added by hand under any key is moved to the keychain like a legacy one.
+    const scrubbed = scrubSecrets(JSON.stringify(data, null, 2));
+    const found = [...tokens, ...scrubbed.secrets];
+    return {
+      ok: false,
+      tokens: found,
+      baseUrl,
+      reason: error.issues.join('; '),
+      // Nothing secret in it: the backup is the user's file byte for byte.
+      withoutTokens: found.length ? scrubbed.text : text,
+    };
   }
+}
+
+/** A JSON member whose name says it holds a secret: "token", "accessToken", "password"… */
+const SECRET_MEMBER =
+  /("(?:\w*token|\w*secret|password|authorization)"\s*:\s*)"((?:[^"\\]|\\.)*)"/gi;
+
+/** Empties secret-looking values in a settings file's text and returns what it took out. */
+function scrubSecrets(text: string): { text: string; secrets: string[] } {
+  const secrets: string[] = [];
+  const scrubbed = text.replace(SECRET_MEMBER, (_m, member: string, value: string) => {
+    if (value) secrets.push(value);
+    return `${member}""`;
+  });
+  return { text: scrubbed, secrets };
 }
 
 /** A file-name-safe time: 2026-11-29T02-40-00-000Z. */

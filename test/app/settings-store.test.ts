@@ -159,6 +159,28 @@ describe('the settings store', () => {
     expect(store.get().concurrency).toBe(2);
   });
 
+  test('keeps no token in the backup of a broken or invalid settings file', async () => {
+    // Unreadable JSON with a token in it: the backup keeps the rest, never the token.
+    await writeFile(settingsFile(), '{"concur":{"accessToken":"hand-typed-secret-1"},"folders":[');
+    let store = await openSettingsStore({ cwd: dir, saveLegacyToken });
+    expect(store.warning).toMatch(/not valid JSON/);
+    // Valid JSON, invalid settings, a token added by hand: it goes to the keychain instead.
+    await writeFile(
+      settingsFile(),
+      JSON.stringify({ schemaVersion: 1, token: 'hand-typed-secret-2' }),
+    );
+    store = await openSettingsStore({ cwd: dir, saveLegacyToken });
+    expect(store.warning).toMatch(/token/);
+    expect([...keychain.values()]).toContain('hand-typed-secret-2');
+    const backups = (await readdir(dir)).filter((f) => f.startsWith('settings.corrupt-'));
+    expect(backups.length).toBeGreaterThanOrEqual(1);
+    for (const name of await readdir(dir)) {
+      const text = await readFile(join(dir, name), 'utf8');
+      expect(text).not.toContain('hand-typed-secret-1');
+      expect(text).not.toContain('hand-typed-secret-2');
+    }
+  });
+
   test('a successful save clears the recovery warning', async () => {
     await writeFile(settingsFile(), 'not json');
     const store = await openSettingsStore({ cwd: dir, saveLegacyToken });
