@@ -1,7 +1,7 @@
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { CALL_NAMES, callChannel, parseArgs, type CallName } from '../../preload/contract.js';
 import type { ApiHandlers } from '../engine/api/api-handlers.js';
-import { createLogger } from '../engine/log/logger.js';
+import { createLogger, redact } from '../engine/log/logger.js';
 import type { Job, Summary } from '../engine/types.js';
 import type { ShellEngine } from './shell-engine.js';
 import type { StatusWindow } from './window.js';
@@ -54,7 +54,17 @@ export function setupIpc({ handlers, window, engine }: IpcOptions): () => void {
       throw new RefusedCallError(`${name} was refused: its arguments do not fit the contract`);
     }
     const handler = handlers[name] as (...a: unknown[]) => Promise<unknown>;
-    return handler(...(parsed as unknown[]));
+    try {
+      return await handler(...(parsed as unknown[]));
+    } catch (error) {
+      // Electron hands a thrown error's message to the page: redact it first,
+      // as the browser UI server does, so a registered token can never reach
+      // the renderer through a failure (DESIGN §6).
+      const message = redact(error instanceof Error ? error.message : String(error));
+      log.warn('a call failed', { call: name, error: message });
+      // Electron sends only `message` to the page; the cause stays in main.
+      throw new Error(message, { cause: error });
+    }
   }
 
   const listeners = {

@@ -120,7 +120,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
       return sendJson(res, 415, { error: 'Send the arguments as application/json' });
     const body = await readBody(req);
-    if (body === null) return sendJson(res, 413, { error: 'Request too large' });
+    if (body === null) return tooLarge(req, res);
     let args: unknown;
     try {
       args = JSON.parse(body || '[]');
@@ -235,16 +235,33 @@ function forbid(res: ServerResponse, why: string): void {
   sendJson(res, 403, { error: 'Forbidden' });
 }
 
-/** The request body as text, or null past MAX_BODY. */
+/**
+ * Answers 413 and then drops the connection. The old code destroyed the socket
+ * first, so the client saw a reset instead of the 413; the rest of an
+ * oversized body is never read either way.
+ */
+function tooLarge(req: IncomingMessage, res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  res.on('finish', () => req.destroy());
+  sendJson(res, 413, { error: 'Request too large' });
+}
+
+/** The request body as text, or null past MAX_BODY (a declared length is refused before reading). */
 function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolveBody, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) {
+      resolveBody(null);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
+      if (size > MAX_BODY) return; // already refused; nothing more is kept
       size += chunk.length;
       if (size > MAX_BODY) {
+        chunks.length = 0;
+        req.pause();
         resolveBody(null);
-        req.destroy();
         return;
       }
       chunks.push(chunk);

@@ -49,6 +49,7 @@ export async function ipcFixture() {
   return {
     window,
     win,
+    handlers,
     reached,
     events,
     rendererFile,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { configureLogging } from '../../main/engine/log/logger.js';
+import { configureLogging, registerSecret } from '../../main/engine/log/logger.js';
 import { CALL_NAMES, callChannel, eventChannel } from '../../preload/contract.js';
 import { fake, FakeBrowserWindow, FakeFrame, ipcMain } from './fake-electron.js';
 import { job, summary } from './helpers.js';
@@ -88,6 +88,17 @@ describe('IPC', () => {
     expect(refusals[0]).toContain('https://evil.example.com/');
     expect(refusals[0]).toContain('"call":"setToken"');
     expect(lines.join('\n')).not.toContain('stolen-token-value');
+  });
+
+  test('a failing call reaches the page without the token in its message', async () => {
+    const token = 'ipc-secret-token-8842';
+    registerSecret(token);
+    (f.handlers as { checkConnection: () => Promise<unknown> }).checkConnection = async () => {
+      throw new Error(`request failed: {"headers":{"x-token":"${token}"}}`);
+    };
+    const failure = fromOurPage(callChannel('checkConnection'));
+    await expect(failure).rejects.toThrow(/request failed/);
+    await expect(failure).rejects.not.toThrow(token);
   });
 
   test('refuses calls once our window shows a page that is not ours', async () => {

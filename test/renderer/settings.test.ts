@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiHandlers } from '../../main/engine/api/api-handlers.js';
+import { createApiHandlers, type ApiHandlers } from '../../main/engine/api/api-handlers.js';
 import type { SecretStore } from '../../main/engine/ports.js';
 import { KeychainUnavailableError } from '../../main/engine/secrets/secret-store.js';
 import { pdf } from '../fixtures/scans.js';
@@ -169,6 +169,31 @@ describe('Settings in Chromium', { timeout: 60_000 }, () => {
     await page.keyboard.press('ArrowUp');
     await page.getByRole('heading', { level: 2, name: 'Folders' }).waitFor();
     await expect.poll(() => page.evaluate(inPage.focusedText)).toBe('Folders');
+  });
+
+  it('says when saving or removing the token failed, and never leaves the token on screen', async () => {
+    const handlers: ApiHandlers = {
+      ...h.handlers,
+      getSettings: async () => ({ ...(await h.handlers.getSettings()), signedIn: true }),
+      setToken: () => Promise.reject(new Error('the keychain did not answer within 10 s')),
+      clearToken: () => Promise.reject(new Error('the keychain is locked')),
+    };
+    const other = await openUi(browser, { ...h, handlers }, '#settings/account');
+    try {
+      const p = other.page;
+      const result = p.locator('p.result');
+      await p.getByRole('button', { name: 'Remove token' }).click();
+      await expect.poll(() => result.textContent()).toMatch(/not removed.*keychain is locked/s);
+      expect(await result.getAttribute('class')).toContain('is-error');
+
+      const field = p.getByLabel('Replace the token');
+      await field.fill('typed-secret-4711');
+      await p.getByRole('button', { name: 'Save token' }).click();
+      await expect.poll(() => result.textContent()).toMatch(/did not answer/);
+      expect(await field.inputValue()).toBe('');
+    } finally {
+      await other.close();
+    }
   });
 
   it('in the desktop app: adds a folder with the native picker, and explains a missing keychain', async () => {

@@ -136,6 +136,46 @@ describe('the browser UI server (watch --ui-port)', () => {
     expect(form.status).toBe(415);
   });
 
+  it('answers an oversized call body with 413 without keeping it, and stays up', async () => {
+    /** Streams `mb` MiB of JSON whitespace; resolves with the status the server answered. */
+    const post = (mb: number, declared?: number) =>
+      new Promise<number | string>((resolve) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: ui.port,
+            path: '/api/call/saveSettings',
+            method: 'POST',
+            headers: {
+              host: `127.0.0.1:${ui.port}`,
+              'content-type': 'application/json',
+              'x-concur-drop-token': ui.token,
+              ...(declared ? { 'content-length': String(declared) } : {}),
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', (e) => resolve(`error ${e.message}`));
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        let sent = 0;
+        const pump = () => {
+          while (sent < mb) {
+            sent++;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
+      });
+    expect(await post(3)).toBe(413); // chunked, past the limit while reading
+    expect(await post(3, 64 * 1024 * 1024)).toBe(413); // a declared length past the limit
+    const after = await call('getSummary', [], { 'x-concur-drop-token': ui.token });
+    expect(after.status).toBe(200);
+  });
+
   it('never serves a file outside the built renderer', async () => {
     for (const path of [
       '/../secret.txt',

@@ -160,11 +160,12 @@ export class SettingsView extends LitElement {
     this.busy = true;
     try {
       this.tokenResult = await api().setToken(token);
-      if (input) input.value = ''; // never keep it on screen
       if (this.tokenResult.ok) this.view = await api().getSettings();
     } catch (error) {
       this.tokenResult = { ok: false, message: (error as Error).message };
     } finally {
+      // Never keep it on screen, also when the call failed (it used to stay in the field then).
+      if (input) input.value = '';
       this.busy = false;
     }
   };
@@ -175,6 +176,12 @@ export class SettingsView extends LitElement {
       await api().clearToken();
       this.tokenResult = { ok: true, message: 'The token was removed from the keychain.' };
       this.view = await api().getSettings();
+    } catch (error) {
+      // Said, not swallowed: the click otherwise did nothing visible and the token stayed.
+      this.tokenResult = {
+        ok: false,
+        message: `The token was not removed: ${(error as Error).message}`,
+      };
     } finally {
       this.busy = false;
     }
