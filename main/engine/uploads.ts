@@ -59,6 +59,7 @@ export class Uploads {
       );
     if (!jobs.length) return this.cleanup(unit);
     if (!unit.staged && !(await this.fileStillThere(unit, jobs))) return;
+    if (!unit.staged && (await this.replacedWhileQueued(unit, jobs))) return;
 
     const attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
     const what = describeTarget(unit.target);
@@ -181,6 +182,38 @@ export class Uploads {
       await core.enqueue(unit, core.clock.now() + delay, 'the folder cannot be reached right now');
     }
     return false;
+  }
+
+  /**
+   * A file replaced (or rewritten) under the same name after it was inspected — a scanner
+   * renaming a new scan over a queued one — would otherwise go up unchecked while the ledger
+   * records the old content's hash, so the old scan, never sent, would later count as a
+   * duplicate. Size or mtime differing from what was inspected sends the job back to readiness.
+   */
+  private async replacedWhileQueued(unit: UploadUnit, jobs: EngineJob[]): Promise<boolean> {
+    let st;
+    try {
+      st = await stat(unit.path);
+    } catch {
+      return false; // fileStillThere just saw it; a vanishing now fails the upload's read
+    }
+    const changed = jobs.some(
+      (j) => j.size !== undefined && (j.size !== st.size || j.mtimeMs !== st.mtimeMs),
+    );
+    if (!changed) return false;
+    const { core } = this;
+    for (const job of jobs) {
+      await core.book.save(job, {
+        state: 'waiting',
+        detail: 'the file changed before its upload: checking it again',
+        sha256: undefined,
+        contentType: undefined,
+        nextAttemptAt: undefined,
+      });
+      core.settled(job.id); // copies parked on the old content look again on their own
+      core.readiness.track(job.id, unit.path);
+    }
+    return true;
   }
 
   private async cleanup(unit: UploadUnit): Promise<void> {

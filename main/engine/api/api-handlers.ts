@@ -126,6 +126,13 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
         return { ok: false, message: redact((error as Error).message) };
       }
       engine.tokenChanged();
+      // CONCUR_DROP_TOKEN wins over the keychain: say so, or the user would wonder why nothing changed.
+      const inUse = await readToken(settingsStore.get()).catch(() => null);
+      if (inUse !== token)
+        return {
+          ok: true,
+          message: `The token is saved in the keychain for ${where}, but the CONCUR_DROP_TOKEN environment variable is set and is used instead. Remove it to use this token.`,
+        };
       return { ok: true, message: `The token is saved in the keychain for ${where}.` };
     },
 

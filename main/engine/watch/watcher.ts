@@ -56,6 +56,8 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
   private reportedUnavailable = false;
   private checking = false;
   private endScan: (() => void) | undefined;
+  /** dev:ino:birth time of the root folder watched now: a folder deleted and made again is another one. */
+  private armedIdentity: string | undefined;
 
   constructor(
     readonly root: string,
@@ -99,16 +101,25 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
   }
 
   private async rootIsThere(): Promise<boolean> {
+    return (await this.rootIdentity()) !== undefined;
+  }
+
+  /** The root folder's dev:ino:birth time, undefined when it is not there as a folder. */
+  private async rootIdentity(): Promise<string | undefined> {
     try {
-      return (await stat(this.root)).isDirectory();
+      const st = await stat(this.root);
+      // The birth time too: a folder made again at once often gets the freed inode number back.
+      return st.isDirectory() ? `${st.dev}:${st.ino}:${st.birthtimeMs}` : undefined;
     } catch {
-      return false;
+      return undefined;
     }
   }
 
   private async arm(): Promise<void> {
-    const there = await this.rootIsThere();
+    const identity = await this.rootIdentity();
+    const there = identity !== undefined;
     if (this.closed) return;
+    this.armedIdentity = identity;
     if (!there) {
       this.initialScanDone = true;
       this.markUnavailable('the folder does not exist or cannot be reached');
@@ -231,12 +242,18 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
     if (this.closed || this.checking) return;
     this.checking = true;
     try {
-      const there = await this.rootIsThere();
+      const identity = await this.rootIdentity();
+      const there = identity !== undefined;
       if (this.closed) return;
       if (!there && this.fsw) {
         await this.disarm();
         this.markUnavailable('the folder was removed or the share was disconnected');
       } else if (there && !this.fsw) {
+        await this.arm();
+      } else if (there && this.fsw && identity !== this.armedIdentity) {
+        // Deleted and made again between two checks: the native watch still points at the
+        // deleted folder and would never report anything again. Re-arm; its scan catches up.
+        await this.disarm();
         await this.arm();
       }
     } finally {

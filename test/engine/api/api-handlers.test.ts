@@ -181,6 +181,27 @@ describe('the API handlers behind the status window', () => {
     expect((await handlers.checkConnection()).ok).toBe(false);
   });
 
+  it('says so when a token from the environment takes precedence over the one just saved', async () => {
+    h = await startHarness();
+    const handlers = createApiHandlers({
+      engine: h.engine,
+      settingsStore: h.settingsStore,
+      secrets: h.secrets,
+      mode: 'browser',
+      reveal: async () => true,
+      openPath: async () => true,
+      pickFolder: async () => null,
+      version: '0.0.0-test',
+      // As the CLI and the app read it: CONCUR_DROP_TOKEN first, then the keychain.
+      getToken: async () => 'token-from-the-environment',
+    });
+    const set = await handlers.setToken('a-token-typed-in-settings');
+    expect(set.ok).toBe(true);
+    expect(set.message).toMatch(/CONCUR_DROP_TOKEN .* is used instead/);
+    expect(set.message).not.toContain('token-from-the-environment');
+    expect(set.message).not.toContain('a-token-typed-in-settings');
+  });
+
   it('tells the page what it runs in, and that there is no folder picker in a browser', async () => {
     h = await startHarness();
     expect(await h.handlers.getAppInfo()).toEqual({

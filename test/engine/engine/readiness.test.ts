@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jpeg, pdf } from '../../fixtures/scans.js';
@@ -60,5 +60,28 @@ describe('engine: readiness', () => {
     expect(job.state).toBe('failed');
     expect(job.error?.reason).toMatch(/scanner.*incomplete/);
     expect(h.sandbox.requests()).toBe(0);
+  });
+
+  it('checks a queued file again when it is replaced before its upload, and records what was sent', async () => {
+    h = await startEngineHarness({ settings: { concurrency: 1 } });
+    h.sandbox.inject({ delayMs: 1500 }); // holds the first upload, so the second waits in the queue
+    await h.put('first.jpg', jpeg(2000, 1));
+    await h.waitForJob('first.jpg', (j) => j.state === 'uploading');
+    const original = jpeg(2000, 2);
+    const replacement = jpeg(2600, 3);
+    await h.put('scan.jpg', original);
+    await h.waitForJob('scan.jpg', (j) => j.state === 'queued');
+    // The scanner writes a new scan under the same name: a temp file renamed over it.
+    await writeFile(join(h.root, 'scan.tmp'), replacement);
+    await rename(join(h.root, 'scan.tmp'), join(h.root, 'scan.jpg'));
+    const job = await h.waitForJob('scan.jpg');
+    expect(job.state).toBe('uploaded');
+    const sent = h.sandbox.received().map((r) => r.sha256);
+    expect(sent).toContain(sha(replacement));
+    expect(job.sha256).toBe(sha(replacement));
+    // The first scan never reached Concur: dropped again, it is uploaded, not a "duplicate".
+    await h.put('again.jpg', original);
+    expect((await h.waitForJob('again.jpg')).state).toBe('uploaded');
+    expect(h.sandbox.received().map((r) => r.sha256)).toContain(sha(original));
   });
 });

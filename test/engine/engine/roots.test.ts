@@ -1,10 +1,10 @@
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSettings } from '../../../main/engine/settings/schema.js';
 import { jpeg } from '../../fixtures/scans.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
-import { waitFor } from '../../helpers/temp-dir.js';
+import { sleep, waitFor } from '../../helpers/temp-dir.js';
 
 let h: EngineHarness | undefined;
 afterEach(async () => {
@@ -39,6 +39,19 @@ describe('engine: watched folders coming and going', () => {
     expect((await h.waitForJob('sub/while away.jpg')).state).toBe('uploaded');
     expect(h.engine.summary().unavailableRoots).toEqual([]);
     expect(h.sandbox.received()).toHaveLength(2);
+  });
+
+  it('keeps watching a folder that is deleted and made again between two checks', async () => {
+    h = await startEngineHarness({ engine: { rootRecheckMs: 200 } });
+    await h.put('before.jpg', jpeg(2000, 4));
+    expect((await h.waitForJob('before.jpg')).state).toBe('uploaded');
+    await h.engine.whenIdle();
+    // Someone deletes the scan folder and makes it again at once (or a sync tool replaces it).
+    await rm(h.root, { recursive: true });
+    await mkdir(h.root);
+    await sleep(600);
+    await h.put('after.jpg', jpeg(2100, 5));
+    expect((await h.waitForJob('after.jpg', undefined, 5000)).state).toBe('uploaded');
   });
 
   it('starts without a folder that does not exist yet and picks it up once created', async () => {
