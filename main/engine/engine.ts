@@ -43,11 +43,22 @@ export interface EngineOptions {
   ownFiles?: string[];
   /** How often a missing root is looked for again; default 5000. */
   rootRecheckMs?: number;
+  /**
+   * How often each root is listed again (readdir + stat) to pick up files no watcher event
+   * reported; default 300000 (5 min); 0 turns it off. New folders are listed again once
+   * `settleMs` after they appear, regardless.
+   */
+  rescanMs?: number;
+  /** For tests only: chokidar events of these files are dropped, as if the OS never sent them. */
+  missEventsForTests?: (root: string, relPath: string) => boolean;
   /** While uploads wait for sign-in, how often the token source is asked whether the token changed; default 30000. */
   tokenRecheckMs?: number;
 }
 
 const log = createLogger('engine');
+
+/** Each root is reconciled with what is on disk this often, in case a watcher event was missed. */
+const DEFAULT_RESCAN_MS = 5 * 60_000;
 
 export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   private core: Core | null = null;
@@ -154,6 +165,8 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     });
     this.watchers = new Watchers(core, this.intake, {
       recheckMs: this.options.rootRecheckMs,
+      rescanMs: this.options.rescanMs ?? DEFAULT_RESCAN_MS,
+      missEventsForTests: this.options.missEventsForTests,
       emit: (event, ...args) => this.emitRoot(event, args),
       changed: () => this.checkIdle(),
     });

@@ -50,9 +50,12 @@ export class Intake {
 
   constructor(private readonly core: Core) {}
 
-  /** A regular file appeared or changed in a root. */
-  onFile(root: string, relPath: string): void {
-    this.chain(root, relPath, () => this.seen(root, relPath));
+  /**
+   * A regular file appeared or changed in a root. `missed`: found by re-listing rather than
+   * reported by an event; a job that has the file already is then left alone.
+   */
+  onFile(root: string, relPath: string, options: { missed?: boolean } = {}): void {
+    this.chain(root, relPath, () => this.seen(root, relPath, options.missed === true));
   }
 
   /** A file vanished from a root. */
@@ -150,10 +153,11 @@ export class Intake {
     });
   }
 
-  private async seen(root: string, relPath: string): Promise<void> {
+  private async seen(root: string, relPath: string, missed = false): Promise<void> {
     const { book, readiness } = this.core;
     if (this.core.stopping) return;
     const live = book.atPath(root, relPath);
+    if (live && missed) return;
     if (live) {
       // A change while it is tracked, or a job waiting on a root that was away: look (again).
       // A job being inspected or already collected is not disturbed by a late change event.

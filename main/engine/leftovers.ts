@@ -12,17 +12,22 @@ import type { EngineJob } from './job-book.js';
  * Returns true when the file was dealt with here.
  */
 export async function handleLeftover(core: Core, job: EngineJob): Promise<boolean> {
+  if (settledInPlace(job)) return true;
   if (job.state === 'uploaded' || job.state === 'duplicate') {
-    if (job.detail === KEPT) return true;
     if (job.finalPath || job.detail === REMOVED) return false;
     await finishFile(core, job);
     return true;
   }
   if (job.state === 'failed' && job.error) {
-    if (job.error.retryable) return true;
     if (job.finalPath || job.error.reason === DELETED_REASON) return false;
     await moveToFailed(core, job);
     return true;
   }
   return false;
+}
+
+/** A finished job whose file stays where it is on purpose: kept after upload, or failed-retryable. */
+export function settledInPlace(job: EngineJob): boolean {
+  if (job.state === 'uploaded' || job.state === 'duplicate') return job.detail === KEPT;
+  return job.state === 'failed' && job.error?.retryable === true;
 }

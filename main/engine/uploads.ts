@@ -3,6 +3,7 @@ import type { UploadOutcome } from './concur/concur-client.js';
 import type { Core, UploadUnit } from './core.js';
 import { DELETED_REASON, completeJobs, failJobs, reasonOnly } from './finish/endings.js';
 import { alreadyHasImage } from './batch-merge.js';
+import { absolutePath } from './finish/finish.js';
 import type { EngineJob } from './job-book.js';
 import { describeRetry, retryDelay } from './queue/backoff.js';
 import { describeTarget } from './routing/route.js';
@@ -30,10 +31,27 @@ function concurFields(
   };
 }
 
-function rejectedReason(status: number, target: UploadTarget): string {
-  if (status === 404 && target.kind !== 'receipt')
-    return `Concur does not know ${describeTarget(target)} (404): check the id in the folder's name.`;
-  return `Concur refused the file (HTTP ${status}).`;
+/** Names a target with its kind and full id: `report "Trip" (id NOPE1)`, `entry ENT42`. */
+function targetWithId(target: Exclude<UploadTarget, { kind: 'receipt' }>): string {
+  const label = target.label && target.label !== target.id ? target.label : undefined;
+  return label ? `${target.kind} "${label}" (id ${target.id})` : `${target.kind} ${target.id}`;
+}
+
+/** Concur's own words, on one line and not too long for a status row. */
+function concurSaid(message: string | undefined): string {
+  const text = (message ?? '').replace(/\s+/g, ' ').trim();
+  if (!text) return '';
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+}
+
+export function rejectedReason(status: number, target: UploadTarget, message?: string): string {
+  const said = concurSaid(message);
+  const tail = said ? `: ${said}` : '.';
+  if (target.kind === 'receipt')
+    return `Concur refused the file for the receipt store (HTTP ${status})${tail}`;
+  if (status === 404)
+    return `Concur does not know ${targetWithId(target)} (HTTP 404): check the id in the folder's name.`;
+  return `Concur refused the file for ${targetWithId(target)} (HTTP ${status})${tail}`;
 }
 
 export class Uploads {
@@ -60,6 +78,7 @@ export class Uploads {
     if (!jobs.length) return this.cleanup(unit);
     if (!unit.staged && !(await this.fileStillThere(unit, jobs))) return;
     if (!unit.staged && (await this.replacedWhileQueued(unit, jobs))) return;
+    if (unit.staged && (await this.memberChangedSinceMerge(unit, jobs))) return;
 
     const attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
     const what = describeTarget(unit.target);
@@ -135,7 +154,7 @@ export class Uploads {
         return core.enqueue(unit);
       case 'rejected':
         await failJobs(core, jobs, {
-          reason: rejectedReason(outcome.status, unit.target),
+          reason: rejectedReason(outcome.status, unit.target, outcome.message),
           ...concurFields(outcome),
           retryable: false,
         });
@@ -212,6 +231,46 @@ export class Uploads {
       });
       core.settled(job.id); // copies parked on the old content look again on their own
       core.readiness.track(job.id, unit.path);
+    }
+    return true;
+  }
+
+  /**
+   * A merged batch is sent as the PDF built from its members as they were inspected. A member
+   * edited since (size or mtime differ) would go up in its old form while the new file is
+   * moved to Uploaded/; instead nothing is sent, the staged PDF is dropped and every member
+   * goes back through readiness, so the batch is merged again from the files as they are now.
+   * A member deleted meanwhile still goes up inside the PDF, as before.
+   */
+  private async memberChangedSinceMerge(unit: UploadUnit, jobs: EngineJob[]): Promise<boolean> {
+    const { core } = this;
+    let changed = false;
+    for (const job of jobs) {
+      try {
+        const st = await stat(absolutePath(job.root, job.relPath));
+        if (job.size !== undefined && (job.size !== st.size || job.mtimeMs !== st.mtimeMs)) {
+          changed = true;
+          break;
+        }
+      } catch {
+        // gone: the merged PDF still holds it
+      }
+    }
+    if (!changed || core.stopping) return false;
+    for (const job of jobs) {
+      await core.book.save(job, {
+        state: 'waiting',
+        detail: 'a file of the batch changed before its upload: merging it again',
+        batchId: undefined,
+        sha256: undefined,
+        contentType: undefined,
+        nextAttemptAt: undefined,
+      });
+    }
+    await this.cleanup(unit);
+    for (const job of jobs) {
+      core.settled(job.id);
+      core.readiness.track(job.id, absolutePath(job.root, job.relPath));
     }
     return true;
   }

@@ -1,7 +1,10 @@
+import type { Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Core } from './core.js';
 import type { Intake } from './intake.js';
-import { isIgnoredPath } from './routing/route.js';
+import { isFinal } from './job-book.js';
+import { settledInPlace } from './leftovers.js';
+import { isIgnoredPath, routeFile } from './routing/route.js';
 import type { WatchedRoot } from './roots.js';
 import type { FolderSettings } from './settings/schema.js';
 import { RootWatcher } from './watch/watcher.js';
@@ -20,6 +23,10 @@ interface Armed {
 export interface WatchersHooks {
   /** How often a missing root is looked for again. */
   recheckMs?: number;
+  /** How often each root is listed again to catch files no event reported; 0: never. */
+  rescanMs?: number;
+  /** For tests: chokidar events of these paths are dropped, as if the OS never sent them. */
+  missEventsForTests?: (root: string, relPath: string) => boolean;
   emit: (event: 'root-unavailable' | 'root-available', ...args: string[]) => void;
   /** Something that matters to whenIdle() changed. */
   changed: () => void;
@@ -79,8 +86,18 @@ export class Watchers {
       // A data dir or config file inside a root would otherwise be "uploaded" and moved away.
       isIgnored: (rel) => isIgnoredPath(rel) || isOwnPath(join(root, rel), core.ownPaths),
       recheckMs: hooks.recheckMs,
+      rescanMs: hooks.rescanMs,
+      newDirRelistMs: () => core.settings.settleMs,
+      isKnown: (rel, st) => this.isKnown(root, rel, st),
+      ...(hooks.missEventsForTests && {
+        missEventsForTests: (rel: string) => hooks.missEventsForTests!(root, rel),
+      }),
     });
     watcher.on('file', (rel) => intake.onFile(root, rel));
+    watcher.on('missed', (rel) => {
+      core.log.info('found a file no watcher event had reported', { root, path: rel });
+      intake.onFile(root, rel, { missed: true });
+    });
     watcher.on('unlink', (rel) => intake.onUnlink(root, rel));
     watcher.on('not-a-file', (rel, reason) => {
       core.notice('warn', `Skipped "${rel}" in ${root}: it is ${reason}.`, `${root}/${rel}`);
@@ -106,6 +123,26 @@ export class Watchers {
     watcher.on('ready', () => hooks.changed());
     watcher.on('quiet', () => hooks.changed());
     return watcher;
+  }
+
+  /**
+   * A file found by re-listing needs nothing when a job has it now, when this folder's routes
+   * ignore it, or when its last job finished with it left in place unchanged (kept after
+   * upload, failed-retryable). Anything else goes to Intake, which decides as for any event.
+   */
+  private isKnown(root: string, rel: string, st: Stats): boolean {
+    const { book } = this.core;
+    if (book.atPath(root, rel)) return true;
+    const folder = this.core.folderFor(root);
+    if (!folder || routeFile(rel, folder).kind === 'ignore') return true;
+    const last = book.lastAtPath(root, rel);
+    return (
+      !!last &&
+      isFinal(last.state) &&
+      last.size === st.size &&
+      last.mtimeMs === st.mtimeMs &&
+      settledInPlace(last)
+    );
   }
 
   /** Stops watching a root; its unfinished jobs stay in the ledger and resume if it comes back. */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Stats } from 'node:fs';
-import { lstat, stat } from 'node:fs/promises';
-import { basename, relative, sep } from 'node:path';
+import { lstat, readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Clock } from '../ports.js';
 
@@ -12,12 +12,21 @@ import type { Clock } from '../ports.js';
  * scans. A root that disappears (a deleted folder, an unplugged share) is
  * reported and looked for every few seconds; when it is back it is re-armed,
  * and the fresh initial scan catches up on what landed meanwhile.
+ *
+ * Native events can be missed (a file copied into a folder the instant it is
+ * made, before its watch exists). So, as sync clients do, a folder that
+ * appears is listed again once shortly after, and the whole root is listed
+ * again every `rescanMs` (readdir + stat, one folder at a time, no hashing).
+ * A regular file found that way which the owner does not know is reported as
+ * `missed`.
  */
 
 export interface RootWatcherEventMap {
   /** A regular file appeared or changed; path relative to the root, '/' separated. */
   file: [relPath: string, event: 'add' | 'change'];
   unlink: [relPath: string];
+  /** A regular file found by re-listing that no event had reported (that the owner did not know). */
+  missed: [relPath: string];
   /** Something with a scan-like name that is not a regular file (FIFO, folder, link loop). */
   'not-a-file': [relPath: string, reason: string];
   /** The initial scan finished (also after each re-arm). */
@@ -36,6 +45,14 @@ export interface RootWatcherOptions {
   isIgnored: (relPath: string) => boolean;
   /** How often the root's presence is checked. */
   recheckMs?: number;
+  /** How long after a new folder appears it is listed again (read at that moment); default 1000. */
+  newDirRelistMs?: () => number;
+  /** How often the whole root is listed again; 0 or unset: never. */
+  rescanMs?: number;
+  /** Whether a file found by re-listing is already known (a job for it, or finished unchanged). */
+  isKnown?: (relPath: string, st: Stats) => boolean;
+  /** For tests: add/change events of these paths are dropped, as if the OS never sent them. */
+  missEventsForTests?: (relPath: string) => boolean;
 }
 
 /** `\\server\share` (or //server/share): native events do not cross SMB reliably. */
@@ -58,6 +75,9 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
   private endScan: (() => void) | undefined;
   /** dev:ino:birth time of the root folder watched now: a folder deleted and made again is another one. */
   private armedIdentity: string | undefined;
+  /** New folders waiting to be listed again, by relative path. */
+  private readonly relists = new Map<string, unknown>();
+  private rescanTimer: unknown;
 
   constructor(
     readonly root: string,
@@ -75,9 +95,9 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
     return this.initialScanDone;
   }
 
-  /** Events still being prepared (a stat per add). */
+  /** Events still being prepared (a stat per add), and new folders not yet listed again. */
   get pending(): number {
-    return this.chains.size;
+    return this.chains.size + this.relists.size;
   }
 
   get polling(): boolean {
@@ -150,8 +170,17 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
       this.report(err);
       void this.checkHealth();
     });
-    fsw.on('add', (path) => this.serialize(path, () => this.onAdd(path, 'add')));
-    fsw.on('change', (path) => this.serialize(path, () => this.onAdd(path, 'change')));
+    /** This instance's own initial scan is done (a re-arm scans again). */
+    let scanned = false;
+    const missed = this.options.missEventsForTests;
+    fsw.on('add', (path) => {
+      if (missed?.(this.relPath(path))) return;
+      this.serialize(path, () => this.onAdd(path, 'add'));
+    });
+    fsw.on('change', (path) => {
+      if (missed?.(this.relPath(path))) return;
+      this.serialize(path, () => this.onAdd(path, 'change'));
+    });
     fsw.on('unlink', (path) =>
       this.serialize(path, async () => {
         this.emit('unlink', this.relPath(path));
@@ -165,6 +194,9 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
           rel,
           'a folder, not a file (the files inside it are still watched)',
         );
+      // The initial scan lists everything itself; a folder made later may have been filled
+      // before its native watch existed.
+      if (rel && scanned && this.fsw === fsw) this.scheduleRelist(rel, fsw);
     });
     fsw.on('unlinkDir', (path) => {
       if (this.relPath(path) === '') void this.checkHealth();
@@ -174,8 +206,86 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
       fsw.once('ready', () => resolve());
     });
     this.endScan = undefined;
+    scanned = true;
     this.initialScanDone = true;
-    if (this.fsw === fsw) this.emit('ready');
+    if (this.fsw === fsw) {
+      this.emit('ready');
+      this.scheduleRescan(fsw);
+    }
+  }
+
+  /** Lists a new folder (and what is under it) once, a moment after it appeared. */
+  private scheduleRelist(rel: string, fsw: FSWatcher): void {
+    // mkdir -p a/b/c reports a, a/b and a/b/c: listing a covers the others.
+    for (const pending of this.relists.keys()) {
+      if (rel === pending || rel.startsWith(pending + '/')) return;
+    }
+    const delay = this.options.newDirRelistMs?.() ?? 1000;
+    const timer = this.options.clock.setTimeout(() => {
+      void this.list(rel, fsw)
+        .catch((err: unknown) => this.report(err))
+        .finally(() => {
+          this.relists.delete(rel);
+          if (this.pending === 0) this.emit('quiet');
+        });
+    }, delay);
+    this.relists.set(rel, timer);
+  }
+
+  /** The periodic reconciliation: one listing at a time, the next `rescanMs` after the last ended. */
+  private scheduleRescan(fsw: FSWatcher): void {
+    const every = this.options.rescanMs ?? 0;
+    this.options.clock.clearTimeout(this.rescanTimer);
+    if (!(every > 0) || this.closed || this.fsw !== fsw) return;
+    this.rescanTimer = this.options.clock.setTimeout(() => {
+      void this.list('', fsw)
+        .catch((err: unknown) => this.report(err))
+        .finally(() => this.scheduleRescan(fsw));
+    }, every);
+  }
+
+  /**
+   * Walks `relDir` (the root: '') folder by folder, yielding between folders, and reports
+   * each regular file the owner does not know as `missed`. Ignored paths are not entered;
+   * links are not followed into folders. Stops when this chokidar instance is replaced.
+   */
+  private async list(relDir: string, fsw: FSWatcher): Promise<void> {
+    const stack = [relDir];
+    while (stack.length) {
+      if (this.closed || this.fsw !== fsw) return;
+      const rel = stack.pop()!;
+      let entries;
+      try {
+        entries = await readdir(rel ? join(this.root, ...rel.split('/')) : this.root, {
+          withFileTypes: true,
+        });
+      } catch {
+        continue; // gone again, or not readable: its own events say so
+      }
+      for (const entry of entries) {
+        const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+        if (this.options.isIgnored(childRel)) continue;
+        if (entry.isDirectory()) stack.push(childRel);
+        else if (entry.isFile() || entry.isSymbolicLink()) await this.found(childRel, fsw);
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private async found(rel: string, fsw: FSWatcher): Promise<void> {
+    const abs = join(this.root, ...rel.split('/'));
+    let st;
+    try {
+      st = await stat(abs);
+    } catch {
+      return;
+    }
+    if (!st.isFile() || this.closed || this.fsw !== fsw) return;
+    if (this.options.isKnown?.(rel, st)) return;
+    // After any event of this path still being prepared, so the owner sees them in order.
+    this.serialize(abs, async () => {
+      this.emit('missed', rel);
+    });
   }
 
   /** Passes a problem on; without a listener it is dropped rather than thrown (EventEmitter's 'error' rule). */
@@ -233,6 +343,9 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
   private async disarm(): Promise<void> {
     const fsw = this.fsw;
     this.fsw = null;
+    this.options.clock.clearTimeout(this.rescanTimer);
+    for (const timer of this.relists.values()) this.options.clock.clearTimeout(timer);
+    this.relists.clear();
     this.endScan?.();
     await fsw?.close();
   }

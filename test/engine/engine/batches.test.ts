@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { createConcurClient } from '../../../main/engine/concur/concur-client.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jpeg, pdf, png } from '../../fixtures/scans.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+import { waitFor } from '../../helpers/temp-dir.js';
 
 let h: EngineHarness | undefined;
 afterEach(async () => {
@@ -100,5 +102,39 @@ describe('engine: one image per entry or invoice', () => {
     );
     expect(second.error?.status).toBe(400);
     expect(second.error?.message).toBeTruthy();
+  });
+
+  it('merges again when a member is edited after the merge but before the upload, sending only the new content', async () => {
+    const dir = 'entry/Hotel [ENT77]';
+    h = await startEngineHarness({
+      noStart: true,
+      before: { [`${dir}/a.jpg`]: jpeg(3000, 1), [`${dir}/b.jpg`]: jpeg(3200, 2) },
+    });
+    await h.engine.start();
+    h.engine.pause(); // the merged batch waits in the queue
+    await waitFor(() =>
+      [`${dir}/a.jpg`, `${dir}/b.jpg`].every((p) => h!.jobAt(p)?.state === 'paused'),
+    );
+    const firstBatch = h.jobAt(`${dir}/b.jpg`)!.batchId;
+    expect(firstBatch).toBeTruthy();
+
+    // b.jpg is replaced by a three-page PDF after it was merged as a one-page image.
+    const edited = await pdf({ pages: 3, text: 'edited' });
+    await h.put(`${dir}/b.jpg`, edited);
+    h.engine.resume();
+
+    const jobs = await Promise.all([`${dir}/a.jpg`, `${dir}/b.jpg`].map((p) => h!.waitForJob(p)));
+    expect(jobs.map((j) => j.state)).toEqual(['uploaded', 'uploaded']);
+    const received = h.sandbox.received();
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ kind: 'entry', id: 'ENT77', pdfPages: 4 });
+    expect(jobs[1].sha256).toBe(createHash('sha256').update(edited).digest('hex'));
+    expect(jobs[1].batchId).not.toBe(firstBatch);
+    expect(h.jobEvents.some((j) => /changed before its upload/.test(j.detail ?? ''))).toBe(true);
+    await h.engine.whenIdle();
+    expect(await readFile(join(h.root, 'Uploaded', 'entry', 'Hotel [ENT77]', 'b.jpg'))).toEqual(
+      edited,
+    );
+    expect(await readdir(join(h.dataDir, 'staging'))).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jpeg } from '../../fixtures/scans.js';
@@ -153,5 +154,32 @@ describe('engine: the summary tells the truth', () => {
     check();
     expect(mismatches).toEqual([]);
     expect(h.engine.summary()).toMatchObject({ uploaded: 3, failed: 0, waiting: 0, queued: 0 });
+  });
+
+  it("names the kind and the id of an unknown report in the reason, and puts Concur's message in a receipt-store reason", async () => {
+    h = await startEngineHarness();
+    h.sandbox.inject({ status: 404 });
+    await h.put('report/Trip [NOPE1]/taxi.jpg', jpeg(2000, 7));
+    const report = await h.waitForJob('report/Trip [NOPE1]/taxi.jpg');
+    expect(report.state).toBe('failed');
+    expect(report.error?.reason).toBe(
+      'Concur does not know report "Trip" (id NOPE1) (HTTP 404): check the id in the folder\'s name.',
+    );
+    expect(report.error?.status).toBe(404);
+
+    h.sandbox.inject({
+      status: 400,
+      body: '<Error><Message>The image could not be read.</Message><Id>E77</Id></Error>',
+    });
+    await h.put('bad.jpg', jpeg(2000, 8));
+    const receipt = await h.waitForJob('bad.jpg');
+    expect(receipt.state).toBe('failed');
+    expect(receipt.error?.reason).toBe(
+      'Concur refused the file for the receipt store (HTTP 400): The image could not be read.',
+    );
+    expect(receipt.error).toMatchObject({ status: 400, errorId: 'E77' });
+    await h.engine.whenIdle();
+    const text = await readFile(join(h.root, 'Failed', 'bad.jpg.error.txt'), 'utf8');
+    expect(text).toContain('The image could not be read.');
   });
 });
