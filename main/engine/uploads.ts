@@ -220,18 +220,7 @@ export class Uploads {
       (j) => j.size !== undefined && (j.size !== st.size || j.mtimeMs !== st.mtimeMs),
     );
     if (!changed) return false;
-    const { core } = this;
-    for (const job of jobs) {
-      await core.book.save(job, {
-        state: 'waiting',
-        detail: 'the file changed before its upload: checking it again',
-        sha256: undefined,
-        contentType: undefined,
-        nextAttemptAt: undefined,
-      });
-      core.settled(job.id); // copies parked on the old content look again on their own
-      core.readiness.track(job.id, unit.path);
-    }
+    await this.recheck(jobs, 'the file changed before its upload: checking it again');
     return true;
   }
 
@@ -257,22 +246,34 @@ export class Uploads {
       }
     }
     if (!changed || core.stopping) return false;
+    await this.cleanup(unit);
+    await this.recheck(jobs, 'a file of the batch changed before its upload: merging it again', {
+      batchId: undefined,
+    });
+    return true;
+  }
+
+  /** Sends jobs whose inspected content no longer holds back through readiness. */
+  private async recheck(
+    jobs: EngineJob[],
+    detail: string,
+    patch: Partial<EngineJob> = {},
+  ): Promise<void> {
+    const { core } = this;
     for (const job of jobs) {
       await core.book.save(job, {
         state: 'waiting',
-        detail: 'a file of the batch changed before its upload: merging it again',
-        batchId: undefined,
+        detail,
         sha256: undefined,
         contentType: undefined,
         nextAttemptAt: undefined,
+        ...patch,
       });
     }
-    await this.cleanup(unit);
     for (const job of jobs) {
-      core.settled(job.id);
+      core.settled(job.id); // copies parked on the old content look again on their own
       core.readiness.track(job.id, absolutePath(job.root, job.relPath));
     }
-    return true;
   }
 
   private async cleanup(unit: UploadUnit): Promise<void> {

@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHandlers, type ApiHandlers } from '../../main/engine/api/api-handlers.js';
-import type { SecretStore } from '../../main/engine/ports.js';
-import { KeychainUnavailableError } from '../../main/engine/secrets/secret-store.js';
 import { pdf } from '../fixtures/scans.js';
-import { GOOD_TOKEN, startHarness, type Harness } from '../engine/api/api-harness.js';
+import {
+  GOOD_TOKEN,
+  noKeychainStore,
+  startHarness,
+  type Harness,
+} from '../engine/api/api-harness.js';
 import {
   axeViolations,
   ensureRendererBuilt,
@@ -199,15 +202,7 @@ describe('Settings in Chromium', { timeout: 60_000 }, () => {
   it('in the desktop app: adds a folder with the native picker, and explains a missing keychain', async () => {
     const picked = join(h.dir, 'Desktop scans');
     await mkdir(picked);
-    const noKeychain: SecretStore = {
-      get: () => Promise.reject(new KeychainUnavailableError()),
-      set: () => Promise.reject(new KeychainUnavailableError()),
-      delete: () => Promise.reject(new KeychainUnavailableError()),
-      availability: async () => ({
-        available: false,
-        message: new KeychainUnavailableError().message,
-      }),
-    };
+    const noKeychain = noKeychainStore();
     // The same handlers the shell builds: desktop mode, a picker, and a machine with no keychain.
     const handlers = createApiHandlers({
       engine: h.engine,

@@ -2,10 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiHandlers } from '../../../main/engine/api/api-handlers.js';
-import type { SecretStore } from '../../../main/engine/ports.js';
-import { accountFor, KeychainUnavailableError } from '../../../main/engine/secrets/secret-store.js';
+import { accountFor } from '../../../main/engine/secrets/secret-store.js';
 import { jpeg } from '../../fixtures/scans.js';
-import { closedPort, GOOD_TOKEN, startHarness, type Harness } from './api-harness.js';
+import {
+  closedPort,
+  GOOD_TOKEN,
+  noKeychainStore,
+  startHarness,
+  type Harness,
+} from './api-harness.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -152,15 +157,7 @@ describe('the API handlers behind the status window', () => {
 
   it('explains a missing keychain instead of failing, and never echoes the token it could not store', async () => {
     h = await startHarness();
-    const noKeychain: SecretStore = {
-      get: async () => Promise.reject(new KeychainUnavailableError('no Secret Service')),
-      set: async () => Promise.reject(new KeychainUnavailableError('no Secret Service')),
-      delete: async () => Promise.reject(new KeychainUnavailableError('no Secret Service')),
-      availability: async () => ({
-        available: false,
-        message: new KeychainUnavailableError().message,
-      }),
-    };
+    const noKeychain = noKeychainStore();
     const handlers = createApiHandlers({
       engine: h.engine,
       settingsStore: h.settingsStore,

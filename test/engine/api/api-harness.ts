@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createApiHandlers, type ApiHandlers } from '../../../main/engine/api/api-handlers.js';
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
 import type { SecretStore, SettingsStore } from '../../../main/engine/ports.js';
-import { accountFor } from '../../../main/engine/secrets/secret-store.js';
+import { accountFor, KeychainUnavailableError } from '../../../main/engine/secrets/secret-store.js';
 import { fileSettingsStore } from '../../../main/engine/settings/config-file.js';
 import type { SettingsInput } from '../../../main/engine/settings/schema.js';
 import type { Job } from '../../../main/engine/types.js';
@@ -29,6 +29,20 @@ export function memorySecretStore(): SecretStore & { entries: Map<string, string
     set: async (account, secret) => void entries.set(account, secret),
     delete: async (account) => entries.delete(account),
     availability: async () => ({ available: true }),
+  };
+}
+
+/** A machine with no OS keychain (Linux without a Secret Service): every call refuses. */
+export function noKeychainStore(): SecretStore {
+  const refuse = () => Promise.reject(new KeychainUnavailableError());
+  return {
+    get: refuse,
+    set: refuse,
+    delete: refuse,
+    availability: async () => ({
+      available: false,
+      message: new KeychainUnavailableError().message,
+    }),
   };
 }
 
