@@ -1,3 +1,4 @@
+import { isAlive } from '../../main/engine/ledger/lock.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -58,15 +59,6 @@ async function removeOldBuilds(): Promise<void> {
     const run = /^cli-test-(\d+)-\d+(\.lock)?$/.exec(name);
     if (run && !isAlive(Number(run[1])))
       await rm(join(ROOT, 'out', name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiHandlers, type ApiHandlers } from '../../main/engine/api/api-handlers.js';
+import type { ApiHandlers } from '../../main/engine/api/api-handlers.js';
 import { pdf } from '../fixtures/scans.js';
 import {
   GOOD_TOKEN,
@@ -202,17 +202,11 @@ describe('Settings in Chromium', { timeout: 60_000 }, () => {
   it('in the desktop app: adds a folder with the native picker, and explains a missing keychain', async () => {
     const picked = join(h.dir, 'Desktop scans');
     await mkdir(picked);
-    const noKeychain = noKeychainStore();
     // The same handlers the shell builds: desktop mode, a picker, and a machine with no keychain.
-    const handlers = createApiHandlers({
-      engine: h.engine,
-      settingsStore: h.settingsStore,
-      secrets: noKeychain,
+    const handlers = h.handlersWith({
+      secrets: noKeychainStore(),
       mode: 'desktop',
-      reveal: async () => true,
-      openPath: async () => true,
       pickFolder: async () => picked,
-      version: '0.0.0-test',
     });
     const desktop = await openUi(browser, { ...h, handlers }, '#settings/folders');
     try {

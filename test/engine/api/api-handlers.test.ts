@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApiHandlers } from '../../../main/engine/api/api-handlers.js';
 import { accountFor } from '../../../main/engine/secrets/secret-store.js';
 import { jpeg } from '../../fixtures/scans.js';
 import {
@@ -157,17 +156,7 @@ describe('the API handlers behind the status window', () => {
 
   it('explains a missing keychain instead of failing, and never echoes the token it could not store', async () => {
     h = await startHarness();
-    const noKeychain = noKeychainStore();
-    const handlers = createApiHandlers({
-      engine: h.engine,
-      settingsStore: h.settingsStore,
-      secrets: noKeychain,
-      mode: 'desktop',
-      reveal: async () => true,
-      openPath: async () => true,
-      pickFolder: async () => null,
-      version: '0.0.0-test',
-    });
+    const handlers = h.handlersWith({ secrets: noKeychainStore(), mode: 'desktop' });
     const view = await handlers.getSettings();
     expect(view).toMatchObject({ keychain: 'unavailable', signedIn: false });
     expect(view.keychainMessage).toMatch(/No OS keychain/);
@@ -180,15 +169,7 @@ describe('the API handlers behind the status window', () => {
 
   it('says so when a token from the environment takes precedence over the one just saved', async () => {
     h = await startHarness();
-    const handlers = createApiHandlers({
-      engine: h.engine,
-      settingsStore: h.settingsStore,
-      secrets: h.secrets,
-      mode: 'browser',
-      reveal: async () => true,
-      openPath: async () => true,
-      pickFolder: async () => null,
-      version: '0.0.0-test',
+    const handlers = h.handlersWith({
       // As the CLI and the app read it: CONCUR_DROP_TOKEN first, then the keychain.
       getToken: async () => 'token-from-the-environment',
     });

@@ -2,7 +2,11 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApiHandlers, type ApiHandlers } from '../../../main/engine/api/api-handlers.js';
+import {
+  createApiHandlers,
+  type ApiHandlerOptions,
+  type ApiHandlers,
+} from '../../../main/engine/api/api-handlers.js';
 import { createEngine, type Engine } from '../../../main/engine/engine.js';
 import type { SecretStore, SettingsStore } from '../../../main/engine/ports.js';
 import { accountFor, KeychainUnavailableError } from '../../../main/engine/secrets/secret-store.js';
@@ -55,6 +59,8 @@ export interface Harness {
   settingsStore: SettingsStore;
   secrets: ReturnType<typeof memorySecretStore>;
   handlers: ApiHandlers;
+  /** Handlers over the same engine and stores, with some options replaced (mode, secrets, picker…). */
+  handlersWith(overrides: Partial<ApiHandlerOptions>): ApiHandlers;
   revealed: string[];
   opened: string[];
   /** Writes a file into the watched root (creating subfolders). */
@@ -111,17 +117,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const revealed: string[] = [];
   const opened: string[] = [];
   // The OS file manager is the one edge replaced: these record what would be opened.
-  const handlers = createApiHandlers({
-    engine,
-    settingsStore,
-    secrets,
-    mode: 'browser',
-    reveal: async (path) => (revealed.push(path), true),
-    openPath: async (path) => (opened.push(path), true),
-    pickFolder: async () => null,
-    version: '0.0.0-test',
-    checkTimeouts: { connectMs: 2000, responseMs: 5000 },
-  });
+  const handlersWith = (overrides: Partial<ApiHandlerOptions>) =>
+    createApiHandlers({
+      engine,
+      settingsStore,
+      secrets,
+      mode: 'browser',
+      reveal: async (path) => (revealed.push(path), true),
+      openPath: async (path) => (opened.push(path), true),
+      pickFolder: async () => null,
+      version: '0.0.0-test',
+      checkTimeouts: { connectMs: 2000, responseMs: 5000 },
+      ...overrides,
+    });
+  const handlers = handlersWith({});
 
   return {
     dir,
@@ -132,6 +141,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     settingsStore,
     secrets,
     handlers,
+    handlersWith,
     revealed,
     opened,
     async drop(relPath, bytes) {
