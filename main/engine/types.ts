@@ -1,4 +1,9 @@
+import type { ErrorCode } from './lifecycle/codes.js';
+import type { Disposition, Phase } from './lifecycle/phase.js';
 import type { Settings } from './settings/schema.js';
+
+export type { ErrorCode } from './lifecycle/codes.js';
+export type { Disposition, Outcome, Phase } from './lifecycle/phase.js';
 
 /**
  * The engine's domain types: the one vocabulary shared by the engine, the CLI,
@@ -43,6 +48,15 @@ export interface JobError {
   status?: number;
   /** True when Retry may help (network, 5xx, rate limit after 8 tries). */
   retryable: boolean;
+  /** Stable code: what recovery and tests compare (never the reason's words). */
+  code?: ErrorCode;
+}
+
+/** The version of a file that was sent (or inspected to be sent): finishing moves only this version. */
+export interface SentVersion {
+  size: number;
+  mtimeMs: number;
+  sha256: string;
 }
 
 /** One scan file as the engine tracks it. Everything the status views show. */
@@ -56,6 +70,10 @@ export interface Job {
   name: string;
   target: UploadTarget | null;
   state: JobState;
+  /** The lifecycle phase `state` is derived from (main/engine/lifecycle/phase.ts). */
+  phase?: Phase;
+  /** Once done: what became of the file; unset while finishing is still to do. */
+  disposition?: Disposition;
   /** A short note on the current state, e.g. "waiting for the scanner". */
   detail?: string;
   /** 0..1 while uploading. */

@@ -1,0 +1,14 @@
+/**
+ * Where the ledger's journal lives: a port, so the simulator can crash the
+ * engine between any two writes and keep only what was made durable (with a
+ * possibly torn last line), while production appends to a file and fsyncs.
+ */
+export interface JournalStore {
+  /** The whole journal as it is on disk now (empty when there is none). */
+  read(): Promise<Uint8Array>;
+  /** Appends `data` and resolves only once it is durable (fsync). On failure nothing of `data` counts. */
+  append(data: Uint8Array): Promise<void>;
+  /** Atomically replaces the journal with `data` (temp file, fsync, rename, fsync folder). */
+  replace(data: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
