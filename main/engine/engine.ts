@@ -1,32 +1,35 @@
 import { EventEmitter } from 'node:events';
-import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createConcurClient, type ConcurClient } from './concur/concur-client.js';
-import { BatchCollector } from './batches.js';
-import type { Core, UploadUnit } from './core.js';
-import { Intake } from './intake.js';
-import { JobBook } from './job-book.js';
+import { JobBook, type EngineJob } from './job-book.js';
 import { Ledger, ledgerDir } from './ledger/ledger.js';
+import { JobRunner } from './lifecycle/runner.js';
 import { createLogger } from './log/logger.js';
+import { mergeToPdf } from './merge/merge-pdf.js';
 import { systemClock, type Clock } from './ports.js';
+import type { FileSystem } from './ports/file-system.js';
+import { nodeFileSystem } from './ports/node-file-system.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './queue/backoff.js';
-import { UploadQueue } from './queue/upload-queue.js';
 import { resolveRoots, type WatchedRoot } from './roots.js';
 import type { FolderSettings, Settings } from './settings/schema.js';
+import { Collecting, type Merger } from './stages/collecting.js';
+import type { StageContext } from './stages/context.js';
+import { Finishing } from './stages/finishing.js';
+import { Holds } from './stages/holds.js';
+import { Inspection } from './stages/inspection.js';
+import { Intake } from './stages/intake.js';
+import { RetryRequests } from './stages/retry-requests.js';
+import { Sending } from './stages/sending.js';
 import { buildSummary, emptyCounts, startOfLocalDay } from './summary.js';
-import { Controls } from './controls.js';
-import type { EngineApi, EngineEventMap, Job, JobFilter, PauseReason, Summary } from './types.js';
-import { Uploads } from './uploads.js';
-import { Readiness } from './watch/readiness.js';
+import type { EngineApi, EngineEventMap, Job, JobFilter, Summary } from './types.js';
 import { Watchers } from './watchers.js';
 
 /**
- * The watch-and-upload engine (DESIGN §2–§4): plain Node, built from ports,
- * emitting typed events. Hosts (CLI, Electron shell) only call EngineApi and
- * listen. The work is done by small parts sharing a Core: Watchers (chokidar
- * per root), Readiness, Intake (route/inspect/dedupe/merge windows), the
- * UploadQueue with Uploads (attempts, retries, sign-in pause), and endings
- * (Uploaded/ and Failed/).
+ * The watch-and-upload engine (docs/architecture.md): plain Node, built from
+ * ports, emitting typed events. A job's life is one lifecycle
+ * (lifecycle/reduce.ts) written by one runner (lifecycle/runner.ts); the
+ * stages in stages/ carry out its effects: intake → inspection → collecting →
+ * sending → finishing, with holds for pauses and Retry.
  */
 
 export interface EngineOptions {
@@ -53,6 +56,14 @@ export interface EngineOptions {
   missEventsForTests?: (root: string, relPath: string) => boolean;
   /** While uploads wait for sign-in, how often the token source is asked whether the token changed; default 30000. */
   tokenRecheckMs?: number;
+  /** The file system (the simulator passes its in-memory office); default node:fs. */
+  fs?: FileSystem;
+  /** The Concur client (the simulator passes its own); default the HTTP client for settings.concur. */
+  client?: ConcurClient;
+  /** How a batch becomes one PDF; default pdf-lib. */
+  merge?: Merger;
+  /** How often the data dir is looked at for Retry requests of the CLI; default 2000. */
+  requestsMs?: number;
 }
 
 const log = createLogger('engine');
@@ -60,86 +71,93 @@ const log = createLogger('engine');
 /** Each root is reconciled with what is on disk this often, in case a watcher event was missed. */
 const DEFAULT_RESCAN_MS = 5 * 60_000;
 
+/** The built engine: every stage, made once per start. */
+interface Parts {
+  ledger: Ledger;
+  book: JobBook;
+  runner: JobRunner;
+  intake: Intake;
+  inspection: Inspection;
+  collecting: Collecting;
+  sending: Sending;
+  finishing: Finishing;
+  holds: Holds;
+  watchers: Watchers;
+  requests: RetryRequests;
+}
+
 export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
-  private core: Core | null = null;
-  private ledger: Ledger | null = null;
-  private intake: Intake | null = null;
-  private uploads: Uploads | null = null;
-  private watchers: Watchers | null = null;
-  private controls: Controls | null = null;
+  private parts: Parts | null = null;
+  private stopping = false;
   private ops = 0;
   private idleWaiters: (() => void)[] = [];
   private idleCheckQueued = false;
   private summaryQueued = false;
   private settings: Settings;
   private folders = new Map<string, FolderSettings>();
+  private client: ConcurClient | null = null;
   private readonly clock: Clock;
+  private readonly fs: FileSystem;
   private readonly retryPolicy: RetryPolicy;
 
   constructor(private readonly options: EngineOptions) {
     super();
     this.settings = options.settings;
     this.clock = options.clock ?? systemClock;
+    this.fs = options.fs ?? nodeFileSystem;
     this.retryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   }
 
   async start(): Promise<void> {
-    if (this.core) return;
+    if (this.parts) return;
+    this.stopping = false;
     const { dataDir } = this.options;
     const ledger = await Ledger.open(ledgerDir(dataDir));
-    this.ledger = ledger;
     try {
       // Merged PDFs of the last run are rebuilt from their files: a half-written one must not be sent.
-      await rm(join(dataDir, 'staging'), { recursive: true, force: true });
-      await mkdir(join(dataDir, 'staging'), { recursive: true });
-      await this.assemble(ledger);
+      await this.clearStaging();
+      this.parts = this.assemble(ledger);
+      await this.resumeJobs(this.parts);
     } catch (error) {
-      await this.watchers?.closeAll();
+      await this.parts?.watchers.closeAll();
       await ledger.close();
-      this.core = null;
+      this.parts = null;
       throw error;
     }
   }
 
-  /** Builds the parts, resumes what the last run left, then arms the watchers. */
-  private async assemble(ledger: Ledger): Promise<void> {
-    const { dataDir } = this.options;
+  private async clearStaging(): Promise<void> {
+    const staging = join(this.options.dataDir, 'staging');
+    await this.fs.mkdir(staging);
+    for (const entry of await this.fs.list(staging)) await this.fs.remove(join(staging, entry.name));
+  }
 
+  /** Builds the stages in one direction, each handed what it hands on to. */
+  private assemble(ledger: Ledger): Parts {
+    const { dataDir } = this.options;
     const book = new JobBook(ledger, this.clock, (job) => this.announce(job));
-    const core: Core = {
+    const isStopping = () => this.stopping;
+    const runner = new JobRunner(book, this.clock, log, {
+      trouble: (error) => this.diskTrouble(error),
+      recovered: () => this.parts?.holds.release('disk-full'),
+      get stopping() {
+        return isStopping();
+      },
+    });
+    const ctx: StageContext = {
       book,
+      runner,
       clock: this.clock,
+      fs: this.fs,
       log,
       dataDir,
-      ownPaths: [dataDir, ...(this.options.ownFiles ?? [])].map((p) => resolve(p)),
       retry: this.retryPolicy,
-      settings: this.settings,
-      client: this.makeClient(),
-      pauseReasons: new Set<PauseReason>(),
-      stopping: false,
-      readiness: new Readiness({
-        settleMs: this.settings.settleMs,
-        maxWaitMs: this.settings.maxWaitMs,
-        clock: this.clock,
-        onVerdict: (id, verdict) => this.intake?.onVerdict(id, verdict),
-        onError: (id, error) => log.warn('readiness check failed', { id, error }),
-      }),
-      batches: new BatchCollector({
-        clock: this.clock,
-        windowMs: this.settings.batchWindowMs,
-        canClose: (key) => this.intake?.canClose(key) ?? true,
-        onClose: (key, ids) => this.intake?.closeBatch(key, ids),
-      }),
-      queue: new UploadQueue<UploadUnit>({
-        concurrency: this.settings.concurrency,
-        clock: this.clock,
-        run: (unit) => this.uploads!.run(unit),
-        onChange: () => this.checkIdle(),
-      }),
+      settings: () => this.settings,
+      client: () => (this.client ??= this.makeClient()),
       folderFor: (root) => this.folders.get(root),
       rootReachable: async (root) => {
         try {
-          return (await stat(root)).isDirectory();
+          return (await this.fs.lstat(root)).kind === 'dir';
         } catch {
           return false;
         }
@@ -148,62 +166,124 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
         log[level](message, { path });
         this.emit('notice', { level, message, path });
       },
-      pauseForSignIn: (message) => this.controls?.hold('sign-in', message),
       track: (work) => this.track(work),
-      enqueue: (unit, notBefore, detail) => this.controls!.enqueue(unit, notBefore, detail),
-      settled: (id) => this.intake?.settled(id),
+      stopping: () => this.stopping,
     };
-    this.core = core;
-    this.intake = new Intake(core);
-    this.uploads = new Uploads(core);
-    this.controls = new Controls(core, {
+    const sending = new Sending(ctx);
+    const holds = new Holds(ctx, sending, {
       getToken: this.options.getToken,
       recheckMs: this.options.tokenRecheckMs,
       emitPaused: (reason, message) => this.emit('paused', reason, message),
       emitResumed: () => this.emit('resumed'),
       changed: () => this.queueSummary(),
     });
-    this.watchers = new Watchers(core, this.intake, {
-      recheckMs: this.options.rootRecheckMs,
-      rescanMs: this.options.rescanMs ?? DEFAULT_RESCAN_MS,
-      missEventsForTests: this.options.missEventsForTests,
-      emit: (event, ...args) => this.emitRoot(event, args),
-      changed: () => this.checkIdle(),
+    const collecting = new Collecting(ctx, this.options.merge ?? mergeToPdf, sending);
+    const inspection = new Inspection(ctx, () => holds.detail());
+    const intake = new Intake(ctx);
+    const finishing = new Finishing(ctx, (root, rel) => intake.onFile(root, rel));
+    runner.connect({
+      awaitReady: (job) => {
+        inspection.awaitReady(job);
+        collecting.touch(job.target);
+      },
+      inspect: (job) => inspection.inspect(job),
+      collect: (job) => collecting.collect(job),
+      enqueue: (job, notBefore) => sending.enqueue(job, notBefore),
+      leaveWaits: (job) => {
+        inspection.leave(job);
+        collecting.leave(job);
+        sending.leave(job);
+      },
+      finish: (job) => finishing.finish(job),
+      releaseCopies: (job) => inspection.releaseCopies(job),
+      holdForSignIn: (message) => holds.hold('sign-in', message),
     });
+    const watchers = new Watchers(
+      {
+        book,
+        clock: this.clock,
+        log,
+        ownPaths: [dataDir, ...(this.options.ownFiles ?? [])].map((p) => resolve(p)),
+        settleMs: () => this.settings.settleMs,
+        folderFor: (root) => this.folders.get(root),
+        notice: ctx.notice,
+        forgetRoot: (root) => this.forgetRoot(root),
+      },
+      intake,
+      {
+        recheckMs: this.options.rootRecheckMs,
+        rescanMs: this.options.rescanMs ?? DEFAULT_RESCAN_MS,
+        missEventsForTests: this.options.missEventsForTests,
+        emit: (event, ...args) => this.emitRoot(event, args),
+        changed: () => this.checkIdle(),
+      },
+    );
+    const requests = new RetryRequests(ctx, (id) => this.retry(id), this.options.requestsMs);
+    return {
+      ledger,
+      book,
+      runner,
+      intake,
+      inspection,
+      collecting,
+      sending,
+      finishing,
+      holds,
+      watchers,
+      requests,
+    };
+  }
 
-    // DESIGN §4: what the last run left unfinished resumes before new files are looked at.
+  /** What the last run left unfinished resumes before new files are looked at (DESIGN §4). */
+  private async resumeJobs(parts: Parts): Promise<void> {
     const folders = this.useFolders(this.settings);
-    for (const job of book.unfinished()) {
-      if (this.folders.has(job.root)) await this.intake.resume(job);
+    for (const job of parts.book.unfinished()) {
+      if (this.folders.has(job.root)) await parts.runner.dispatch(job, { type: 'recovered' });
       else log.info('left an unfinished job of a folder no longer watched', { path: job.relPath });
     }
-    await this.watchers.set(folders);
+    // A file that failed only because Concur could not be reached gets a fresh chance at each start.
+    for (const job of parts.book.retryableInPlace()) {
+      if (this.folders.has(job.root)) await parts.holds.retry(job.id);
+    }
+    await parts.watchers.set(folders);
+    parts.requests.start();
     this.queueSummary();
     this.checkIdle();
   }
 
+  private diskTrouble(error: unknown): void {
+    log.error('the ledger cannot be written', { error });
+    this.parts?.holds.hold(
+      'disk-full',
+      `Concur Drop cannot write to its data folder ${this.options.dataDir} (the disk is full or read-only). Uploads wait until space is freed.`,
+    );
+    this.checkIdle();
+  }
+
   async stop(): Promise<void> {
-    const core = this.core;
-    if (!core || core.stopping) return;
-    core.stopping = true;
-    this.controls?.stop();
-    await this.watchers?.closeAll();
-    core.readiness.stop();
-    core.batches.stop();
-    core.queue.stop();
-    this.uploads?.abortAll();
+    const parts = this.parts;
+    if (!parts || this.stopping) return;
+    this.stopping = true;
+    parts.requests.stop();
+    parts.holds.stop();
+    await parts.watchers.closeAll();
+    parts.inspection.stop();
+    parts.collecting.stop();
+    parts.finishing.stop();
+    parts.sending.stop();
     // Let in-flight work finish writing what it was writing; uploads return without new states.
     const deadline = Date.now() + 10_000;
-    while ((this.ops > 0 || core.queue.running > 0) && Date.now() < deadline) {
+    while ((this.ops > 0 || parts.sending.queue.running > 0) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    await this.ledger?.close();
-    this.core = null;
+    await parts.ledger.close();
+    this.parts = null;
+    this.client = null;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   jobs(filter: JobFilter = 'all', limit = 200): Job[] {
-    const book = this.core?.book;
+    const book = this.parts?.book;
     if (!book) return [];
     if (filter === 'active')
       return book.inStates(['waiting', 'queued', 'uploading', 'paused'], limit);
@@ -212,58 +292,58 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   }
 
   job(id: string): Job | undefined {
-    return this.core?.book.get(id);
+    return this.parts?.book.get(id);
   }
 
   summary(): Summary {
-    const core = this.core;
-    const reasons = core?.pauseReasons ?? new Set<PauseReason>();
+    const parts = this.parts;
     return buildSummary({
-      counts: core?.book.counts() ?? emptyCounts(),
-      uploadedToday: core?.book.uploadedSince(startOfLocalDay(this.clock.now())) ?? 0,
-      pausedBy: reasons.has('sign-in') ? 'sign-in' : reasons.has('user') ? 'user' : null,
-      unavailableRoots: this.watchers?.unavailableRoots() ?? [],
-      roots: this.watchers?.rootPaths() ?? [],
+      counts: parts?.book.counts() ?? emptyCounts(),
+      uploadedToday: parts?.book.uploadedSince(startOfLocalDay(this.clock.now())) ?? 0,
+      pausedBy: parts?.holds.pausedBy() ?? null,
+      unavailableRoots: parts?.watchers.unavailableRoots() ?? [],
+      roots: parts?.watchers.rootPaths() ?? [],
     });
   }
 
   async retry(jobId: string): Promise<boolean> {
-    if (!this.controls) return false;
-    return this.track(this.controls.retry(jobId, (job) => this.intake!.recheck(job)));
+    if (!this.parts) return false;
+    return this.track(this.parts.holds.retry(jobId));
   }
 
   async retryAllFailed(): Promise<number> {
-    if (!this.core) return 0;
+    if (!this.parts) return 0;
     let n = 0;
-    for (const job of this.core.book.inStates(['failed'])) if (await this.retry(job.id)) n++;
+    for (const job of this.parts.book.inStates(['failed'])) if (await this.retry(job.id)) n++;
     return n;
   }
 
   pause(): void {
-    this.controls?.hold('user', 'Uploads paused.');
+    this.parts?.holds.hold('user', 'Uploads paused.');
   }
 
   resume(): void {
-    this.controls?.release('user');
+    this.parts?.holds.release('user');
   }
 
   tokenChanged(): void {
-    this.controls?.release('sign-in');
+    this.parts?.holds.release('sign-in');
   }
 
   async updateSettings(settings: Settings): Promise<void> {
+    const before = this.settings;
     this.settings = settings;
-    const core = this.core;
-    if (!core) return;
-    const concurChanged =
-      settings.concur.baseUrl !== core.settings.concur.baseUrl ||
-      settings.concur.authScheme !== core.settings.concur.authScheme;
-    core.settings = settings;
-    if (concurChanged) core.client = this.makeClient();
-    core.readiness.configure(settings.settleMs, settings.maxWaitMs);
-    core.batches.configure(settings.batchWindowMs);
-    core.queue.setConcurrency(settings.concurrency);
-    await this.watchers?.set(this.useFolders(settings));
+    const parts = this.parts;
+    if (!parts) return;
+    if (
+      settings.concur.baseUrl !== before.concur.baseUrl ||
+      settings.concur.authScheme !== before.concur.authScheme
+    )
+      this.client = null;
+    parts.inspection.readiness.configure(settings.settleMs, settings.maxWaitMs);
+    parts.collecting.batches.configure(settings.batchWindowMs);
+    parts.sending.queue.setConcurrency(settings.concurrency);
+    await parts.watchers.set(this.useFolders(settings));
     this.queueSummary();
   }
 
@@ -281,11 +361,24 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     return roots;
   }
 
+  private forgetRoot(root: string): void {
+    const parts = this.parts;
+    if (!parts) return;
+    for (const job of [...parts.book.live.values()]) {
+      if (job.root !== root || job.phase === 'uploading') continue;
+      parts.inspection.leave(job);
+      parts.collecting.leave(job);
+      parts.sending.leave(job);
+      parts.book.forget(job.id);
+    }
+  }
+
   private makeClient(): ConcurClient {
+    if (this.options.client) return this.options.client;
     return createConcurClient({
       baseUrl: this.settings.concur.baseUrl,
       authScheme: this.settings.concur.authScheme,
-      getToken: () => this.controls?.token() ?? this.options.getToken(),
+      getToken: () => this.parts?.holds.token() ?? this.options.getToken(),
       timeouts: this.options.timeouts,
     });
   }
@@ -316,7 +409,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     this.summaryQueued = true;
     queueMicrotask(() => {
       this.summaryQueued = false;
-      if (this.core) this.emit('summary', this.summary());
+      if (this.parts) this.emit('summary', this.summary());
     });
   }
 
@@ -331,15 +424,17 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   }
 
   private isIdle(): boolean {
-    const core = this.core;
-    if (!core) return true;
-    if (this.ops > 0 || core.queue.running > 0 || !this.watchers?.settled()) return false;
+    const parts = this.parts;
+    if (!parts) return true;
+    // A full data disk stops everything until someone frees space: nothing more will happen by itself.
+    if (parts.holds.reasons.has('disk-full')) return true;
+    if (this.ops > 0 || parts.sending.queue.running > 0 || parts.finishing.busy > 0) return false;
+    if (parts.runner.busy > 0 || !parts.watchers.settled()) return false;
     // A job in a folder that cannot be reached waits for it like a paused one: settled for now.
-    const away = new Set(this.watchers.unavailableRoots());
-    for (const job of core.book.live.values()) {
-      if (away.has(job.root) && !core.readiness.has(job.id)) continue;
-      if (job.state === 'waiting' || job.state === 'queued' || job.state === 'uploading')
-        return false;
+    for (const job of parts.book.live.values()) {
+      if (job.phase === 'unreachable' || job.phase === 'held') continue;
+      if (job.state === 'waiting' || job.state === 'queued' || job.state === 'uploading') return false;
+      if (job.phase === 'done' && job.disposition === undefined) return false;
     }
     return true;
   }
@@ -349,3 +444,5 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
 export function createEngine(options: EngineOptions): Engine {
   return new Engine(options);
 }
+
+export type { EngineJob };

@@ -1,5 +1,5 @@
 import type { Clock } from './ports.js';
-import type { Job, JobState } from './types.js';
+import type { Job, JobState, SentVersion } from './types.js';
 import { FINAL_STATES } from './types.js';
 import { targetKey } from './routing/route.js';
 import { emptyCounts } from './summary.js';
@@ -24,12 +24,18 @@ export interface JobLedger {
 }
 
 /**
- * A job as the engine keeps it. `interrupted` marks an upload that was in
- * flight when the process died: for an entry or invoice, Concur's "already has
- * an image" then means that upload landed. It is stored with the job so a
- * second crash before the retry does not forget it.
+ * A job as the engine keeps it and the ledger records it. `sent` is the
+ * version of the file that went out (finishing moves only that version).
+ * `mayHaveLanded` marks an upload whose answer never came (a crash, a dropped
+ * connection): for an entry or invoice, Concur's "already has an image" then
+ * means that upload landed. Both are in the ledger, so a restart keeps them.
  */
-export type EngineJob = Job & { interrupted?: boolean };
+export type EngineJob = Job & {
+  /** Ledger record version: 2 since the lifecycle has named phases. */
+  v?: 2;
+  sent?: SentVersion;
+  mayHaveLanded?: boolean;
+};
 
 const ACTIVE_STATES: readonly JobState[] = ['waiting', 'queued', 'uploading', 'paused'];
 
@@ -71,7 +77,18 @@ export class JobBook {
 
   /** Jobs the ledger holds in a live state (what to resume at start). */
   unfinished(): EngineJob[] {
-    return this.ledger.inStates(ACTIVE_STATES).map(snapshot);
+    const ended = this.ledger
+      .inStates(FINAL_STATES)
+      .filter((j) => (j as EngineJob).phase === 'done' && j.disposition === undefined);
+    return [...this.ledger.inStates(ACTIVE_STATES), ...ended].map(snapshot);
+  }
+
+  /** Failed-retryable jobs whose file waits in place: each start gives them another chance. */
+  retryableInPlace(): EngineJob[] {
+    return this.ledger
+      .inStates(['failed'])
+      .filter((j) => j.error?.retryable && j.disposition === 'kept')
+      .map(snapshot);
   }
 
   /** The live job, or a copy of the ledger's record (safe to pass to save). */
@@ -116,45 +133,48 @@ export class JobBook {
   }
 
   /**
-   * Applies `patch`, writes the job to the ledger and waits for the write,
-   * then emits it. The returned object is the live job (mutated in place).
+   * Records `next` (the reducer's new version of `before`) in the ledger and
+   * waits for the write, then announces it. Only the job runner calls this.
+   * On a failed write nothing changes in memory and the error is thrown.
    */
-  async save(job: EngineJob, patch: Partial<EngineJob>): Promise<EngineJob> {
-    const current = this.live.get(job.id);
-    const live = current ?? job;
-    const before = live.state;
-    const hadPath = pathKey(live.root, live.relPath);
-    // Uncount what the tally holds for this job now: the live job, else the ledger's last
-    // record (a caller may hand in an older copy whose state is stale). A brand-new job has neither.
-    const stored = current ?? this.ledger.get(job.id);
+  async save(before: EngineJob, next: EngineJob): Promise<EngineJob> {
+    const current = this.live.get(next.id);
+    // Uncount what the tally holds for this job now: the live job, else the ledger's last record.
+    const stored = current ?? this.ledger.get(next.id);
     const counted = stored && snapshot(stored);
+    const oldKey = pathKey(before.root, before.relPath);
+    const record: EngineJob = { ...next, v: 2 };
+    // Memory first, in step with the ledger's own index (it sees the record as put() is called),
+    // so a summary taken while the write is under way counts what jobs() lists.
+    const apply = (job: EngineJob | undefined, gone: EngineJob) => {
+      if (this.byPath.get(pathKey(gone.root, gone.relPath)) === gone.id)
+        this.byPath.delete(pathKey(gone.root, gone.relPath));
+      if (!job) return this.live.delete(gone.id);
+      if (isFinal(job.state) && job.disposition !== undefined) this.live.delete(job.id);
+      else this.live.set(job.id, job);
+      if (!isFinal(job.state)) this.byPath.set(pathKey(job.root, job.relPath), job.id);
+    };
     if (counted) this.count(counted, -1);
-    Object.assign(live, patch, { updatedAt: this.clock.now() });
-    if (live.state !== 'uploading') delete live.progress;
-    this.count(live, +1);
-    if (isFinal(live.state)) {
-      this.live.delete(live.id);
-      if (this.byPath.get(hadPath) === live.id) this.byPath.delete(hadPath);
-    } else {
-      this.live.set(live.id, live);
-      if (this.byPath.get(hadPath) === live.id) this.byPath.delete(hadPath);
-      this.byPath.set(pathKey(live.root, live.relPath), live.id);
-    }
+    this.count(record, +1);
+    if (this.byPath.get(oldKey) === record.id) this.byPath.delete(oldKey);
+    apply(record, record);
     try {
-      await this.ledger.put(snapshot(live));
+      await this.ledger.put(snapshot(record));
     } catch (err) {
-      // The ledger could not be written: undo the tally so counts stay true, and let the caller stop.
-      this.count(live, -1);
-      live.state = before;
+      this.count(record, -1);
       if (counted) this.count(counted, +1);
+      apply(current, record);
+      if (current && !isFinal(current.state)) this.byPath.set(oldKey, current.id);
       throw err;
     }
-    this.announce(snapshot(live));
-    return live;
+    this.announce(snapshot(record));
+    return record;
   }
 
   /** Progress is not worth a disk write: it is only announced. */
-  progress(job: EngineJob, fraction: number): void {
+  progress(id: string, fraction: number): void {
+    const job = this.live.get(id);
+    if (job?.state !== 'uploading') return;
     job.progress = fraction;
     this.announce(snapshot(job));
   }

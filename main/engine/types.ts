@@ -118,7 +118,7 @@ export interface Summary {
   roots: string[];
 }
 
-export type PauseReason = 'user' | 'sign-in';
+export type PauseReason = 'user' | 'sign-in' | 'disk-full';
 
 export type JobFilter = 'all' | 'active' | 'failed';
 

@@ -1,10 +1,11 @@
 import type { Stats } from 'node:fs';
 import { join, sep } from 'node:path';
-import type { Core } from './core.js';
-import type { Intake } from './intake.js';
-import { isFinal } from './job-book.js';
-import { settledInPlace } from './leftovers.js';
+import { isFinal, type JobBook } from './job-book.js';
+import type { Logger } from './log/logger.js';
+import type { Clock } from './ports.js';
 import { isIgnoredPath, routeFile } from './routing/route.js';
+import type { Intake } from './stages/intake.js';
+import { stillItsFile } from './stages/intake.js';
 import type { WatchedRoot } from './roots.js';
 import type { FolderSettings } from './settings/schema.js';
 import { RootWatcher } from './watch/watcher.js';
@@ -18,6 +19,20 @@ import { RootWatcher } from './watch/watcher.js';
 interface Armed {
   watcher: RootWatcher;
   folder: FolderSettings;
+}
+
+/** What the watchers read of the engine. */
+export interface WatchersContext {
+  readonly book: JobBook;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The data dir and config file: never scans, should someone put them inside a watched root. */
+  readonly ownPaths: readonly string[];
+  settleMs(): number;
+  folderFor(root: string): FolderSettings | undefined;
+  notice(level: 'info' | 'warn' | 'error', message: string, path?: string): void;
+  /** A root stopped being watched: its waiting jobs leave memory (they stay in the ledger). */
+  forgetRoot(root: string): void;
 }
 
 export interface WatchersHooks {
@@ -36,7 +51,7 @@ export class Watchers {
   private readonly armed = new Map<string, Armed>();
 
   constructor(
-    private readonly core: Core,
+    private readonly core: WatchersContext,
     private readonly intake: Intake,
     private readonly hooks: WatchersHooks,
   ) {}
@@ -87,7 +102,7 @@ export class Watchers {
       isIgnored: (rel) => isIgnoredPath(rel) || isOwnPath(join(root, rel), core.ownPaths),
       recheckMs: hooks.recheckMs,
       rescanMs: hooks.rescanMs,
-      newDirRelistMs: () => core.settings.settleMs,
+      newDirRelistMs: () => core.settleMs(),
       isKnown: (rel, st) => this.isKnown(root, rel, st),
       ...(hooks.missEventsForTests && {
         missEventsForTests: (rel: string) => hooks.missEventsForTests!(root, rel),
@@ -141,7 +156,7 @@ export class Watchers {
       isFinal(last.state) &&
       last.size === st.size &&
       last.mtimeMs === st.mtimeMs &&
-      settledInPlace(last)
+      stillItsFile(last)
     );
   }
 
@@ -150,16 +165,7 @@ export class Watchers {
     const armed = this.armed.get(root);
     this.armed.delete(root);
     await armed?.watcher.close();
-    if (!forgetJobs) return;
-    const ids = [...this.core.book.live.values()]
-      .filter((j) => j.root === root && j.state !== 'uploading')
-      .map((j) => j.id);
-    const gone = new Set(ids);
-    this.core.queue.remove((u) => u.jobIds.every((id) => gone.has(id)));
-    for (const id of ids) {
-      this.intake.drop(id);
-      this.core.book.forget(id);
-    }
+    if (forgetJobs) this.core.forgetRoot(root);
   }
 }
 

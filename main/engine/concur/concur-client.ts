@@ -41,6 +41,8 @@ export interface UploadOptions {
   onProgress?: (fraction: number) => void;
   /** Aborting ends the attempt as `transient` (the upload resumes later). */
   signal?: AbortSignal;
+  /** What the bytes must be: the body is cut short (outcome `changed`) if the file read differs. */
+  expect?: { size: number; sha256: string };
 }
 
 /** Uploads one scan per call; the engine's queue decides what happens next. */

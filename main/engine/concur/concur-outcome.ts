@@ -20,6 +20,8 @@ export type UploadOutcome =
       correlationId?: string;
     }
   | { kind: 'rejected'; status: number; message: string; errorId?: string; correlationId?: string }
+  /** The file's bytes differed from what was inspected: the body was cut short, Concur kept nothing. */
+  | { kind: 'changed'; message: string }
   | {
       kind: 'alreadyHasImage';
       status: number;

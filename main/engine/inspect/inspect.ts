@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { EntryKind, FileStat, FileSystem, ReadHandle } from '../ports/file-system.js';
+import { nodeFileSystem } from '../ports/node-file-system.js';
 import type { ContentType } from '../types.js';
+import type { ErrorCode } from '../lifecycle/codes.js';
 import { describeType, isUploadable, sniffContentType } from './file-type.js';
 import type { SniffedType } from './file-type.js';
 import { PdfEncryptionScanner } from './pdf-encryption.js';
@@ -24,8 +25,8 @@ const CHUNK_BYTES = 1024 * 1024;
 export type Completeness = 'complete' | 'incomplete' | 'unknown-type';
 
 export type Inspection =
-  | { ok: true; contentType: ContentType; size: number; sha256: string }
-  | { ok: false; reason: string };
+  | { ok: true; contentType: ContentType; size: number; sha256: string; mtimeMs: number }
+  | { ok: false; reason: string; code: ErrorCode };
 
 /** The path is a directory, FIFO, socket or device: never a scan. The message says which. */
 export class NotAFileError extends Error {
@@ -46,27 +47,35 @@ export class FileChangedError extends Error {
   }
 }
 
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return 'a folder';
-  if (stats.isFIFO()) return 'a named pipe';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  return 'not a file';
+/** Words for what is at a path that is not a regular file. */
+export function describeKind(kind: EntryKind): string {
+  switch (kind) {
+    case 'dir':
+      return 'a folder';
+    case 'pipe':
+      return 'a named pipe';
+    case 'socket':
+      return 'a socket';
+    case 'device':
+      return 'a device';
+    case 'link':
+      return 'a shortcut (symbolic link), which is not followed';
+    default:
+      return 'not a file';
+  }
 }
 
-// O_NONBLOCK: if the path was swapped for a FIFO after the stat, open returns at once instead of
-// waiting for a writer. Windows has neither FIFOs of this kind nor the flag.
-const OPEN_FLAGS =
-  process.platform === 'win32' ? constants.O_RDONLY : constants.O_RDONLY | constants.O_NONBLOCK;
-
-/** Stats first (never opening a FIFO or device), then opens and checks the handle is still a regular file. */
-async function openRegularFile(path: string): Promise<{ handle: FileHandle; stats: Stats }> {
-  const before = await stat(path);
-  if (!before.isFile()) throw new NotAFileError(path, kindOf(before));
-  const handle = await open(path, OPEN_FLAGS);
+/** Looks first (never opening a FIFO, device or link), then opens and checks the handle is still a regular file. */
+async function openRegularFile(
+  fs: FileSystem,
+  path: string,
+): Promise<{ handle: ReadHandle; stats: FileStat }> {
+  const before = await fs.lstat(path);
+  if (before.kind !== 'file') throw new NotAFileError(path, describeKind(before.kind));
+  const handle = await fs.open(path);
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) throw new NotAFileError(path, kindOf(stats));
+    if (stats.kind !== 'file') throw new NotAFileError(path, describeKind(stats.kind));
     return { handle, stats };
   } catch (error) {
     await handle.close();
@@ -74,18 +83,18 @@ async function openRegularFile(path: string): Promise<{ handle: FileHandle; stat
   }
 }
 
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+async function readAt(handle: ReadHandle, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   let filled = 0;
   while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+    const bytesRead = await handle.read(buffer, filled, length - filled, position + filled);
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
   return buffer.subarray(0, filled);
 }
 
-async function headAndTail(handle: FileHandle, size: number): Promise<[Buffer, Buffer]> {
+async function headAndTail(handle: ReadHandle, size: number): Promise<[Buffer, Buffer]> {
   const head = await readAt(handle, 0, Math.min(HEAD_BYTES, size));
   if (head.length === size) return [head, head.subarray(Math.max(0, size - TAIL_BYTES))];
   const tailStart = Math.max(0, size - TAIL_BYTES);
@@ -107,8 +116,9 @@ function isAllNul(bytes: Uint8Array): boolean {
  */
 export async function checkCompleteness(
   path: string,
+  fs: FileSystem = nodeFileSystem,
 ): Promise<{ completeness: Completeness; size: number; mtimeMs: number }> {
-  const { handle, stats } = await openRegularFile(path);
+  const { handle, stats } = await openRegularFile(fs, path);
   try {
     const { size, mtimeMs } = stats;
     if (size === 0) return { completeness: 'unknown-type', size, mtimeMs };
@@ -163,46 +173,71 @@ function incompleteReason(type: ContentType): string {
  * NotAFileError for non-files, FileChangedError when the file changes while
  * being read, and the fs error when it cannot be read (e.g. deleted).
  */
-export async function inspectFile(path: string): Promise<Inspection> {
-  const { handle, stats } = await openRegularFile(path);
+export async function inspectFile(
+  path: string,
+  fs: FileSystem = nodeFileSystem,
+): Promise<Inspection> {
+  const { handle, stats } = await openRegularFile(fs, path);
   try {
     const size = stats.size;
-    if (size === 0) return { ok: false, reason: 'The file is empty.' };
+    if (size === 0) return { ok: false, reason: 'The file is empty.', code: 'empty' };
     const [head, tail] = await headAndTail(handle, size);
     const type = sniffContentType(head);
-    if (!isUploadable(type)) return { ok: false, reason: unsupportedReason(type, head) };
+    if (!isUploadable(type))
+      return { ok: false, reason: unsupportedReason(type, head), code: 'unsupported-type' };
     if (size > MAX_IMAGE_BYTES) {
       return {
         ok: false,
         reason: `The file is ${megabytes(size)}; Concur accepts at most 10 MB.`,
+        code: 'too-large',
       };
     }
-    if (!hasCompleteEnd(type, tail)) return { ok: false, reason: incompleteReason(type) };
+    if (!hasCompleteEnd(type, tail))
+      return { ok: false, reason: incompleteReason(type), code: 'incomplete' };
 
     const scanner = type === 'application/pdf' ? new PdfEncryptionScanner() : null;
     const { sha256, bytes } = await hashHandle(handle, (chunk) => scanner?.push(chunk));
-    if (bytes !== size) throw new FileChangedError(path);
+    const after = await handle.stat();
+    if (bytes !== size || after.size !== size || after.mtimeMs !== stats.mtimeMs)
+      throw new FileChangedError(path);
     if (scanner?.encrypted) {
       return {
         ok: false,
         reason: 'The PDF is password protected (encrypted); Concur cannot accept it.',
+        code: 'encrypted',
       };
     }
-    return { ok: true, contentType: type, size, sha256 };
+    return { ok: true, contentType: type, size, sha256, mtimeMs: stats.mtimeMs };
   } finally {
     await handle.close();
   }
 }
 
+/** One read buffer per concurrent hash, reused: a fresh zero-filled 1 MB per file cost more than hashing a receipt. */
+const spareBuffers: Buffer[] = [];
+
 async function hashHandle(
-  handle: FileHandle,
+  handle: ReadHandle,
   onChunk?: (chunk: Buffer) => void,
 ): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
-  const buffer = Buffer.alloc(CHUNK_BYTES);
+  const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
+  try {
+    return await hashInto(handle, hash, buffer, onChunk);
+  } finally {
+    spareBuffers.push(buffer);
+  }
+}
+
+async function hashInto(
+  handle: ReadHandle,
+  hash: ReturnType<typeof createHash>,
+  buffer: Buffer,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<{ sha256: string; bytes: number }> {
   let position = 0;
   for (;;) {
-    const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
+    const bytesRead = await handle.read(buffer, 0, CHUNK_BYTES, position);
     if (bytesRead === 0) break;
     const chunk = buffer.subarray(0, bytesRead);
     hash.update(chunk);
@@ -213,8 +248,8 @@ async function hashHandle(
 }
 
 /** SHA-256 (hex) of a file's content, streamed in 1 MB reads. */
-export async function sha256File(path: string): Promise<string> {
-  const { handle } = await openRegularFile(path);
+export async function sha256File(path: string, fs: FileSystem = nodeFileSystem): Promise<string> {
+  const { handle } = await openRegularFile(fs, path);
   try {
     return (await hashHandle(handle)).sha256;
   } finally {

@@ -30,7 +30,9 @@ export type ErrorCode =
   /** Permission denied (a file or folder Concur Drop may not read). */
   | 'unreadable'
   /** Something with a scan's name that is not a regular file (folder, pipe, device). */
-  | 'not-a-file';
+  | 'not-a-file'
+  /** The folder's routes say to leave it alone. */
+  | 'ignored';
 
 /** Codes where trying again later, unchanged, may succeed. */
 export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set(['gave-up', 'unreadable']);

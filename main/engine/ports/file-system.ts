@@ -7,7 +7,7 @@
  */
 
 /** What is at a path. `link` is a symbolic link (never followed by the engine). */
-export type EntryKind = 'file' | 'dir' | 'link' | 'other';
+export type EntryKind = 'file' | 'dir' | 'link' | 'pipe' | 'socket' | 'device' | 'other';
 
 export interface FileStat {
   kind: EntryKind;

@@ -1,7 +1,7 @@
-import type { Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { Clock } from '../ports.js';
-import { checkCompleteness, NotAFileError } from '../inspect/inspect.js';
+import { checkCompleteness, describeKind, NotAFileError } from '../inspect/inspect.js';
+import { errorCode, type FileSystem } from '../ports/file-system.js';
+import { nodeFileSystem } from '../ports/node-file-system.js';
 import { Limiter } from '../queue/limiter.js';
 
 /**
@@ -19,9 +19,11 @@ export type ReadinessVerdict =
   | { kind: 'ready'; size: number; mtimeMs: number }
   /** Stable but structurally incomplete: said once per stretch of waiting. */
   | { kind: 'incomplete'; size: number; mtimeMs: number }
-  | { kind: 'timed-out'; size: number; waitedMs: number }
+  | { kind: 'timed-out'; size: number; mtimeMs: number; waitedMs: number }
   | { kind: 'gone' }
-  | { kind: 'not-a-file'; reason: string };
+  | { kind: 'not-a-file'; reason: string; link?: boolean }
+  /** It cannot be read: permission denied, or held open by another program for longer than maxWaitMs. */
+  | { kind: 'unreadable'; code: string };
 
 export interface ReadinessOptions {
   settleMs: number;
@@ -31,7 +33,13 @@ export interface ReadinessOptions {
   onVerdict: (key: string, verdict: ReadinessVerdict) => void;
   /** Told when a check failed unexpectedly (kept tracking; re-checked later). */
   onError?: (key: string, error: unknown) => void;
+  fs?: FileSystem;
 }
+
+/** A program holding the file open (a scanner on Windows): wait for it, up to maxWaitMs. */
+const HELD_OPEN = new Set(['EBUSY', 'EPERM']);
+/** Permission denied this many looks in a row: it will not go by itself. */
+const DENIED_LOOKS = 3;
 
 /** How often a stable but incomplete file is looked at again (scanners that append without events). */
 const INCOMPLETE_RECHECK_MS = 500;
@@ -45,6 +53,8 @@ interface Entry {
   busy: boolean;
   again: boolean;
   toldIncomplete: boolean;
+  denied: number;
+  firstSeenAt: number;
 }
 
 /** Tracks files until each is ready, timed out, gone or found not to be a file. */
@@ -73,6 +83,8 @@ export class Readiness {
         busy: false,
         again: false,
         toldIncomplete: false,
+        denied: 0,
+        firstSeenAt: this.options.clock.now(),
       };
       this.entries.set(key, entry);
     }
@@ -119,9 +131,19 @@ export class Readiness {
     try {
       await this.look(key, entry);
     } catch (err) {
-      // A locked or unreadable file (a scanner holding it open on Windows): look again later.
+      if (this.entries.get(key) !== entry) return;
+      // A locked or unreadable file (a scanner holding it open on Windows): look again later,
+      // but not for ever: a file no one may read fails with that reason.
+      const code = errorCode(err) ?? '';
+      const now = this.options.clock.now();
+      if (code === 'EACCES') entry.denied++;
+      if (
+        entry.denied >= DENIED_LOOKS ||
+        (HELD_OPEN.has(code) && now - entry.firstSeenAt >= this.options.maxWaitMs)
+      )
+        return this.settle(key, entry, { kind: 'unreadable', code });
       this.options.onError?.(key, err);
-      if (this.entries.get(key) === entry) this.schedule(key, entry, this.options.settleMs || 100);
+      this.schedule(key, entry, this.options.settleMs || 100);
     } finally {
       entry.busy = false;
       if (entry.again && this.entries.get(key) === entry) {
@@ -133,18 +155,22 @@ export class Readiness {
 
   private async look(key: string, entry: Entry): Promise<void> {
     const { settleMs, maxWaitMs, clock } = this.options;
+    const fs = this.options.fs ?? nodeFileSystem;
     let st;
     try {
-      st = await stat(entry.path);
+      st = await fs.lstat(entry.path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = errorCode(err);
       if (code === 'ENOENT' || code === 'ENOTDIR') return this.settle(key, entry, { kind: 'gone' });
-      if (code === 'ELOOP')
-        return this.settle(key, entry, { kind: 'not-a-file', reason: 'a symbolic link loop' });
       throw err;
     }
     if (this.entries.get(key) !== entry) return;
-    if (!st.isFile()) return this.settle(key, entry, { kind: 'not-a-file', reason: kindOf(st) });
+    if (st.kind !== 'file')
+      return this.settle(key, entry, {
+        kind: 'not-a-file',
+        reason: kindOf(st.kind),
+        link: st.kind === 'link',
+      });
     const now = clock.now();
     if (this.changed(entry, st.size, st.mtimeMs, now)) return this.schedule(key, entry, settleMs);
     const quiet = now - entry.changedAt;
@@ -152,15 +178,16 @@ export class Readiness {
 
     let result;
     try {
-      result = await this.opens.run(() => checkCompleteness(entry.path));
+      result = await this.opens.run(() => checkCompleteness(entry.path, fs));
     } catch (err) {
       if (err instanceof NotAFileError)
         return this.settle(key, entry, { kind: 'not-a-file', reason: err.message });
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      if (errorCode(err) === 'ENOENT')
         return this.settle(key, entry, { kind: 'gone' });
       throw err;
     }
     if (this.entries.get(key) !== entry) return;
+    entry.denied = 0;
     const at = clock.now();
     if (this.changed(entry, result.size, result.mtimeMs, at))
       return this.schedule(key, entry, settleMs);
@@ -170,7 +197,12 @@ export class Readiness {
     }
     const waited = at - entry.changedAt;
     if (waited >= maxWaitMs)
-      return this.settle(key, entry, { kind: 'timed-out', size: result.size, waitedMs: waited });
+      return this.settle(key, entry, {
+        kind: 'timed-out',
+        size: result.size,
+        mtimeMs: result.mtimeMs,
+        waitedMs: waited,
+      });
     if (!entry.toldIncomplete) {
       entry.toldIncomplete = true;
       this.options.onVerdict(key, {
@@ -193,10 +225,8 @@ export class Readiness {
   }
 }
 
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'a folder, not a file';
-  if (st.isFIFO()) return 'a named pipe, not a file';
-  if (st.isSocket()) return 'a socket, not a file';
-  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device, not a file';
-  return 'not a regular file';
+function kindOf(kind: string): string {
+  if (kind === 'link') return describeKind('link');
+  if (kind === 'dir') return 'a folder, not a file';
+  return `${describeKind(kind as 'pipe')}, not a file`;
 }

@@ -71,12 +71,15 @@ describe('engine: duplicates and restarts', () => {
     await h.put('entry/E77/receipt.jpg', jpeg(3000, 31));
     const done = await h.waitForJob('entry/E77/receipt.jpg');
     expect(done.state).toBe('uploaded');
+    await h.engine.whenIdle();
     await h.engine.stop();
     // Rewrite history as a crash mid-upload leaves it: Concur has the image, the ledger says 'uploading'.
     const ledger = await Ledger.open(ledgerDir(h.dataDir));
     const crashed: Job = {
       ...done,
       state: 'uploading',
+      phase: 'uploading',
+      disposition: undefined,
       imageId: undefined,
       finishedAt: undefined,
       finalPath: undefined,
@@ -173,7 +176,7 @@ describe('engine: duplicates and restarts', () => {
     const { moveFile } = await import('../../../main/engine/finish/finish.js');
     await moveFile(join(h.root, 'Uploaded', 'half.jpg'), join(h.root, 'half.jpg'));
     const ledger = await Ledger.open(ledgerDir(h.dataDir));
-    await ledger.put({ ...done, finalPath: undefined, detail: undefined });
+    await ledger.put({ ...done, finalPath: undefined, detail: undefined, disposition: undefined });
     await ledger.close();
 
     await h.restart();

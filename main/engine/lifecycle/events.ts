@@ -1,0 +1,78 @@
+import type { UploadOutcome } from '../concur/concur-client.js';
+import type { ContentType, JobError, SentVersion, UploadTarget } from '../types.js';
+import type { Disposition } from './phase.js';
+
+/**
+ * What can happen to a job: the reducer's input. Each names a fact (the file
+ * changed, Concur answered, the process restarted), never an instruction.
+ * Facts that need a look-up (is this content already uploaded?) are looked up
+ * by the runner and carried in the event, so the reducer stays pure.
+ */
+export type JobEvent =
+  /** A new file was found in a root. */
+  | { type: 'seen' }
+  /** The file changed (or was replaced) while the job was tracked. */
+  | { type: 'changed' }
+  /** Still for settleMs, but its end is missing: a scanner still appending. */
+  | { type: 'incomplete'; size: number; mtimeMs: number }
+  /** Never completed within maxWaitMs. */
+  | { type: 'timed-out'; size: number; mtimeMs: number; waitedMs: number }
+  /** Still and complete: ready to be inspected. */
+  | { type: 'ready'; size: number; mtimeMs: number }
+  /** The file is not there any more (its folder is). */
+  | { type: 'gone' }
+  /** The file's watched folder cannot be reached (a share dropped, a folder unplugged). */
+  | { type: 'unreachable' }
+  /** Routing or inspection found it can never go as it is. `keepInPlace`: not moved to Failed/. */
+  | { type: 'refused'; error: JobError; keepInPlace?: boolean }
+  /** Inspected and fit to send; `oneImage` when its target takes one image (entries, invoices). */
+  | {
+      type: 'inspected';
+      found: Found;
+      oneImage: boolean;
+      /** Set when uploads are held now: the job waits held rather than queued. */
+      heldBy?: string;
+    }
+  /** The same content already went to the same target. */
+  | { type: 'duplicate'; imageId?: string; detail: string; found?: Found }
+  /** The same content is being uploaded to the same target by another job: wait for it. */
+  | { type: 'parked'; detail: string; found: Found }
+  /** Its merge window closed: its batch is being merged. */
+  | { type: 'merging'; batchId: string; detail: string }
+  /** Ready to go: waits for a slot (or for `notBefore`, or held while `heldBy`). */
+  | { type: 'queued'; notBefore?: number; detail?: string; heldBy?: string }
+  /** Uploads were held (sign-in, user pause, disk full). */
+  | { type: 'held'; detail: string }
+  /** Uploads may go again. */
+  | { type: 'released'; detail?: string }
+  /** The request is going out now with these bytes. */
+  | { type: 'sending'; attempt: number; sent: SentVersion; detail: string }
+  /** Concur answered (or did not). `targetText` names the target for reasons. */
+  | { type: 'answered'; outcome: UploadOutcome; reasons: AnswerReasons }
+  /** The file was moved, kept or deleted after the job ended. */
+  | { type: 'finished'; disposition: Disposition; finalPath?: string; detail?: string }
+  /** The last run ended with this job unfinished. */
+  | { type: 'recovered' }
+  /** Retry: start over from readiness (the file is back in place, maybe under another name). */
+  | { type: 'retried'; relPath: string; name: string };
+
+/** What inspection found out about a file fit to send. */
+export interface Found {
+  target: UploadTarget;
+  sha256: string;
+  contentType: ContentType;
+  size: number;
+  mtimeMs: number;
+}
+
+/** The words for answers, chosen by the runner (they name the target and Concur's message). */
+export interface AnswerReasons {
+  alreadyHasImage: JobError;
+  rejected: JobError;
+  gaveUp: JobError;
+  /** Backing-off detail for a transient answer given its delay. */
+  retryDetail: string;
+  /** When the next attempt may go (transient answers). */
+  nextAttemptAt: number;
+  tries: number;
+}

@@ -1,0 +1,348 @@
+import type { EngineJob } from '../job-book.js';
+import type { JobError } from '../types.js';
+import { RETRYABLE_CODES } from './codes.js';
+import type { Effect } from './effects.js';
+import type { JobEvent } from './events.js';
+import { stateOf, type Outcome, type Phase } from './phase.js';
+
+/**
+ * The job lifecycle's one writer (docs/architecture.md, "The lifecycle"):
+ * given a job and what happened, the job as it is now and what to do. Pure:
+ * no I/O, no clock (the time comes in as `now`), so the simulator and tests
+ * can drive it, and the runner alone carries effects out.
+ */
+
+export interface Transition {
+  job: EngineJob;
+  effects: Effect[];
+}
+
+/** Phases where the content was inspected and the job waits to be sent. */
+const INSPECTED: ReadonlySet<Phase> = new Set([
+  'inspecting',
+  'collecting',
+  'merging',
+  'parked',
+  'queued',
+  'held',
+  'backing-off',
+]);
+
+const NOTHING: Effect[] = [];
+
+function to(job: EngineJob, phase: Phase, patch: Partial<EngineJob>, now: number): EngineJob {
+  const next: EngineJob = { ...job, ...patch, phase, updatedAt: now };
+  next.state = stateOf(phase, (patch.state ?? (phase === 'done' ? job.state : undefined)) as Outcome);
+  if (next.state !== 'uploading') delete next.progress;
+  return next;
+}
+
+function ended(job: EngineJob, outcome: Outcome, patch: Partial<EngineJob>, now: number): EngineJob {
+  return to(
+    job,
+    'done',
+    {
+      nextAttemptAt: undefined,
+      mayHaveLanded: undefined,
+      finishedAt: now,
+      disposition: undefined,
+      ...patch,
+      state: outcome,
+    },
+    now,
+  );
+}
+
+function failed(job: EngineJob, error: JobError, now: number): Transition {
+  const retryable = error.retryable || (error.code !== undefined && RETRYABLE_CODES.has(error.code));
+  const next = ended(job, 'failed', { error: { ...error, retryable }, detail: undefined }, now);
+  // A retryable failure leaves the file where it is, for Retry or the next start.
+  if (retryable) next.disposition = 'kept';
+  return { job: next, effects: [{ kind: 'leave-waits' }, { kind: 'release-copies' }, { kind: 'finish' }] };
+}
+
+/** Starts over from readiness: what was inspected no longer holds. */
+function again(job: EngineJob, detail: string, now: number): Transition {
+  return {
+    job: to(
+      job,
+      'settling',
+      { detail, sha256: undefined, contentType: undefined, batchId: undefined, nextAttemptAt: undefined },
+      now,
+    ),
+    effects: [{ kind: 'leave-waits' }, { kind: 'release-copies' }, { kind: 'await-ready' }],
+  };
+}
+
+/** The job after `event`, and the effects to carry out once it is recorded. */
+export function reduce(job: EngineJob, event: JobEvent, now: number): Transition {
+  const phase = job.phase ?? 'settling';
+  const done = phase === 'done';
+  switch (event.type) {
+    case 'seen':
+      return {
+        job: to(job, 'settling', { detail: 'checking the file', attempts: job.attempts ?? 0 }, now),
+        effects: [{ kind: 'await-ready' }],
+      };
+    case 'changed':
+      if (done || phase === 'uploading') return { job, effects: NOTHING };
+      if (INSPECTED.has(phase))
+        return again(job, 'the file changed before its upload: checking it again', now);
+      return { job, effects: [{ kind: 'await-ready' }] };
+    case 'incomplete':
+      if (done) return { job, effects: NOTHING };
+      return {
+        job: to(
+          job,
+          'waiting-for-writer',
+          { detail: 'waiting for the scanner', size: event.size, mtimeMs: event.mtimeMs },
+          now,
+        ),
+        effects: NOTHING,
+      };
+    case 'timed-out':
+      if (done) return { job, effects: NOTHING };
+      return failed(
+        { ...job, size: event.size, mtimeMs: event.mtimeMs },
+        {
+          reason: `Waited ${duration(event.waitedMs)} for the scanner, but the file is still incomplete (cut off before its end).`,
+          retryable: false,
+          code: 'incomplete',
+        },
+        now,
+      );
+    case 'ready':
+      if (done) return { job, effects: NOTHING };
+      return {
+        job: to(job, 'inspecting', { size: event.size, mtimeMs: event.mtimeMs }, now),
+        effects: [{ kind: 'inspect' }],
+      };
+    case 'gone': {
+      if (done || phase === 'uploading') return { job, effects: NOTHING };
+      const t = failed(
+        job,
+        { reason: DELETED_REASON, retryable: false, code: 'deleted' },
+        now,
+      );
+      t.job.disposition = 'gone';
+      return t;
+    }
+    case 'unreachable':
+      if (done || phase === 'uploading') return { job, effects: NOTHING };
+      return {
+        job: to(
+          job,
+          'unreachable',
+          {
+            detail: 'the folder cannot be reached right now',
+            sha256: undefined,
+            contentType: undefined,
+            batchId: undefined,
+          },
+          now,
+        ),
+        effects: [{ kind: 'leave-waits' }, { kind: 'release-copies' }],
+      };
+    case 'refused': {
+      if (done) return { job, effects: NOTHING };
+      const t = failed(job, event.error, now);
+      if (event.keepInPlace && !t.job.disposition) t.job.disposition = 'kept';
+      return t;
+    }
+    case 'inspected': {
+      if (phase !== 'inspecting') return { job, effects: NOTHING };
+      const patch: Partial<EngineJob> = { ...event.found, detail: undefined };
+      if (event.oneImage)
+        return { job: to(job, 'collecting', patch, now), effects: [{ kind: 'collect' }] };
+      return queueing(job, patch, { heldBy: event.heldBy }, now);
+    }
+    case 'duplicate':
+      if (done) return { job, effects: NOTHING };
+      return {
+        job: ended(
+          job,
+          'duplicate',
+          { ...event.found, imageId: event.imageId, detail: event.detail, error: undefined },
+          now,
+        ),
+        effects: [{ kind: 'leave-waits' }, { kind: 'release-copies' }, { kind: 'finish' }],
+      };
+    case 'parked':
+      if (phase !== 'inspecting') return { job, effects: NOTHING };
+      return { job: to(job, 'parked', { ...event.found, detail: event.detail }, now), effects: NOTHING };
+    case 'merging':
+      if (phase !== 'collecting') return { job, effects: NOTHING };
+      return {
+        job: to(job, 'merging', { batchId: event.batchId, detail: event.detail }, now),
+        effects: NOTHING,
+      };
+    case 'queued':
+      if (done || phase === 'uploading') return { job, effects: NOTHING };
+      // A batch's members are queued as one unit by the runner; a single file queues itself.
+      return queueing(job, { detail: event.detail }, event, now, phase !== 'merging' && !job.batchId);
+    case 'held':
+      if (phase !== 'queued' && phase !== 'backing-off') return { job, effects: NOTHING };
+      return { job: to(job, 'held', { detail: event.detail }, now), effects: NOTHING };
+    case 'released': {
+      if (phase !== 'held') return { job, effects: NOTHING };
+      const later = job.nextAttemptAt !== undefined && job.nextAttemptAt > now;
+      return {
+        job: to(job, later ? 'backing-off' : 'queued', { detail: event.detail }, now),
+        effects: NOTHING,
+      };
+    }
+    case 'sending':
+      if (done) return { job, effects: NOTHING };
+      return {
+        job: to(
+          job,
+          'uploading',
+          {
+            attempts: event.attempt,
+            sent: event.sent,
+            detail: event.detail,
+            nextAttemptAt: undefined,
+            progress: 0,
+          },
+          now,
+        ),
+        effects: NOTHING,
+      };
+    case 'answered':
+      if (phase !== 'uploading') return { job, effects: NOTHING };
+      return answered(job, event, now);
+    case 'finished':
+      return {
+        job: {
+          ...job,
+          disposition: event.disposition,
+          finalPath: event.finalPath,
+          detail: event.detail ?? job.detail,
+          updatedAt: now,
+        },
+        effects: NOTHING,
+      };
+    case 'recovered':
+      if (done) return { job, effects: job.disposition ? NOTHING : [{ kind: 'finish' }] };
+      return {
+        job: to(
+          job,
+          'settling',
+          {
+            detail: 'checking the file again after a restart',
+            batchId: undefined,
+            nextAttemptAt: undefined,
+            finalPath: undefined,
+            // An upload cut off by the stop may have landed: Concur's "already has an image" then means done.
+            mayHaveLanded: phase === 'uploading' || job.mayHaveLanded || undefined,
+          },
+          now,
+        ),
+        effects: [{ kind: 'await-ready' }],
+      };
+    case 'retried':
+      return {
+        job: to(
+          job,
+          'settling',
+          {
+            relPath: event.relPath,
+            name: event.name,
+            detail: 'trying again',
+            error: undefined,
+            finishedAt: undefined,
+            nextAttemptAt: undefined,
+            batchId: undefined,
+            disposition: undefined,
+            finalPath: undefined,
+            attempts: 0,
+          },
+          now,
+        ),
+        // Readiness starts once Retry has put the file back (it then reports `changed`).
+        effects: NOTHING,
+      };
+  }
+}
+
+function queueing(
+  job: EngineJob,
+  patch: Partial<EngineJob>,
+  how: { notBefore?: number; heldBy?: string },
+  now: number,
+  enqueue = true,
+): Transition {
+  const phase: Phase = how.heldBy
+    ? 'held'
+    : how.notBefore !== undefined && how.notBefore > now
+      ? 'backing-off'
+      : 'queued';
+  const next = to(
+    job,
+    phase,
+    { ...patch, nextAttemptAt: how.notBefore, ...(how.heldBy && { detail: how.heldBy }) },
+    now,
+  );
+  return { job: next, effects: enqueue ? [{ kind: 'enqueue', notBefore: how.notBefore }] : NOTHING };
+}
+
+function answered(job: EngineJob, event: Extract<JobEvent, { type: 'answered' }>, now: number): Transition {
+  const { outcome, reasons } = event;
+  const finish: Effect[] = [{ kind: 'release-copies' }, { kind: 'finish' }];
+  switch (outcome.kind) {
+    case 'uploaded':
+      return {
+        job: ended(job, 'uploaded', { imageId: outcome.imageId, detail: undefined, error: undefined }, now),
+        effects: finish,
+      };
+    case 'alreadyHasImage':
+      if (job.mayHaveLanded) {
+        // Our own earlier attempt landed and its answer was lost (a crash, a dropped connection).
+        return {
+          job: ended(
+            job,
+            'uploaded',
+            { detail: 'Concur already had it: an earlier attempt had landed', error: undefined },
+            now,
+          ),
+          effects: finish,
+        };
+      }
+      return failed(job, reasons.alreadyHasImage, now);
+    case 'auth':
+      return {
+        // The attempt does not count: a refused token is not the file's fault.
+        job: to(job, 'held', { attempts: Math.max(0, job.attempts - 1), detail: 'sign-in to Concur needed' }, now),
+        effects: [{ kind: 'hold-for-sign-in', message: outcome.message }, { kind: 'enqueue' }],
+      };
+    case 'rejected':
+      return failed(job, reasons.rejected, now);
+    case 'changed':
+      return again(job, 'the file changed during its upload: checking it again', now);
+    case 'transient': {
+      // No status: the request may have reached Concur. Written down, so a restart remembers it.
+      const mayHaveLanded = job.mayHaveLanded || outcome.status === undefined || undefined;
+      if (job.attempts >= reasons.tries) {
+        const t = failed({ ...job, mayHaveLanded }, reasons.gaveUp, now);
+        t.job.mayHaveLanded = mayHaveLanded;
+        return t;
+      }
+      return {
+        job: to(
+          job,
+          'backing-off',
+          { nextAttemptAt: reasons.nextAttemptAt, detail: reasons.retryDetail, mayHaveLanded },
+          now,
+        ),
+        effects: [{ kind: 'enqueue', notBefore: reasons.nextAttemptAt }],
+      };
+    }
+  }
+}
+
+/** The reason shown when a file vanished before its upload. */
+export const DELETED_REASON = 'The file was deleted before it could be uploaded.';
+
+function duration(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
+}

@@ -1,0 +1,84 @@
+import { constants, type Stats } from 'node:fs';
+import { copyFile, link, lstat, mkdir, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { EntryKind, FileStat, FileSystem, ReadHandle } from './file-system.js';
+
+/** The production file system: node:fs, with the engine's rules (no clobbering moves, no blocking opens). */
+
+function kindOf(st: Stats): EntryKind {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'link';
+  if (st.isFIFO()) return 'pipe';
+  if (st.isSocket()) return 'socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'device';
+  return 'other';
+}
+
+function toStat(st: Stats): FileStat {
+  return { kind: kindOf(st), size: st.size, mtimeMs: st.mtimeMs, id: `${st.dev}:${st.ino}` };
+}
+
+// O_NONBLOCK: if the path was swapped for a FIFO after a stat, open returns at once instead of
+// waiting for a writer. O_NOFOLLOW: a link put in place of the file is refused, never followed.
+// Windows has neither.
+const OPEN_FLAGS =
+  process.platform === 'win32'
+    ? constants.O_RDONLY
+    : constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
+
+export const nodeFileSystem: FileSystem = {
+  async lstat(path) {
+    return toStat(await lstat(path));
+  },
+  async open(path): Promise<ReadHandle> {
+    const handle = await open(path, OPEN_FLAGS);
+    return {
+      async read(buffer, offset, length, position) {
+        const { bytesRead } = await handle.read(buffer, offset, length, position);
+        return bytesRead;
+      },
+      async stat() {
+        return toStat(await handle.stat());
+      },
+      close: () => handle.close(),
+    };
+  },
+  async list(dir) {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.map((e) => ({ name: e.name, kind: kindOf(e as unknown as Stats) }));
+  },
+  async move(from, to) {
+    await mkdir(dirname(to), { recursive: true });
+    if (process.platform !== 'win32') {
+      // link + unlink never replaces a file that appeared at `to` meanwhile (rename would).
+      try {
+        await link(from, to);
+        await unlink(from);
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' || code === 'ENOENT') throw err;
+        // EXDEV, EPERM (a file system without hard links): fall through.
+      }
+    }
+    try {
+      await rename(from, to);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      // Another disk or a share: COPYFILE_EXCL never clobbers a file that appeared at the target.
+      await copyFile(from, to, constants.COPYFILE_EXCL);
+      await unlink(from);
+    }
+  },
+  async mkdir(path) {
+    await mkdir(path, { recursive: true });
+  },
+  async remove(path) {
+    await rm(path, { force: true });
+  },
+  async writeFile(path, data) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, data);
+  },
+};

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { BatchCollector } from '../batches.js';
+import { absolutePath } from '../finish/finish.js';
+import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
+import type { EngineJob } from '../job-book.js';
+import { BEFORE_READY } from '../lifecycle/phase.js';
+import { naturalCompare } from '../merge/merge-pdf.js';
+import { describeTarget, targetKey } from '../routing/route.js';
+import type { ContentType, JobError, UploadTarget } from '../types.js';
+import type { StageContext } from './context.js';
+import type { Sending, UploadUnit } from './sending.js';
+
+/**
+ * The `collect` effect (entries and invoices take one image): files that
+ * arrive for one target within the merge window become one PDF, staged in the
+ * data dir, and go to Sending as one unit. The window closes only once no
+ * file for that target is still settling or being inspected.
+ */
+
+/** Builds one PDF of these files at `out`: pdf-lib in production, a stand-in in the simulator. */
+export type Merger = (
+  inputs: { path: string; contentType: ContentType }[],
+  out: string,
+) => Promise<{ size: number }>;
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** "Entry X already has an image in Concur; Concur allows one image per entry." */
+export function alreadyHasImage(target: UploadTarget, fromConcur?: Partial<JobError>): JobError {
+  return {
+    ...fromConcur,
+    reason: `${capitalized(describeTarget(target))} already has an image in Concur; Concur allows one image per ${target.kind}.`,
+    retryable: false,
+    code: 'already-has-image',
+  };
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+export class Collecting {
+  readonly batches: BatchCollector;
+
+  constructor(
+    private readonly ctx: StageContext,
+    private readonly merge: Merger,
+    private readonly sending: Sending,
+  ) {
+    this.batches = new BatchCollector({
+      clock: ctx.clock,
+      windowMs: ctx.settings().batchWindowMs,
+      canClose: (key) => !this.memberOnItsWay(key),
+      onClose: (key, ids) => {
+        void ctx
+          .track(this.close(key, ids))
+          .catch((err: unknown) => ctx.log.error('batch failed', { key, error: err }));
+      },
+    });
+  }
+
+  collect(job: EngineJob): void {
+    if (job.target) this.batches.add(targetKey(job.target), job.id);
+  }
+
+  /** A new file for a target was seen: an open window waits for it. */
+  touch(target: UploadTarget | null): void {
+    if (target) this.batches.touch(targetKey(target));
+  }
+
+  leave(job: EngineJob): void {
+    this.batches.remove(job.id);
+  }
+
+  stop(): void {
+    this.batches.stop();
+  }
+
+  /** A file for this target arrived but is not inspected yet. */
+  private memberOnItsWay(key: string): boolean {
+    for (const job of this.ctx.book.live.values()) {
+      if (job.target && BEFORE_READY.has(job.phase ?? 'settling') && targetKey(job.target) === key)
+        return true;
+    }
+    return false;
+  }
+
+  private async close(key: string, jobIds: string[]): Promise<void> {
+    const { ctx } = this;
+    const { book, runner } = ctx;
+    const jobs = jobIds
+      .map((id) => book.live.get(id))
+      .filter((j): j is EngineJob => j !== undefined && j.phase === 'collecting' && !!j.target);
+    if (!jobs.length || ctx.stopping()) return;
+    const target = jobs[0].target as UploadTarget;
+    if (book.imaged.has(key)) {
+      for (const job of jobs)
+        await runner.dispatch(job, { type: 'refused', error: alreadyHasImage(target) });
+      return;
+    }
+    if (this.sending.hasUnitFor(key)) {
+      // An earlier batch for this target is still going up: decide once it is answered.
+      for (const job of jobs) this.batches.add(key, job.id);
+      return;
+    }
+    if (jobs.length === 1) {
+      await runner.dispatch(jobs[0], { type: 'queued', heldBy: this.sending.heldBy() });
+      return;
+    }
+    jobs.sort((a, b) => naturalCompare(a.relPath, b.relPath));
+    const batchId = randomUUID();
+    const what = describeTarget(target);
+    for (const job of jobs)
+      await runner.dispatch(job, {
+        type: 'merging',
+        batchId,
+        detail: `merging ${jobs.length} files into one PDF for ${what}`,
+      });
+    const out = join(ctx.dataDir, 'staging', `${batchId}.pdf`);
+    const refuse = async (error: JobError) => {
+      await ctx.fs.remove(out).catch(() => undefined);
+      for (const job of jobs) await runner.dispatch(job, { type: 'refused', error });
+    };
+    let merged;
+    try {
+      merged = await this.merge(
+        jobs.map((j) => ({ path: absolutePath(j.root, j.relPath), contentType: j.contentType! })),
+        out,
+      );
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return refuse({
+        reason: `The files for ${what} could not be merged into one PDF: ${why}`,
+        retryable: false,
+        code: 'merge-failed',
+      });
+    }
+    if (merged.size > MAX_IMAGE_BYTES) {
+      return refuse({
+        reason: `Together, the ${jobs.length} files for ${what} make a ${megabytes(merged.size)} PDF; Concur accepts at most 10 MB per ${target.kind}.`,
+        retryable: false,
+        code: 'batch-too-large',
+      });
+    }
+    const unit: UploadUnit = {
+      id: batchId,
+      jobIds: jobs.map((j) => j.id),
+      target,
+      path: out,
+      contentType: 'application/pdf',
+      staged: true,
+      size: merged.size,
+    };
+    const heldBy = this.sending.heldBy();
+    for (const job of jobs) await runner.dispatch(job, { type: 'queued', heldBy });
+    this.sending.add(unit);
+  }
+}

@@ -1,0 +1,33 @@
+import type { ConcurClient } from '../concur/concur-client.js';
+import type { JobBook } from '../job-book.js';
+import type { JobRunner } from '../lifecycle/runner.js';
+import type { Logger } from '../log/logger.js';
+import type { Clock } from '../ports.js';
+import type { FileSystem } from '../ports/file-system.js';
+import type { RetryPolicy } from '../queue/backoff.js';
+import type { FolderSettings, Settings } from '../settings/schema.js';
+
+/**
+ * What every stage reads: the job book (read-only: only the runner writes),
+ * the runner to report events to, and the ports. Nothing in it is another
+ * stage: stages are handed their successors when they are built.
+ */
+export interface StageContext {
+  readonly book: JobBook;
+  readonly runner: JobRunner;
+  readonly clock: Clock;
+  readonly fs: FileSystem;
+  readonly log: Logger;
+  readonly dataDir: string;
+  readonly retry: RetryPolicy;
+  settings(): Settings;
+  client(): ConcurClient;
+  folderFor(root: string): FolderSettings | undefined;
+  /** Whether the watched root itself is reachable now (a deleted file vs an unplugged share). */
+  rootReachable(root: string): Promise<boolean>;
+  notice(level: 'info' | 'warn' | 'error', message: string, path?: string): void;
+  /** Counts async work for whenIdle(). */
+  track<T>(work: Promise<T>): Promise<T>;
+  /** Set once stop() began: in-flight work must not start anything new. */
+  stopping(): boolean;
+}

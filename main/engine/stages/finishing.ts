@@ -1,0 +1,159 @@
+import { dirname, extname, basename, join } from 'node:path';
+import { absolutePath, FAILED_DIR, formatFailureReport, UPLOADED_DIR, errorFilePath } from '../finish/finish.js';
+import type { EngineJob } from '../job-book.js';
+import type { Disposition } from '../lifecycle/phase.js';
+import { errorCode } from '../ports/file-system.js';
+import { describeTarget } from '../routing/route.js';
+import type { StageContext } from './context.js';
+
+/**
+ * The `finish` effect (docs/architecture.md, "Finishing"): once the ledger
+ * says how a job ended, its file is moved to Uploaded/ or Failed/ (with its
+ * .error.txt), kept, or deleted. Only the version that was sent (or
+ * inspected) is moved: a file replaced meanwhile stays, and its new version
+ * becomes a job of its own. Moves are made in small batches, because every
+ * removal from a watched folder costs the watcher a look at that folder.
+ */
+
+/** How long finished files gather before they are moved together. */
+const GATHER_MS = 50;
+const BATCH = 200;
+
+export class Finishing {
+  private pending: string[] = [];
+  private timer: unknown;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: StageContext,
+    /** A newer version found at a finished job's path: it is a new file for intake. */
+    private readonly newVersion: (root: string, relPath: string) => void,
+  ) {}
+
+  finish(job: EngineJob): void {
+    if (job.disposition !== undefined) return;
+    this.pending.push(job.id);
+    if (this.pending.length >= BATCH) this.flushSoon(0);
+    else if (this.timer === undefined) this.flushSoon(GATHER_MS);
+  }
+
+  /** Finishing still to do (for the idle check). */
+  get busy(): number {
+    return this.pending.length;
+  }
+
+  stop(): void {
+    this.ctx.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private flushSoon(ms: number): void {
+    this.ctx.clock.clearTimeout(this.timer);
+    this.timer = this.ctx.clock.setTimeout(() => {
+      this.timer = undefined;
+      const ids = this.pending;
+      this.pending = [];
+      this.flushing = this.flushing.then(() => this.flush(ids));
+      void this.ctx.track(this.flushing);
+    }, ms);
+  }
+
+  private async flush(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      if (this.ctx.stopping()) return;
+      // A job recovered at start is not live: its ledger record is.
+      const job = this.ctx.book.live.get(id) ?? this.ctx.book.get(id);
+      if (!job || job.phase !== 'done' || job.disposition !== undefined) continue;
+      try {
+        await this.finishOne(job);
+      } catch (err) {
+        this.ctx.log.error('could not finish a file', { path: job.relPath, error: err });
+        this.ctx.notice(
+          'warn',
+          `"${job.name}" ${job.state === 'failed' ? 'failed' : 'was uploaded'}, but could not be moved: ${plain(err)}`,
+          job.relPath,
+        );
+        await this.ctx.runner.dispatch(job, { type: 'finished', disposition: 'kept' });
+      }
+    }
+  }
+
+  private async finishOne(job: EngineJob): Promise<void> {
+    const { ctx } = this;
+    const path = absolutePath(job.root, job.relPath);
+    const done = (disposition: Disposition, finalPath?: string, detail?: string) =>
+      ctx.runner.dispatch(job, { type: 'finished', disposition, finalPath, detail });
+    let st;
+    try {
+      st = await ctx.fs.lstat(path);
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return void (await done('gone'));
+      throw err;
+    }
+    // Never inspected (refused by its folder's name): whatever is there is what failed.
+    const version =
+      job.sent ?? (job.mtimeMs !== undefined ? { size: job.size, mtimeMs: job.mtimeMs } : undefined);
+    if (st.kind !== 'file' || (version && (st.size !== version.size || st.mtimeMs !== version.mtimeMs))) {
+      // Replaced since it was sent or inspected: the new version is a new file, the old one went.
+      await done('gone', undefined, 'the file was replaced by a newer version, which is handled on its own');
+      if (st.kind === 'file') this.newVersion(job.root, job.relPath);
+      return;
+    }
+    if (job.state === 'failed') {
+      const landed = await this.moveToFree(path, absolutePath(join(job.root, FAILED_DIR), job.relPath));
+      await this.writeErrorFile(job, landed);
+      await done('moved', landed);
+      return;
+    }
+    const afterUpload = ctx.settings().afterUpload;
+    if (afterUpload === 'keep') return void (await done('kept', undefined, 'kept in place'));
+    if (afterUpload === 'delete') {
+      await ctx.fs.remove(path);
+      return void (await done('deleted', undefined, 'deleted after upload'));
+    }
+    const landed = await this.moveToFree(path, absolutePath(join(job.root, UPLOADED_DIR), job.relPath));
+    await done('moved', landed);
+  }
+
+  private async writeErrorFile(job: EngineJob, landed: string): Promise<void> {
+    if (!job.error) return;
+    const text = formatFailureReport({
+      relPath: job.relPath,
+      target: job.target ? describeTarget(job.target) : undefined,
+      error: job.error,
+      at: job.finishedAt ?? this.ctx.clock.now(),
+      attempts: job.attempts,
+    });
+    try {
+      await this.ctx.fs.writeFile(errorFilePath(landed), text);
+    } catch (err) {
+      if (errorCode(err) !== 'ENAMETOOLONG') throw err;
+      // The name leaves no room for ".error.txt": one file per folder holds such reasons.
+      await this.ctx.fs.writeFile(join(dirname(landed), `${basename(landed).slice(0, 40)}….error.txt`), text);
+    }
+  }
+
+  /** Moves `from` to the first free name of `to`, `to (2)`, `to (3)`…; returns where it landed. */
+  private async moveToFree(from: string, to: string): Promise<string> {
+    const ext = extname(to);
+    const stem = to.slice(0, to.length - ext.length);
+    for (let n = 1; ; n++) {
+      const target = n === 1 ? to : `${stem} (${n})${ext}`;
+      try {
+        await this.ctx.fs.move(from, target);
+        return target;
+      } catch (err) {
+        if (errorCode(err) !== 'EEXIST' || n > 999) throw err;
+      }
+    }
+  }
+}
+
+function plain(err: unknown): string {
+  const code = errorCode(err);
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOSPC') return 'the disk is full';
+  if (code === 'EBUSY') return 'another program has it open';
+  if (code === 'ENAMETOOLONG') return 'its path is too long';
+  return err instanceof Error ? err.message : String(err);
+}

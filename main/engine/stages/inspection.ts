@@ -1,0 +1,232 @@
+import { CopiesInFlight } from '../copies.js';
+import { absolutePath } from '../finish/finish.js';
+import { FileChangedError, inspectFile, NotAFileError } from '../inspect/inspect.js';
+import type { EngineJob } from '../job-book.js';
+import { errorCode } from '../ports/file-system.js';
+import { Limiter } from '../queue/limiter.js';
+import { routeFile, targetKey } from '../routing/route.js';
+import type { UploadTarget } from '../types.js';
+import { Readiness, type ReadinessVerdict } from '../watch/readiness.js';
+import type { StageContext } from './context.js';
+
+/**
+ * The `await-ready` and `inspect` effects: readiness watches a file until it
+ * is still and complete; inspection routes it, checks its type and hashes it,
+ * then tells the lifecycle what it found (fit to send, a duplicate, a copy of
+ * one in flight, or refused with a coded reason).
+ */
+
+/** Entries and invoices take one image; files for them are merged. */
+export function takesOneImage(target: UploadTarget | null): boolean {
+  return target?.kind === 'entry' || target?.kind === 'invoice';
+}
+
+/** Why a file cannot be read, in words. */
+export const UNREADABLE_REASON =
+  'Concur Drop may not read this file (permission denied, or another program keeps it open). Check its permissions; it is tried again at the next start or with Retry.';
+
+export class Inspection {
+  readonly readiness: Readiness;
+  readonly copies = new CopiesInFlight();
+  /** Files hashed at once: a big backlog at start is inspected a few at a time. */
+  private readonly inspections = new Limiter(4);
+
+  constructor(
+    private readonly ctx: StageContext,
+    /** Says which uploads are held now, so a job fit to send waits held instead of queued. */
+    private readonly heldBy: () => string | undefined,
+  ) {
+    const settings = ctx.settings();
+    this.readiness = new Readiness({
+      settleMs: settings.settleMs,
+      maxWaitMs: settings.maxWaitMs,
+      clock: ctx.clock,
+      fs: ctx.fs,
+      onVerdict: (id, verdict) => this.onVerdict(id, verdict),
+      onError: (id, error) => ctx.log.warn('readiness check failed', { id, error }),
+    });
+  }
+
+  awaitReady(job: EngineJob): void {
+    this.readiness.track(job.id, absolutePath(job.root, job.relPath));
+  }
+
+  inspect(job: EngineJob): void {
+    const work = this.inspections.run(() => this.prepare(job.id));
+    void this.ctx.track(work).catch((err: unknown) => this.crashed(job.id, err));
+  }
+
+  leave(job: EngineJob): void {
+    this.readiness.forget(job.id);
+    this.copies.drop(job.id);
+  }
+
+  /** Copies that waited on `leader` decide now: a duplicate of it, or their own chance. */
+  releaseCopies(leader: EngineJob): void {
+    const { book, runner } = this.ctx;
+    for (const id of this.copies.release(leader.id)) {
+      const copy = book.live.get(id);
+      if (!copy) continue;
+      if (leader.state === 'uploaded' || leader.state === 'duplicate')
+        void runner.dispatch(copy, {
+          type: 'duplicate',
+          imageId: leader.imageId,
+          detail: `same content as "${leader.name}"`,
+        });
+      else void runner.dispatch(copy, { type: 'changed' });
+    }
+  }
+
+  stop(): void {
+    this.readiness.stop();
+  }
+
+  private onVerdict(id: string, verdict: ReadinessVerdict): void {
+    const job = this.ctx.book.live.get(id);
+    if (!job || this.ctx.stopping()) return;
+    void this.ctx.track(this.judge(job, verdict)).catch((err: unknown) => this.crashed(id, err));
+  }
+
+  private async judge(job: EngineJob, verdict: ReadinessVerdict): Promise<void> {
+    const { runner } = this.ctx;
+    switch (verdict.kind) {
+      case 'incomplete':
+        await runner.dispatch(job, { type: 'incomplete', size: verdict.size, mtimeMs: verdict.mtimeMs });
+        return;
+      case 'timed-out':
+        await runner.dispatch(job, {
+          type: 'timed-out',
+          size: verdict.size,
+          mtimeMs: verdict.mtimeMs,
+          waitedMs: verdict.waitedMs,
+        });
+        return;
+      case 'gone': {
+        const reachable = await this.ctx.rootReachable(job.root);
+        await runner.dispatch(job, { type: reachable ? 'gone' : 'unreachable' });
+        return;
+      }
+      case 'not-a-file':
+        await runner.dispatch(job, {
+          type: 'refused',
+          error: {
+            reason: verdict.link
+              ? 'This is a shortcut (symbolic link) to another file; Concur Drop does not follow links. Put the file itself here.'
+              : `This is ${verdict.reason}; it was skipped.`,
+            retryable: false,
+            code: verdict.link ? 'symlink' : 'not-a-file',
+          },
+          keepInPlace: true,
+        });
+        return;
+      case 'unreadable':
+        this.ctx.log.warn('a file cannot be read', { path: job.relPath, code: verdict.code });
+        await runner.dispatch(job, {
+          type: 'refused',
+          error: { reason: UNREADABLE_REASON, retryable: true, code: 'unreadable' },
+          keepInPlace: true,
+        });
+        return;
+      case 'ready':
+        await runner.dispatch(job, { type: 'ready', size: verdict.size, mtimeMs: verdict.mtimeMs });
+    }
+  }
+
+  /** Route, inspect, dedupe, then say what was found. */
+  private async prepare(id: string): Promise<void> {
+    const { ctx } = this;
+    const { book, runner } = ctx;
+    const job = book.live.get(id);
+    if (!job || job.phase !== 'inspecting' || ctx.stopping()) return;
+    const folder = ctx.folderFor(job.root);
+    if (!folder) return book.forget(job.id);
+    const route = routeFile(job.relPath, folder);
+    if (route.kind === 'ignore') {
+      await runner.dispatch(job, {
+        type: 'refused',
+        error: { reason: `Not uploaded: ${route.why}.`, retryable: false, code: 'ignored' },
+        keepInPlace: true,
+      });
+      return;
+    }
+    if (route.kind === 'invalid') {
+      await runner.dispatch(job, {
+        type: 'refused',
+        error: { reason: route.reason, retryable: false, code: 'invalid-folder' },
+      });
+      return;
+    }
+    const target = route.target;
+    let inspection;
+    try {
+      inspection = await inspectFile(absolutePath(job.root, job.relPath), ctx.fs);
+    } catch (err) {
+      if (err instanceof FileChangedError) {
+        await runner.dispatch(job, { type: 'changed' });
+        return;
+      }
+      if (err instanceof NotAFileError) return this.judge(job, { kind: 'not-a-file', reason: err.what });
+      const code = errorCode(err);
+      if (code === 'ENOENT') return this.judge(job, { kind: 'gone' });
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EBUSY')
+        return this.judge(job, { kind: 'unreadable', code });
+      throw err;
+    }
+    if (!inspection.ok) {
+      await runner.dispatch(job, {
+        type: 'refused',
+        error: { reason: inspection.reason, retryable: false, code: inspection.code },
+      });
+      return;
+    }
+    const { sha256, contentType, size, mtimeMs } = inspection;
+    const key = targetKey(target);
+    const original = book.findUploaded(sha256, key);
+    if (original) {
+      await runner.dispatch(job, {
+        type: 'duplicate',
+        imageId: original.imageId,
+        detail: `same content as "${original.name}", already uploaded`,
+        found: { target, sha256, contentType, size, mtimeMs },
+      });
+      return;
+    }
+    const oneImage = takesOneImage(target);
+    if (oneImage && book.imaged.has(key) && job.mayHaveLanded) {
+      // Sent before a restart as part of the image Concur already holds for this entry.
+      await runner.dispatch(job, {
+        type: 'duplicate',
+        imageId: book.imaged.get(key) || undefined,
+        detail: 'already in the image Concur has for it (sent before a restart)',
+        found: { target, sha256, contentType, size, mtimeMs },
+      });
+      return;
+    }
+    const leader = this.copies.claim(`${sha256}|${key}`, job.id, (other) => book.live.has(other));
+    const found = { target, sha256, contentType, size, mtimeMs };
+    if (leader) {
+      this.copies.park(`${sha256}|${key}`, job.id);
+      await runner.dispatch(job, {
+        type: 'parked',
+        found,
+        detail: `same content as "${book.get(leader)?.name}": waiting for its upload`,
+      });
+      return;
+    }
+    await runner.dispatch(job, { type: 'inspected', found, oneImage, heldBy: this.heldBy() });
+  }
+
+  private crashed(id: string, err: unknown): void {
+    const { ctx } = this;
+    ctx.log.error('a job could not be handled', { id, error: err });
+    if (ctx.stopping()) return;
+    // Try again later rather than leave the job stuck: a locked file, a busy disk.
+    ctx.clock.setTimeout(
+      () => {
+        const job = ctx.book.live.get(id);
+        if (job && !ctx.stopping()) void ctx.runner.dispatch(job, { type: 'changed' });
+      },
+      Math.max(1000, ctx.settings().settleMs),
+    );
+  }
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import { absolutePath } from '../finish/finish.js';
+import type { EngineJob } from '../job-book.js';
+import { isFinal, pathKey } from '../job-book.js';
+import type { ErrorCode } from '../lifecycle/codes.js';
+import { errorCode } from '../ports/file-system.js';
+import { routeFile } from '../routing/route.js';
+import type { StageContext } from './context.js';
+
+/**
+ * Where jobs are born: from the watchers' events to the lifecycle's `seen`,
+ * `changed`, `gone` and `unreachable`. Events of one path are handled in
+ * order, each after the last was recorded.
+ */
+export class Intake {
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(private readonly ctx: StageContext) {}
+
+  /**
+   * A regular file appeared or changed in a root. `missed`: found by re-listing rather than
+   * reported by an event; a job that has the file already is then left alone.
+   */
+  onFile(root: string, relPath: string, options: { missed?: boolean } = {}): void {
+    this.chain(root, relPath, () => this.seen(root, relPath, options.missed === true));
+  }
+
+  onUnlink(root: string, relPath: string): void {
+    this.chain(root, relPath, () => this.unlinked(root, relPath));
+  }
+
+  /** Something in a root that can never go as it is (a link, a bad name, no permission): a failed job says so. */
+  onProblem(root: string, relPath: string, code: ErrorCode, reason: string): void {
+    this.chain(root, relPath, async () => {
+      const last = this.ctx.book.lastAtPath(root, relPath);
+      if (last && (!isFinal(last.state) || last.error?.code === code)) return;
+      const job = this.newJob(root, relPath, null);
+      await this.ctx.runner.dispatch(job, {
+        type: 'refused',
+        error: { reason, retryable: false, code },
+        keepInPlace: true,
+      });
+    });
+  }
+
+  private chain(root: string, relPath: string, step: () => Promise<void>): void {
+    const key = pathKey(root, relPath);
+    const next = (this.chains.get(key) ?? Promise.resolve()).then(step).catch((err: unknown) => {
+      this.ctx.log.error('handling a file event failed', { path: relPath, error: err });
+    });
+    this.chains.set(key, next);
+    void this.ctx.track(next).then(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+  }
+
+  private newJob(root: string, relPath: string, target: EngineJob['target']): EngineJob {
+    const now = this.ctx.clock.now();
+    return {
+      id: randomUUID(),
+      root,
+      relPath,
+      name: basename(relPath),
+      target,
+      state: 'waiting',
+      phase: 'settling',
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  private async seen(root: string, relPath: string, missed: boolean): Promise<void> {
+    const { book, runner } = this.ctx;
+    if (this.ctx.stopping()) return;
+    const live = book.atPath(root, relPath);
+    if (live) {
+      if (!missed) await runner.dispatch(live, { type: 'changed' });
+      return;
+    }
+    const folder = this.ctx.folderFor(root);
+    if (!folder) return;
+    const route = routeFile(relPath, folder);
+    if (route.kind === 'ignore') return;
+    let st;
+    try {
+      st = await this.ctx.fs.lstat(absolutePath(root, relPath));
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return; // gone again before we looked; nothing to do
+      throw err;
+    }
+    const last = book.lastAtPath(root, relPath);
+    if (last && !isFinal(last.state)) {
+      // Unfinished, its root was away: it resumes where it was found.
+      await runner.dispatch(last, { type: 'recovered' });
+      return;
+    }
+    if (last && last.size === st.size && last.mtimeMs === st.mtimeMs && stillItsFile(last)) return;
+    const job = this.newJob(root, relPath, route.kind === 'target' ? route.target : null);
+    await runner.dispatch(job, { type: 'seen' });
+  }
+
+  private async unlinked(root: string, relPath: string): Promise<void> {
+    const { book, runner } = this.ctx;
+    const job = book.atPath(root, relPath);
+    if (!job || this.ctx.stopping()) return;
+    // A file already merged into its batch's PDF goes up with it.
+    if (job.batchId && job.phase !== 'collecting') return;
+    try {
+      await this.ctx.fs.lstat(absolutePath(root, relPath));
+      return; // back already (a rename over it): its change event follows
+    } catch {
+      // gone
+    }
+    const reachable = await this.ctx.rootReachable(root);
+    await runner.dispatch(job, { type: reachable ? 'gone' : 'unreachable' });
+  }
+}
+
+/**
+ * A finished job's file found unchanged at its path is still that job's file
+ * when it stays there on purpose (kept, failed-retryable) or its finishing is
+ * still to do (a crash between the ledger write and the move); once moved or
+ * deleted, the same bytes dropped again are a new job (it shows as a duplicate).
+ */
+export function stillItsFile(job: EngineJob): boolean {
+  return job.disposition === undefined || job.disposition === 'kept';
+}

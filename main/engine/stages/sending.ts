@@ -1,0 +1,276 @@
+import type { UploadOutcome } from '../concur/concur-client.js';
+import { absolutePath } from '../finish/finish.js';
+import { sha256File } from '../inspect/inspect.js';
+import type { EngineJob } from '../job-book.js';
+import type { AnswerReasons } from '../lifecycle/events.js';
+import { errorCode } from '../ports/file-system.js';
+import { describeRetry, retryDelay } from '../queue/backoff.js';
+import { UploadQueue } from '../queue/upload-queue.js';
+import { describeTarget, targetKey } from '../routing/route.js';
+import type { ContentType, JobError, SentVersion, UploadTarget } from '../types.js';
+import { alreadyHasImage } from './collecting.js';
+import type { StageContext } from './context.js';
+
+/**
+ * The `enqueue` effect: upload units wait for a slot (or their backoff), and
+ * each attempt checks the file is still the version inspected, tells the
+ * lifecycle `sending` (recorded before a byte goes out), streams it with the
+ * expected size and hash (the client cuts the body short if they differ) and
+ * reports Concur's answer.
+ */
+
+/** One upload: a file, or the merged PDF of a batch, for one target. */
+export interface UploadUnit {
+  id: string;
+  jobIds: string[];
+  target: UploadTarget;
+  /** Absolute path of what is sent. */
+  path: string;
+  contentType: ContentType;
+  /** True when `path` is a merged PDF in the staging folder (deleted after). */
+  staged: boolean;
+  size?: number;
+}
+
+/** Progress is announced at most this often per upload (the UI needs a few per second). */
+const PROGRESS_EVERY_MS = 250;
+
+/** Phases in which a job may be sent. */
+const SENDABLE = new Set(['queued', 'held', 'backing-off']);
+
+function concurFields(o: Exclude<UploadOutcome, { kind: 'uploaded' | 'changed' }>): Partial<JobError> {
+  return { message: o.message, status: o.status, errorId: o.errorId, correlationId: o.correlationId };
+}
+
+/** Names a target with its kind and full id: `report "Trip" (id NOPE1)`, `entry ENT42`. */
+function targetWithId(target: Exclude<UploadTarget, { kind: 'receipt' }>): string {
+  const label = target.label && target.label !== target.id ? target.label : undefined;
+  return label ? `${target.kind} "${label}" (id ${target.id})` : `${target.kind} ${target.id}`;
+}
+
+/** Concur's own words, on one line and not too long for a status row. */
+function concurSaid(message: string | undefined): string {
+  const text = (message ?? '').replace(/\s+/g, ' ').trim();
+  if (!text) return '';
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+}
+
+export function rejectedReason(status: number, target: UploadTarget, message?: string): string {
+  const said = concurSaid(message);
+  const tail = said ? `: ${said}` : '.';
+  if (target.kind === 'receipt')
+    return `Concur refused the file for the receipt store (HTTP ${status})${tail}`;
+  if (status === 404)
+    return `Concur does not know ${targetWithId(target)} (HTTP 404): check the id in the folder's name.`;
+  return `Concur refused the file for ${targetWithId(target)} (HTTP ${status})${tail}`;
+}
+
+export class Sending {
+  readonly queue: UploadQueue<UploadUnit>;
+  /** Units by id: a batch's members find their unit again when it is re-queued. */
+  private readonly units = new Map<string, UploadUnit>();
+  private readonly controllers = new Map<string, AbortController>();
+  /** Units waiting in the queue (ready or delayed), so a batch is queued once however many members ask. */
+  private readonly waiting = new Set<string>();
+  /** Units in an attempt, from its checks until its answer is recorded. */
+  private readonly attempting = new Set<string>();
+  private held: string | undefined;
+
+  constructor(private readonly ctx: StageContext) {
+    this.queue = new UploadQueue<UploadUnit>({
+      concurrency: ctx.settings().concurrency,
+      clock: ctx.clock,
+      run: (unit) => this.attempt(unit),
+    });
+  }
+
+  /** Why uploads are held now (the detail a held job shows), or undefined. */
+  heldBy(): string | undefined {
+    return this.held;
+  }
+
+  hold(detail: string): void {
+    this.held = detail;
+    this.queue.pause();
+  }
+
+  release(): void {
+    this.held = undefined;
+    this.queue.resume();
+  }
+
+  /** The `enqueue` effect for one job: its batch's unit, or a unit of its own. */
+  enqueue(job: EngineJob, notBefore?: number): void {
+    const unitId = job.batchId ?? job.id;
+    let unit = this.units.get(unitId);
+    if (!unit) {
+      if (job.batchId || !job.target || !job.contentType) return;
+      unit = {
+        id: job.id,
+        jobIds: [job.id],
+        target: job.target,
+        path: absolutePath(job.root, job.relPath),
+        contentType: job.contentType,
+        staged: false,
+      };
+    }
+    this.add(unit, notBefore);
+  }
+
+  /** Queues a unit once (a batch's members each ask for it). */
+  add(unit: UploadUnit, notBefore?: number): void {
+    if (this.waiting.has(unit.id)) return;
+    this.waiting.add(unit.id);
+    this.units.set(unit.id, unit);
+    this.queue.add(unit, notBefore);
+  }
+
+  hasUnitFor(key: string): boolean {
+    for (const unit of this.units.values()) if (targetKey(unit.target) === key) return true;
+    return false;
+  }
+
+  /**
+   * A job leaves while its unit waits: its unit leaves the queue. A batch
+   * member leaving (edited after the merge) takes the whole batch back: the
+   * other members look again and are merged anew with the file as it is now.
+   */
+  leave(job: EngineJob): void {
+    const unit = this.units.get(job.batchId ?? job.id);
+    if (!unit || this.attempting.has(unit.id)) return;
+    void this.forget(unit);
+    for (const id of unit.jobIds) {
+      const member = id === job.id ? undefined : this.ctx.book.live.get(id);
+      if (member) void this.ctx.runner.dispatch(member, { type: 'changed' });
+    }
+  }
+
+  /** Abandons uploads in flight (stop): their ledger phase stays `uploading` for the next start. */
+  stop(): void {
+    this.queue.stop();
+    for (const c of this.controllers.values()) c.abort();
+  }
+
+  private async attempt(unit: UploadUnit): Promise<void> {
+    this.attempting.add(unit.id);
+    try {
+      await this.attemptOnce(unit);
+    } finally {
+      this.attempting.delete(unit.id);
+    }
+  }
+
+  private async attemptOnce(unit: UploadUnit): Promise<void> {
+    const { ctx } = this;
+    const { book, runner } = ctx;
+    this.waiting.delete(unit.id);
+    if (ctx.stopping()) return;
+    const jobs = unit.jobIds
+      .map((id) => book.live.get(id))
+      .filter((j): j is EngineJob => j !== undefined && SENDABLE.has(j.phase ?? ''));
+    if (!jobs.length) return this.forget(unit);
+    const sent = await this.versionToSend(unit, jobs);
+    if (!sent) return;
+
+    const attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
+    const detail = `uploading to ${describeTarget(unit.target)}`;
+    for (const job of jobs) await runner.dispatch(job, { type: 'sending', attempt, sent, detail });
+    const controller = new AbortController();
+    this.controllers.set(unit.id, controller);
+    let lastProgress = 0;
+    let outcome: UploadOutcome;
+    try {
+      outcome = await ctx.client().uploadImage(unit.target, unit.path, {
+        contentType: unit.contentType,
+        signal: controller.signal,
+        expect: { size: sent.size, sha256: sent.sha256 },
+        onProgress: (fraction) => {
+          const now = ctx.clock.now();
+          if (fraction < 1 && now - lastProgress < PROGRESS_EVERY_MS) return;
+          lastProgress = now;
+          for (const job of jobs) book.progress(job.id, fraction);
+        },
+      });
+    } catch (err) {
+      // The client answers with outcomes; a throw is a local problem (file unreadable): try again later.
+      outcome = { kind: 'transient', message: err instanceof Error ? err.message : String(err) };
+    } finally {
+      this.controllers.delete(unit.id);
+    }
+    if (ctx.stopping()) return; // the ledger still says `uploading`: the next start repeats it
+    const reasons = this.reasons(unit, outcome, attempt);
+    for (const job of jobs) await runner.dispatch(job, { type: 'answered', outcome, reasons });
+    const again = unit.jobIds.some((id) => {
+      const phase = book.live.get(id)?.phase;
+      return phase === 'backing-off' || phase === 'held';
+    });
+    if (!again) await this.forget(unit);
+  }
+
+  /**
+   * The version of the file that goes out now: the one inspected, checked
+   * again (a scanner renaming a new scan over a queued one must not go up
+   * unchecked, nor a batch member edited since the merge). Anything else
+   * sends the jobs back to readiness and returns undefined.
+   */
+  private async versionToSend(unit: UploadUnit, jobs: EngineJob[]): Promise<SentVersion | undefined> {
+    const { ctx } = this;
+    for (const job of jobs) {
+      let st;
+      try {
+        st = await ctx.fs.lstat(absolutePath(job.root, job.relPath));
+      } catch (err) {
+        if (unit.staged) continue; // gone: the merged PDF still holds it
+        if (errorCode(err) !== 'ENOENT') throw err;
+        const reachable = await ctx.rootReachable(job.root);
+        await ctx.runner.dispatch(job, { type: reachable ? 'gone' : 'unreachable' });
+        await this.forget(unit);
+        return undefined;
+      }
+      if (st.size !== job.size || st.mtimeMs !== job.mtimeMs) {
+        await this.forget(unit);
+        for (const member of jobs) await ctx.runner.dispatch(member, { type: 'changed' });
+        return undefined;
+      }
+    }
+    if (!unit.staged) {
+      const [job] = jobs;
+      return { size: job.size!, mtimeMs: job.mtimeMs!, sha256: job.sha256! };
+    }
+    const st = await ctx.fs.lstat(unit.path);
+    return { size: st.size, mtimeMs: st.mtimeMs, sha256: await sha256File(unit.path, ctx.fs) };
+  }
+
+  private reasons(unit: UploadUnit, outcome: UploadOutcome, attempt: number): AnswerReasons {
+    const { tries } = this.ctx.retry;
+    const fields = outcome.kind === 'uploaded' || outcome.kind === 'changed' ? {} : concurFields(outcome);
+    const message = 'message' in outcome ? outcome.message : '';
+    const retryAfter = outcome.kind === 'transient' ? outcome.retryAfterMs : undefined;
+    const delay = retryDelay(attempt, this.ctx.retry, retryAfter);
+    const status = 'status' in outcome && outcome.status !== undefined ? outcome.status : 0;
+    return {
+      alreadyHasImage: alreadyHasImage(unit.target, fields),
+      rejected: {
+        reason: rejectedReason(status, unit.target, message),
+        ...fields,
+        retryable: false,
+        code: status === 404 && unit.target.kind !== 'receipt' ? 'unknown-target' : 'rejected',
+      },
+      gaveUp: {
+        reason: `Concur could not take the file after ${tries} attempts: ${message}`,
+        ...fields,
+        retryable: true,
+        code: 'gave-up',
+      },
+      retryDetail: describeRetry(delay, attempt + 1, tries),
+      nextAttemptAt: this.ctx.clock.now() + delay,
+      tries,
+    };
+  }
+
+  private async forget(unit: UploadUnit): Promise<void> {
+    this.units.delete(unit.id);
+    if (this.waiting.delete(unit.id)) this.queue.remove((u) => u === unit);
+    if (unit.staged) await this.ctx.fs.remove(unit.path).catch(() => undefined);
+  }
+}
