@@ -1,5 +1,9 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkBaseUrl } from '../../../main/engine/concur/target-url.js';
+import { fileSettingsStore } from '../../../main/engine/settings/config-file.js';
 import { parseSettings, SettingsError } from '../../../main/engine/settings/schema.js';
 
 function baseUrlIssues(baseUrl: string): string[] {
@@ -41,5 +45,24 @@ describe('the Concur base URL in the settings', () => {
     expect(() => checkBaseUrl('http://me:secret@127.0.0.1:8787')).toThrow(
       'Refusing to send receipts to http://127.0.0.1:8787: it must not contain a user name or password',
     );
+  });
+
+  it('a refused address is not saved: the settings file stays as it was', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'concur-drop-baseurl-'));
+    try {
+      const file = join(dir, 'concur-drop.json');
+      const before = JSON.stringify({ concur: { baseUrl: 'http://127.0.0.1:8787' } });
+      await writeFile(file, before);
+      const store = fileSettingsStore(file);
+      const result = await store.save({ concur: { baseUrl: 'http://me:secret@127.0.0.1:8787' } });
+      expect(result).toEqual({
+        ok: false,
+        issues: [expect.stringMatching(/^concur\.baseUrl: must not contain a user name/)],
+      });
+      expect(await readFile(file, 'utf8')).toBe(before);
+      expect(store.get().concur.baseUrl).toBe('http://127.0.0.1:8787');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
