@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
-import { resolveDataDir } from '../engine/data-dir.js';
+import { existsSync } from 'node:fs';
+import { DataDirError, dataDirError, prepareDataDir, resolveDataDir } from '../engine/data-dir.js';
+import { ledgerDir } from '../engine/ledger/ledger.js';
 import { configureLogging } from '../engine/log/logger.js';
 import {
   envSecretStore,
@@ -13,17 +15,48 @@ import {
   type LoadedConfig,
 } from '../engine/settings/config-file.js';
 import { parseSettings, SettingsError } from '../engine/settings/schema.js';
-import { UsageError } from './args.js';
+import { CommandError, EXIT, UsageError } from './args.js';
 
 /**
  * What every command needs from its host: the data dir, logging, settings
  * from the config file (or defaults) and the token source.
  */
 
-/** `--data-dir`, else CONCUR_DROP_HOME, else the OS app-data folder; logging goes to `<dataDir>/logs`. */
+/**
+ * `--data-dir`, else CONCUR_DROP_HOME, else the OS app-data folder, created if
+ * needed and proven writable (else exit 2, saying so); logging goes to `<dataDir>/logs`.
+ */
 export function openDataDir(flag?: string): string {
   const dataDir = resolve(resolveDataDir(flag));
-  configureLogging({ dir: resolve(dataDir, 'logs') });
+  try {
+    prepareDataDir(dataDir);
+    configureLogging({ dir: resolve(dataDir, 'logs') });
+  } catch (error) {
+    const refused = error instanceof DataDirError ? error : dataDirError(dataDir, error);
+    throw new CommandError(refused.message, EXIT.usage);
+  }
+  return dataDir;
+}
+
+/**
+ * The data dir of a command that only reads or adds to what a watcher left
+ * (`status`, `retry`): never created, so a mistyped --data-dir is said to
+ * hold nothing instead of becoming an empty data folder (exit 2).
+ */
+export function openExistingDataDir(flag?: string): string {
+  const dataDir = resolve(resolveDataDir(flag));
+  if (!existsSync(ledgerDir(dataDir)))
+    throw new CommandError(
+      `There is no Concur Drop data in ${dataDir}: nothing has run with this data folder. ` +
+        'Check --data-dir (or CONCUR_DROP_HOME).',
+      EXIT.usage,
+    );
+  try {
+    configureLogging({ dir: resolve(dataDir, 'logs') });
+  } catch {
+    // Reading another user's data folder: the ledger can be read, the log not written.
+    configureLogging({ dir: null });
+  }
   return dataDir;
 }
 

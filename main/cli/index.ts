@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   token: async () => (await import('./commands/token.js')).tokenCommand,
   sandbox: async () => (await import('./commands/sandbox.js')).sandboxCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
+  retry: async () => (await import('./commands/retry.js')).retryCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -18,10 +18,13 @@ export const SANDBOX_USAGE = 'usage: concur-drop sandbox [--port N] [--token T]'
 
 export const DEMO_USAGE = 'usage: concur-drop demo';
 
+export const RETRY_USAGE =
+  'usage: concur-drop retry [--data-dir DIR] [--all | JOB…] [--force] [--json]';
+
 /** The overview `concur-drop --help` prints: every command's usage line. */
 export const OVERVIEW = `concur-drop: uploads receipt and invoice scans to SAP Concur
 
-${[WATCH_USAGE, UPLOAD_USAGE, STATUS_USAGE, TOKEN_USAGE, SANDBOX_USAGE, DEMO_USAGE]
+${[WATCH_USAGE, UPLOAD_USAGE, STATUS_USAGE, TOKEN_USAGE, SANDBOX_USAGE, DEMO_USAGE, RETRY_USAGE]
   .map((u) => u.replace(/^usage: /, '  '))
   .join('\n')}
 

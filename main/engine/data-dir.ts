@@ -1,3 +1,4 @@
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,5 +24,61 @@ function appDataDir(env: NodeJS.ProcessEnv): string {
       return join(homedir(), 'Library', 'Application Support');
     default:
       return env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  }
+}
+
+/** The data folder cannot be created or written; the message says so in plain words, with the path. */
+export class DataDirError extends Error {
+  constructor(
+    readonly dataDir: string,
+    /** The errno code behind it, for the log. */
+    readonly code: string | undefined,
+  ) {
+    super(
+      `The data folder ${dataDir} cannot be written (${plainReason(code)}). ` +
+        'Choose another with --data-dir or CONCUR_DROP_HOME.',
+    );
+    this.name = 'DataDirError';
+  }
+}
+
+function plainReason(code: string | undefined): string {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'the disk is read-only';
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'the disk is full';
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'a file of that name is in the way';
+    case 'ENOENT':
+      return 'its drive or share is not there';
+    default:
+      return 'it could not be created or written';
+  }
+}
+
+/** Wraps a file-system error met in the data folder as a DataDirError. */
+export function dataDirError(dataDir: string, error: unknown): DataDirError {
+  return new DataDirError(dataDir, (error as NodeJS.ErrnoException).code);
+}
+
+/**
+ * Creates the data folder if needed and proves it can be written, before
+ * anything runs: a read-only folder would otherwise surface later as a bare
+ * "EACCES mkdir …" from whichever part touched it first. Throws DataDirError.
+ */
+export function prepareDataDir(dataDir: string): void {
+  const probe = join(dataDir, `.write-test-${process.pid}`);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(probe, '', { flag: 'wx' });
+    unlinkSync(probe);
+  } catch (error) {
+    throw dataDirError(dataDir, error);
   }
 }

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { FolderSettings } from './settings/schema.js';
+import { folderKey } from './settings/overlapping-folders.js';
+import { refuseOverlappingFolders, type FolderSettings } from './settings/schema.js';
 import { isUncPath } from './watch/watcher.js';
 
 /** A configured folder with its absolute path. */
@@ -11,20 +12,29 @@ export interface WatchedRoot {
 /**
  * Absolute roots from the settings: relative paths resolve against the config
  * file's folder (DESIGN §8); UNC paths stay as they are. The same folder
- * listed twice is watched once (the first entry's settings win).
+ * listed twice is watched once (the first entry's settings win); folders that
+ * nest are refused with a SettingsError naming the later one's key.
  */
-export function resolveRoots(folders: FolderSettings[], configDir = process.cwd()): WatchedRoot[] {
-  const seen = new Set<string>();
-  const out: WatchedRoot[] = [];
-  for (const folder of folders) {
+export function resolveRoots(
+  folders: FolderSettings[],
+  configDir = process.cwd(),
+  source = 'settings',
+): WatchedRoot[] {
+  const roots = folders.map((folder) => {
     const root =
       isUncPath(folder.path) || isAbsolute(folder.path)
         ? folder.path
         : resolve(configDir, folder.path);
-    const clean = isUncPath(root) ? root : resolve(root);
-    if (seen.has(clean)) continue;
-    seen.add(clean);
-    out.push({ root: clean, folder });
-  }
+    return isUncPath(root) ? root : resolve(root);
+  });
+  refuseOverlappingFolders(roots, source);
+  const seen = new Set<string>();
+  const out: WatchedRoot[] = [];
+  folders.forEach((folder, i) => {
+    const key = folderKey(roots[i]);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ root: roots[i], folder });
+  });
   return out;
 }

@@ -139,6 +139,33 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
   }
 
+  // One listener per engine event for the whole server, fanned out to every open stream:
+  // a listener per stream passed Node's limit of 10 at the eleventh browser tab.
+  const broadcast = (event: string, payload: unknown) => {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+    for (const stream of streams) stream.write(frame);
+  };
+  const engineListeners = {
+    job: (job: EngineEventMap['job'][0]) => broadcast('job', job),
+    summary: (summary: EngineEventMap['summary'][0]) => broadcast('summary', summary),
+    // The page gets the words only; paths in notices stay in the log (as over IPC).
+    notice: (notice: EngineEventMap['notice'][0]) =>
+      broadcast('notice', { level: notice.level, message: notice.message }),
+  };
+  options.engine.on('job', engineListeners.job);
+  options.engine.on('summary', engineListeners.summary);
+  options.engine.on('notice', engineListeners.notice);
+  const stopListening = () => {
+    options.engine.off('job', engineListeners.job);
+    options.engine.off('summary', engineListeners.summary);
+    options.engine.off('notice', engineListeners.notice);
+  };
+  // A comment now and then keeps proxies and idle timers from closing the streams.
+  const heartbeat = setInterval(() => {
+    for (const stream of streams) stream.write(': keep-alive\n\n');
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
   function openEvents(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -147,41 +174,25 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       connection: 'keep-alive',
     });
     res.write('retry: 2000\n\n');
-    const send = (event: string, payload: unknown) =>
-      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
-    const listeners = {
-      job: (job: EngineEventMap['job'][0]) => send('job', job),
-      summary: (summary: EngineEventMap['summary'][0]) => send('summary', summary),
-      // The page gets the words only; paths in notices stay in the log (as over IPC).
-      notice: (notice: EngineEventMap['notice'][0]) =>
-        send('notice', { level: notice.level, message: notice.message }),
-    };
-    options.engine.on('job', listeners.job);
-    options.engine.on('summary', listeners.summary);
-    options.engine.on('notice', listeners.notice);
-    // A comment now and then keeps proxies and idle timers from closing the stream.
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     streams.add(res);
-    const cleanup = () => {
-      clearInterval(heartbeat);
-      options.engine.off('job', listeners.job);
-      options.engine.off('summary', listeners.summary);
-      options.engine.off('notice', listeners.notice);
-      streams.delete(res);
-    };
-    req.on('close', cleanup);
-    res.on('close', cleanup);
+    res.once('close', () => streams.delete(res));
   }
 
   server.headersTimeout = 20_000;
   server.requestTimeout = 0; // the event stream stays open
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolveListen();
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolveListen();
+      });
     });
-  });
+  } catch (error) {
+    stopListening();
+    clearInterval(heartbeat);
+    throw error;
+  }
   port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}/?token=${token}`;
   log.info('browser UI listening', { port });
@@ -192,6 +203,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     port,
     close: () =>
       new Promise<void>((resolveClose) => {
+        stopListening();
+        clearInterval(heartbeat);
         for (const stream of streams) stream.end();
         server.close(() => resolveClose());
         server.closeAllConnections();

@@ -74,6 +74,9 @@ export interface CliOptions {
   input?: string;
   cwd?: string;
   timeoutMs?: number;
+  /** Run as this user (needs root): how a test meets permissions that root ignores. */
+  uid?: number;
+  gid?: number;
 }
 
 /** A child env without any token or data dir of the developer's own. */
@@ -101,6 +104,8 @@ export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess
     cwd: options.cwd ?? ROOT,
     env: cleanEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
+    uid: options.uid,
+    gid: options.gid,
   }) as ChildProcess & { out: Output };
   const out: Output = { stdout: '', stderr: '' };
   child.out = out;

@@ -16,7 +16,7 @@ describe('concur-drop usage errors exit 2 with a usage line', { timeout: 90_000 
   it('lists every command for --help', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const command of ['watch', 'upload', 'status', 'token', 'sandbox', 'demo'])
+    for (const command of ['watch', 'upload', 'status', 'token', 'sandbox', 'demo', 'retry'])
       expect(r.stdout).toContain(`concur-drop ${command}`);
   });
 
@@ -69,7 +69,7 @@ describe('concur-drop usage errors exit 2 with a usage line', { timeout: 90_000 
   });
 
   it('prints help for each command with exit 0', async () => {
-    const commands = ['watch', 'upload', 'status', 'token', 'sandbox', 'demo'];
+    const commands = ['watch', 'upload', 'status', 'token', 'sandbox', 'demo', 'retry'];
     const results = await Promise.all(commands.map((c) => runCli([c, '--help'])));
     commands.forEach((command, i) => {
       expect(results[i].code, command).toBe(0);

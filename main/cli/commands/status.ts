@@ -1,5 +1,5 @@
 import { EXIT, parseCommand } from '../args.js';
-import { openDataDir } from '../host.js';
+import { openExistingDataDir } from '../host.js';
 import { readLedgerJobs, summarize } from '../ledger-view.js';
 import { jobLine, summaryLine } from '../output.js';
 import { STATUS_USAGE } from '../usage.js';
@@ -24,7 +24,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return EXIT.ok;
   }
-  const dataDir = openDataDir(values['data-dir']);
+  const dataDir = openExistingDataDir(values['data-dir']);
   const jobs = (await readLedgerJobs(dataDir)).sort((a, b) => b.updatedAt - a.updatedAt);
   const summary = summarize(jobs);
   if (values.json) {

@@ -1,4 +1,4 @@
-import { CONCUR_ID } from '../settings/schema.js';
+import { baseUrlProblem, CONCUR_ID, INSECURE_PROBLEM, isLoopbackHost } from '../settings/schema.js';
 import type { UploadTarget } from '../types.js';
 
 /**
@@ -20,23 +20,20 @@ export class InvalidTargetError extends Error {
 /** The base URL is not https (plain http is allowed only for the loopback sandbox). */
 export class InsecureBaseUrlError extends Error {
   /** The origin refused, or null when the text was not a URL at all. */
-  constructor(readonly baseUrl: string | null) {
+  constructor(
+    readonly baseUrl: string | null,
+    problem = INSECURE_PROBLEM,
+  ) {
     super(
       (baseUrl === null
         ? 'The Concur address is not a URL'
-        : `Refusing to send receipts to ${baseUrl}`) +
-        ': it must use https (plain http is allowed only for 127.0.0.1 / localhost).',
+        : `Refusing to send receipts to ${baseUrl}`) + `: it ${problem}.`,
     );
     this.name = 'InsecureBaseUrlError';
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
-
-/** True for 127.0.0.0/8, ::1 and localhost: the only hosts plain http may reach. */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
+export { isLoopbackHost };
 
 /** Parses the base URL; throws InsecureBaseUrlError unless https, or http on loopback. */
 export function checkBaseUrl(baseUrl: string): URL {
@@ -46,9 +43,8 @@ export function checkBaseUrl(baseUrl: string): URL {
   } catch {
     throw new InsecureBaseUrlError(null); // the text itself is not echoed: it could hold anything
   }
-  const secure =
-    url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-  if (!secure || url.username || url.password) throw new InsecureBaseUrlError(url.origin);
+  const problem = baseUrlProblem(baseUrl);
+  if (problem) throw new InsecureBaseUrlError(url.origin, problem);
   return url;
 }
 

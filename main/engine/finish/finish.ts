@@ -1,6 +1,17 @@
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, mkdir, rename, rm, unlink, writeFile, access } from 'node:fs/promises';
+import {
+  appendFile,
+  copyFile,
+  mkdir,
+  rename,
+  rm,
+  unlink,
+  writeFile,
+  access,
+} from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
+import { createLogger } from '../log/logger.js';
 import type { JobError } from '../types.js';
 
 /**
@@ -14,6 +25,42 @@ export type AfterUpload = 'move' | 'keep' | 'delete';
 
 export const UPLOADED_DIR = 'Uploaded';
 export const FAILED_DIR = 'Failed';
+/** Where a failure's reason goes when no error file can be written beside the scan. */
+export const FAILED_LOG = 'errors.txt';
+
+const log = createLogger('finish');
+
+/**
+ * File names are limited to 255 bytes (ext4, APFS; NTFS counts 255 UTF-16
+ * units, never more than the UTF-8 bytes): a scan named near the limit has no
+ * room for " (2)" or ".error.txt".
+ */
+const NAME_MAX = 255;
+
+function bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** `text` cut to at most `max` UTF-8 bytes, never inside a character. */
+function cutTo(text: string, max: number): string {
+  let out = '';
+  for (const char of text) {
+    if (bytes(out + char) > max) break;
+    out += char;
+  }
+  return out;
+}
+
+/**
+ * `stem + suffix` when it fits in a name; else the stem is cut and marked with
+ * a hash of the whole, so two long names never share a short one and the same
+ * long name always gives the same short one (Retry finds its error file again).
+ */
+function fitName(stem: string, suffix: string): string {
+  if (bytes(stem + suffix) <= NAME_MAX) return stem + suffix;
+  const mark = `~${createHash('sha256').update(stem).digest('hex').slice(0, 8)}`;
+  return cutTo(stem, NAME_MAX - bytes(mark + suffix)) + mark + suffix;
+}
 
 /** Absolute path of a root-relative, '/'-separated path. */
 export function absolutePath(root: string, relPath: string): string {
@@ -36,7 +83,7 @@ export async function freePath(path: string): Promise<string> {
   const ext = extname(path);
   const stem = basename(path, ext);
   for (let n = 2; ; n++) {
-    const candidate = join(dir, `${stem} (${n})${ext}`);
+    const candidate = join(dir, fitName(`${stem} (${n})`, ext));
     if (!(await exists(candidate))) return candidate;
   }
 }
@@ -122,17 +169,36 @@ export function formatFailureReport(report: FailureReport): string {
 /**
  * Moves a permanently failed scan to `root/Failed/<same relative path>` and
  * writes `<name>.error.txt` beside it; returns the file's new absolute path.
+ * Once the file is moved its reason is kept somewhere: when the error file
+ * cannot be written it goes to `Failed/errors.txt`, and failing that to the log.
  */
 export async function finishFailed(root: string, report: FailureReport): Promise<string> {
   const from = absolutePath(root, report.relPath);
   const landed = await moveToFree(from, absolutePath(join(root, FAILED_DIR), report.relPath));
-  await writeFile(`${landed}.error.txt`, formatFailureReport(report), 'utf8');
+  const text = formatFailureReport(report);
+  try {
+    await writeFile(errorFilePath(landed), text, 'utf8');
+  } catch (error) {
+    log.warn('could not write the error file; the reason goes to Failed/errors.txt', {
+      path: report.relPath,
+      error,
+    });
+    const failedLog = join(root, FAILED_DIR, FAILED_LOG);
+    const entry = `${'-'.repeat(60)}\n${relative(root, landed).split(sep).join('/')}\n${text}`;
+    await appendFile(failedLog, entry, 'utf8').catch((second: unknown) =>
+      log.error('could not keep the reason of a failed file', {
+        path: report.relPath,
+        reason: report.error.reason,
+        error: second,
+      }),
+    );
+  }
   return landed;
 }
 
-/** The error file written beside a failed scan. */
+/** The error file written beside a failed scan: `<name>.error.txt`, shortened when that is too long a name. */
 export function errorFilePath(failedPath: string): string {
-  return `${failedPath}.error.txt`;
+  return join(dirname(failedPath), fitName(basename(failedPath), '.error.txt'));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { hostname, uptime } from 'node:os';
 import { link, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 
@@ -8,20 +8,42 @@ import { randomBytes } from 'node:crypto';
  * each other. Node has no portable flock, so the lock is a file created with
  * O_EXCL holding the owner's pid and host, refreshed by a heartbeat.
  *
- * A lock is stale — and taken over — when its pid is gone on this host, or
- * when its heartbeat is older than STALE_MS (the pid was reused after a
- * reboot or a crash, or the owner is on another host sharing the folder).
+ * A lock whose owner runs on this host is never taken, however old its
+ * heartbeat: a watcher stopped in a debugger, suspended (kill -STOP) or
+ * starved would resume writing beside the new owner and every file would be
+ * uploaded twice (issue 7). It is taken when its pid is gone, or when its
+ * heartbeat stopped and it records an earlier boot of this machine (the pid
+ * now belongs to some other process). The heartbeat's age decides alone only
+ * when the owner cannot be checked: another host sharing the folder, or a
+ * lock whose pid was never written.
  */
 
 /** How often the owner touches the lock file. */
 export const HEARTBEAT_MS = 5_000;
-/** A lock not touched for this long is stale even if its pid exists. */
+/** A lock not touched for this long is stale when its owner cannot be checked. */
 export const STALE_MS = 30_000;
+/**
+ * Boot times computed as "now − uptime" agree within a second or two on one
+ * boot; a clock set by hand or by NTP moves them too, so only a larger gap
+ * counts as a reboot.
+ */
+const REBOOT_GAP_MS = 120_000;
 
 interface LockInfo {
   pid: number;
   host: string;
   since: string;
+  /** When this machine booted (ms since the epoch), to tell a pid reused after a reboot. */
+  boot: number;
+}
+
+/** How to judge another owner's lock; tests shorten the staleness. */
+export interface LockOptions {
+  staleMs?: number;
+}
+
+function bootTime(now = Date.now()): number {
+  return Math.round(now - uptime() * 1000);
 }
 
 /** Another live process has this ledger open. */
@@ -70,12 +92,18 @@ async function readLock(
   }
 }
 
-function isStale(lock: { info: Partial<LockInfo>; mtimeMs: number }, now: number): boolean {
-  if (now - lock.mtimeMs > STALE_MS) return true;
-  const { pid, host } = lock.info;
-  if (typeof pid !== 'number') return false; // being written right now; fresh, so respect it
-  if (host !== undefined && host !== hostname()) return false;
-  return !isAlive(pid);
+function isStale(
+  lock: { info: Partial<LockInfo>; mtimeMs: number },
+  now: number,
+  staleMs: number,
+): boolean {
+  const silent = now - lock.mtimeMs > staleMs;
+  const { pid, host, boot } = lock.info;
+  // Half-written (its owner died creating it, or is writing it now) or from another host:
+  // nothing to ask, so only a heartbeat that stopped says the owner is gone.
+  if (typeof pid !== 'number' || (host !== undefined && host !== hostname())) return silent;
+  if (!isAlive(pid)) return true;
+  return silent && typeof boot === 'number' && Math.abs(bootTime(now) - boot) > REBOOT_GAP_MS;
 }
 
 /** A held lock; release() removes it. */
@@ -85,8 +113,14 @@ export class LedgerLock {
   private constructor(readonly path: string) {}
 
   /** Takes the lock at `path`, taking over a stale one; throws LedgerLockedError when held. */
-  static async acquire(path: string): Promise<LedgerLock> {
-    const info: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  static async acquire(path: string, options: LockOptions = {}): Promise<LedgerLock> {
+    const staleMs = options.staleMs ?? STALE_MS;
+    const info: LockInfo = {
+      pid: process.pid,
+      host: hostname(),
+      since: new Date().toISOString(),
+      boot: bootTime(),
+    };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const handle = await open(path, 'wx');
@@ -103,7 +137,7 @@ export class LedgerLock {
       }
       const current = await readLock(path);
       if (current === null) continue; // released meanwhile: try again
-      if (!isStale(current, Date.now())) throw new LedgerLockedError(path, current.info);
+      if (!isStale(current, Date.now(), staleMs)) throw new LedgerLockedError(path, current.info);
       // Move the stale lock aside under a unique name, then check that what was moved is the
       // lock judged stale: if another process took it over in between, put its lock back.
       const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;

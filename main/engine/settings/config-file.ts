@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { SaveResult } from '../../../preload/contract.js';
 import type { SettingsStore } from '../ports.js';
-import { parseSettings, SettingsError, type Settings } from './schema.js';
+import { parseSettings, refuseOverlappingFolders, SettingsError, type Settings } from './schema.js';
 
 /**
  * The CLI's settings: a JSON config file (DESIGN §8) validated by the same
@@ -50,8 +50,13 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
     );
   }
   const configDir = dirname(file);
-  const settings = parseSettings(json, `config file ${file}`);
-  return { settings: resolveFolders(settings, configDir), configDir };
+  const source = `config file ${file}`;
+  const settings = resolveFolders(parseSettings(json, source), configDir);
+  refuseOverlappingFolders(
+    settings.folders.map((f) => f.path),
+    source,
+  );
+  return { settings, configDir };
 }
 
 /** Makes every folder path absolute, relative ones against the config file's folder. */

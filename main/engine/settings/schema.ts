@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findOverlappingFolder } from './overlapping-folders.js';
 
 /**
  * The one settings schema (DESIGN §8). The CLI's config file and the desktop
@@ -38,15 +39,41 @@ export const folderSchema = z.strictObject({
   routes: z.array(routeSchema).default([]),
 });
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
 
-export const baseUrlSchema = z
-  .string()
-  .url('must be a URL such as https://www.concursolutions.com')
-  .refine((s) => {
-    const u = new URL(s);
-    return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
-  }, 'must use https (plain http is allowed only for 127.0.0.1 / localhost)');
+/** True for 127.0.0.0/8, ::1 and localhost: the only hosts plain http may reach. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** The user name or password part of a URL ("https://me:secret@host"), said plainly. */
+export const USERINFO_PROBLEM =
+  'must not contain a user name or password (the token is kept in the system keychain)';
+export const INSECURE_PROBLEM =
+  'must use https (plain http is allowed only for 127.0.0.1 / localhost)';
+
+/**
+ * Why a Concur base URL cannot be used, in plain words, or null when it can.
+ * Settings are refused with it before they are saved; the client checks again
+ * before any byte leaves the machine.
+ */
+export function baseUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'must be a URL such as https://www.concursolutions.com';
+  }
+  if (url.username || url.password) return USERINFO_PROBLEM;
+  const secure =
+    url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  return secure ? null : INSECURE_PROBLEM;
+}
+
+export const baseUrlSchema = z.string().superRefine((text, ctx) => {
+  const problem = baseUrlProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const settingsSchema = z.strictObject({
   concur: z
@@ -55,7 +82,14 @@ export const settingsSchema = z.strictObject({
       authScheme: z.enum(['OAuth', 'Bearer']).default('OAuth'),
     })
     .prefault({}),
-  folders: z.array(folderSchema).default([]),
+  folders: z
+    .array(folderSchema)
+    .superRefine((folders, ctx) => {
+      const overlap = findOverlappingFolder(folders.map((f) => f.path));
+      if (overlap)
+        ctx.addIssue({ code: 'custom', path: [overlap.index, 'path'], message: overlap.message });
+    })
+    .default([]),
   afterUpload: z.enum(['move', 'keep', 'delete']).default('move'),
   concurrency: z.number().int().min(1).max(8).default(2),
   settleMs: z.number().int().min(0).max(600_000).default(1000),
@@ -102,6 +136,18 @@ export function describeIssues(error: z.ZodError): string[] {
     }
     return `${key}: ${issue.message}`;
   });
+}
+
+/**
+ * Throws SettingsError when resolved folder paths nest; the schema already
+ * refused paths that nest as written, but "x" and "/…/x/sub" nest only once
+ * "x" is resolved against the config file's folder.
+ */
+export function refuseOverlappingFolders(paths: readonly string[], source = 'settings'): void {
+  const overlap = findOverlappingFolder(paths);
+  if (!overlap) return;
+  const issue = `folders.${overlap.index}.path: ${overlap.message}`;
+  throw new SettingsError(`Invalid ${source}:\n  ${issue}`, [issue]);
 }
 
 /** Validates settings, filling defaults; throws SettingsError naming each bad key. */
