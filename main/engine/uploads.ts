@@ -21,7 +21,7 @@ import type { JobError, UploadTarget } from './types.js';
 const PROGRESS_EVERY_MS = 250;
 
 function concurFields(
-  o: Exclude<UploadOutcome, { kind: 'uploaded' }>,
+  o: Exclude<UploadOutcome, { kind: 'uploaded' | 'changed' }>,
 ): Omit<JobError, 'reason' | 'retryable'> {
   return {
     message: o.message,

@@ -165,7 +165,7 @@ export async function startSandbox(
   ): Promise<void> {
     if (res.headersSent || res.destroyed) return;
     res.on('error', () => {}); // the client hanging up early is the point of the exercise
-    const padding = 'floodMb' in fault ? Math.max(0, fault.floodMb * 1024 * 1024) : 0;
+    const padding = 'floodMb' in fault ? Math.max(0, Math.floor(fault.floodMb * 1024 * 1024)) : 0;
     res.writeHead(status, {
       'content-type': 'application/xml; charset=utf-8',
       'content-length': String(Buffer.byteLength(head) + padding + Buffer.byteLength(tail)),
