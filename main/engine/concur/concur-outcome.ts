@@ -1,3 +1,4 @@
+import { redact } from '../log/logger.js';
 import type { UploadTarget } from '../types.js';
 import { parseErrorBody, parseImageId, parseRetryAfter } from './concur-response.js';
 
@@ -152,9 +153,10 @@ const MAX_MESSAGE_CHARS = 1000;
 const MAX_FIELD_CHARS = 200;
 
 /**
- * Removes the secret from every text field of an outcome (a server may echo the
- * token in its message, error id or a header), then clips what a flood could
- * make huge. Redacting first, so a clip never leaves half a token behind.
+ * Removes the secret, any token the log knows and any Authorization value from
+ * every text field of an outcome (a server may echo the token in its message,
+ * error id or a header), then clips what a flood could make huge. Redacting
+ * first, so a clip never leaves half a token behind.
  */
 function scrub(outcome: UploadOutcome, secret?: string): UploadOutcome {
   const clean: Record<string, unknown> = {};
@@ -163,7 +165,7 @@ function scrub(outcome: UploadOutcome, secret?: string): UploadOutcome {
       clean[key] = value;
       continue;
     }
-    let text = secret ? value.split(secret).join('«redacted»') : value;
+    let text = redact(secret ? value.split(secret).join('«redacted»') : value);
     const max = key === 'message' ? MAX_MESSAGE_CHARS : MAX_FIELD_CHARS;
     if (text.length > max) text = text.slice(0, max - 1) + '…';
     clean[key] = text;
