@@ -25,10 +25,20 @@ const faultSchema = z.union([
     retryAfter: z.union([z.number().min(0), z.string().min(1)]).optional(),
     body: z.string().optional(),
     contentType: z.string().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
   }),
   z.strictObject({ drop: z.literal(true) }),
   z.strictObject({ delayMs: z.number().int().min(0).max(3_600_000) }),
   z.strictObject({ hang: z.literal(true) }),
+  z.strictObject({
+    floodMb: z.number().min(0).max(4096),
+    status: z.number().int().min(100).max(599).optional(),
+  }),
+  z.strictObject({
+    dripMs: z.number().int().min(1).max(3_600_000),
+    status: z.number().int().min(100).max(599).optional(),
+  }),
+  z.strictObject({ acceptThenDrop: z.literal(true) }),
 ]);
 const faultsSchema = z.union([faultSchema, z.array(faultSchema)]);
 
@@ -88,7 +98,7 @@ export async function handleControl(
         if (!parsed.success) {
           json(res, 400, {
             error:
-              'Expected a JSON array of faults: {status, retryAfter?, body?, contentType?} | {drop: true} | {delayMs} | {hang: true}.',
+              'Expected a JSON array of faults: {status, retryAfter?, body?, contentType?, headers?} | {drop: true} | {delayMs} | {hang: true} | {floodMb, status?} | {dripMs, status?} | {acceptThenDrop: true}.',
           });
           return 400;
         }

@@ -22,15 +22,34 @@ import {
  * A local service that answers like Concur's Image service (DESIGN §1), for
  * tests, the demo and first runs without a Concur account. Binds 127.0.0.1
  * only. Faults can be queued to rehearse what the real service does on a bad
- * day: error statuses, dropped connections, slow or missing answers.
+ * day: error statuses, dropped connections, slow, missing, endless or lost answers.
  */
 
 /** One queued misbehaviour, consumed by the next image request. */
 export type Fault =
-  | { status: number; retryAfter?: number | string; body?: string; contentType?: string }
+  | {
+      status: number;
+      retryAfter?: number | string;
+      body?: string;
+      contentType?: string;
+      /** Extra response headers, e.g. a hostile `concur-correlationid`. */
+      headers?: Record<string, string>;
+    }
   | { drop: true }
   | { delayMs: number }
-  | { hang: true };
+  | { hang: true }
+  /**
+   * An answer of `floodMb` megabytes, streamed without holding it in memory. With a
+   * 2xx status (default 201) the image is accepted first, like a real success.
+   */
+  | { floodMb: number; status?: number }
+  /** The answer's headers at once, then its body one byte every `dripMs`; 2xx (default 201) accepts first. */
+  | { dripMs: number; status?: number }
+  /** The image is stored, then the connection is cut before any answer: a lost answer. */
+  | { acceptThenDrop: true };
+
+/** A fault that shapes the answer rather than replacing the request's handling. */
+type ShapedAnswer = Extract<Fault, { floodMb: number } | { dripMs: number }>;
 
 /** One image the sandbox accepted. */
 export interface ReceivedImage {
@@ -122,7 +141,7 @@ export async function startSandbox(
 
   function answerFault(res: ServerResponse, fault: Extract<Fault, { status: number }>): void {
     const body = fault.body ?? errorXml(STATUS_TEXT[fault.status] ?? `HTTP ${fault.status}`);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...fault.headers };
     if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
     if (fault.contentType) headers['content-type'] = fault.contentType;
     else if (body && fault.body !== undefined && /^\s*[[{]/.test(body))
@@ -130,6 +149,57 @@ export async function startSandbox(
     else if (body && fault.body !== undefined && !/^\s*</.test(body))
       headers['content-type'] = 'text/plain; charset=utf-8';
     send(res, fault.status, body, headers);
+  }
+
+  /**
+   * A flood or a drip. The body has an exact Content-Length, so only its size or
+   * pace is wrong, and the padding sits inside the document, so a client that
+   * stops early holds a cut, unparseable one.
+   */
+  async function answerShaped(
+    res: ServerResponse,
+    fault: ShapedAnswer,
+    status: number,
+    head: string,
+    tail: string,
+  ): Promise<void> {
+    if (res.headersSent || res.destroyed) return;
+    res.on('error', () => {}); // the client hanging up early is the point of the exercise
+    const padding = 'floodMb' in fault ? Math.max(0, Math.floor(fault.floodMb * 1024 * 1024)) : 0;
+    res.writeHead(status, {
+      'content-type': 'application/xml; charset=utf-8',
+      'content-length': String(Buffer.byteLength(head) + padding + Buffer.byteLength(tail)),
+    });
+    const open = () => !res.destroyed && !res.writableEnded;
+    if ('floodMb' in fault) {
+      res.write(head);
+      const spaces = Buffer.alloc(64 * 1024, ' ');
+      for (let left = padding; left > 0 && open(); left -= spaces.length) {
+        const piece = left >= spaces.length ? spaces : spaces.subarray(0, left);
+        if (!res.write(piece) && open())
+          await new Promise<void>((resolve) => {
+            const go = () => {
+              res.off('drain', go).off('close', go);
+              resolve();
+            };
+            res.on('drain', go).on('close', go);
+          });
+      }
+      if (open()) res.end(tail);
+      return;
+    }
+    const body = Buffer.from(head + tail);
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (!open()) return void clearInterval(timer);
+      sent++;
+      if (sent < body.length) res.write(body.subarray(sent - 1, sent));
+      else {
+        clearInterval(timer);
+        res.end(body.subarray(sent - 1, sent));
+      }
+    }, fault.dripMs);
+    res.once('close', () => clearInterval(timer));
   }
 
   async function readBody(req: IncomingMessage, length: number): Promise<Buffer | null> {
@@ -150,11 +220,20 @@ export async function startSandbox(
   async function handleImage(req: IncomingMessage, res: ServerResponse, pathname: string) {
     requestCount++;
     const fault = faults.shift();
+    let shaped: ShapedAnswer | undefined;
     if (fault) {
       if ('drop' in fault) return void req.socket.destroy();
       if ('hang' in fault) return; // answered never; close() ends the socket
-      if ('status' in fault) return answerFault(res, fault);
-      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if ('delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      else if ('floodMb' in fault || 'dripMs' in fault) {
+        shaped = fault;
+        const status = fault.status ?? 201;
+        if (status < 200 || status >= 300) {
+          // Refused at once, like a status fault, but with an answer too long or too slow.
+          const [head, tail] = errorXml(STATUS_TEXT[status] ?? `HTTP ${status}`).split('<Id>');
+          return answerShaped(res, fault, status, head, '<Id>' + tail);
+        }
+      } else if ('status' in fault) return answerFault(res, fault);
     }
     if (req.method !== 'POST')
       return refuse(res, {
@@ -205,6 +284,11 @@ export async function startSandbox(
       at: Date.now(),
       ...(pdfPages !== undefined ? { pdfPages } : {}),
     });
+    if (fault && 'acceptThenDrop' in fault) return void req.socket.destroy();
+    if (shaped) {
+      const [head, tail] = imageXml(imageId).split('<Url />');
+      return answerShaped(res, shaped, shaped.status ?? 201, head, '<Url />' + tail);
+    }
     send(res, 201, imageXml(imageId));
   }
 

@@ -78,6 +78,49 @@ describe('rehearsing a bad day with injected faults', () => {
   });
 });
 
+describe('answers that go wrong after Concur took the image', () => {
+  it('stores the image, then cuts the connection before answering (a lost answer)', async () => {
+    sandbox.inject({ acceptThenDrop: true });
+    await expect(upload()).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(sandbox.received()).toHaveLength(1);
+    expect((await upload()).status).toBe(201);
+  });
+
+  it('floods a success answer of the size asked for, the image id first', async () => {
+    sandbox.inject({ floodMb: 3 });
+    const answer = await upload();
+    expect(answer.status).toBe(201);
+    expect(answer.body.length).toBeGreaterThan(3 * 1024 * 1024);
+    expect(Number(answer.headers['content-length'])).toBe(answer.body.length);
+    const [image] = sandbox.received();
+    expect(answer.body.indexOf(`<Id>${image.imageId}</Id>`)).toBeLessThan(1000);
+    expect(answer.body.trimEnd()).toMatch(/<\/Image>$/);
+  });
+
+  it('floods a refusal without storing anything', async () => {
+    sandbox.inject({ floodMb: 1, status: 503 });
+    const answer = await upload();
+    expect(answer.status).toBe(503);
+    expect(answer.body.length).toBeGreaterThan(1024 * 1024);
+    expect(answer.body).toMatch(/^<\?xml[\s\S]*<Error><Message>[^<]*unavailable/);
+    expect(sandbox.received()).toEqual([]);
+  });
+
+  it('drips the answer a byte at a time, after storing the image for a 2xx', async () => {
+    sandbox.inject({ dripMs: 2 }, { dripMs: 2, status: 500 });
+    const started = Date.now();
+    const ok = await upload();
+    // A ~250-byte document at one byte per 2 ms cannot arrive in much less than 0.5 s.
+    expect(Date.now() - started).toBeGreaterThan(400);
+    expect(ok.status).toBe(201);
+    expect(ok.body).toContain(`<Id>${sandbox.received()[0].imageId}</Id>`);
+    const refused = await upload();
+    expect(refused.status).toBe(500);
+    expect(refused.body).toContain('internal error');
+    expect(sandbox.received()).toHaveLength(1);
+  });
+});
+
 describe('the control interface over HTTP', () => {
   it('reads back what arrived and how many requests came', async () => {
     await upload();
@@ -98,12 +141,23 @@ describe('the control interface over HTTP', () => {
   it('queues faults sent as JSON', async () => {
     const queued = await send(control('faults'), {
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([{ status: 500 }, { delayMs: 10 }]),
+      body: JSON.stringify([
+        { status: 500, headers: { 'concur-correlationid': 'C-1' } },
+        { delayMs: 10 },
+        { floodMb: 0.5, status: 502 },
+        { dripMs: 1 },
+        { acceptThenDrop: true },
+      ]),
     });
     expect(queued.status).toBe(200);
-    expect(JSON.parse(queued.body)).toEqual({ queued: 2 });
-    expect((await upload()).status).toBe(500);
+    expect(JSON.parse(queued.body)).toEqual({ queued: 5 });
+    const first = await upload();
+    expect([first.status, first.headers['concur-correlationid']]).toEqual([500, 'C-1']);
     expect((await upload()).status).toBe(201);
+    expect((await upload()).status).toBe(502);
+    expect((await upload()).status).toBe(201);
+    await expect(upload()).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(sandbox.received()).toHaveLength(3);
     const bad = await send(control('faults'), { body: '[{"status":"soon"}]' });
     expect(bad.status).toBe(400);
     expect((await send(control('faults'), { body: '[not json' })).status).toBe(400);

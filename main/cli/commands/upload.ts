@@ -166,7 +166,7 @@ async function uploadOne(
   if (!outcome) return false;
   switch (outcome.kind) {
     case 'uploaded':
-      console.log(outcome.imageId);
+      console.log(outcome.imageId ?? '');
       return true;
     case 'auth':
       throw new TokenRefused(
@@ -178,7 +178,11 @@ async function uploadOne(
   }
 }
 
-function concurRefs(outcome: { errorId?: string; correlationId?: string }): string {
+function concurRefs(outcome: {
+  message: string;
+  errorId?: string;
+  correlationId?: string;
+}): string {
   const refs = [
     outcome.errorId && `error id ${outcome.errorId}`,
     outcome.correlationId && `correlation id ${outcome.correlationId}`,

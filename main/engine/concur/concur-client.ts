@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import got, { RequestError, TimeoutError } from 'got';
+import got, { RequestError, TimeoutError, type Request } from 'got';
 import { describeType, isUploadable, sniffContentType, SNIFF_BYTES } from '../inspect/file-type.js';
 import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
 import { createLogger, registerSecret } from '../log/logger.js';
@@ -29,8 +30,12 @@ export interface ConcurClientOptions {
   authScheme: 'OAuth' | 'Bearer';
   /** null → an `auth` outcome without any request. */
   getToken: () => Promise<string | null>;
-  /** Defaults: connect 10 s; response 60 s after the body was sent (Concur's own limit). */
-  timeouts?: { connectMs?: number; responseMs?: number };
+  /**
+   * Defaults: connect 10 s; response 60 s after the body was sent; total 60 s for the
+   * whole call, from connecting to the answer's last byte (Concur answers within 60 s
+   * or it has failed, so an answer still dripping after that holds a slot for nothing).
+   */
+  timeouts?: { connectMs?: number; responseMs?: number; totalMs?: number };
 }
 
 /** Per-upload extras. */
@@ -41,7 +46,12 @@ export interface UploadOptions {
   onProgress?: (fraction: number) => void;
   /** Aborting ends the attempt as `transient` (the upload resumes later). */
   signal?: AbortSignal;
-  /** What the bytes must be: the body is cut short (outcome `changed`) if the file read differs. */
+  /**
+   * The version of the file that was inspected. The bytes are hashed as they are
+   * read, and the last chunk, which completes Content-Length, goes out only if the
+   * whole is exactly this version; otherwise the request is cut before its body
+   * completes (Concur never makes an image of it) and the outcome is `changed`.
+   */
   expect?: { size: number; sha256: string };
 }
 
@@ -61,6 +71,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
   const base = checkBaseUrl(options.baseUrl);
   const connectMs = options.timeouts?.connectMs ?? 10_000;
   const responseMs = options.timeouts?.responseMs ?? 60_000;
+  const totalMs = options.timeouts?.totalMs ?? 60_000;
   const http = got.extend({
     retry: { limit: 0 }, // the engine's queue owns retries and backoff
     throwHttpErrors: false,
@@ -74,7 +85,6 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
       // limit. Nothing moving on the socket for longer than Concur may take = failed.
       socket: responseMs + 1000,
     },
-    responseType: 'text',
   });
 
   async function uploadImage(
@@ -93,6 +103,10 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
     const file = await openScan(filePath);
     if ('refusal' in file) return file.refusal;
     const { handle, size, contentType } = file;
+    if (upload.expect && upload.expect.size !== size) {
+      await handle.close();
+      return changedOutcome();
+    }
 
     let token: string | null;
     try {
@@ -109,11 +123,12 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
     registerSecret(token);
 
     const started = Date.now();
-    const body = fileChunks(handle, size);
+    const body = fileChunks(handle, size, upload.expect);
     const fields = { method: 'POST', target: target.kind, size, contentType };
     let outcome: UploadOutcome;
+    let reply: Reply;
     try {
-      const request = http.post(url, {
+      const request = http.stream.post(url, {
         body,
         headers: {
           authorization: `${options.authScheme} ${token}`,
@@ -127,21 +142,29 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
         const report = upload.onProgress;
         request.on('uploadProgress', (p: { percent: number }) => report(p.percent));
       }
-      const response = await request;
-      outcome = classifyAnswer(
-        { status: response.statusCode, headers: response.headers, body: response.body },
-        target,
-        token,
-      );
+      reply = await readReply(request, totalMs);
     } catch (error) {
-      outcome = {
-        kind: 'transient',
-        message: describeFailure(error, base, { connectMs, responseMs }),
-      };
+      reply = { headers: {}, body: '', bytes: 0, error }; // got refused the options themselves
     } finally {
       // Waits for a read in progress, so the handle is not closed under it.
       await body.return(undefined);
       await handle.close();
+    }
+    if (reply.status !== undefined) {
+      // Even cut short, a 2xx status line means Concur holds the image: never a retry.
+      outcome = classifyAnswer(
+        { status: reply.status, headers: reply.headers, body: reply.body, cut: !!reply.cut },
+        target,
+        token,
+      );
+    } else if (reply.error instanceof RequestError && reply.error.cause instanceof ScanChanged) {
+      // got wraps what the body's reader threw; the request was destroyed before the last chunk.
+      outcome = changedOutcome();
+    } else {
+      outcome = {
+        kind: 'transient',
+        message: describeFailure(reply.error, base, { connectMs, responseMs }),
+      };
     }
 
     const status = 'status' in outcome ? outcome.status : undefined;
@@ -150,6 +173,8 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
       status,
       outcome: outcome.kind,
       ms: Date.now() - started,
+      answerBytes: reply.bytes,
+      answerCut: reply.cut,
       correlationId: 'correlationId' in outcome ? outcome.correlationId : undefined,
       ...(outcome.kind === 'uploaded'
         ? { imageId: outcome.imageId }
@@ -165,6 +190,91 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
 
 /** Bytes read and written at a time; one such buffer per upload in flight. */
 const SEND_CHUNK_BYTES = 256 * 1024;
+
+/** Concur never says more than a few KB; anything past this is a fault, not an answer. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** What came back for one request: the status line and the first bytes, or why nothing came. */
+interface Reply {
+  status?: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  bytes: number;
+  /** Why the answer's body stopped short, if it did. */
+  cut?: 'too long' | 'too slow' | 'connection lost';
+  /** Set when no status line came. */
+  error?: unknown;
+}
+
+/** The whole call ran past its deadline before any answer came. */
+class DeadlineExceeded extends Error {
+  constructor(readonly ms: number) {
+    super(`No answer within ${ms} ms.`);
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+/**
+ * Waits for the answer and reads at most MAX_ANSWER_BYTES of its body, all within
+ * `totalMs` of the start. A body past the cap or the deadline is not waited for:
+ * the connection is destroyed, so an endless or dripping answer costs neither
+ * memory nor an upload slot.
+ */
+function readReply(request: Request, totalMs: number): Promise<Reply> {
+  return new Promise((resolve) => {
+    let response: { statusCode: number; headers: Reply['headers'] } | undefined;
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let settled = false;
+    const settle = (end: Pick<Reply, 'cut' | 'error'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      // A body still going out or an answer still coming: this connection is done.
+      if (end.cut || end.error !== undefined || !request.writableFinished) request.destroy();
+      resolve({
+        status: response?.statusCode,
+        headers: response?.headers ?? {},
+        body: Buffer.concat(chunks, bytes).toString('utf8'),
+        bytes,
+        ...end,
+      });
+    };
+    const deadline = setTimeout(
+      () => settle(response ? { cut: 'too slow' } : { error: new DeadlineExceeded(totalMs) }),
+      totalMs,
+    );
+    request.on('response', (r: NonNullable<typeof response>) => (response = r));
+    request.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      const room = MAX_ANSWER_BYTES - bytes;
+      chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+      bytes += Math.min(chunk.length, room);
+      if (bytes >= MAX_ANSWER_BYTES) settle({ cut: 'too long' });
+    });
+    request.on('end', () => settle({}));
+    // Stays attached after settling: a destroyed request may still report errors.
+    request.on('error', (error: unknown) =>
+      settle(response ? { cut: 'connection lost' } : { error }),
+    );
+  });
+}
+
+function changedOutcome(): UploadOutcome {
+  return {
+    kind: 'changed',
+    message:
+      'The file changed while it was being sent, so the upload was stopped before Concur could keep it.',
+  };
+}
+
+/** The bytes read are not the inspected version of the scan (overwritten, grown or cut). */
+class ScanChanged extends Error {
+  constructor() {
+    super('The scan is not the version that was inspected.');
+    this.name = 'ScanChanged';
+  }
+}
 
 /** The scan could not be read (or got shorter) while it was being sent. */
 class ScanReadError extends Error {
@@ -182,8 +292,13 @@ class ScanReadError extends Error {
  * left ~90 MB of them for the garbage collector: peak memory grew with file
  * size, which DESIGN §9 rules out.
  */
-async function* fileChunks(handle: FileHandle, size: number): AsyncGenerator<Buffer> {
+async function* fileChunks(
+  handle: FileHandle,
+  size: number,
+  expected?: { sha256: string },
+): AsyncGenerator<Buffer> {
   const buffer = Buffer.allocUnsafe(Math.min(SEND_CHUNK_BYTES, size));
+  const hash = expected && createHash('sha256');
   let position = 0;
   while (position < size) {
     let bytesRead: number;
@@ -197,9 +312,27 @@ async function* fileChunks(handle: FileHandle, size: number): AsyncGenerator<Buf
     } catch (error) {
       throw new ScanReadError(errorCode(error));
     }
-    if (bytesRead === 0) throw new ScanReadError('it got shorter');
+    if (bytesRead === 0) throw expected ? new ScanChanged() : new ScanReadError('it got shorter');
     position += bytesRead;
-    yield buffer.subarray(0, bytesRead);
+    const chunk = buffer.subarray(0, bytesRead);
+    if (hash) {
+      hash.update(chunk);
+      // Held back until the bytes are known to be the inspected version: without
+      // this last chunk the body never completes, so Concur cannot make an image.
+      if (position === size)
+        if (hash.digest('hex') !== expected.sha256 || (await grewPast(handle, size)))
+          throw new ScanChanged();
+    }
+    yield chunk;
+  }
+}
+
+/** True when the file now holds more than `size` bytes. */
+async function grewPast(handle: FileHandle, size: number): Promise<boolean> {
+  try {
+    return (await handle.read(Buffer.alloc(1), 0, 1, size)).bytesRead > 0;
+  } catch (error) {
+    throw new ScanReadError(errorCode(error));
   }
 }
 
@@ -262,6 +395,8 @@ function describeFailure(
 ): string {
   const host = base.host;
   const code = errorCode(error);
+  if (error instanceof DeadlineExceeded)
+    return `Concur (${host}) did not answer within ${seconds(error.ms)}.`;
   if (error instanceof TimeoutError) {
     if (error.event === 'connect' || error.event === 'secureConnect' || error.event === 'lookup')
       return `Could not connect to ${host} within ${seconds(limits.connectMs)}.`;

@@ -1,3 +1,4 @@
+import { redact } from '../log/logger.js';
 import type { UploadTarget } from '../types.js';
 import { parseErrorBody, parseImageId, parseRetryAfter } from './concur-response.js';
 
@@ -9,7 +10,8 @@ import { parseErrorBody, parseImageId, parseRetryAfter } from './concur-response
 
 /** The typed result of one upload attempt; uploadImage never throws for HTTP or network trouble. */
 export type UploadOutcome =
-  | { kind: 'uploaded'; imageId: string; status: number; correlationId?: string }
+  /** `imageId` is absent when Concur's 2xx answer was unreadable, cut short or lacked it. */
+  | { kind: 'uploaded'; imageId?: string; status: number; correlationId?: string }
   | { kind: 'auth'; status?: number; message: string; errorId?: string; correlationId?: string }
   | {
       kind: 'transient';
@@ -20,21 +22,27 @@ export type UploadOutcome =
       correlationId?: string;
     }
   | { kind: 'rejected'; status: number; message: string; errorId?: string; correlationId?: string }
-  /** The file's bytes differed from what was inspected: the body was cut short, Concur kept nothing. */
-  | { kind: 'changed'; message: string }
   | {
       kind: 'alreadyHasImage';
       status: number;
       message: string;
       errorId?: string;
       correlationId?: string;
-    };
+    }
+  /**
+   * The file was not the inspected version by the time its last bytes were due, so
+   * the request was cut before its body completed: Concur holds nothing from it.
+   */
+  | { kind: 'changed'; message: string };
 
 /** The parts of an HTTP answer classification needs. */
 export interface ConcurAnswer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  /** The first bytes of the body, at most the client's cap. */
   body: string;
+  /** The body stopped short: too long, too slow, or the connection went. */
+  cut?: boolean;
 }
 
 // Concur answers a request-rate limit or a database deadlock with a plain 400;
@@ -87,22 +95,31 @@ function header(headers: ConcurAnswer['headers'], name: string): string | undefi
   return (Array.isArray(v) ? v[0] : v) || undefined;
 }
 
-/** Turns one HTTP answer into an outcome. `secret` is scrubbed from any message kept. */
+/** Turns one HTTP answer into an outcome. `secret` is scrubbed from every text it keeps. */
 export function classifyAnswer(
   answer: ConcurAnswer,
   target: UploadTarget,
   secret?: string,
 ): UploadOutcome {
+  return scrub(classify(answer, target), secret);
+}
+
+function classify(answer: ConcurAnswer, target: UploadTarget): UploadOutcome {
   const { status } = answer;
   const correlationId = header(answer.headers, 'concur-correlationid');
   const extra = correlationId ? { correlationId } : {};
   if (status >= 200 && status < 300) {
     // A 2xx means Concur holds the image: never resend it, even if the Id is unreadable.
-    return { kind: 'uploaded', imageId: parseImageId(answer.body) ?? '', status, ...extra };
+    const imageId = parseImageId(answer.body);
+    return { kind: 'uploaded', ...(imageId ? { imageId } : {}), status, ...extra };
   }
-  const parsed = parseErrorBody(answer.body);
-  let message = parsed.message || statusMessage(status, target);
-  if (secret && secret.length > 0) message = message.split(secret).join('«redacted»');
+  // The words of a cut answer may be missing or garbled: judge it by its status.
+  const parsed = answer.cut ? {} : parseErrorBody(answer.body);
+  const message =
+    parsed.message ||
+    (answer.cut && status === 400
+      ? 'Concur answered HTTP 400, but its answer was cut short before it said why.'
+      : statusMessage(status, target));
   const base = {
     status,
     message,
@@ -111,7 +128,9 @@ export function classifyAnswer(
   };
 
   if (status === 401 || status === 403) return { kind: 'auth', ...base };
-  if (status === 429 || status >= 500 || (status === 400 && TRANSIENT_400.test(message))) {
+  // Only the missing words of a cut 400 could have said whether it was a rate limit.
+  const transient400 = status === 400 && (answer.cut || TRANSIENT_400.test(message));
+  if (status === 429 || status >= 500 || transient400) {
     const retryAfterMs = parseRetryAfter(answer.headers['retry-after']);
     return { kind: 'transient', ...base, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
@@ -127,4 +146,29 @@ export function classifyAnswer(
   if (status >= 400) return { kind: 'rejected', ...base };
   // 1xx/3xx never end an upload normally (got follows no redirects for POST here).
   return { kind: 'rejected', ...base };
+}
+
+// Every text of an outcome reaches the ledger, the .error.txt and the UI.
+const MAX_MESSAGE_CHARS = 1000;
+const MAX_FIELD_CHARS = 200;
+
+/**
+ * Removes the secret, any token the log knows and any Authorization value from
+ * every text field of an outcome (a server may echo the token in its message,
+ * error id or a header), then clips what a flood could make huge. Redacting
+ * first, so a clip never leaves half a token behind.
+ */
+function scrub(outcome: UploadOutcome, secret?: string): UploadOutcome {
+  const clean: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(outcome)) {
+    if (typeof value !== 'string' || key === 'kind') {
+      clean[key] = value;
+      continue;
+    }
+    let text = redact(secret ? value.split(secret).join('«redacted»') : value);
+    const max = key === 'message' ? MAX_MESSAGE_CHARS : MAX_FIELD_CHARS;
+    if (text.length > max) text = text.slice(0, max - 1) + '…';
+    clean[key] = text;
+  }
+  return clean as UploadOutcome;
 }
