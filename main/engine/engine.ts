@@ -189,10 +189,10 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       inspect: (job) => inspection.inspect(job),
       collect: (job) => collecting.collect(job),
       enqueue: (job, notBefore) => sending.enqueue(job, notBefore),
-      leaveWaits: (job) => {
+      leaveWaits: (job, before) => {
         inspection.leave(job);
         collecting.leave(job);
-        sending.leave(job);
+        sending.leave(job, before.batchId);
       },
       finish: (job) => finishing.finish(job),
       releaseCopies: (job) => inspection.releaseCopies(job),
@@ -368,7 +368,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       if (job.root !== root || job.phase === 'uploading') continue;
       parts.inspection.leave(job);
       parts.collecting.leave(job);
-      parts.sending.leave(job);
+      parts.sending.leave(job, job.batchId);
       parts.book.forget(job.id);
     }
   }

@@ -19,7 +19,8 @@ export interface EffectHandlers {
   inspect(job: EngineJob): void;
   collect(job: EngineJob): void;
   enqueue(job: EngineJob, notBefore?: number): void;
-  leaveWaits(job: EngineJob): void;
+  /** `before`: the job as it was, e.g. the batch it is leaving. */
+  leaveWaits(job: EngineJob, before: EngineJob): void;
   finish(job: EngineJob): void;
   releaseCopies(job: EngineJob): void;
   holdForSignIn(message: string): void;
@@ -83,7 +84,7 @@ export class JobRunner {
     if (job === current && effects.length === 0) return current;
     const recorded = job === current ? current : await this.record(current, job);
     if (!recorded) return undefined;
-    for (const effect of effects) this.run(effect, recorded);
+    for (const effect of effects) this.run(effect, recorded, current);
     return recorded;
   }
 
@@ -112,7 +113,7 @@ export class JobRunner {
     }
   }
 
-  private run(effect: Effect, job: EngineJob): void {
+  private run(effect: Effect, job: EngineJob, before: EngineJob): void {
     const h = this.handlers;
     if (!h) throw new Error('The job runner is not connected to its stages.');
     switch (effect.kind) {
@@ -125,7 +126,7 @@ export class JobRunner {
       case 'enqueue':
         return h.enqueue(job, effect.notBefore);
       case 'leave-waits':
-        return h.leaveWaits(job);
+        return h.leaveWaits(job, before);
       case 'finish':
         return h.finish(job);
       case 'release-copies':

@@ -63,7 +63,7 @@ export class RetryRequests {
     if (!request) return;
     const ids =
       request.jobs === 'all'
-        ? ctx.book.inStates(['failed']).map((j) => j.id)
+        ? ctx.book.inStates(['failed']).filter((j) => j.error?.retryable).map((j) => j.id)
         : Array.isArray(request.jobs)
           ? request.jobs.filter((id) => typeof id === 'string')
           : [];

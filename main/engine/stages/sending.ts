@@ -135,8 +135,8 @@ export class Sending {
    * member leaving (edited after the merge) takes the whole batch back: the
    * other members look again and are merged anew with the file as it is now.
    */
-  leave(job: EngineJob): void {
-    const unit = this.units.get(job.batchId ?? job.id);
+  leave(job: EngineJob, batchId: string | undefined): void {
+    const unit = this.units.get(batchId ?? job.id);
     if (!unit || this.attempting.has(unit.id)) return;
     void this.forget(unit);
     for (const id of unit.jobIds) {
@@ -165,16 +165,31 @@ export class Sending {
     const { book, runner } = ctx;
     this.waiting.delete(unit.id);
     if (ctx.stopping()) return;
-    const jobs = unit.jobIds
+    const members = unit.jobIds
       .map((id) => book.live.get(id))
-      .filter((j): j is EngineJob => j !== undefined && SENDABLE.has(j.phase ?? ''));
+      .filter((j): j is EngineJob => j !== undefined);
+    const jobs = members.filter((j) => SENDABLE.has(j.phase ?? ''));
     if (!jobs.length) return this.forget(unit);
+    if (jobs.length < members.length) {
+      // A member went back to be checked again (edited after the merge): the batch is merged anew.
+      await this.forget(unit);
+      for (const job of jobs) await runner.dispatch(job, { type: 'changed' });
+      return;
+    }
     const sent = await this.versionToSend(unit, jobs);
     if (!sent) return;
 
     const attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
     const detail = `uploading to ${describeTarget(unit.target)}`;
-    for (const job of jobs) await runner.dispatch(job, { type: 'sending', attempt, sent, detail });
+    // Each job records its own file's version (a batch member's, not the merged PDF's):
+    // finishing moves exactly that version.
+    for (const job of jobs)
+      await runner.dispatch(job, {
+        type: 'sending',
+        attempt,
+        sent: { size: job.size!, mtimeMs: job.mtimeMs!, sha256: job.sha256! },
+        detail,
+      });
     const controller = new AbortController();
     this.controllers.set(unit.id, controller);
     let lastProgress = 0;
