@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+import { startSandbox } from '../main/sandbox/sandbox.js';
+import { TOKEN, withTempDir, writeReceipts, type BenchContext } from './lib.js';
+import { backlogRun } from './throughput.js';
+
+/**
+ * DESIGN §9: the cost of a file must not grow with the backlog around it (a
+ * year of scans on a share, a morning's batch on a shared scanner PC). The
+ * same `watch --once` as the throughput line over 500 and then 3,000 small
+ * receipts; the target is files/s at 3,000 ≥ 0.85× files/s at 500.
+ */
+
+const SMALL_BYTES = 10 * 1024;
+
+export async function scaleBench(ctx: BenchContext): Promise<void> {
+  const [few, many] = ctx.quick ? [100, 600] : [500, 3000];
+  const small = await rateFor(few);
+  const large = await rateFor(many);
+  ctx.report(
+    `scale: ${SMALL_BYTES / 1024} KB receipts: ${many} at ${large.toFixed(1)} files/s; ${few} at ${small.toFixed(1)} files/s; ratio ${(large / small).toFixed(2)} (target >= 0.85)`,
+  );
+}
+
+async function rateFor(count: number): Promise<number> {
+  const sandbox = await startSandbox({ port: 0, token: TOKEN });
+  try {
+    return await withTempDir(`scale-${count}`, async (dir) => {
+      await writeReceipts(join(dir, 'Scans'), count, SMALL_BYTES);
+      return (await backlogRun(dir, sandbox, count)).rate;
+    });
+  } finally {
+    await sandbox.close();
+  }
+}
