@@ -51,11 +51,14 @@ export async function curlParallel(files: string[], baseUrl: string, dir: string
   });
 }
 
-/** The minimal keep-alive Node uploader (minimal-uploader.ts), in its own process like the CLI. */
-export async function nodeUploader(files: string[], baseUrl: string): Promise<void> {
+/**
+ * The minimal keep-alive Node uploader (minimal-uploader.ts), in its own
+ * process like the CLI; resolves with the CPU time its uploads took, in ms.
+ */
+export async function nodeUploader(files: string[], baseUrl: string): Promise<number> {
   // fork() passes on this process's execArgv, so the child loads TypeScript the same way.
   const child = fork(join(import.meta.dirname, 'minimal-uploader.ts'), [], { stdio: 'inherit' });
-  const answer = new Promise<{ sent?: number; error?: string }>((resolve, reject) => {
+  const answer = new Promise<{ cpuMs?: number; error?: string }>((resolve, reject) => {
     child.once('message', resolve);
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the Node uploader exited ${code}`)));
@@ -66,6 +69,8 @@ export async function nodeUploader(files: string[], baseUrl: string): Promise<vo
     concurrency: CONCURRENCY,
     files,
   });
-  const { error } = await answer;
-  if (error) throw new Error(`the Node uploader failed: ${error}`);
+  const { cpuMs, error } = await answer;
+  if (error !== undefined || cpuMs === undefined)
+    throw new Error(`the Node uploader failed: ${error}`);
+  return cpuMs;
 }

@@ -1,4 +1,4 @@
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { existsSync } from 'node:fs';
 import { idleCpuBench } from './idle-cpu.js';
 import { latencyBench } from './latency.js';
@@ -46,8 +46,9 @@ const chosen: [string, (ctx: BenchContext) => Promise<void>][] = args.includes('
   ? [['profile', profileBacklog]]
   : Object.entries(benches).filter(([name]) => !only || only.includes(name));
 
+// The load average says how far other work on the machine may have moved the figures.
 console.log(
-  `concur-drop bench${quick ? ' --quick' : ''}: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${process.platform}`,
+  `concur-drop bench${quick ? ' --quick' : ''}: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${process.platform}, load ${loadavg()[0].toFixed(1)}`,
 );
 let failed = false;
 for (const [name, bench] of chosen) {

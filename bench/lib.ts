@@ -129,6 +129,25 @@ export function cpuMs(pid: number): number | null {
   }
 }
 
+/**
+ * Reads a live process's CPU time every 50 ms, so the total is known once it
+ * has exited (/proc forgets it then); `stop()` gives the last reading.
+ */
+export function followCpu(pid: number): { stop(): number | null } {
+  let last = cpuMs(pid);
+  const timer = setInterval(() => (last = cpuMs(pid) ?? last), 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return last;
+    },
+  };
+}
+
+/** `CPU 1.23 ms/file`, or nothing when the CPU time is unknown. */
+export const cpuPerFile = (ms: number | null, files: number) =>
+  ms === null ? '' : ` (CPU ${(ms / files).toFixed(2)} ms/file)`;
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `check` is truthy. */

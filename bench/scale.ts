@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { startSandbox } from '../main/sandbox/sandbox.js';
-import { TOKEN, withTempDir, writeReceipts, type BenchContext } from './lib.js';
+import { cpuPerFile, TOKEN, withTempDir, writeReceipts, type BenchContext } from './lib.js';
 import { backlogRun } from './throughput.js';
 
 /**
@@ -14,19 +14,19 @@ const SMALL_BYTES = 10 * 1024;
 
 export async function scaleBench(ctx: BenchContext): Promise<void> {
   const [few, many] = ctx.quick ? [100, 600] : [500, 3000];
-  const small = await rateFor(few);
-  const large = await rateFor(many);
+  const small = await runFor(few);
+  const large = await runFor(many);
   ctx.report(
-    `scale: ${SMALL_BYTES / 1024} KB receipts: ${many} at ${large.toFixed(1)} files/s; ${few} at ${small.toFixed(1)} files/s; ratio ${(large / small).toFixed(2)} (target >= 0.85)`,
+    `scale: ${SMALL_BYTES / 1024} KB receipts: ${many} at ${large.rate.toFixed(1)} files/s${cpuPerFile(large.cpuMs, many)}; ${few} at ${small.rate.toFixed(1)} files/s${cpuPerFile(small.cpuMs, few)}; ratio ${(large.rate / small.rate).toFixed(2)} (target >= 0.85)`,
   );
 }
 
-async function rateFor(count: number): Promise<number> {
+async function runFor(count: number) {
   const sandbox = await startSandbox({ port: 0, token: TOKEN });
   try {
     return await withTempDir(`scale-${count}`, async (dir) => {
       await writeReceipts(join(dir, 'Scans'), count, SMALL_BYTES);
-      return (await backlogRun(dir, sandbox, count)).rate;
+      return backlogRun(dir, sandbox, count);
     });
   } finally {
     await sandbox.close();

@@ -3,7 +3,9 @@ import { startSandbox, type Sandbox } from '../main/sandbox/sandbox.js';
 import { curlParallel, nodeUploader } from './baselines.js';
 import {
   CONCURRENCY,
+  cpuPerFile,
   exitOf,
+  followCpu,
   startCli,
   TOKEN,
   uploadRate,
@@ -32,7 +34,7 @@ export async function throughputBench(ctx: BenchContext): Promise<void> {
       const files = await writeReceipts(join(dir, 'Scans'), count, BACKLOG_BYTES);
 
       sandbox.reset();
-      await nodeUploader(files, sandbox.url);
+      const nodeCpu = await nodeUploader(files, sandbox.url);
       const nodeRate = uploadRate(sandbox, count, 'the Node uploader');
 
       sandbox.reset();
@@ -40,10 +42,10 @@ export async function throughputBench(ctx: BenchContext): Promise<void> {
       const curlRate = uploadRate(sandbox, count, 'curl');
 
       sandbox.reset();
-      const { rate, seconds } = await backlogRun(dir, sandbox, count);
+      const { rate, seconds, cpuMs } = await backlogRun(dir, sandbox, count);
 
       ctx.report(
-        `throughput: ${size}: ${rate.toFixed(1)} files/s (whole run ${seconds.toFixed(1)} s); node uploader ${nodeRate.toFixed(1)} files/s; ratio ${(rate / nodeRate).toFixed(2)} (target >= 0.5)`,
+        `throughput: ${size}: ${rate.toFixed(1)} files/s${cpuPerFile(cpuMs, count)}, whole run ${seconds.toFixed(1)} s; node uploader ${nodeRate.toFixed(1)} files/s${cpuPerFile(nodeCpu, count)}; ratio ${(rate / nodeRate).toFixed(2)} (target >= 0.5)`,
       );
       ctx.report(
         `throughput vs curl: ${size}: ${rate.toFixed(1)} files/s; curl --parallel-max ${CONCURRENCY} ${curlRate.toFixed(1)} files/s; ratio ${(rate / curlRate).toFixed(2)}`,
@@ -56,7 +58,8 @@ export async function throughputBench(ctx: BenchContext): Promise<void> {
 
 /**
  * One `watch --once` of the built CLI over the backlog already in `dir/Scans`:
- * the upload-phase files/s, and the seconds from launch to exit.
+ * the upload-phase files/s, the seconds from launch to exit and the CPU time
+ * it used (null when /proc cannot tell).
  * `nodeArgs` go to node itself (e.g. `--cpu-prof`).
  */
 export async function backlogRun(
@@ -64,10 +67,17 @@ export async function backlogRun(
   sandbox: Sandbox,
   count: number,
   nodeArgs: string[] = [],
-): Promise<{ rate: number; seconds: number }> {
+): Promise<{ rate: number; seconds: number; cpuMs: number | null }> {
   const config = await writeConfig(dir, sandbox.url, { settleMs: 0, concurrency: CONCURRENCY });
   const started = Date.now();
-  await exitOf(startCli(['watch', '--once', '--config', config], join(dir, 'data'), nodeArgs));
+  const child = startCli(['watch', '--once', '--config', config], join(dir, 'data'), nodeArgs);
+  const cpu = followCpu(child.pid!);
+  let cpuMs: number | null;
+  try {
+    await exitOf(child);
+  } finally {
+    cpuMs = cpu.stop();
+  }
   const seconds = (Date.now() - started) / 1000;
-  return { rate: uploadRate(sandbox, count, 'concur-drop'), seconds };
+  return { rate: uploadRate(sandbox, count, 'concur-drop'), seconds, cpuMs };
 }
