@@ -74,10 +74,14 @@ function selfTimes(profile: CpuProfile): { rows: { name: string; ms: number }[];
   return { rows, busyMs: rows.reduce((sum, r) => sum + r.ms, 0) };
 }
 
-/** `name (file:line)` with paths made short: relative to the repo, or a node: module. */
+/** `name (file:line)` with short paths: a node: module, a package, or relative to the repo. */
 function label({ functionName, url, lineNumber }: CpuProfile['nodes'][number]['callFrame']) {
   const name = functionName || '(anonymous)';
   if (!url) return name; // (program), (garbage collector), (idle), native code
-  const path = url.startsWith('file://') ? relative(ROOT, fileURLToPath(url)) : url;
+  if (!url.startsWith('file://')) return `${name} (${url}:${lineNumber + 1})`;
+  const file = fileURLToPath(url);
+  // node_modules may be a link to another checkout: name the package, not the detour.
+  const inPackage = file.lastIndexOf('/node_modules/');
+  const path = inPackage >= 0 ? file.slice(inPackage + 1) : relative(ROOT, file);
   return `${name} (${path}:${lineNumber + 1})`;
 }
