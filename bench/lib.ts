@@ -1,14 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Sandbox } from '../main/sandbox/sandbox.js';
+import { jpeg } from '../test/fixtures/scans.js';
 
 /** Shared pieces of the benchmarks: the built CLI, temp folders, percentiles, /proc readings. */
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CLI = join(ROOT, 'out/cli/concur-drop.js');
 export const TOKEN = 'bench-token';
+/** The engine's default, written out so the baselines use the same number of connections. */
+export const CONCURRENCY = 2;
+/** The request every uploader sends for a receipt, as the engine sends it (DESIGN §1). */
+export const RECEIPT_PATH = '/api/image/v1.0/receipt';
+export const RECEIPT_HEADERS = {
+  authorization: `OAuth ${TOKEN}`,
+  accept: 'application/xml',
+  'content-type': 'image/jpeg',
+};
 
 export interface BenchContext {
   quick: boolean;
@@ -40,9 +51,9 @@ export async function writeConfig(
   return file;
 }
 
-/** Starts the built CLI with the bench token and its own data dir. */
-export function startCli(args: string[], dataDir: string): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args, '--data-dir', dataDir], {
+/** Starts the built CLI with the bench token and its own data dir; `nodeArgs` go to node itself. */
+export function startCli(args: string[], dataDir: string, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, CLI, ...args, '--data-dir', dataDir], {
     env: { ...process.env, CONCUR_DROP_TOKEN: TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -60,6 +71,34 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
         : rej(new Error(`concur-drop exited ${code}: ${stderr}`)),
     ),
   );
+}
+
+/** Writes `count` distinct JPEG receipts of `bytes` each into `folder`; returns their paths. */
+export async function writeReceipts(
+  folder: string,
+  count: number,
+  bytes: number,
+): Promise<string[]> {
+  await mkdir(folder, { recursive: true });
+  const files: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const file = join(folder, `receipt-${String(i).padStart(5, '0')}.jpg`);
+    await writeFile(file, jpeg(bytes, 5000 + i)); // distinct seeds: no upload is a duplicate
+    files.push(file);
+  }
+  return files;
+}
+
+/**
+ * Files per second between the first and the last image the sandbox accepted,
+ * so no uploader's start-up (process launch, first scan of the folder) counts.
+ */
+export function uploadRate(sandbox: Sandbox, count: number, who: string): number {
+  const received = sandbox.received();
+  if (received.length !== count)
+    throw new Error(`${who} uploaded ${received.length} of ${count} files`);
+  const seconds = (received[count - 1].at - received[0].at) / 1000;
+  return (count - 1) / Math.max(seconds, 0.001);
 }
 
 export function percentile(values: number[], p: number): number {
@@ -89,6 +128,25 @@ export function cpuMs(pid: number): number | null {
     return null;
   }
 }
+
+/**
+ * Reads a live process's CPU time every 50 ms, so the total is known once it
+ * has exited (/proc forgets it then); `stop()` gives the last reading.
+ */
+export function followCpu(pid: number): { stop(): number | null } {
+  let last = cpuMs(pid);
+  const timer = setInterval(() => (last = cpuMs(pid) ?? last), 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return last;
+    },
+  };
+}
+
+/** `CPU 1.23 ms/file`, or nothing when the CPU time is unknown. */
+export const cpuPerFile = (ms: number | null, files: number) =>
+  ms === null ? '' : ` (CPU ${(ms / files).toFixed(2)} ms/file)`;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
