@@ -75,7 +75,12 @@ export class History {
     if (batch) {
       let entry = this.batches.get(batch.id);
       if (!entry) {
-        entry = { id: batch.id, key: batch.key, members: [], first: !this.firstBatchOf.has(batch.key) };
+        entry = {
+          id: batch.id,
+          key: batch.key,
+          members: [],
+          first: !this.firstBatchOf.has(batch.key),
+        };
         this.firstBatchOf.add(batch.key);
         this.batches.set(batch.id, entry);
       }

@@ -117,8 +117,7 @@ export class InvariantChecker {
     this.checkVersions(jobs, out);
     this.checkBatches(out);
     for (const job of jobs) {
-      if (!job.state)
-        out.push({ invariant: 'reason', message: `job ${job.relPath} has no state` });
+      if (!job.state) out.push({ invariant: 'reason', message: `job ${job.relPath} has no state` });
       else if (job.state === 'failed' && !job.error?.reason)
         out.push({ invariant: 'reason', message: `job ${job.relPath} failed without a reason` });
     }
@@ -146,7 +145,10 @@ export class InvariantChecker {
     for (const marker of markers) {
       const version = history.byMarker.get(marker)?.[0];
       if (!version) {
-        out.push({ invariant: 'complete-bytes', message: `${describeKey(image.key)} holds an unknown scan ${marker}` });
+        out.push({
+          invariant: 'complete-bytes',
+          message: `${describeKey(image.key)} holds an unknown scan ${marker}`,
+        });
         continue;
       }
       if (version.doc.type === 'jpeg' && body.indexOf(latin1(version.doc.bytes)) < 0) {
@@ -229,7 +231,9 @@ export class InvariantChecker {
         for (const member of members) {
           if (!this.holds(image, member)) continue;
           const at = this.world.fs.isLinked(member.node) ? this.world.fs.pathOf(member.node) : '';
-          if (/\/failed\//i.test(at))
+          // Only while it still lies in that entry's folder: a folder renamed since names another target.
+          const id = batch.key.slice(batch.key.indexOf(':') + 1);
+          if (/\/failed\//i.test(at) && at.includes(`[${id}]`))
             out.push({
               invariant: 'one-image',
               message: `${at} is in Failed/, though ${describeKey(batch.key)}'s image holds it`,

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { ConcurClient, UploadOptions, UploadOutcome } from '../../main/engine/concur/concur-client.js';
-import { isUploadable, sniffContentType, SNIFF_BYTES } from '../../main/engine/inspect/file-type.js';
+import type {
+  ConcurClient,
+  UploadOptions,
+  UploadOutcome,
+} from '../../main/engine/concur/concur-client.js';
+import {
+  isUploadable,
+  sniffContentType,
+  SNIFF_BYTES,
+} from '../../main/engine/inspect/file-type.js';
 import { MAX_IMAGE_BYTES } from '../../main/engine/inspect/inspect.js';
 import { targetKey } from '../../main/engine/routing/route.js';
 import type { UploadTarget } from '../../main/engine/types.js';
@@ -20,13 +28,7 @@ import type { VirtualClock } from './virtual-clock.js';
  */
 
 export type ConcurBehaviour =
-  | 'accept'
-  | 'server-error'
-  | 'rate-limit-429'
-  | 'rate-limit-400'
-  | 'drop'
-  | 'accept-lost'
-  | 'hang';
+  'accept' | 'server-error' | 'rate-limit-429' | 'rate-limit-400' | 'drop' | 'accept-lost' | 'hang';
 
 /** An image Concur now holds. */
 export interface ReceivedImage {
@@ -208,7 +210,8 @@ export class MemoryConcur {
       return {
         kind: 'auth',
         status: 403,
-        message: 'Concur refused the token: it has expired, was revoked, or may not upload images (HTTP 403).',
+        message:
+          'Concur refused the token: it has expired, was revoked, or may not upload images (HTTP 403).',
       };
     }
 
@@ -258,7 +261,11 @@ export class MemoryConcur {
       case 'server-error':
         this.record(life, key, filePath, behaviour);
         return answer(
-          { kind: 'transient', status: 503, message: 'Concur is unavailable, perhaps for maintenance (HTTP 503).' },
+          {
+            kind: 'transient',
+            status: 503,
+            message: 'Concur is unavailable, perhaps for maintenance (HTTP 503).',
+          },
           latency,
         );
       case 'rate-limit-429':

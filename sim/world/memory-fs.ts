@@ -81,7 +81,11 @@ export class FsError extends Error {
     readonly syscall: string,
     readonly path: string,
   ) {
+    // The engine meets thousands of these per seed and reads only the code: a stack would cost more than the call.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`${code}: ${MESSAGES[code] ?? 'error'}, ${syscall} '${path}'`);
+    Error.stackTraceLimit = limit;
     this.name = 'FsError';
   }
 }
@@ -541,7 +545,9 @@ export function statOf(node: Node): FileStat {
 }
 
 function sortedChildren(dir: DirNode): Node[] {
-  return [...dir.children.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...dir.children.values()].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
 }
 
 function norm(path: string): string {

@@ -132,8 +132,7 @@ export class MemoryWatcher extends EventEmitter<SimWatcherEventMap> {
 
   /** Tells the owner about one entry that appeared or changed. */
   private report(rel: string, node: Node, event: 'add' | 'change'): void {
-    if (node.badName)
-      this.emit('problem', rel, 'bad-name', 'its name is not valid text (UTF-8)');
+    if (node.badName) this.emit('problem', rel, 'bad-name', 'its name is not valid text (UTF-8)');
     else if (node.kind === 'link')
       this.emit('problem', rel, 'symlink', 'a symbolic link (links are not followed)');
     else if (node.kind === 'file') this.emit('file', rel, event);
@@ -210,8 +209,9 @@ export class MemoryWatcher extends EventEmitter<SimWatcherEventMap> {
       if (this.closed) return;
       if (this.isAvailable && this.reachable()) {
         this.listAll((rel, node) => {
-          if (node.kind !== 'file' || node.badName) return;
-          if (!this.options.isKnown?.(rel, statOf(node))) this.emit('missed', rel);
+          if (this.options.isKnown?.(rel, statOf(node))) return;
+          if (node.kind === 'file' && !node.badName) this.emit('missed', rel);
+          else this.report(rel, node, 'add');
         });
       }
       this.scheduleRescan();

@@ -86,7 +86,9 @@ export function applyAction(world: World, action: OfficeAction): DriverCue {
     case 'append': {
       const existing = fs.find(action.path);
       const have = existing?.kind === 'file' ? existing.data.length : 0;
-      if (have === 0 || have > action.upTo) {
+      // Someone else wrote there meanwhile: the scanner writes its own bytes again from the start.
+      const ours = existing?.kind === 'file' && startsWith(action.doc.bytes, existing.data);
+      if (have === 0 || have > action.upTo || !ours) {
         history.destroy(existing, 'overwritten');
         fs.put(action.path, action.doc.bytes.slice(0, action.upTo));
       } else fs.append(action.path, action.doc.bytes.slice(have, action.upTo));
@@ -182,6 +184,12 @@ export function applyAction(world: World, action: OfficeAction): DriverCue {
       concur.mix = 'calm';
       return;
   }
+}
+
+function startsWith(whole: Uint8Array, prefix: Uint8Array): boolean {
+  if (prefix.length > whole.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (whole[i] !== prefix[i]) return false;
+  return true;
 }
 
 /** Folders under a root people may rename (never Uploaded/ or Failed/). */

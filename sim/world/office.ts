@@ -155,13 +155,19 @@ export function planOffice(options: OfficePlanOptions): OfficeAction[] {
         break;
       case 'unreadable':
         if (random.chance(0.7)) add(now, { kind: 'unreadable', pick: random.next() });
-        else add(now, { kind: 'unreadable-folder', path: `${base}/Locked ${++names}`, doc: newDoc('pdf') });
+        else
+          add(now, {
+            kind: 'unreadable-folder',
+            path: `${base}/Locked ${++names}`,
+            doc: newDoc('pdf'),
+          });
         break;
       case 'odd-name': {
         const doc = newDoc();
         const odd = random.int(0, options.windows ? 5 : 3);
         if (odd === 0) write(now, `${base}/Quittung Müller ${++names} 日本.${EXT[doc.type]}`, doc);
-        else if (odd === 1) write(now, `${base}/bad\uFFFDname ${++names}.${EXT[doc.type]}`, doc, { badName: true });
+        else if (odd === 1)
+          write(now, `${base}/bad\uFFFDname ${++names}.${EXT[doc.type]}`, doc, { badName: true });
         else if (odd === 2)
           add(now, {
             kind: 'symlink',
@@ -225,5 +231,8 @@ export function planOffice(options: OfficePlanOptions): OfficeAction[] {
   const last = actions.reduce((m, a) => Math.max(m, a.at), now);
   add(last + 1, { kind: 'all-clear' });
   // Stable: actions at one moment keep the order they were planned in.
-  return actions.map((a, i) => ({ a, i })).sort((x, y) => x.a.at - y.a.at || x.i - y.i).map((x) => x.a);
+  return actions
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => x.a.at - y.a.at || x.i - y.i)
+    .map((x) => x.a);
 }

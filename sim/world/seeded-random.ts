@@ -76,7 +76,13 @@ export class SeededRandom {
   /** Bytes for file contents. */
   bytes(length: number): Uint8Array {
     const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) out[i] = Math.floor(this.next() * 256);
+    for (let i = 0; i < length; i += 4) {
+      const word = Math.floor(this.next() * 4294967296);
+      out[i] = word & 0xff;
+      if (i + 1 < length) out[i + 1] = (word >>> 8) & 0xff;
+      if (i + 2 < length) out[i + 2] = (word >>> 16) & 0xff;
+      if (i + 3 < length) out[i + 3] = word >>> 24;
+    }
     return out;
   }
 
