@@ -124,11 +124,16 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     process.off('unhandledRejection', onCrash);
   }
 
-  for (const call of world.concur.calls)
+  for (const call of world.concur.calls) {
+    // Staged files carry names the engine chose; only the office's own paths keep a trace comparable.
+    const path = world.roots.some((r) => call.path.startsWith(r + '/'))
+      ? call.path
+      : '(a staged file)';
     events.push({
       at: call.at,
-      line: `${stamp(call.at)}   concur ${call.what} ${call.key} ${call.path} (life ${call.life})`,
+      line: `${stamp(call.at)}   concur ${call.what} ${call.key} ${path} (life ${call.life})`,
     });
+  }
   events.sort((a, b) => a.at - b.at);
   return {
     seed,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isUploadable, sniffContentType } from '../../main/engine/inspect/file-type.js';
 import { hasCompleteEnd } from '../../main/engine/inspect/structure.js';
+import type { SimEngineFactory } from '../../sim/engine-port.js';
 import { referenceEngine } from '../../sim/reference-engine.js';
 import { simulate } from '../../sim/simulate.js';
 import { makeDoc, pageCuts, type DocType } from '../../sim/world/documents.js';
@@ -296,5 +297,32 @@ describe('the scans the office makes', () => {
           );
       }
     }
+  });
+});
+
+describe('the invariant checkers', () => {
+  it('say a scan is lost when the engine never shows a job for it', async () => {
+    const idle: SimEngineFactory = () => ({
+      start: async () => {},
+      stop: async () => {},
+      crash: () => {},
+      jobs: () => [],
+    });
+    const result = await simulate({ seed: 2, engine: idle, ...calmDay });
+    expect(result.violations[0]).toMatchObject({ invariant: 'nothing-lost' });
+    expect(result.violations[0].message).toMatch(/no job for it/);
+  });
+
+  it('say the token leaked when the engine writes it to a file', async () => {
+    const leaky: SimEngineFactory = (world) => ({
+      start: async () => {
+        await world.fs.writeFile('/data/debug.log', `token=${await world.token.get()}`);
+      },
+      stop: async () => {},
+      crash: () => {},
+      jobs: () => [],
+    });
+    const result = await simulate({ seed: 2, engine: leaky, ...calmDay });
+    expect(result.violations.map((v) => v.invariant)).toContain('token');
   });
 });
