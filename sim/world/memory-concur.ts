@@ -219,8 +219,29 @@ export class MemoryConcur {
     const latency = random.int(20, 3000);
     const flight: Flight = { life, key, sha256 };
     this.flights.add(flight);
+    // The engine may abort (a stop, a deadline of its own): the attempt ends as transient at once.
+    let aborted = options.signal?.aborted ?? false;
+    let stored: ReceivedImage | undefined;
+    const abort = new Promise<'aborted'>((resolve) => {
+      if (aborted) resolve('aborted');
+      options.signal?.addEventListener(
+        'abort',
+        () => {
+          aborted = true;
+          resolve('aborted');
+        },
+        { once: true },
+      );
+    });
+    const cancelled = (): UploadOutcome => {
+      this.flights.delete(flight);
+      // Concur kept it, but the engine will never hear so: it may send it once more.
+      if (stored && behaviour !== 'accept-lost') this.allow(key, sha256);
+      return { kind: 'transient', message: 'The upload was cancelled.' };
+    };
     const answer = async (outcome: UploadOutcome, afterMs: number): Promise<UploadOutcome> => {
-      await clock.sleep(afterMs, life);
+      if ((await Promise.race([clock.sleep(afterMs, life), abort])) === 'aborted')
+        return cancelled();
       this.flights.delete(flight);
       options.onProgress?.(1);
       return outcome;
@@ -229,10 +250,18 @@ export class MemoryConcur {
     switch (behaviour) {
       case 'accept':
       case 'accept-lost': {
-        // Concur keeps the image halfway through the call, whatever becomes of the caller.
-        const kept = await new Promise<ReceivedImage | 'already'>((resolve) =>
-          clock.setTimeout(() => resolve(this.keep(life, target, key, bytes, sha256)), latency / 2),
+        // Concur keeps the image halfway through the call, whatever becomes of the caller,
+        // unless the body was cut off before that.
+        const keeping = new Promise<ReceivedImage | 'already' | 'aborted'>((resolve) =>
+          clock.setTimeout(() => {
+            if (aborted) return resolve('aborted');
+            const kept = this.keep(life, target, key, bytes, sha256);
+            if (kept !== 'already') stored = kept;
+            resolve(kept);
+          }, latency / 2),
         );
+        const kept = await Promise.race([keeping, abort]);
+        if (kept === 'aborted') return cancelled();
         if (behaviour === 'accept-lost') {
           this.record(life, key, filePath, 'accept-lost');
           if (kept !== 'already') this.allow(key, sha256);

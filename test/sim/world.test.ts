@@ -326,3 +326,22 @@ describe('the invariant checkers', () => {
     expect(result.violations.map((v) => v.invariant)).toContain('token');
   });
 });
+
+describe('Concur when the engine aborts', () => {
+  it('ends the attempt at once as transient, and keeps nothing cut off before the body was done', async () => {
+    const world = new World({ seed: 3, windows: false });
+    const ports = world.startLife();
+    const doc = makeDoc('jpeg', 'simdoc-0-2x', new SeededRandom(2));
+    world.fs.put('/office/Scans/b.jpg', doc.bytes);
+    world.concur.forced.push('accept');
+    const controller = new AbortController();
+    const promise = ports.concur.uploadImage({ kind: 'receipt' }, '/office/Scans/b.jpg', {
+      signal: controller.signal,
+    });
+    await world.clock.settle();
+    controller.abort();
+    await world.clock.run();
+    expect(await promise).toMatchObject({ kind: 'transient' });
+    expect(world.concur.received).toHaveLength(0);
+  });
+});
