@@ -28,7 +28,17 @@ import type { VirtualClock } from './virtual-clock.js';
  */
 
 export type ConcurBehaviour =
-  'accept' | 'server-error' | 'rate-limit-429' | 'rate-limit-400' | 'drop' | 'accept-lost' | 'hang';
+  | 'accept'
+  | 'server-error'
+  | 'rate-limit-429'
+  | 'rate-limit-400'
+  | 'drop'
+  | 'accept-lost'
+  | 'hang'
+  /** Accepts, then drips the body past the deadline: the client has the 201 but no image id. */
+  | 'drip'
+  /** Accepts, then floods a huge body: the client caps it and keeps the 201 without an id. */
+  | 'flood';
 
 /** An image Concur now holds. */
 export interface ReceivedImage {
@@ -79,6 +89,8 @@ export const BEHAVIOUR_MIXES = {
     drop: 1,
     'accept-lost': 1,
     hang: 0.3,
+    drip: 0.2,
+    flood: 0.3,
   },
   /** Nothing gets through. */
   outage: { 'server-error': 3, drop: 2, hang: 1 },
@@ -249,7 +261,9 @@ export class MemoryConcur {
 
     switch (behaviour) {
       case 'accept':
-      case 'accept-lost': {
+      case 'accept-lost':
+      case 'drip':
+      case 'flood': {
         // Concur keeps the image halfway through the call, whatever becomes of the caller,
         // unless the body was cut off before that.
         const keeping = new Promise<ReceivedImage | 'already' | 'aborted'>((resolve) =>
@@ -284,8 +298,11 @@ export class MemoryConcur {
             latency / 2,
           );
         }
-        this.record(life, key, filePath, 'accept');
-        return answer({ kind: 'uploaded', imageId: kept.imageId, status: 201 }, latency / 2);
+        this.record(life, key, filePath, behaviour);
+        return answer(
+          { kind: 'uploaded', imageId: behaviour === 'accept' ? kept.imageId : '', status: 201 },
+          behaviour === 'drip' ? CONCUR_DEADLINE_MS : latency / 2,
+        );
       }
       case 'server-error':
         this.record(life, key, filePath, behaviour);

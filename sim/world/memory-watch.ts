@@ -45,6 +45,9 @@ export interface MemoryWatchWorld {
   onMiss?: (path: string) => void;
 }
 
+/** Names a scanner would give a scan: a folder so named is worth a word to the user. */
+const SCAN_LIKE = /\.(pdf|jpe?g|png|gif|tiff?|heic)$/i;
+
 /** Longest delay of a native event, in virtual ms. */
 const MAX_EVENT_DELAY_MS = 20;
 
@@ -123,8 +126,15 @@ export class MemoryWatcher extends EventEmitter<SimWatcherEventMap> {
       for (const child of children) {
         const childRel = rel ? `${rel}/${child.name}` : child.name;
         if (this.options.isIgnored(childRel)) continue;
-        if (child.kind === 'dir') visit(`${dirPath}/${child.name}`, childRel);
-        else found(childRel, child);
+        if (child.kind === 'dir') {
+          if (SCAN_LIKE.test(child.name))
+            this.emit(
+              'not-a-file',
+              childRel,
+              'a folder, not a file (the files inside it are still watched)',
+            );
+          visit(`${dirPath}/${child.name}`, childRel);
+        } else found(childRel, child);
       }
     };
     visit(this.root, '');
@@ -168,6 +178,17 @@ export class MemoryWatcher extends EventEmitter<SimWatcherEventMap> {
         });
         return;
       }
+      case 'addDir':
+        if (SCAN_LIKE.test(rel.slice(rel.lastIndexOf('/') + 1)))
+          this.deliver(() => {
+            if (this.isAvailable)
+              this.emit(
+                'not-a-file',
+                rel,
+                'a folder, not a file (the files inside it are still watched)',
+              );
+          });
+        return;
       case 'unlink':
         this.deliver(() => {
           if (this.isAvailable) this.emit('unlink', rel);

@@ -174,7 +174,9 @@ export function planOffice(options: OfficePlanOptions): OfficeAction[] {
             path: `${base}/link_${++names}.pdf`,
             target: random.chance(0.5) ? OUTSIDE_FILE : `link_${names}.pdf`,
           });
-        else if (odd === 3) write(now, `${base}/  spaced  name ${++names} .${EXT[doc.type]}`, doc);
+        else if (odd === 3 && random.chance(0.5))
+          write(now, `${base}/  spaced  name ${++names} .${EXT[doc.type]}`, doc);
+        else if (odd === 3) write(now, `${base}/folder_${++names}.pdf/${fileName(doc)}`, doc);
         else if (odd === 4) {
           const deep = `${base}/${'Very long folder name for receipts '.repeat(5)}${++names}/`;
           write(now, `${deep}${'x'.repeat(Math.max(1, 255 - deep.length))}.${EXT[doc.type]}`, doc);
