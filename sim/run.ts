@@ -37,9 +37,10 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  const seeds =
-    args.seed !== undefined ? [Number(args.seed)] : range(Number(args.first), Number(args.seeds));
-  if (!Number.isInteger(steps) || steps < 1 || seeds.some((s) => !Number.isInteger(s))) {
+  const count = Number(args.seeds);
+  const seeds = args.seed !== undefined ? [Number(args.seed)] : range(Number(args.first), count);
+  const whole = (n: number) => Number.isInteger(n) && n >= 0;
+  if (!whole(steps) || steps < 1 || !whole(count) || count < 1 || !seeds.every(whole)) {
     console.error(USAGE);
     return 2;
   }
@@ -72,6 +73,7 @@ function report(result: SimulateResult, without: Set<Story>): void {
 }
 
 function range(first: number, count: number): number[] {
+  if (!Number.isInteger(count) || count < 1) return [];
   return Array.from({ length: count }, (_, i) => first + i);
 }
 
