@@ -309,14 +309,18 @@ export class MemoryFileSystem {
     return n === this.rootNode;
   }
 
-  /** Every file and link under `dir` (depth first, names sorted). */
-  walk(dir: string): { path: string; node: FileNode | LinkNode }[] {
+  /** Every file and link under `dir` (depth first, names sorted), skipping what `skip` names. */
+  walk(
+    dir: string,
+    skip?: (path: string) => boolean,
+  ): { path: string; node: FileNode | LinkNode }[] {
     const start = this.find(dir);
     const out: { path: string; node: FileNode | LinkNode }[] = [];
     if (start?.kind !== 'dir') return out;
     const visit = (d: DirNode, at: string) => {
       for (const child of sortedChildren(d)) {
         const p = `${at}/${child.name}`;
+        if (skip?.(p)) continue;
         if (child.kind === 'dir') visit(child, p);
         else out.push({ path: p, node: child });
       }

@@ -54,10 +54,9 @@ export type ActionBody =
 export function inboxFiles(world: World): { path: string; root: string; node: FileNode }[] {
   const out: { path: string; root: string; node: FileNode }[] = [];
   for (const root of world.roots) {
-    for (const { path, node } of world.fs.walk(root)) {
-      if (node.kind !== 'file' || node.badName) continue;
-      if (isIgnoredPath(path.slice(root.length + 1))) continue;
-      out.push({ path, root, node });
+    const ignored = (path: string) => isIgnoredPath(path.slice(root.length + 1));
+    for (const { path, node } of world.fs.walk(root, ignored)) {
+      if (node.kind === 'file' && !node.badName) out.push({ path, root, node });
     }
   }
   return out;
