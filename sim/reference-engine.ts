@@ -18,7 +18,7 @@ import type { SimUploadOptions } from './world/memory-concur.js';
  */
 
 export interface ReferenceOptions {
-  flaw?: 'upload-twice' | 'move-unsent';
+  flaw?: 'upload-twice' | 'move-unsent' | 'split-batches';
 }
 
 interface RefJob extends Job {
@@ -240,6 +240,8 @@ class ReferenceEngine implements SimEngine {
   }
 
   private collect(key: string, job: RefJob): void {
+    if (this.options.flaw === 'split-batches')
+      return this.enqueue([job], job.target!, `${job.root}/${job.relPath}`, job.bytes!);
     const { clock, settings } = this.world;
     const batch = this.batches.get(key) ?? { jobs: [], timer: undefined };
     this.batches.set(key, batch);

@@ -75,6 +75,19 @@ describe('the simulated office', () => {
     expect(result.violations[0]).toMatchObject({ invariant: 'uploaded-unsent' });
     expect(result.violations[0].message).toMatch(/Uploaded\/.*never received/);
   });
+
+  it("catches an engine that sends an entry's scans one by one instead of merging them", async () => {
+    const found = new Set<string>();
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const result = await simulate({
+        seed,
+        engine: referenceEngine({ flaw: 'split-batches' }),
+        ...calmDay,
+      });
+      for (const v of result.violations) found.add(v.invariant);
+    }
+    expect(found).toContain('one-image');
+  });
 });
 
 describe('the virtual clock', () => {
