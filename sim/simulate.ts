@@ -120,6 +120,12 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       await engine?.stop();
       world.endLife();
     }
+  } catch (error) {
+    // In production this would take the process down: as a finding, it keeps its seed.
+    violations.push({
+      invariant: 'reason',
+      message: `the engine threw: ${error instanceof Error ? error.stack : String(error)}`,
+    });
   } finally {
     process.off('unhandledRejection', onCrash);
   }

@@ -326,6 +326,21 @@ describe('the invariant checkers', () => {
     expect(result.violations[0].message).toMatch(/no job for it/);
   });
 
+  it('turn an engine that throws into a finding for that seed, not a stopped run', async () => {
+    const throwing: SimEngineFactory = (world) => ({
+      start: async () => {
+        world.clock.setTimeout(() => {
+          throw new Error('boom');
+        }, 10);
+      },
+      stop: async () => {},
+      crash: () => {},
+      jobs: () => [],
+    });
+    const result = await simulate({ seed: 2, engine: throwing, ...calmDay });
+    expect(result.violations[0].message).toMatch(/the engine threw: Error: boom/);
+  });
+
   it('say the token leaked when the engine writes it to a file', async () => {
     const leaky: SimEngineFactory = (world) => ({
       start: async () => {
