@@ -77,6 +77,17 @@ export class MemoryJournalStore {
     return { tornBytes: keep };
   }
 
+  /** A clean exit: what the process handed to the OS reaches the disk, fsync'd or not. */
+  flush(): void {
+    for (const write of this.inFlight.splice(0)) {
+      if (write.kind === 'replace') {
+        this.chunks = [];
+        this.length = 0;
+      }
+      this.add(write.data);
+    }
+  }
+
   private async write(write: Write, life: Life | undefined): Promise<void> {
     if (this.full) throw new FsError('ENOSPC', 'write', 'journal');
     const data = Uint8Array.from(write.data);

@@ -165,6 +165,7 @@ export class World {
   /** A clean stop: the life ends without losing anything in flight on disk. */
   endLife(): void {
     this.life?.end();
+    this.journal.flush();
     for (const watcher of this.watchers) void watcher.close();
     this.watchers = [];
     if (this.life) this.concur.lifeEnded(this.life);
