@@ -77,6 +77,11 @@ export function isUncPath(path: string): boolean {
   return /^(\\\\|\/\/)[^\\/]+[\\/][^\\/]+/.test(path);
 }
 
+/** Polling a share takes at most this share of a core, however many folders it has. */
+const POLL_CPU_SHARE = 0.02;
+/** However busy the process (its CPU counts whole), a share is looked at this often. */
+const MAX_POLL_PAUSE_MS = 30_000;
+
 /** One watched root. */
 export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
   private tree: FolderTree | null = null;
@@ -259,16 +264,28 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
     }, every);
   }
 
-  /** One polling round at a time, the next `pollMs` after the last ended. */
-  private schedulePoll(tree: FolderTree): void {
+  /**
+   * One polling round at a time, the next `pollMs` after the last ended, or later when a
+   * round costs much (thousands of folders): the pause is at least 1/POLL_CPU_SHARE times
+   * the CPU the round took, so polling stays within that share of a core.
+   */
+  private schedulePoll(tree: FolderTree, roundCpuMs = 0): void {
     this.options.clock.clearTimeout(this.pollTimer);
     if (this.closed || this.tree !== tree) return;
+    const pause = Math.min(
+      Math.max(this.options.pollMs ?? 1000, roundCpuMs / POLL_CPU_SHARE),
+      MAX_POLL_PAUSE_MS,
+    );
     this.pollTimer = this.options.clock.setTimeout(() => {
+      const before = process.cpuUsage();
       void tree
         .poll()
         .catch((err: unknown) => this.report(err))
-        .finally(() => this.schedulePoll(tree));
-    }, this.options.pollMs ?? 1000);
+        .finally(() => {
+          const used = process.cpuUsage(before);
+          this.schedulePoll(tree, (used.user + used.system) / 1000);
+        });
+    }, pause);
   }
 
   /**
