@@ -14,6 +14,7 @@ import type { Mailbox } from './mailbox.js';
 import {
   BAD_NAME_REASON,
   describeNonFile,
+  LEGACY,
   legacyLinkReason,
   notAFileReason,
   symlinkReason,
@@ -52,8 +53,9 @@ export interface TreeSink {
   file(relPath: string, event: 'add' | 'change'): void;
   /** Follows any path once reported by `file` or `problem`. */
   unlink(relPath: string): void;
-  problem(relPath: string, code: ProblemCode, reason: string): void;
-  /** The older event, kept for the engine that still listens to it. */
+  /** `legacy` is the wording of the older `not-a-file` event ("it is <legacy>"). */
+  problem(relPath: string, code: ProblemCode, reason: string, legacy: string): void;
+  /** The older event alone: a folder with a scan-like name (its files are still watched). */
   notAFile(relPath: string, reason: string): void;
   folderAdded(relPath: string): void;
   rootMaybeGone(): void;
@@ -232,7 +234,9 @@ export class FolderTree {
       if (this.closed || this.folders.get(rel) !== folder) return;
       if (isPermissionError(err)) {
         if (rel === '') return this.sink.rootUnreadable();
-        if (!folder.unreadable) this.sink.problem(rel, 'unreadable', UNREADABLE_FOLDER_REASON);
+        if (!folder.unreadable) {
+          this.sink.problem(rel, 'unreadable', UNREADABLE_FOLDER_REASON, LEGACY.unreadableFolder);
+        }
         folder.unreadable = true;
       } else if (rel === '') this.sink.rootMaybeGone();
       // A sub-folder gone: the event or listing of its parent removes it.
@@ -251,7 +255,7 @@ export class FolderTree {
       if (entry.badName) {
         if (known?.kind === 'problem' && known.code === 'bad-name') continue;
         folder.children.set(entry.name, { kind: 'problem', code: 'bad-name' });
-        this.sink.problem(child, 'bad-name', BAD_NAME_REASON);
+        this.sink.problem(child, 'bad-name', BAD_NAME_REASON, LEGACY.badName);
       } else if (!known || !sameKind(known, entry.kind)) toCheck.push(child);
     }
     for (const name of [...folder.children.keys()]) {
@@ -291,7 +295,7 @@ export class FolderTree {
     if (this.closed || this.lookup(rel)?.folder !== parent) return;
     if (!readable) {
       this.touch(rel, this.options.clock.now());
-      return this.setProblem(rel, 'unreadable', UNREADABLE_FILE_REASON);
+      return this.setProblem(rel, 'unreadable', UNREADABLE_FILE_REASON, LEGACY.unreadableFile);
     }
     if (known?.kind === 'folder') this.gone(rel);
     parent.children.set(name, fileInfo(st));
@@ -323,15 +327,14 @@ export class FolderTree {
     this.sink.folderAdded(rel);
   }
 
-  private setProblem(rel: string, code: ProblemCode, reason: string, legacy?: string): void {
+  private setProblem(rel: string, code: ProblemCode, reason: string, legacy: string): void {
     const at = this.lookup(rel);
     if (!at) return;
     const known = at.folder.children.get(at.name);
     if (known?.kind === 'problem' && known.code === code) return;
     if (known && known.kind !== 'problem') this.gone(rel);
     at.folder.children.set(at.name, { kind: 'problem', code });
-    if (legacy) this.sink.notAFile(rel, legacy);
-    this.sink.problem(rel, code, reason);
+    this.sink.problem(rel, code, reason, legacy);
   }
 
   /** Forgets a path; a folder takes everything under it along, each file reported gone. */

@@ -56,3 +56,10 @@ export function legacyLinkReason(target: LinkTarget): string {
   if (target === 'loop') return 'a symbolic link loop';
   return 'a shortcut (symbolic link); links are not followed';
 }
+
+/** The older event's wording for what it never reported before (it was skipped in silence). */
+export const LEGACY = {
+  badName: 'a file whose name is not valid text',
+  unreadableFile: 'a file Concur Drop may not read (permission denied)',
+  unreadableFolder: 'a folder Concur Drop may not read (permission denied)',
+};

@@ -34,7 +34,7 @@ export interface RootWatcherEventMap {
   missed: [relPath: string];
   /** Something that can never be uploaded as it is; `reason` is for people. */
   problem: [relPath: string, code: ProblemCode, reason: string];
-  /** Older form of `problem` for links, pipes and folders with scan-like names; read as "it is <reason>". */
+  /** Older form: sent with each `problem`, and for a folder with a scan-like name; read as "it is <reason>". */
   'not-a-file': [relPath: string, reason: string];
   /** The initial scan finished (also after each re-arm). */
   ready: [];
@@ -218,7 +218,12 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
     return {
       file: (rel, event) => current() && this.emit('file', rel, event),
       unlink: (rel) => current() && this.emit('unlink', rel),
-      problem: (rel, code, reason) => current() && this.emit('problem', rel, code, reason),
+      problem: (rel, code, reason, legacy) => {
+        if (!current()) return;
+        // The older event first, so an engine that only knows it still tells the user.
+        this.emit('not-a-file', rel, legacy);
+        this.emit('problem', rel, code, reason);
+      },
       notAFile: (rel, reason) => current() && this.emit('not-a-file', rel, reason),
       folderAdded: (rel) => {
         // The initial scan lists everything itself.
@@ -228,7 +233,9 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
         if (current()) void this.checkHealth();
       },
       rootUnreadable: () => {
-        if (current()) this.rootUnreadable = true;
+        if (!current()) return;
+        this.rootUnreadable = true;
+        if (this.initialScanDone) void this.checkHealth();
       },
       error: (err) => current() && this.report(err),
     };
@@ -375,6 +382,10 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
       if (!there && this.tree) {
         this.disarm();
         this.markUnavailable('the folder was removed or the share was disconnected');
+      } else if (there && this.tree && !(await this.rootReadable())) {
+        // Its permissions were taken away: nothing in it can be seen any more.
+        this.disarm();
+        this.markUnavailable(ROOT_UNREADABLE_REASON);
       } else if (there && !this.tree) {
         await this.arm();
       } else if (there && this.tree && identity !== this.armedIdentity) {

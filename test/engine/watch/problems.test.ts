@@ -91,6 +91,7 @@ describe('what can never be uploaded is reported, not skipped', () => {
     });
     expect(problems.get('g\uFFFD.pdf')?.code).toBe('bad-name');
     expect(files).toEqual(['good.pdf']);
+    expect(legacy).toEqual(['f\uFFFD.pdf', 'g\uFFFD.pdf']);
   });
 
   it('reports a named pipe as not a file, in both events', async () => {
@@ -151,16 +152,46 @@ describe('what can never be uploaded is reported, not skipped', () => {
     await chmod(join(root, 'locked'), 0o700);
     await chmod(closedRoot, 0o700);
   });
+
+  it('reports a root whose read permission is taken away as unavailable, and resumes when it is back', async () => {
+    const root = join(base, 'root');
+    await mkdir(root);
+    await writeFile(join(root, 'first.pdf'), 'x');
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) {
+      for (const p of [base, root, join(root, 'first.pdf')]) await chown(p, 65534, 65534);
+    }
+    const seen = await watchElsewhere(root, asRoot ? 65534 : undefined, 'revoke');
+    const events = seen.map((e) => e.slice(0, 2));
+    expect(events.slice(0, 4)).toEqual([
+      ['file', 'first.pdf'],
+      ['ready'],
+      ['unavailable', 'Concur Drop may not read this folder (permission denied)'],
+      ['available'],
+    ]);
+    // Re-armed: its scan reports what is there again, the new file among it.
+    expect(events.slice(4)).toEqual(
+      expect.arrayContaining([['file', 'first.pdf'], ['file', 'back.pdf'], ['ready']]),
+    );
+  });
 });
 
 /** Runs the watcher over `root` until its scan is done, as `uid` when given; returns its events. */
-async function watchElsewhere(root: string, uid: number | undefined): Promise<unknown[][]> {
+async function watchElsewhere(
+  root: string,
+  uid: number | undefined,
+  then?: 'revoke',
+): Promise<unknown[][]> {
   const script = join(import.meta.dirname, 'fixtures', 'watch-once.ts');
-  const run = spawnSync(process.execPath, ['--import', 'tsx', script, root], {
-    encoding: 'utf8',
-    timeout: 20_000,
-    ...(uid !== undefined && { uid, gid: uid }),
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', script, root, ...(then ? [then] : [])],
+    {
+      encoding: 'utf8',
+      timeout: 20_000,
+      ...(uid !== undefined && { uid, gid: uid }),
+    },
+  );
   if (run.status !== 0) throw new Error(`watcher child failed: ${run.stderr}`);
   return run.stdout
     .split('\n')
