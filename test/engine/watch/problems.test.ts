@@ -69,7 +69,8 @@ describe('what can never be uploaded is reported, not skipped', () => {
     expect(problems.get('dangling.pdf')?.reason).toMatch(/no longer exists/);
     expect(problems.get('loop-a.pdf')?.reason).toMatch(/leads back to itself/);
     await sleep(200);
-    expect(files.sort()).toEqual(['later/real.pdf', 'real.pdf']);
+    // A file written after start may come as an add and a change: each path once is enough.
+    expect([...new Set(files)].sort()).toEqual(['later/real.pdf', 'real.pdf']);
     // The engine that listens only to the older event still hears of each link.
     expect(legacy).toEqual(expect.arrayContaining([...atStart, ...later]));
   });
