@@ -76,7 +76,9 @@ describe('polling (network shares)', () => {
     await utimes(join(root, 'old.pdf'), hourAgo, hourAgo);
     const settled = new Set<string>();
     await poll(root, { isSettled: (rel) => settled.has(rel) });
-    await writeFile(join(root, 'fresh.pdf'), 'x');
+    // Arrives whole (renamed in), so no round can catch it half written.
+    await writeFile(join(root, 'fresh.pdf.tmp'), 'x');
+    await rename(join(root, 'fresh.pdf.tmp'), join(root, 'fresh.pdf'));
     await seen('add fresh.pdf');
     settled.add('fresh.pdf');
     await sleep(300);
