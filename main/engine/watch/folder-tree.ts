@@ -92,10 +92,6 @@ export class FolderTree {
     private readonly mailbox: Mailbox,
   ) {}
 
-  get folderCount(): number {
-    return this.folders.size;
-  }
-
   /** Watches and lists the root and everything under it; resolves when all is listed. */
   async start(): Promise<void> {
     this.addFolder('');
@@ -107,12 +103,6 @@ export class FolderTree {
     for (const folder of this.folders.values()) folder.watch?.close();
     this.folders.clear();
     this.hot.clear();
-  }
-
-  /** Whether a regular file is known at this path now. */
-  hasFile(relPath: string): boolean {
-    const at = this.lookup(relPath);
-    return at?.folder.children.get(at.name)?.kind === 'file';
   }
 
   /** A file found by a full re-listing that no event had reported: known from now on. */
@@ -181,7 +171,7 @@ export class FolderTree {
       recheck: 0,
     };
     this.folders.set(rel, folder);
-    // Watch before listing: whatever lands after the watch exists is an event, the rest is listed.
+    // Watched now, listed later: whatever lands after the watch exists is an event, the rest is listed.
     if (this.options.native) this.watch(rel, folder);
     this.postList(rel);
   }
@@ -222,6 +212,8 @@ export class FolderTree {
     const folder = this.folders.get(rel);
     if (!folder || this.closed) return;
     const abs = this.abs(rel);
+    // Watched before listing (again, if it could not be read before): nothing falls between.
+    if (this.options.native && !folder.watch) this.watch(rel, folder);
     let entries;
     try {
       // Its time before the listing: a change during the listing shows on the next round.
@@ -244,7 +236,6 @@ export class FolderTree {
     }
     if (this.closed || this.folders.get(rel) !== folder) return;
     folder.unreadable = false;
-    if (this.options.native && !folder.watch) this.watch(rel, folder);
     const seen = new Set<string>();
     const toCheck: string[] = [];
     for (const entry of entries) {
