@@ -75,11 +75,15 @@ export interface TreeOptions {
   missEvents?: (relPath: string) => boolean;
 }
 
+let trees = 0;
+
 const SCAN_LIKE = /\.(pdf|jpe?g|png|gif|tiff?|heic)$/i;
 /** Look-ups in flight at once while listing: enough to hide a share's latency. */
 const PARALLEL = 16;
 
 export class FolderTree {
+  /** Keys its look-ups apart from those a replaced tree may still post. */
+  readonly id = ++trees;
   private readonly folders = new Map<string, Folder>();
   /** Polling: files that may still change in place, with when they stop being looked at. */
   private readonly hot = new Map<string, number>();
@@ -154,11 +158,11 @@ export class FolderTree {
   }
 
   private postList(rel: string): void {
-    this.mailbox.post(`d:${rel}`, () => this.list(rel));
+    if (!this.closed) this.mailbox.post(`${this.id}d:${rel}`, () => this.list(rel));
   }
 
   private postCheck(rel: string): void {
-    this.mailbox.post(`p:${rel}`, () => this.check(rel));
+    if (!this.closed) this.mailbox.post(`${this.id}p:${rel}`, () => this.check(rel));
   }
 
   private addFolder(rel: string): void {

@@ -324,7 +324,7 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
 
   /** After any look-up of this path still waiting, so the owner sees events in order. */
   private postFound(rel: string, tree: FolderTree): void {
-    this.mailbox.post(`m:${rel}`, async () => {
+    this.mailbox.post(`${tree.id}m:${rel}`, async () => {
       let st;
       try {
         st = await stat(join(this.root, ...rel.split('/')));
