@@ -117,6 +117,10 @@ export class Watchers {
     watcher.on('not-a-file', (rel, reason) => {
       core.notice('warn', `Skipped "${rel}" in ${root}: it is ${reason}.`, `${root}/${rel}`);
     });
+    // Links, names that are not text, unreadable files: a failed job says so, in the status too.
+    watcher.on('problem', (rel, code, reason) => {
+      if (code !== 'not-a-file') intake.onProblem(root, rel, code, reason);
+    });
     watcher.on('unavailable', (reason) => {
       core.notice(
         'warn',
