@@ -129,7 +129,8 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   private async clearStaging(): Promise<void> {
     const staging = join(this.options.dataDir, 'staging');
     await this.fs.mkdir(staging);
-    for (const entry of await this.fs.list(staging)) await this.fs.remove(join(staging, entry.name));
+    for (const entry of await this.fs.list(staging))
+      await this.fs.remove(join(staging, entry.name));
   }
 
   /** Builds the stages in one direction, each handed what it hands on to. */
@@ -433,7 +434,8 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     // A job in a folder that cannot be reached waits for it like a paused one: settled for now.
     for (const job of parts.book.live.values()) {
       if (job.phase === 'unreachable' || job.phase === 'held') continue;
-      if (job.state === 'waiting' || job.state === 'queued' || job.state === 'uploading') return false;
+      if (job.state === 'waiting' || job.state === 'queued' || job.state === 'uploading')
+        return false;
       if (job.phase === 'done' && job.disposition === undefined) return false;
     }
     return true;

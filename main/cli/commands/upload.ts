@@ -173,7 +173,9 @@ async function uploadOne(
         `Concur refused the token (${outcome.message}): run "concur-drop token set" or set CONCUR_DROP_TOKEN.`,
       );
     default:
-      console.error(`${label}: ${outcome.message}${'errorId' in outcome || 'correlationId' in outcome ? concurRefs(outcome) : ''}`);
+      console.error(
+        `${label}: ${outcome.message}${'errorId' in outcome || 'correlationId' in outcome ? concurRefs(outcome) : ''}`,
+      );
       return false;
   }
 }

@@ -66,4 +66,8 @@ export function stateOf(phase: Phase, outcome?: Outcome): JobState {
 }
 
 /** Phases before a job's content is known: a merge window waits for jobs in these. */
-export const BEFORE_READY: ReadonlySet<Phase> = new Set(['settling', 'waiting-for-writer', 'inspecting']);
+export const BEFORE_READY: ReadonlySet<Phase> = new Set([
+  'settling',
+  'waiting-for-writer',
+  'inspecting',
+]);

@@ -32,12 +32,20 @@ const NOTHING: Effect[] = [];
 
 function to(job: EngineJob, phase: Phase, patch: Partial<EngineJob>, now: number): EngineJob {
   const next: EngineJob = { ...job, ...patch, phase, updatedAt: now };
-  next.state = stateOf(phase, (patch.state ?? (phase === 'done' ? job.state : undefined)) as Outcome);
+  next.state = stateOf(
+    phase,
+    (patch.state ?? (phase === 'done' ? job.state : undefined)) as Outcome,
+  );
   if (next.state !== 'uploading') delete next.progress;
   return next;
 }
 
-function ended(job: EngineJob, outcome: Outcome, patch: Partial<EngineJob>, now: number): EngineJob {
+function ended(
+  job: EngineJob,
+  outcome: Outcome,
+  patch: Partial<EngineJob>,
+  now: number,
+): EngineJob {
   return to(
     job,
     'done',
@@ -54,11 +62,15 @@ function ended(job: EngineJob, outcome: Outcome, patch: Partial<EngineJob>, now:
 }
 
 function failed(job: EngineJob, error: JobError, now: number): Transition {
-  const retryable = error.retryable || (error.code !== undefined && RETRYABLE_CODES.has(error.code));
+  const retryable =
+    error.retryable || (error.code !== undefined && RETRYABLE_CODES.has(error.code));
   const next = ended(job, 'failed', { error: { ...error, retryable }, detail: undefined }, now);
   // A retryable failure leaves the file where it is, for Retry or the next start.
   if (retryable) next.disposition = 'kept';
-  return { job: next, effects: [{ kind: 'leave-waits' }, { kind: 'release-copies' }, { kind: 'finish' }] };
+  return {
+    job: next,
+    effects: [{ kind: 'leave-waits' }, { kind: 'release-copies' }, { kind: 'finish' }],
+  };
 }
 
 /** Starts over from readiness: what was inspected no longer holds. */
@@ -67,7 +79,13 @@ function again(job: EngineJob, detail: string, now: number): Transition {
     job: to(
       job,
       'settling',
-      { detail, sha256: undefined, contentType: undefined, batchId: undefined, nextAttemptAt: undefined },
+      {
+        detail,
+        sha256: undefined,
+        contentType: undefined,
+        batchId: undefined,
+        nextAttemptAt: undefined,
+      },
       now,
     ),
     effects: [{ kind: 'leave-waits' }, { kind: 'release-copies' }, { kind: 'await-ready' }],
@@ -119,11 +137,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       };
     case 'gone': {
       if (done || phase === 'uploading') return { job, effects: NOTHING };
-      const t = failed(
-        job,
-        { reason: DELETED_REASON, retryable: false, code: 'deleted' },
-        now,
-      );
+      const t = failed(job, { reason: DELETED_REASON, retryable: false, code: 'deleted' }, now);
       t.job.disposition = 'gone';
       return t;
     }
@@ -169,7 +183,10 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       };
     case 'parked':
       if (phase !== 'inspecting') return { job, effects: NOTHING };
-      return { job: to(job, 'parked', { ...event.found, detail: event.detail }, now), effects: NOTHING };
+      return {
+        job: to(job, 'parked', { ...event.found, detail: event.detail }, now),
+        effects: NOTHING,
+      };
     case 'merging':
       if (phase !== 'collecting') return { job, effects: NOTHING };
       return {
@@ -179,7 +196,13 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
     case 'queued':
       if (done || phase === 'uploading') return { job, effects: NOTHING };
       // A batch's members are queued as one unit by the runner; a single file queues itself.
-      return queueing(job, { detail: event.detail }, event, now, phase !== 'merging' && !job.batchId);
+      return queueing(
+        job,
+        { detail: event.detail },
+        event,
+        now,
+        phase !== 'merging' && !job.batchId,
+      );
     case 'held':
       if (phase !== 'queued' && phase !== 'backing-off') return { job, effects: NOTHING };
       return { job: to(job, 'held', { detail: event.detail }, now), effects: NOTHING };
@@ -283,16 +306,28 @@ function queueing(
     { ...patch, nextAttemptAt: how.notBefore, ...(how.heldBy && { detail: how.heldBy }) },
     now,
   );
-  return { job: next, effects: enqueue ? [{ kind: 'enqueue', notBefore: how.notBefore }] : NOTHING };
+  return {
+    job: next,
+    effects: enqueue ? [{ kind: 'enqueue', notBefore: how.notBefore }] : NOTHING,
+  };
 }
 
-function answered(job: EngineJob, event: Extract<JobEvent, { type: 'answered' }>, now: number): Transition {
+function answered(
+  job: EngineJob,
+  event: Extract<JobEvent, { type: 'answered' }>,
+  now: number,
+): Transition {
   const { outcome, reasons } = event;
   const finish: Effect[] = [{ kind: 'release-copies' }, { kind: 'finish' }];
   switch (outcome.kind) {
     case 'uploaded':
       return {
-        job: ended(job, 'uploaded', { imageId: outcome.imageId, detail: undefined, error: undefined }, now),
+        job: ended(
+          job,
+          'uploaded',
+          { imageId: outcome.imageId, detail: undefined, error: undefined },
+          now,
+        ),
         effects: finish,
       };
     case 'alreadyHasImage':
@@ -312,7 +347,12 @@ function answered(job: EngineJob, event: Extract<JobEvent, { type: 'answered' }>
     case 'auth':
       return {
         // The attempt does not count: a refused token is not the file's fault.
-        job: to(job, 'held', { attempts: Math.max(0, job.attempts - 1), detail: 'sign-in to Concur needed' }, now),
+        job: to(
+          job,
+          'held',
+          { attempts: Math.max(0, job.attempts - 1), detail: 'sign-in to Concur needed' },
+          now,
+        ),
         effects: [{ kind: 'hold-for-sign-in', message: outcome.message }, { kind: 'enqueue' }],
       };
     case 'rejected':

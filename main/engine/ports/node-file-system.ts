@@ -1,5 +1,16 @@
 import { constants, type Stats } from 'node:fs';
-import { copyFile, link, lstat, mkdir, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { EntryKind, FileStat, FileSystem, ReadHandle } from './file-system.js';
 

@@ -1,5 +1,11 @@
 import { dirname, extname, basename, join } from 'node:path';
-import { absolutePath, FAILED_DIR, formatFailureReport, UPLOADED_DIR, errorFilePath } from '../finish/finish.js';
+import {
+  absolutePath,
+  FAILED_DIR,
+  formatFailureReport,
+  UPLOADED_DIR,
+  errorFilePath,
+} from '../finish/finish.js';
 import type { EngineJob } from '../job-book.js';
 import type { Disposition } from '../lifecycle/phase.js';
 import { errorCode } from '../ports/file-system.js';
@@ -92,15 +98,26 @@ export class Finishing {
     }
     // Never inspected (refused by its folder's name): whatever is there is what failed.
     const version =
-      job.sent ?? (job.mtimeMs !== undefined ? { size: job.size, mtimeMs: job.mtimeMs } : undefined);
-    if (st.kind !== 'file' || (version && (st.size !== version.size || st.mtimeMs !== version.mtimeMs))) {
+      job.sent ??
+      (job.mtimeMs !== undefined ? { size: job.size, mtimeMs: job.mtimeMs } : undefined);
+    if (
+      st.kind !== 'file' ||
+      (version && (st.size !== version.size || st.mtimeMs !== version.mtimeMs))
+    ) {
       // Replaced since it was sent or inspected: the new version is a new file, the old one went.
-      await done('gone', undefined, 'the file was replaced by a newer version, which is handled on its own');
+      await done(
+        'gone',
+        undefined,
+        'the file was replaced by a newer version, which is handled on its own',
+      );
       if (st.kind === 'file') this.newVersion(job.root, job.relPath);
       return;
     }
     if (job.state === 'failed') {
-      const landed = await this.moveToFree(path, absolutePath(join(job.root, FAILED_DIR), job.relPath));
+      const landed = await this.moveToFree(
+        path,
+        absolutePath(join(job.root, FAILED_DIR), job.relPath),
+      );
       await this.writeErrorFile(job, landed);
       await done('moved', landed);
       return;
@@ -111,7 +128,10 @@ export class Finishing {
       await ctx.fs.remove(path);
       return void (await done('deleted', undefined, 'deleted after upload'));
     }
-    const landed = await this.moveToFree(path, absolutePath(join(job.root, UPLOADED_DIR), job.relPath));
+    const landed = await this.moveToFree(
+      path,
+      absolutePath(join(job.root, UPLOADED_DIR), job.relPath),
+    );
     await done('moved', landed);
   }
 
@@ -129,7 +149,10 @@ export class Finishing {
     } catch (err) {
       if (errorCode(err) !== 'ENAMETOOLONG') throw err;
       // The name leaves no room for ".error.txt": one file per folder holds such reasons.
-      await this.ctx.fs.writeFile(join(dirname(landed), `${basename(landed).slice(0, 40)}….error.txt`), text);
+      await this.ctx.fs.writeFile(
+        join(dirname(landed), `${basename(landed).slice(0, 40)}….error.txt`),
+        text,
+      );
     }
   }
 

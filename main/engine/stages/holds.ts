@@ -114,7 +114,11 @@ export class Holds {
       return false;
     }
     // The ledger first: the file's arrival is then recognised as this job, not a new one.
-    const back = await ctx.runner.dispatch(job, { type: 'retried', relPath, name: basename(relPath) });
+    const back = await ctx.runner.dispatch(job, {
+      type: 'retried',
+      relPath,
+      name: basename(relPath),
+    });
     if (!back) return false;
     if (from) {
       try {

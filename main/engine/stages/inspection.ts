@@ -91,7 +91,11 @@ export class Inspection {
     const { runner } = this.ctx;
     switch (verdict.kind) {
       case 'incomplete':
-        await runner.dispatch(job, { type: 'incomplete', size: verdict.size, mtimeMs: verdict.mtimeMs });
+        await runner.dispatch(job, {
+          type: 'incomplete',
+          size: verdict.size,
+          mtimeMs: verdict.mtimeMs,
+        });
         return;
       case 'timed-out':
         await runner.dispatch(job, {
@@ -165,7 +169,8 @@ export class Inspection {
         await runner.dispatch(job, { type: 'changed' });
         return;
       }
-      if (err instanceof NotAFileError) return this.judge(job, { kind: 'not-a-file', reason: err.what });
+      if (err instanceof NotAFileError)
+        return this.judge(job, { kind: 'not-a-file', reason: err.what });
       const code = errorCode(err);
       if (code === 'ENOENT') return this.judge(job, { kind: 'gone' });
       if (code === 'EACCES' || code === 'EPERM' || code === 'EBUSY')

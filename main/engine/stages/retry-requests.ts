@@ -63,7 +63,10 @@ export class RetryRequests {
     if (!request) return;
     const ids =
       request.jobs === 'all'
-        ? ctx.book.inStates(['failed']).filter((j) => j.error?.retryable).map((j) => j.id)
+        ? ctx.book
+            .inStates(['failed'])
+            .filter((j) => j.error?.retryable)
+            .map((j) => j.id)
         : Array.isArray(request.jobs)
           ? request.jobs.filter((id) => typeof id === 'string')
           : [];
@@ -78,7 +81,7 @@ async function readText(ctx: StageContext, path: string): Promise<string> {
   try {
     const chunks: Buffer[] = [];
     const buffer = Buffer.allocUnsafe(64 * 1024);
-    for (let pos = 0; ; ) {
+    for (let pos = 0; ;) {
       const n = await handle.read(buffer, 0, buffer.length, pos);
       if (n === 0) break;
       chunks.push(Buffer.from(buffer.subarray(0, n)));

@@ -38,8 +38,15 @@ const PROGRESS_EVERY_MS = 250;
 /** Phases in which a job may be sent. */
 const SENDABLE = new Set(['queued', 'held', 'backing-off']);
 
-function concurFields(o: Exclude<UploadOutcome, { kind: 'uploaded' | 'changed' }>): Partial<JobError> {
-  return { message: o.message, status: o.status, errorId: o.errorId, correlationId: o.correlationId };
+function concurFields(
+  o: Exclude<UploadOutcome, { kind: 'uploaded' | 'changed' }>,
+): Partial<JobError> {
+  return {
+    message: o.message,
+    status: o.status,
+    errorId: o.errorId,
+    correlationId: o.correlationId,
+  };
 }
 
 /** Names a target with its kind and full id: `report "Trip" (id NOPE1)`, `entry ENT42`. */
@@ -228,7 +235,10 @@ export class Sending {
    * unchecked, nor a batch member edited since the merge). Anything else
    * sends the jobs back to readiness and returns undefined.
    */
-  private async versionToSend(unit: UploadUnit, jobs: EngineJob[]): Promise<SentVersion | undefined> {
+  private async versionToSend(
+    unit: UploadUnit,
+    jobs: EngineJob[],
+  ): Promise<SentVersion | undefined> {
     const { ctx } = this;
     for (const job of jobs) {
       let st;
@@ -258,7 +268,8 @@ export class Sending {
 
   private reasons(unit: UploadUnit, outcome: UploadOutcome, attempt: number): AnswerReasons {
     const { tries } = this.ctx.retry;
-    const fields = outcome.kind === 'uploaded' || outcome.kind === 'changed' ? {} : concurFields(outcome);
+    const fields =
+      outcome.kind === 'uploaded' || outcome.kind === 'changed' ? {} : concurFields(outcome);
     const message = 'message' in outcome ? outcome.message : '';
     const retryAfter = outcome.kind === 'transient' ? outcome.retryAfterMs : undefined;
     const delay = retryDelay(attempt, this.ctx.retry, retryAfter);

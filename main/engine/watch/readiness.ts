@@ -182,8 +182,7 @@ export class Readiness {
     } catch (err) {
       if (err instanceof NotAFileError)
         return this.settle(key, entry, { kind: 'not-a-file', reason: err.message });
-      if (errorCode(err) === 'ENOENT')
-        return this.settle(key, entry, { kind: 'gone' });
+      if (errorCode(err) === 'ENOENT') return this.settle(key, entry, { kind: 'gone' });
       throw err;
     }
     if (this.entries.get(key) !== entry) return;

@@ -35,7 +35,12 @@ describe('engine: the job lifecycle under races', () => {
 
     await waitFor(() => h!.sandbox.received().length === 2, { timeoutMs: 15_000 });
     await h.engine.whenIdle();
-    expect(h.sandbox.received().map((r) => r.sha256).sort()).toEqual([sha(a), sha(b)].sort());
+    expect(
+      h.sandbox
+        .received()
+        .map((r) => r.sha256)
+        .sort(),
+    ).toEqual([sha(a), sha(b)].sort());
     const uploaded = await readFile(join(h.root, 'Uploaded', 'scan.jpg'));
     const second = existsSync(join(h.root, 'Uploaded', 'scan (2).jpg'))
       ? await readFile(join(h.root, 'Uploaded', 'scan (2).jpg'))
@@ -51,7 +56,9 @@ describe('engine: the job lifecycle under races', () => {
     const dir = 'entry/Taxi [ENTB]';
     // A backlog ahead of the second member keeps it waiting for inspection past the window.
     await h.put(`${dir}/scan_0.jpg`, jpeg(2000, 80));
-    await Promise.all(Array.from({ length: 150 }, (_, i) => h!.put(`r${i}.jpg`, jpeg(20_000, 100 + i))));
+    await Promise.all(
+      Array.from({ length: 150 }, (_, i) => h!.put(`r${i}.jpg`, jpeg(20_000, 100 + i))),
+    );
     await h.put(`${dir}/scan_1.jpg`, jpeg(2100, 81));
     const [first, second] = await Promise.all([
       h.waitForJob(`${dir}/scan_0.jpg`, undefined, 60_000),

@@ -31,7 +31,10 @@ describe('engine: links and names that can never go as they are', () => {
 
   it('fails a file whose name is not valid text, visibly, instead of skipping it in silence', async () => {
     h = await startEngineHarness();
-    const name = Buffer.concat([Buffer.from(h.root + '/'), Buffer.from([0x66, 0xff, 0x2e, 0x6a, 0x70, 0x67])]);
+    const name = Buffer.concat([
+      Buffer.from(h.root + '/'),
+      Buffer.from([0x66, 0xff, 0x2e, 0x6a, 0x70, 0x67]),
+    ]);
     await writeFile(name, jpeg(2000, 8));
     await h.put('fine.jpg', jpeg(2000, 9));
     expect((await h.waitForJob('fine.jpg')).state).toBe('uploaded');
@@ -46,7 +49,8 @@ async function waitForCode(h: EngineHarness, code: string) {
   for (;;) {
     const job = h.engine.jobs('all').find((j) => j.error?.code === code);
     if (job) return job;
-    if (Date.now() > deadline) throw new Error(`no job failed with ${code}: ${JSON.stringify(h.engine.jobs())}`);
+    if (Date.now() > deadline)
+      throw new Error(`no job failed with ${code}: ${JSON.stringify(h.engine.jobs())}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -122,12 +122,16 @@ describe('inspecting a scan before upload', () => {
 
   it('refuses a PDF and a PNG cut off before their end', async () => {
     const whole = await pdf({ pages: 3 });
-    expect(await inspectFile(await file('cut.pdf', whole.subarray(0, whole.length - 40)))).toMatchObject({
+    expect(
+      await inspectFile(await file('cut.pdf', whole.subarray(0, whole.length - 40))),
+    ).toMatchObject({
       ok: false,
       reason: 'The PDF is incomplete (cut off before its end).',
     });
     const image = png(64, 64, true);
-    expect(await inspectFile(await file('cut.png', image.subarray(0, image.length - 30)))).toMatchObject({
+    expect(
+      await inspectFile(await file('cut.png', image.subarray(0, image.length - 30))),
+    ).toMatchObject({
       ok: false,
       reason: 'The PNG image is incomplete (cut off before its end).',
     });
