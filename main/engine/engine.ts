@@ -52,7 +52,7 @@ export interface EngineOptions {
    * `settleMs` after they appear, regardless.
    */
   rescanMs?: number;
-  /** For tests only: chokidar events of these files are dropped, as if the OS never sent them. */
+  /** For tests only: watcher events of these files are dropped, as if the OS never sent them. */
   missEventsForTests?: (root: string, relPath: string) => boolean;
   /** While uploads wait for sign-in, how often the token source is asked whether the token changed; default 30000. */
   tokenRecheckMs?: number;

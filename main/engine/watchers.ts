@@ -40,7 +40,7 @@ export interface WatchersHooks {
   recheckMs?: number;
   /** How often each root is listed again to catch files no event reported; 0: never. */
   rescanMs?: number;
-  /** For tests: chokidar events of these paths are dropped, as if the OS never sent them. */
+  /** For tests: watcher events of these paths are dropped, as if the OS never sent them. */
   missEventsForTests?: (root: string, relPath: string) => boolean;
   emit: (event: 'root-unavailable' | 'root-available', ...args: string[]) => void;
   /** Something that matters to whenIdle() changed. */
