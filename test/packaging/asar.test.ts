@@ -108,7 +108,6 @@ describe('the packaged app', () => {
     const allowed = runtimeClosure();
     expect([...shipped].filter((name) => !allowed.has(name))).toEqual([]);
     for (const dep of [
-      'chokidar',
       'electron-store',
       'got',
       'keytar',

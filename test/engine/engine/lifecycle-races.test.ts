@@ -52,7 +52,7 @@ describe('engine: the job lifecycle under races', () => {
   });
 
   it('keeps an entry merge window open while a member that arrived in time is still being inspected', async () => {
-    h = await startEngineHarness({ settings: { batchWindowMs: 300, settleMs: 0 } });
+    h = await startEngineHarness({ settings: { batchWindowMs: 2000, settleMs: 0 } });
     const dir = 'entry/Taxi [ENTB]';
     // A backlog ahead of the second member keeps it waiting for inspection past the window.
     await h.put(`${dir}/scan_0.jpg`, jpeg(2000, 80));
