@@ -173,7 +173,7 @@ describe('engine: duplicates and restarts', () => {
     const { moveFile } = await import('../../../main/engine/finish/finish.js');
     await moveFile(join(h.root, 'Uploaded', 'half.jpg'), join(h.root, 'half.jpg'));
     const ledger = await Ledger.open(ledgerDir(h.dataDir));
-    await ledger.put({ ...done, finalPath: undefined, detail: undefined });
+    await ledger.put({ ...done, finalPath: undefined, detail: undefined, disposition: undefined });
     await ledger.close();
 
     await h.restart();
