@@ -46,7 +46,12 @@ export class FileJournalStore implements JournalStore {
       try {
         let offset = 0;
         while (offset < data.length) {
-          const { bytesWritten } = await handle.write(data, offset, data.length - offset, this.size + offset);
+          const { bytesWritten } = await handle.write(
+            data,
+            offset,
+            data.length - offset,
+            this.size + offset,
+          );
           offset += bytesWritten;
         }
         // fdatasync: the appended bytes and the new length, without mtime churn.
@@ -61,7 +66,10 @@ export class FileJournalStore implements JournalStore {
 
   replace(data: Uint8Array): Promise<void> {
     return this.serially(async () => {
-      const temp = join(dirname(this.path), `.${basename(this.path)}.${randomBytes(4).toString('hex')}.tmp`);
+      const temp = join(
+        dirname(this.path),
+        `.${basename(this.path)}.${randomBytes(4).toString('hex')}.tmp`,
+      );
       try {
         const handle = await open(temp, 'w');
         try {

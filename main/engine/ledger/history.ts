@@ -8,7 +8,15 @@ import type { Job, JobState } from '../types.js';
  * invoices that hold their one image. One short string per entry.
  */
 
-const STATES: readonly JobState[] = ['waiting', 'queued', 'uploading', 'uploaded', 'duplicate', 'failed', 'paused'];
+const STATES: readonly JobState[] = [
+  'waiting',
+  'queued',
+  'uploading',
+  'uploaded',
+  'duplicate',
+  'failed',
+  'paused',
+];
 const STATE_NUMBER = new Map(STATES.map((s, i) => [s, i + 1]));
 
 /** An uploaded job with some content for some target: what a duplicate of it needs. */
@@ -54,12 +62,14 @@ export class History {
     this.states[n] = STATE_NUMBER.get(job.state) ?? 0;
 
     if (before === 'uploaded' && previous) {
-      if (job.state !== 'uploaded' || previous.finishedAt !== job.finishedAt) this.forgetUploadTime(previous);
+      if (job.state !== 'uploaded' || previous.finishedAt !== job.finishedAt)
+        this.forgetUploadTime(previous);
       if (job.state !== 'uploaded' || previous.sha256 !== job.sha256) this.forgetUploaded(previous);
     }
     if (job.state !== 'uploaded') return;
     // An upload already counted (its record left memory) keeps its time: a later put only moves its file.
-    if (before !== 'uploaded' || (previous && previous.finishedAt !== job.finishedAt)) this.addUploadTime(job);
+    if (before !== 'uploaded' || (previous && previous.finishedAt !== job.finishedAt))
+      this.addUploadTime(job);
     if (job.sha256 && job.target) {
       const key = `${job.sha256}|${targetKey(job.target)}`;
       const holder = this.uploaded.get(key);
@@ -67,7 +77,8 @@ export class History {
       if (holder === undefined || holder.startsWith(`${job.id}\n`) || !this.stillUploaded(holder)) {
         this.uploaded.set(key, `${job.id}\n${job.imageId ?? ''}\n${job.name}`);
       }
-      if (job.target.kind === 'entry' || job.target.kind === 'invoice') this.imagedKeys.add(targetKey(job.target));
+      if (job.target.kind === 'entry' || job.target.kind === 'invoice')
+        this.imagedKeys.add(targetKey(job.target));
     }
   }
 
@@ -109,7 +120,8 @@ export class History {
     const from = this.now() - UPLOAD_WINDOW_MS;
     if (at < from) return;
     const times = this.uploadTimes;
-    const i = lowerBound(times, at);
+    // After any equal times: uploads finished in the same millisecond keep this append-only.
+    const i = upperBound(times, at);
     if (i === times.length) times.push(at);
     else times.splice(i, 0, at);
     // Times that fell out of the window go, so the list holds about two days of uploads.
@@ -121,6 +133,18 @@ export class History {
     const i = lowerBound(this.uploadTimes, at);
     if (this.uploadTimes[i] === at) this.uploadTimes.splice(i, 1);
   }
+}
+
+/** The first index whose value is > `value` (the list ascending). */
+function upperBound(list: number[], value: number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (list[mid] <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** The first index whose value is ≥ `value` (the list ascending). */

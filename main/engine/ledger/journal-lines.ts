@@ -53,7 +53,8 @@ export class JournalLines {
   /** Of the first `upTo` lines, which a compaction keeps now: each job's newest. */
   keptAmong(upTo: number): Uint8Array {
     const keep = new Uint8Array(upTo);
-    for (let line = 0; line < upTo; line++) keep[line] = this.newest[this.jobs[line]] === line ? 1 : 0;
+    for (let line = 0; line < upTo; line++)
+      keep[line] = this.newest[this.jobs[line]] === line ? 1 : 0;
     return keep;
   }
 

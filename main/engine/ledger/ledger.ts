@@ -81,7 +81,10 @@ export interface LedgerStats {
   compactions: number;
 }
 
-type OpenStats = Pick<LedgerStats, 'records' | 'skippedLines' | 'migrated' | 'tornTail' | 'compacted' | 'openMs'>;
+type OpenStats = Pick<
+  LedgerStats,
+  'records' | 'skippedLines' | 'migrated' | 'tornTail' | 'compacted' | 'openMs'
+>;
 
 interface Extras {
   dir?: string;
@@ -170,7 +173,11 @@ export class Ledger {
    * lines, migrates version-1 records; rewrites it when any of those
    * happened or superseded lines are due for compaction.
    */
-  private static async start(store: JournalStore, options: LedgerOptions, extras: Extras): Promise<Ledger> {
+  private static async start(
+    store: JournalStore,
+    options: LedgerOptions,
+    extras: Extras,
+  ): Promise<Ledger> {
     const started = performance.now();
     const ledger = new Ledger(store, options, extras);
     const data = await store.read();
@@ -201,7 +208,11 @@ export class Ledger {
       await store.replace(out);
       ledger.lines.compacted(keep);
       ledger.bytes = out.length;
-      log.info('compacted the ledger', { before: data.length, after: out.length, jobs: ledger.lines.jobCount });
+      log.info('compacted the ledger', {
+        before: data.length,
+        after: out.length,
+        jobs: ledger.lines.jobCount,
+      });
     }
     if (!options.readOnly) {
       ledger.writer = new JournalWriter(store, (line, n) => ledger.landed(line, n));
@@ -227,7 +238,9 @@ export class Ledger {
     if (this.closed) return Promise.reject(new Error('The ledger is closed.'));
     if (!this.writer) return Promise.reject(new Error('The ledger was opened read-only.'));
     if (!isJob(job)) {
-      return Promise.reject(new Error('Not a job: id, state, root, relPath and createdAt are required.'));
+      return Promise.reject(
+        new Error('Not a job: id, state, root, relPath and createdAt are required.'),
+      );
     }
     // What is kept is a copy of what goes to disk, so a caller mutating its object changes neither.
     const given = toJournalLine(job);
@@ -462,7 +475,11 @@ function rewrite(data: Uint8Array, keep: Uint8Array): Buffer {
     if (!isJob(raw)) return;
     if (keep[line++]) {
       const record = toRecord(raw);
-      parts.push(record === raw ? buffer.subarray(start, end + 1) : Buffer.from(toJournalLine(record), 'latin1'));
+      parts.push(
+        record === raw
+          ? buffer.subarray(start, end + 1)
+          : Buffer.from(toJournalLine(record), 'latin1'),
+      );
     }
   });
   return Buffer.concat(parts);

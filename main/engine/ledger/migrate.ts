@@ -31,7 +31,10 @@ const PHASE_OF_STATE: Record<JobState, Phase> = {
 const REASON_CODES: [RegExp, ErrorCode][] = [
   [/^The file was deleted before it could be uploaded/, 'deleted'],
   [/^The file is empty/, 'empty'],
-  [/^This file is not a PDF, JPEG or PNG|Concur accepts only PDF, JPEG and PNG/, 'unsupported-type'],
+  [
+    /^This file is not a PDF, JPEG or PNG|Concur accepts only PDF, JPEG and PNG/,
+    'unsupported-type',
+  ],
   [/make a .* PDF; Concur accepts at most 10 MB per/, 'batch-too-large'],
   [/^The file is .*; Concur accepts at most 10 MB/, 'too-large'],
   [/password protected \(encrypted\)/, 'encrypted'],
@@ -103,7 +106,10 @@ export function migrateRecord(old: Job & { v?: unknown; interrupted?: boolean })
 }
 
 /** The detail a version-1 reader expects of a finished job whose file stayed (or was deleted). */
-export function legacyDetail(state: JobState, disposition: Disposition | undefined): string | undefined {
+export function legacyDetail(
+  state: JobState,
+  disposition: Disposition | undefined,
+): string | undefined {
   if (state === 'failed') return undefined;
   if (disposition === 'kept') return KEPT_DETAIL;
   if (disposition === 'deleted') return DELETED_DETAIL;

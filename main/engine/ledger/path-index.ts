@@ -24,7 +24,10 @@ export interface PathMemory {
 }
 
 /** Newer first: by createdAt, then id (ids made later sort later). */
-export function newer(a: { createdAt: number; id: string }, b: { createdAt: number; id: string }): boolean {
+export function newer(
+  a: { createdAt: number; id: string },
+  b: { createdAt: number; id: string },
+): boolean {
   return a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id > b.id);
 }
 
@@ -56,7 +59,12 @@ function pack(record: JobRecord): string {
 
 function unpack(packed: string): PathMemory {
   const [id, state, size, mtimeMs, disposition, retryable, createdAt] = packed.split('\t');
-  const memory: PathMemory = { id, state: state as JobState, retryable: retryable === '1', createdAt: Number(createdAt) };
+  const memory: PathMemory = {
+    id,
+    state: state as JobState,
+    retryable: retryable === '1',
+    createdAt: Number(createdAt),
+  };
   if (size) memory.size = Number(size);
   if (mtimeMs) memory.mtimeMs = Number(mtimeMs);
   if (disposition) memory.disposition = disposition as Disposition;

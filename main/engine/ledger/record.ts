@@ -50,9 +50,12 @@ function isCurrent(job: Job & { v?: unknown }): boolean {
 export function toRecord(job: Job): JobRecord {
   if (!isCurrent(job)) return migrateRecord(job);
   const record = job as JobRecord;
-  const code = record.error && record.error.code === undefined ? codeOfReason(record.error) : undefined;
+  const code =
+    record.error && record.error.code === undefined ? codeOfReason(record.error) : undefined;
   const disposition =
-    record.phase === 'done' && record.disposition === undefined ? legacyDisposition(record) : undefined;
+    record.phase === 'done' && record.disposition === undefined
+      ? legacyDisposition(record)
+      : undefined;
   if (code === undefined && disposition === undefined) return record;
   const filled: JobRecord = { ...record };
   if (code !== undefined) filled.error = { ...record.error!, code };

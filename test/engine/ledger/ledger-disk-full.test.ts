@@ -56,7 +56,9 @@ describe('a full disk under the ledger', () => {
   it('on a real full file system (64 KB tmpfs), cuts a partial write back off and goes on once space is freed', async (context) => {
     const mountPoint = await mkdtemp(join(tmpdir(), 'concur-drop-tmpfs-'));
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], { stdio: 'pipe' });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], {
+        stdio: 'pipe',
+      });
     } catch (error) {
       await rm(mountPoint, { recursive: true, force: true });
       const why = `cannot mount a small tmpfs here (needs root): ${String(error).split('\n')[0]}`;
@@ -95,7 +97,11 @@ describe('a full disk under the ledger', () => {
       expect(await expectValidJournal(journal)).toEqual([...acknowledged, refused!.id, 'after']);
       const reopened = await Ledger.open(dir);
       opened.push(reopened);
-      expect(reopened.stats).toMatchObject({ jobs: acknowledged.length + 2, skippedLines: 0, tornTail: false });
+      expect(reopened.stats).toMatchObject({
+        jobs: acknowledged.length + 2,
+        skippedLines: 0,
+        tornTail: false,
+      });
       await reopened.close();
     } finally {
       for (const ledger of opened) await ledger.close();

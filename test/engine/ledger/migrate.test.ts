@@ -44,7 +44,11 @@ describe('migrating a version-1 ledger', () => {
     await writeFile(join(ledgers.dir, JOURNAL_FILE), V1_LINES.join('\n') + '\n');
 
     let ledger = await ledgers.open();
-    expect(ledger.stats).toMatchObject({ records: V1_LINES.length, migrated: V1_LINES.length, compacted: true });
+    expect(ledger.stats).toMatchObject({
+      records: V1_LINES.length,
+      migrated: V1_LINES.length,
+      compacted: true,
+    });
     const got = (id: string) => ledger.get(id)!;
     const summary = (id: string) => {
       const r = got(id);
@@ -66,7 +70,9 @@ describe('migrating a version-1 ledger', () => {
     expect(summary('f2')).toEqual([2, 'failed', 'done', 'gone', 'deleted', undefined]);
     expect(summary('f12')).toEqual([2, 'failed', 'done', undefined, 'too-large', undefined]);
     expect(summary('f13')).toEqual([2, 'failed', 'done', 'kept', undefined, undefined]);
-    const codes = ['f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9', 'f10', 'f11'].map((id) => got(id).error?.code);
+    const codes = ['f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9', 'f10', 'f11'].map(
+      (id) => got(id).error?.code,
+    );
     expect(codes).toEqual([
       'empty',
       'already-has-image',
@@ -80,11 +86,32 @@ describe('migrating a version-1 ledger', () => {
     ]);
     // The reason people read is unchanged.
     expect(got('f2').error?.reason).toBe('The file was deleted before it could be uploaded.');
-    expect(ledger.unfinished().map((r) => r.id).sort()).toEqual(['f12', 'f6', 'n1', 'p1', 'q1', 'u1', 'w1'].sort());
-    expect(ledger.findUploaded('ee', 'receipt')).toEqual({ id: 'm1', imageId: 'IMG-E', name: 'e.jpg' });
+    expect(
+      ledger
+        .unfinished()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['f12', 'f6', 'n1', 'p1', 'q1', 'u1', 'w1'].sort());
+    expect(ledger.findUploaded('ee', 'receipt')).toEqual({
+      id: 'm1',
+      imageId: 'IMG-E',
+      name: 'e.jpg',
+    });
     expect(ledger.imaged('entry:E1')).toBe(false);
-    expect(ledger.lastAtPath('/home/ana/Scans', 'f.jpg')).toMatchObject({ id: 'k1', disposition: 'kept', size: 300 });
-    expect(ledger.counts()).toMatchObject({ waiting: 1, queued: 1, uploading: 1, paused: 1, uploaded: 3, duplicate: 1, failed: 13 });
+    expect(ledger.lastAtPath('/home/ana/Scans', 'f.jpg')).toMatchObject({
+      id: 'k1',
+      disposition: 'kept',
+      size: 300,
+    });
+    expect(ledger.counts()).toMatchObject({
+      waiting: 1,
+      queued: 1,
+      uploading: 1,
+      paused: 1,
+      uploaded: 3,
+      duplicate: 1,
+      failed: 13,
+    });
 
     // Rewritten once, as version 2, one line per job: the next open migrates nothing.
     const lines = await ledgers.journalLines();
@@ -102,7 +129,11 @@ describe('migrating a version-1 ledger', () => {
     await ledger.put(base);
     expect(ledger.get('q1')).toMatchObject({ phase: 'queued', mayHaveLanded: true });
     // The current engine spreads the stored record and changes only the state.
-    await ledger.put({ ...ledger.get('q1')!, state: 'failed', error: { reason: 'The file is empty.', retryable: false } });
+    await ledger.put({
+      ...ledger.get('q1')!,
+      state: 'failed',
+      error: { reason: 'The file is empty.', retryable: false },
+    });
     expect(ledger.get('q1')).toMatchObject({ phase: 'done', error: { code: 'empty' } });
     expect(ledger.get('q1')!.mayHaveLanded).toBeUndefined();
     // …and then records the move: the disposition follows.
