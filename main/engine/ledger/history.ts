@@ -39,7 +39,11 @@ export class History {
   /** finishedAt of uploads in the window, ascending. */
   private uploadTimes: number[] = [];
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** Whether the job with this id is still in state 'uploaded' (its dedupe entry still holds). */
+    private readonly isUploaded: (id: string) => boolean,
+  ) {}
 
   /** The state job `n` was last put in. */
   stateOf(n: number): JobState | undefined {
@@ -81,9 +85,6 @@ export class History {
         this.imagedKeys.add(targetKey(job.target));
     }
   }
-
-  /** Set by the ledger: whether the job with this id is still in state 'uploaded'. */
-  isUploaded: (id: string) => boolean = () => true;
 
   private stillUploaded(holder: string): boolean {
     return this.isUploaded(holder.slice(0, holder.indexOf('\n')));

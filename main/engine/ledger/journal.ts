@@ -98,11 +98,11 @@ function parseLine(line: string): unknown {
 }
 
 /**
- * The journal's first `upTo` bytes with only the lines `keep` marks, copied
- * as they are (no parsing: a compaction while running must not hold the
- * event loop). Throws when those bytes do not hold exactly keep.length lines.
+ * The journal's first `upTo` bytes with only the lines `keep` marks, as they
+ * are (no parsing: a compaction while running must not hold the event loop).
+ * Throws when those bytes do not hold exactly keep.length lines.
  */
-export function keptLines(data: Uint8Array, upTo: number, keep: Uint8Array): Buffer {
+export function keptLines(data: Uint8Array, upTo: number, keep: Uint8Array): Buffer[] {
   const buffer = Buffer.from(data.buffer, data.byteOffset, upTo);
   const parts: Buffer[] = [];
   let line = 0;
@@ -124,5 +124,6 @@ export function keptLines(data: Uint8Array, upTo: number, keep: Uint8Array): Buf
     throw new Error(`The journal does not hold the ${keep.length} lines the ledger wrote.`);
   }
   if (runStart >= 0) parts.push(buffer.subarray(runStart, start));
-  return Buffer.concat(parts);
+  // Slices of `data`, not a copy: the caller joins them once, with whatever comes after.
+  return parts;
 }

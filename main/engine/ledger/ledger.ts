@@ -131,11 +131,10 @@ export class Ledger {
     private readonly extras: Extras,
   ) {
     this.keepFinished = options.keepFinished ?? (options.readOnly ? Infinity : 1000);
-    this.history = new History(options.now ?? Date.now);
-    this.history.isUploaded = (id) => {
+    this.history = new History(options.now ?? Date.now, (id) => {
       const n = this.lines.find(id);
       return n !== undefined && this.history.stateOf(n) === 'uploaded';
-    };
+    });
   }
 
   /** The ledger folder, when opened from one. */
@@ -204,7 +203,7 @@ export class Ledger {
     if (compact) {
       if (skippedLines > 0) await extras.backup?.();
       const keep = ledger.lines.keptAmong(ledger.lines.count);
-      const out = unclean ? rewrite(data, keep) : keptLines(data, data.length, keep);
+      const out = Buffer.concat(unclean ? rewrite(data, keep) : keptLines(data, data.length, keep));
       await store.replace(out);
       ledger.lines.compacted(keep);
       ledger.bytes = out.length;
@@ -325,7 +324,7 @@ export class Ledger {
       const kept = keptLines(data, upToBytes, keep);
       const before = this.bytes;
       await writer.hold(async () => {
-        const out = Buffer.concat([kept, Buffer.from(this.tail!.join(''), 'latin1')]);
+        const out = Buffer.concat([...kept, Buffer.from(this.tail!.join(''), 'latin1')]);
         await this.store.replace(out);
         this.lines.compacted(keep);
         this.bytes = out.length;
@@ -349,7 +348,7 @@ export class Ledger {
   /** Jobs in memory, newest first (by createdAt, then id), at most `limit`, those `filter` accepts. */
   recent(limit = Infinity, filter?: (record: JobRecord) => boolean): JobRecord[] {
     this.order ??= [...this.pending.values(), ...this.settled.values()]
-      .sort((a, b) => (newer(a, b) ? -1 : newer(b, a) ? 1 : 0))
+      .sort(newestFirst)
       .map((r) => r.id);
     const jobs: JobRecord[] = [];
     for (const id of this.order) {
@@ -362,7 +361,7 @@ export class Ledger {
 
   /** Jobs not done, and done jobs whose file is still to be dealt with: what to resume at start. Newest first. */
   unfinished(): JobRecord[] {
-    return [...this.pending.values()].sort((a, b) => (newer(a, b) ? -1 : 1));
+    return [...this.pending.values()].sort(newestFirst);
   }
 
   /** The first upload of this content to this target (dedupe; survives restarts and eviction). */
@@ -466,8 +465,12 @@ export class Ledger {
   }
 }
 
+function newestFirst(a: JobRecord, b: JobRecord): number {
+  return newer(a, b) ? -1 : newer(b, a) ? 1 : 0;
+}
+
 /** The journal with only the `keep` records, each migrated one written anew. */
-function rewrite(data: Uint8Array, keep: Uint8Array): Buffer {
+function rewrite(data: Uint8Array, keep: Uint8Array): Buffer[] {
   const parts: Buffer[] = [];
   const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   let line = 0;
@@ -482,5 +485,5 @@ function rewrite(data: Uint8Array, keep: Uint8Array): Buffer {
       );
     }
   });
-  return Buffer.concat(parts);
+  return parts;
 }
