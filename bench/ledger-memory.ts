@@ -120,7 +120,7 @@ async function runJobs(keepFinished: number): Promise<void> {
     await ledger.close();
     const file = (await stat(join(ledgerDir(dir), JOURNAL_FILE))).size;
     console.log(
-      `${JOBS.toLocaleString('en')} jobs × 5 puts, keepFinished ${keepFinished}: heap +${mb(after.heapUsed - before.heapUsed)}, RSS +${mb(after.rss - before.rss)} (RSS ${mb(after.rss)}), ` +
+      `${JOBS.toLocaleString('en')} jobs × 5 puts, keepFinished ${keepFinished}: heap +${mb(after.heapUsed - before.heapUsed)}, RSS +${mb(after.rss - before.rss)} (RSS ${mb(after.rss)}, buffers ${mb(after.arrayBuffers)}, peak ${mb(process.resourceUsage().maxRSS * 1024)}), ` +
         `${inMemory} records in memory, journal ${mb(file)} (${(file / JOBS).toFixed(0)} B per job, ${journalBytes === file ? 'as tracked' : 'MISMATCH'}), ` +
         `${compactions} compactions, slowest put ${slowest.ms.toFixed(0)} ms, ${((JOBS * 5) / seconds).toFixed(0)} puts/s; ` +
         `read back in ${reopenMs.toFixed(0)} ms, counts ${countsMatch ? 'equal' : 'DIFFER'}`,

@@ -27,11 +27,6 @@ export class JournalLines {
     return n;
   }
 
-  /** The job's number, or undefined when the ledger never had it. */
-  find(id: string): number | undefined {
-    return this.numbers.get(id);
-  }
-
   /** Jobs the ledger knows. */
   get jobCount(): number {
     return this.numbers.size;

@@ -131,10 +131,7 @@ export class Ledger {
     private readonly extras: Extras,
   ) {
     this.keepFinished = options.keepFinished ?? (options.readOnly ? Infinity : 1000);
-    this.history = new History(options.now ?? Date.now, (id) => {
-      const n = this.lines.find(id);
-      return n !== undefined && this.history.stateOf(n) === 'uploaded';
-    });
+    this.history = new History(options.now ?? Date.now);
   }
 
   /** The ledger folder, when opened from one. */
