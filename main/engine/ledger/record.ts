@@ -1,4 +1,4 @@
-import type { Disposition, ErrorCode, Job, JobState, Phase, SentVersion } from '../types.js';
+import type { Job, Phase, SentVersion } from '../types.js';
 import { FINAL_STATES } from '../types.js';
 import { stateOf } from '../lifecycle/phase.js';
 import { codeOfReason, legacyDisposition, migrateRecord } from './migrate.js';
@@ -16,8 +16,6 @@ export interface JobRecord extends Job {
   /** An attempt was cut off without an answer (crash, lost reply): Concur may hold it already. */
   mayHaveLanded?: boolean;
 }
-
-export type { Disposition, ErrorCode, JobState };
 
 /** Whether a parsed journal line has what every job has. */
 export function isJob(value: unknown): value is Job {
