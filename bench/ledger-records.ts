@@ -4,10 +4,15 @@ import { join } from 'node:path';
 import { JOURNAL_FILE, ledgerDir } from '../main/engine/ledger/ledger.js';
 import type { Job } from '../main/engine/types.js';
 
-/** Writes a ledger journal as a long-used installation would have it: one finished job per line. */
+/**
+ * Writes a ledger journal as a long-used installation would have it: one
+ * finished job per line, moved to Uploaded/ (record version 2; `version: 1`
+ * writes the lines the previous version wrote, without phase or disposition).
+ */
 export async function writeLedger(
   dataDir: string,
   jobs: Iterable<Partial<Job> & Pick<Job, 'root' | 'relPath'>>,
+  version: 1 | 2 = 2,
 ): Promise<number> {
   const dir = ledgerDir(dataDir);
   await mkdir(dir, { recursive: true });
@@ -20,7 +25,8 @@ export async function writeLedger(
       const sha256 = createHash('sha256')
         .update(`${partial.root}/${partial.relPath}`)
         .digest('hex');
-      const job: Job = {
+      const job: Job & { v?: 2 } = {
+        ...(version === 2 ? { v: 2 as const } : {}),
         id: randomUUID(),
         name: partial.relPath.split('/').pop()!,
         target: { kind: 'receipt' },
@@ -32,6 +38,8 @@ export async function writeLedger(
         createdAt: now - 1000,
         updatedAt: now,
         finishedAt: now,
+        finalPath: `${partial.root}/Uploaded/${partial.relPath}`,
+        ...(version === 2 ? { phase: 'done' as const, disposition: 'moved' as const } : {}),
         ...partial,
       };
       lines.push(JSON.stringify(job) + '\n');

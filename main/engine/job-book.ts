@@ -18,7 +18,7 @@ export interface JobLedger {
   /** Every job in no set order (cheaper than all(): no sort). */
   values(): Iterable<Job>;
   inStates(states: readonly JobState[]): Job[];
-  findUploaded(sha256: string, targetKey: string): Job | undefined;
+  findUploaded(sha256: string, targetKey: string): Pick<Job, 'id' | 'name' | 'imageId'> | undefined;
   findByPath(root: string, relPath: string): Job | undefined;
   close(): Promise<void>;
 }
@@ -113,7 +113,7 @@ export class JobBook {
     return stored && snapshot(stored);
   }
 
-  findUploaded(sha256: string, key: string): Job | undefined {
+  findUploaded(sha256: string, key: string): Pick<Job, 'id' | 'name' | 'imageId'> | undefined {
     return this.ledger.findUploaded(sha256, key);
   }
 

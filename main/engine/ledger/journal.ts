@@ -1,13 +1,9 @@
 import { isAscii } from 'node:buffer';
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 
 /**
- * The ledger's file: one JSON record per line, appended and flushed to disk
- * before the engine acts (DESIGN §4). Only whole lines ending in '\n' count;
- * what a crash leaves after the last '\n' is a torn write and is dropped.
+ * The journal's format: one JSON record per line (DESIGN §4). Only whole
+ * lines ending in '\n' count; what a crash leaves after the last '\n' is a
+ * torn write and is dropped.
  *
  * Lines are written as pure ASCII (JSON \u escapes for anything else), because
  * decoding UTF-8 dominated the start time of a big ledger: ASCII reads as
@@ -25,94 +21,63 @@ export function toJournalLine(record: unknown): string {
   );
 }
 
-/**
- * Read size at open. One small buffer, reused: on a big ledger, touching fresh
- * memory (a file-sized buffer, then a file-sized string, then its split) cost
- * more than parsing. Each line is decoded on its own into a short-lived string.
- */
-const READ_CHUNK = 1024 * 1024;
-
 export interface JournalScan {
   /** Complete, parseable lines (each handed to `onRecord`). */
   records: number;
   /** Lines that were not JSON (other than at the very end). */
   corruptLines: number;
+  /** Blank or NUL-filled lines (a power cut's leftovers): not records, not corrupt. */
+  blankLines: number;
   /** A partial or unparseable last line was dropped (a crash mid-write). */
   tornTail: boolean;
-  /** Bytes in the file. */
+  /** Bytes in the journal. */
   bytes: number;
 }
 
 /**
- * Reads every line of the journal, handing each parsed record to `onRecord` in
- * file order; a missing file reads as empty. Records are handed over one by
- * one, not collected, so the reader can slim each while it is still new.
+ * Hands each parsed line of `data` to `onRecord` in order, with where the
+ * line lies (its '\n' excluded), so a compaction can copy it unparsed.
  */
-export async function readJournal(
-  path: string,
-  onRecord: (record: unknown) => void,
-): Promise<JournalScan> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { records: 0, corruptLines: 0, tornTail: false, bytes: 0 };
-    }
-    throw error;
-  }
+export function scanJournal(
+  data: Uint8Array,
+  onRecord: (record: unknown, start: number, end: number) => void,
+): JournalScan {
+  const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  // One SIMD check for the common case; only a journal with other bytes decodes line by line.
+  const ascii = isAscii(buffer);
   let records = 0;
   let corruptLines = 0;
-  // A bad line is only known to be "the last" once the file ends, so hold the verdict until then.
+  let blankLines = 0;
+  // A bad line is only known to be "the last" once the data ends, so hold the verdict until then.
   let pendingCorrupt = 0;
-  let bytes = 0;
-  try {
-    const buffer = Buffer.allocUnsafe(READ_CHUNK);
-    // The start of a line that runs past the end of a read, copied out before the buffer is
-    // reused; a line longer than a read has several parts, joined once its end is found.
-    const carry: Buffer[] = [];
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null);
-      if (bytesRead === 0) break;
-      bytes += bytesRead;
-      const chunk = buffer.subarray(0, bytesRead);
-      // Only a chunk with non-ASCII bytes needs its lines decoded as UTF-8 (SIMD check).
-      const ascii = isAscii(chunk);
-      let start = 0;
-      for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
-        let line: string;
-        if (carry.length > 0) {
-          carry.push(chunk.subarray(start, end));
-          line = decodeLine(Buffer.concat(carry.splice(0)));
-        } else {
-          line = ascii
-            ? chunk.toString('latin1', start, end)
-            : decodeLine(chunk.subarray(start, end));
-        }
-        start = end + 1;
-        const parsed = parseLine(line);
-        if (parsed === SKIP) continue;
-        if (parsed === CORRUPT) {
-          pendingCorrupt++;
-          continue;
-        }
-        corruptLines += pendingCorrupt;
-        pendingCorrupt = 0;
-        records++;
-        onRecord(parsed);
-      }
-      if (start < bytesRead) carry.push(Buffer.from(chunk.subarray(start)));
+  let start = 0;
+  for (let end = buffer.indexOf(10); end !== -1; end = buffer.indexOf(10, start)) {
+    const line = ascii
+      ? buffer.toString('latin1', start, end)
+      : decodeLine(buffer.subarray(start, end));
+    const lineStart = start;
+    start = end + 1;
+    const parsed = parseLine(line);
+    if (parsed === SKIP) {
+      blankLines++;
+      continue;
     }
-    // Bytes after the last newline: the write that was cut off. Whole-but-unterminated JSON is
-    // still dropped — its put() never resolved, so nothing was acted on because of it.
-    const tornTail =
-      (carry.length > 0 && parseLine(decodeLine(Buffer.concat(carry))) !== SKIP) ||
-      pendingCorrupt > 0;
-    // Trailing unparseable lines (e.g. NUL-filled blocks after a power cut) are one torn tail too.
-    return { records, corruptLines, tornTail, bytes };
-  } finally {
-    await handle.close();
+    if (parsed === CORRUPT) {
+      pendingCorrupt++;
+      continue;
+    }
+    corruptLines += pendingCorrupt;
+    pendingCorrupt = 0;
+    records++;
+    onRecord(parsed, lineStart, end);
   }
+  // Bytes after the last newline: the write that was cut off. Whole-but-unterminated JSON is
+  // still dropped — its put() never resolved, so nothing was acted on because of it.
+  const rest = start < buffer.length ? parseLine(decodeLine(buffer.subarray(start))) : SKIP;
+  // Trailing unparseable lines (e.g. NUL-filled blocks after a power cut) are one torn tail too.
+  const tornTail = rest !== SKIP || pendingCorrupt > 0;
+  if (rest === SKIP && start < buffer.length) blankLines++;
+  return { records, corruptLines, blankLines, tornTail, bytes: buffer.length };
 }
 
 /** One line's bytes as text: latin1 when ASCII (fast), else UTF-8 (older or hand-edited files). */
@@ -132,112 +97,33 @@ function parseLine(line: string): unknown {
   }
 }
 
-/** fsync on a folder makes a rename durable; Windows cannot open folders for it, and needs not. */
-export async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Replaces the journal with these lines: temp file, fsync, rename over, fsync the folder. */
-export async function rewriteJournal(path: string, lines: string[]): Promise<number> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  let written = 0;
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      // Batches keep memory flat for big ledgers while avoiding a syscall per line.
-      for (let i = 0; i < lines.length; i += 4096) {
-        const chunk = Buffer.from(lines.slice(i, i + 4096).join(''), 'utf8');
-        await handle.write(chunk);
-        written += chunk.length;
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await syncDir(dirname(path));
-  return written;
-}
-
-interface Pending {
-  data: string;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
 /**
- * Appends lines durably. Appends that arrive while a flush is running are
- * written and fsynced together in the next one (group commit), so two uploads
- * finishing at once do not pay two fsyncs in series.
+ * The journal's first `upTo` bytes with only the lines `keep` marks, as they
+ * are (no parsing: a compaction while running must not hold the event loop).
+ * Throws when those bytes do not hold exactly keep.length lines.
  */
-export class JournalWriter {
-  private queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
-  private closed = false;
-  /** Write+fsync rounds so far: fewer than appends when group commit works. */
-  commits = 0;
-
-  private constructor(
-    private readonly handle: FileHandle,
-    /** Bytes known to be durably in the file: a failed write is cut back to this. */
-    private size: number,
-  ) {}
-
-  static async open(path: string): Promise<JournalWriter> {
-    const handle = await open(path, 'a');
-    const { size } = await handle.stat();
-    return new JournalWriter(handle, size);
-  }
-
-  /** Resolves once `line` (which must end in '\n') is on disk. */
-  append(line: string): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('The ledger is closed.'));
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ data: line, resolve, reject });
-      this.flushing ??= this.flushLoop();
-    });
-  }
-
-  private async flushLoop(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      const chunk = Buffer.from(batch.map((p) => p.data).join(''), 'utf8');
-      try {
-        let offset = 0;
-        while (offset < chunk.length) {
-          const { bytesWritten } = await this.handle.write(chunk, offset);
-          offset += bytesWritten;
-        }
-        // fdatasync: the appended bytes and the new length, without mtime churn.
-        await this.handle.datasync();
-        this.size += chunk.length;
-        this.commits++;
-        for (const p of batch) p.resolve();
-      } catch (error) {
-        // Cut a partial write back off, so later lines do not glue onto half a record.
-        await this.handle.truncate(this.size).catch(() => undefined);
-        const failure = error instanceof Error ? error : new Error(String(error));
-        for (const p of batch) p.reject(failure);
-      }
+export function keptLines(data: Uint8Array, upTo: number, keep: Uint8Array): Buffer[] {
+  const buffer = Buffer.from(data.buffer, data.byteOffset, upTo);
+  const parts: Buffer[] = [];
+  let line = 0;
+  let start = 0;
+  // Runs of kept lines are copied as one slice.
+  let runStart = -1;
+  for (let end = buffer.indexOf(10); end !== -1; end = buffer.indexOf(10, start)) {
+    if (line >= keep.length) break;
+    if (keep[line]) {
+      if (runStart < 0) runStart = start;
+    } else if (runStart >= 0) {
+      parts.push(buffer.subarray(runStart, start));
+      runStart = -1;
     }
-    this.flushing = null;
+    line++;
+    start = end + 1;
   }
-
-  /** Waits for queued appends, then closes the file. */
-  async close(): Promise<void> {
-    this.closed = true;
-    while (this.flushing) await this.flushing;
-    await this.handle.close();
+  if (line !== keep.length || start !== upTo) {
+    throw new Error(`The journal does not hold the ${keep.length} lines the ledger wrote.`);
   }
+  if (runStart >= 0) parts.push(buffer.subarray(runStart, start));
+  // Slices of `data`, not a copy: the caller joins them once, with whatever comes after.
+  return parts;
 }

@@ -1,18 +1,33 @@
 import { copyFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createLogger } from '../log/logger.js';
-import { targetKey } from '../routing/route.js';
+import type { JournalStore } from '../ports/journal-store.js';
 import type { Job, JobState } from '../types.js';
-import { JournalWriter, readJournal, rewriteJournal, syncDir, toJournalLine } from './journal.js';
+import { FileJournalStore } from './file-journal-store.js';
+import { History, type UploadedMemory } from './history.js';
+import { keptLines, scanJournal, toJournalLine } from './journal.js';
+import { JournalLines } from './journal-lines.js';
+import { JournalWriter } from './journal-writer.js';
 import { LedgerLock } from './lock.js';
+import { legacyDetail } from './migrate.js';
+import { newer, PathIndex, type PathMemory } from './path-index.js';
+import { isJob, isSettled, toRecord, type JobRecord } from './record.js';
 
 export { LedgerLockedError } from './lock.js';
+export type { JobRecord } from './record.js';
+export type { PathMemory } from './path-index.js';
+export type { UploadedMemory } from './history.js';
 
 /**
- * The durable record of every job (DESIGN §4): each state change is appended
- * to `jobs.jsonl` and fsynced before the engine acts on it, so a crash loses no
- * file and repeats at most the uploads in flight. In memory it keeps the
- * latest snapshot per job plus the indexes the engine asks for; no database.
+ * The durable record of every job (DESIGN §4): each change is appended to
+ * the journal and synced before the engine acts on it, so a crash loses no
+ * file and repeats at most the uploads in flight.
+ *
+ * Memory stays bounded however long the history: unfinished jobs and the
+ * newest finished ones are kept as full records; of older ones only compact
+ * indexes remain (state counts, dedupe, entries that hold their image, files
+ * kept in place). The journal keeps one line per job after a compaction,
+ * done in the background once superseded lines outweigh the live ones.
  */
 
 const log = createLogger('ledger');
@@ -27,277 +42,445 @@ export function ledgerDir(dataDir: string): string {
   return join(dataDir, 'ledger');
 }
 
+export interface LedgerOptions {
+  /** Read the journal without locking or writing it: for `status` while the app runs. */
+  readOnly?: boolean;
+  /** Finished jobs kept in memory as full records, newest first; default 1,000 (every one when read-only). */
+  keepFinished?: number;
+  /** Compact when superseded lines exceed this many times the jobs in the journal; default 1. */
+  compactRatio?: number;
+  /** …and at least this many lines; default 1,000. */
+  compactMinLines?: number;
+  /** Compact in the background when due (default); false: only when compact() is called. */
+  autoCompact?: boolean;
+  /** The time (epoch ms) for "uploaded since"; default Date.now. */
+  now?: () => number;
+}
+
 export interface LedgerStats {
   /** Job snapshots read at open (lines in the journal, before compaction). */
   records: number;
-  /** Corrupt lines skipped (not counting a torn last line). */
+  /** Corrupt lines skipped at open (not counting a torn last line). */
   skippedLines: number;
-  /** Distinct jobs after open. */
-  jobs: number;
+  /** Records in version 1 migrated at open. */
+  migrated: number;
   /** A torn last line (a crash mid-write) was dropped at open. */
   tornTail: boolean;
   /** The journal was rewritten at open. */
   compacted: boolean;
   /** Milliseconds the open took, compaction included. */
   openMs: number;
+  /** Distinct jobs the ledger knows. */
+  jobs: number;
+  /** Full records in memory. */
+  inMemory: number;
+  /** Lines and bytes in the journal now. */
+  journalLines: number;
+  journalBytes: number;
+  /** Compactions while running. */
+  compactions: number;
 }
 
-export interface LedgerOptions {
-  /** Read the journal without locking or writing it: for `status` while the app runs. */
-  readOnly?: boolean;
-}
+type OpenStats = Pick<
+  LedgerStats,
+  'records' | 'skippedLines' | 'migrated' | 'tornTail' | 'compacted' | 'openMs'
+>;
 
-function isJob(value: unknown): value is Job {
-  if (typeof value !== 'object' || value === null) return false;
-  const job = value as Record<string, unknown>;
-  return (
-    typeof job.id === 'string' &&
-    typeof job.state === 'string' &&
-    typeof job.root === 'string' &&
-    typeof job.relPath === 'string' &&
-    typeof job.createdAt === 'number'
-  );
-}
-
-/** Newest first: by createdAt, then id (ids made later sort later). */
-function newestFirst(a: Job, b: Job): number {
-  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+interface Extras {
+  dir?: string;
+  lock?: LedgerLock | null;
+  /** Keeps a copy of a journal with corrupt lines before they are dropped. */
+  backup?: () => Promise<void>;
 }
 
 export class Ledger {
-  /** id → latest snapshot. */
-  private readonly jobs: Map<string, Job>;
-  /** root → relPath → id of the newest job there. Nested, not "root+relPath" keys: building
-   * 100k concatenated keys at open cost more than reading the journal. */
-  private readonly byPath = new Map<string, Map<string, string>>();
-  /** sha256 → id(s) of jobs uploaded with that content (to any target; checked on lookup).
-   * Almost always one id: a Set only where the same content went to several targets. */
-  private readonly uploaded = new Map<string, string | Set<string>>();
-  /** Job ids oldest first (all() reads it backwards). A new job is usually the newest and is
-   * appended; anything else drops it, to be sorted again on the next all(). */
-  private oldestFirst: string[] | null = null;
-  /** byPath and uploaded are built on first use: start-up only has to read the journal. */
-  private indexed = false;
+  /** Unfinished jobs, and finished ones whose file is still to be dealt with. */
+  private readonly pending = new Map<string, JobRecord>();
+  /** Finished jobs, least recently put first; the oldest leave memory beyond keepFinished. */
+  private readonly settled = new Map<string, JobRecord>();
+  private readonly lines = new JournalLines();
+  private readonly history: History;
+  private readonly paths = new PathIndex();
+  /** Most jobs share a handful of roots: one string each. */
+  private readonly roots = new Map<string, string>();
+  /** Ids in memory, newest first; rebuilt when one comes or goes. */
+  private order: string[] | null = null;
+  private writer: JournalWriter | null = null;
+  /** Bytes durably in the journal. */
+  private bytes = 0;
+  /** Lines that landed while a compaction runs: they follow its output. */
+  private tail: string[] | null = null;
+  private compaction: Promise<void> | null = null;
+  /** After a failed compaction, the next waits for this many superseded lines. */
+  private retryCompactionAt = 0;
+  private compactions = 0;
   private closed = false;
+  private readonly keepFinished: number;
+  private openStats: OpenStats = {
+    records: 0,
+    skippedLines: 0,
+    migrated: 0,
+    tornTail: false,
+    compacted: false,
+    openMs: 0,
+  };
 
   private constructor(
-    /** The ledger folder. */
-    readonly dir: string,
-    private readonly writer: JournalWriter | null,
-    private readonly lock: LedgerLock | null,
-    /** How many records were read at open (for `status` and the 100k-record benchmark). */
-    readonly stats: LedgerStats,
-    latest: Map<string, Job>,
+    private readonly store: JournalStore,
+    private readonly options: LedgerOptions,
+    private readonly extras: Extras,
   ) {
-    // The journal's map becomes the index as it is, no copy.
-    this.jobs = latest;
+    this.keepFinished = options.keepFinished ?? (options.readOnly ? Infinity : 1000);
+    this.history = new History(options.now ?? Date.now);
   }
 
-  /** Builds the path and dedupe indexes from the latest snapshots, once. */
-  private ensureIndexes(): void {
-    if (this.indexed) return;
-    this.indexed = true;
-    for (const job of this.jobs.values()) {
-      this.indexPath(job);
-      if (job.state === 'uploaded' && job.sha256) this.addUploaded(job.sha256, job.id);
-    }
+  /** The ledger folder, when opened from one. */
+  get dir(): string | undefined {
+    return this.extras.dir;
   }
 
   /**
-   * Opens the ledger in `dir` (the ledger folder, see ledgerDir), creating it.
-   * Reads the journal, drops a torn last line, skips and counts corrupt lines
-   * (keeping a copy of the file), then compacts atomically to one line per job.
-   * Throws LedgerLockedError when another live process has it open.
+   * Opens the ledger in `dir` (the ledger folder, see ledgerDir), creating it,
+   * over a journal file. Throws LedgerLockedError when another live process
+   * has it open.
    */
   static async open(dir: string, options: LedgerOptions = {}): Promise<Ledger> {
-    const started = performance.now();
     // `status` reading a data dir that has no ledger yet should not create one.
     if (!options.readOnly) await mkdir(dir, { recursive: true });
-    const journal = join(dir, JOURNAL_FILE);
     const lock = options.readOnly ? null : await LedgerLock.acquire(join(dir, LOCK_FILE));
     try {
-      const latest = new Map<string, Job>();
-      // Most jobs share a handful of roots: one string each instead of one per job keeps a big
-      // ledger's heap (and the garbage collector's copying at start) smaller.
-      const roots = new Map<string, string>();
-      let notJobs = 0;
-      const scan = await readJournal(journal, (record) => {
-        if (!isJob(record)) {
-          notJobs++;
-          return;
-        }
-        const root = roots.get(record.root);
-        if (root === undefined) roots.set(record.root, record.root);
-        else record.root = root;
-        latest.set(record.id, record);
-      });
-      const skippedLines = scan.corruptLines + notJobs;
-      if (skippedLines > 0) {
-        log.warn('skipped corrupt ledger lines', { skippedLines, journal });
-      }
-      if (scan.tornTail) log.info('dropped a torn last ledger line (an earlier crash)');
-
-      const superseded = scan.records - latest.size;
-      const compact = !options.readOnly && (superseded > 0 || skippedLines > 0 || scan.tornTail);
-      if (compact) {
-        if (skippedLines > 0) {
-          // Never lose records in silence: keep the file as it was for whoever investigates.
-          await copyFile(journal, `${journal}.corrupt-${Date.now()}`);
-        }
-        const lines = [...latest.values()].map(toJournalLine);
-        const bytes = await rewriteJournal(journal, lines);
-        log.info('compacted the ledger', { before: scan.bytes, after: bytes, jobs: latest.size });
-      }
-      const writer = options.readOnly ? null : await JournalWriter.open(journal);
-      // A journal created just now must survive a power cut too: make its folder entry durable.
-      if (writer && scan.bytes === 0 && !compact) await syncDir(dir);
-      const stats: LedgerStats = {
-        records: scan.records,
-        skippedLines,
-        jobs: latest.size,
-        tornTail: scan.tornTail,
-        compacted: compact,
-        openMs: 0,
-      };
-      const ledger = new Ledger(dir, writer, lock, stats, latest);
-      stats.openMs = Math.round(performance.now() - started);
-      return ledger;
+      const journal = join(dir, JOURNAL_FILE);
+      // Never lose records in silence: keep the file as it was for whoever investigates.
+      const backup = () => copyFile(journal, `${journal}.corrupt-${Date.now()}`);
+      return await Ledger.start(new FileJournalStore(journal), options, { dir, lock, backup });
     } catch (error) {
       await lock?.release();
       throw error;
     }
   }
 
+  /** Opens the ledger over any journal store (the simulator's); no lock is taken. */
+  static openStore(store: JournalStore, options: LedgerOptions = {}): Promise<Ledger> {
+    return Ledger.start(store, options, {});
+  }
+
   /**
-   * Appends the job snapshot and fsyncs BEFORE resolving: the engine awaits
-   * this before acting. Concurrent puts share one write+fsync. The in-memory
-   * index is updated at once, so get() sees the job before the write lands.
+   * Reads the journal: drops a torn last line, skips and counts corrupt
+   * lines, migrates version-1 records; rewrites it when any of those
+   * happened or superseded lines are due for compaction.
+   */
+  private static async start(
+    store: JournalStore,
+    options: LedgerOptions,
+    extras: Extras,
+  ): Promise<Ledger> {
+    const started = performance.now();
+    const ledger = new Ledger(store, options, extras);
+    const data = await store.read();
+    let notJobs = 0;
+    let migrated = 0;
+    const scan = scanJournal(data, (raw) => {
+      if (!isJob(raw)) {
+        notJobs++;
+        return;
+      }
+      const record = toRecord(raw);
+      if (record !== raw) migrated++;
+      const n = ledger.lines.numberOf(record.id);
+      ledger.apply(record, n);
+      ledger.lines.landed(n);
+    });
+    ledger.bytes = data.length;
+    const skippedLines = scan.corruptLines + notJobs;
+    if (skippedLines > 0) log.warn('skipped corrupt ledger lines', { skippedLines });
+    if (scan.tornTail) log.info('dropped a torn last ledger line (an earlier crash)');
+    if (migrated > 0) log.info('migrated ledger records to version 2', { migrated });
+    const unclean = skippedLines > 0 || scan.tornTail || scan.blankLines > 0 || migrated > 0;
+    const compact = !options.readOnly && (unclean || ledger.compactionDue());
+    if (compact) {
+      if (skippedLines > 0) await extras.backup?.();
+      const keep = ledger.lines.keptAmong(ledger.lines.count);
+      const out = Buffer.concat(unclean ? rewrite(data, keep) : keptLines(data, data.length, keep));
+      await store.replace(out);
+      ledger.lines.compacted(keep);
+      ledger.bytes = out.length;
+      log.info('compacted the ledger', {
+        before: data.length,
+        after: out.length,
+        jobs: ledger.lines.jobCount,
+      });
+    }
+    if (!options.readOnly) {
+      ledger.writer = new JournalWriter(store, (line, n) => ledger.landed(line, n));
+    }
+    ledger.openStats = {
+      records: scan.records,
+      skippedLines,
+      migrated,
+      tornTail: scan.tornTail,
+      compacted: compact,
+      openMs: Math.round(performance.now() - started),
+    };
+    return ledger;
+  }
+
+  /**
+   * Records the job and resolves once it is durable: the engine awaits this
+   * before acting. Concurrent puts share one write and sync. Memory holds the
+   * job at once (get() sees it before the write lands). A put that rejects
+   * (disk full) left nothing in the journal; putting again later writes it.
    */
   put(job: Job): Promise<void> {
     if (this.closed) return Promise.reject(new Error('The ledger is closed.'));
     if (!this.writer) return Promise.reject(new Error('The ledger was opened read-only.'));
-    if (!isJob(job))
+    if (!isJob(job)) {
       return Promise.reject(
         new Error('Not a job: id, state, root, relPath and createdAt are required.'),
       );
-    const line = toJournalLine(job);
-    // Index a copy of what goes to disk, so a caller mutating its object later changes neither.
-    this.index(JSON.parse(line) as Job);
-    return this.writer.append(line);
-  }
-
-  private index(job: Job): void {
-    const previous = this.jobs.get(job.id);
-    this.jobs.set(job.id, job);
-    if (!previous) this.appendToOrder(job);
-    else if (previous.createdAt !== job.createdAt) this.oldestFirst = null;
-    // Not built yet: ensureIndexes() will read this snapshot from the jobs map.
-    if (!this.indexed) return;
-
-    this.indexPath(job);
-    if (previous && (previous.root !== job.root || previous.relPath !== job.relPath)) {
-      const old = this.byPath.get(previous.root);
-      if (old?.get(previous.relPath) === job.id) old.delete(previous.relPath);
     }
-
-    if (previous?.state === 'uploaded' && previous.sha256) {
-      if (job.state !== 'uploaded' || job.sha256 !== previous.sha256) {
-        this.removeUploaded(previous.sha256, job.id);
-      }
-    }
-    if (job.state === 'uploaded' && job.sha256) this.addUploaded(job.sha256, job.id);
+    // What is kept is a copy of what goes to disk, so a caller mutating its object changes neither.
+    const given = toJournalLine(job);
+    const parsed = JSON.parse(given) as Job;
+    const record = toRecord(parsed);
+    const line = record === parsed ? given : toJournalLine(record);
+    const n = this.lines.numberOf(record.id);
+    this.apply(record, n);
+    const written = this.writer.append(line, n);
+    if (this.options.autoCompact !== false && this.compactionDue()) void this.compact();
+    return written;
   }
 
-  private appendToOrder(job: Job): void {
-    const order = this.oldestFirst;
-    if (!order) return;
-    const newest = order.length ? this.jobs.get(order[order.length - 1]) : undefined;
-    if (!newest || newestFirst(job, newest) <= 0) order.push(job.id);
-    else this.oldestFirst = null;
+  /** A line is durable: the journal's bookkeeping follows. */
+  private landed(line: string, n: number): void {
+    this.lines.landed(n);
+    this.bytes += line.length;
+    this.tail?.push(line);
   }
 
-  /** Points root+relPath at this job unless a newer job already holds that path. */
-  private indexPath(job: Job): void {
-    let paths = this.byPath.get(job.root);
-    if (!paths) this.byPath.set(job.root, (paths = new Map()));
-    const holderId = paths.get(job.relPath);
-    const holder = holderId === undefined ? undefined : this.jobs.get(holderId);
-    if (!holder || holder.id === job.id || newestFirst(job, holder) <= 0) {
-      paths.set(job.relPath, job.id);
+  /** Brings memory and the indexes to `record` (job number `n`). */
+  private apply(record: JobRecord, n: number): void {
+    const root = this.roots.get(record.root);
+    if (root === undefined) this.roots.set(record.root, record.root);
+    else record.root = root;
+    const previous = this.pending.get(record.id) ?? this.settled.get(record.id);
+    this.history.record(n, record, previous);
+    this.paths.update(record, previous);
+    if (!previous || previous.createdAt !== record.createdAt) this.order = null;
+    if (isSettled(record)) {
+      this.pending.delete(record.id);
+      // Re-inserted: the map's order is the order jobs were last put in.
+      this.settled.delete(record.id);
+      this.settled.set(record.id, record);
+      if (this.settled.size > this.keepFinished) this.evict();
+    } else {
+      this.settled.delete(record.id);
+      this.pending.set(record.id, record);
     }
   }
 
-  private addUploaded(sha256: string, id: string): void {
-    const ids = this.uploaded.get(sha256);
-    if (ids === undefined || ids === id) this.uploaded.set(sha256, id);
-    else if (typeof ids === 'string') this.uploaded.set(sha256, new Set([ids, id]));
-    else ids.add(id);
+  /** The oldest finished records leave memory; the indexes keep what is needed of them. */
+  private evict(): void {
+    for (const id of this.settled.keys()) {
+      if (this.settled.size <= this.keepFinished) break;
+      this.settled.delete(id);
+    }
+    this.order = null;
   }
 
-  private removeUploaded(sha256: string, id: string): void {
-    const ids = this.uploaded.get(sha256);
-    if (ids === id) this.uploaded.delete(sha256);
-    else if (typeof ids === 'object') ids.delete(id);
+  private compactionDue(): boolean {
+    const superseded = this.lines.superseded;
+    const ratio = this.options.compactRatio ?? 1;
+    const least = this.options.compactMinLines ?? 1000;
+    return (
+      this.compaction === null &&
+      superseded > Math.max(least, ratio * this.lines.jobCount) &&
+      superseded >= this.retryCompactionAt
+    );
   }
 
-  /** The latest snapshot of one job. Treat it as read-only. */
-  get(id: string): Job | undefined {
-    return this.jobs.get(id);
+  /**
+   * Rewrites the journal with one line per job, atomically. Reading and
+   * selecting run while puts go on; only the replace itself holds new puts
+   * back, and what was put meanwhile is written after the compacted lines.
+   */
+  compact(): Promise<void> {
+    if (!this.writer || this.closed) return Promise.resolve();
+    this.compaction ??= this.compactNow().finally(() => (this.compaction = null));
+    return this.compaction;
   }
 
-  /** Latest snapshot of every job, newest first (by createdAt, then id). */
-  all(): Job[] {
-    this.oldestFirst ??= [...this.jobs.values()].sort((a, b) => newestFirst(b, a)).map((j) => j.id);
-    const order = this.oldestFirst;
-    const jobs = new Array<Job>(order.length);
-    for (let i = 0; i < order.length; i++) jobs[i] = this.jobs.get(order[order.length - 1 - i])!;
+  private async compactNow(): Promise<void> {
+    const writer = this.writer!;
+    const upTo = this.lines.count;
+    const upToBytes = this.bytes;
+    this.tail = [];
+    try {
+      const data = await this.store.read();
+      if (this.closed) return;
+      const keep = this.lines.keptAmong(upTo);
+      const kept = keptLines(data, upToBytes, keep);
+      const before = this.bytes;
+      await writer.hold(async () => {
+        const out = Buffer.concat([...kept, Buffer.from(this.tail!.join(''), 'latin1')]);
+        await this.store.replace(out);
+        this.lines.compacted(keep);
+        this.bytes = out.length;
+      });
+      this.compactions++;
+      log.info('compacted the ledger while running', { before, after: this.bytes });
+    } catch (error) {
+      // The journal is as it was (the replace is atomic); try again after as much again.
+      this.retryCompactionAt = this.lines.superseded * 2;
+      log.warn('could not compact the ledger', { error });
+    } finally {
+      this.tail = null;
+    }
+  }
+
+  /** The job's record, while it is in memory (unfinished, or among the newest finished). Treat it as read-only. */
+  get(id: string): JobRecord | undefined {
+    return this.pending.get(id) ?? this.settled.get(id);
+  }
+
+  /** Jobs in memory, newest first (by createdAt, then id), at most `limit`, those `filter` accepts. */
+  recent(limit = Infinity, filter?: (record: JobRecord) => boolean): JobRecord[] {
+    this.order ??= [...this.pending.values(), ...this.settled.values()]
+      .sort(newestFirst)
+      .map((r) => r.id);
+    const jobs: JobRecord[] = [];
+    for (const id of this.order) {
+      if (jobs.length >= limit) break;
+      const record = this.get(id)!;
+      if (!filter || filter(record)) jobs.push(record);
+    }
     return jobs;
   }
 
-  /** Latest snapshot of every job, in no set order: for a pass that needs no order (counts). */
-  values(): IterableIterator<Job> {
-    return this.jobs.values();
+  /** Jobs not done, and done jobs whose file is still to be dealt with: what to resume at start. Newest first. */
+  unfinished(): JobRecord[] {
+    return [...this.pending.values()].sort(newestFirst);
   }
 
-  /** Jobs in any of these states, newest first. Only the matches are sorted, so asking for the
-   * few unfinished jobs at start does not sort a long history. */
-  inStates(states: readonly JobState[]): Job[] {
-    const wanted = new Set(states);
-    const jobs: Job[] = [];
-    for (const job of this.jobs.values()) if (wanted.has(job.state)) jobs.push(job);
-    return jobs.sort(newestFirst);
+  /** The first upload of this content to this target (dedupe; survives restarts and eviction). */
+  findUploaded(sha256: string, key: string): UploadedMemory | undefined {
+    return this.history.findUploaded(sha256, key);
   }
 
-  /** An uploaded job (state 'uploaded') with this content hash for this target key (dedupe; survives restarts). */
-  findUploaded(sha256: string, key: string): Job | undefined {
-    this.ensureIndexes();
-    const ids = this.uploaded.get(sha256);
-    for (const id of typeof ids === 'string' ? [ids] : (ids ?? [])) {
-      const job = this.jobs.get(id);
-      if (job?.state === 'uploaded' && job.target && targetKey(job.target) === key) return job;
-    }
-    return undefined;
+  /** The newest job at this path whose file is still there by the ledger's account (see PathIndex). */
+  lastAtPath(root: string, relPath: string): PathMemory | undefined {
+    return this.paths.last(root, relPath)?.memory;
   }
 
-  /** The newest job for root+relPath (lets the engine skip a file it already finished when afterUpload is 'keep'). */
-  findByPath(root: string, relPath: string): Job | undefined {
-    this.ensureIndexes();
-    return this.jobs.get(this.byPath.get(root)?.get(relPath) ?? '');
+  /** Whether this entry or invoice (by target key) holds its one image already. */
+  imaged(key: string): boolean {
+    return this.history.imaged(key);
   }
 
-  /** Disk flushes (write+fsync rounds) since open; concurrent puts share one. */
+  /** Jobs per state, over the whole history. */
+  counts(): Record<JobState, number> {
+    return this.history.counts();
+  }
+
+  /** Uploads (not duplicates) finished since `since` (epoch ms, within the last two days). */
+  uploadedSince(since: number): number {
+    return this.history.uploadedSince(since);
+  }
+
+  get stats(): LedgerStats {
+    return {
+      ...this.openStats,
+      jobs: this.lines.jobCount,
+      inMemory: this.pending.size + this.settled.size,
+      journalLines: this.lines.count,
+      journalBytes: this.bytes,
+      compactions: this.compactions,
+    };
+  }
+
+  /** Disk flushes (write+sync rounds) since open; concurrent puts share one. */
   get commits(): number {
     return this.writer?.commits ?? 0;
   }
 
-  /** Waits for pending writes, closes the file and releases the lock. */
+  // The engine of today reads the ledger through these; the lifecycle engine uses the ones above.
+
+  /** Every job in memory, newest first. */
+  all(): JobRecord[] {
+    return this.recent();
+  }
+
+  /** Every job in memory, in no set order. */
+  values(): IterableIterator<JobRecord> {
+    return [...this.pending.values(), ...this.settled.values()].values();
+  }
+
+  /** Jobs in memory in any of these states, newest first. */
+  inStates(states: readonly JobState[]): JobRecord[] {
+    const wanted = new Set(states);
+    return this.recent(Infinity, (r) => wanted.has(r.state));
+  }
+
+  /** lastAtPath as a whole job: the record when in memory, else one rebuilt from what the index keeps. */
+  findByPath(root: string, relPath: string): Job | undefined {
+    const last = this.paths.last(root, relPath);
+    if (!last) return undefined;
+    const { memory } = last;
+    const record = last.record ?? this.get(memory.id);
+    if (record) return record;
+    const job: Job = {
+      id: memory.id,
+      root,
+      relPath,
+      name: basename(relPath),
+      target: null,
+      state: memory.state,
+      phase: 'done',
+      attempts: 0,
+      createdAt: memory.createdAt,
+      updatedAt: memory.createdAt,
+    };
+    if (memory.size !== undefined) job.size = memory.size;
+    if (memory.mtimeMs !== undefined) job.mtimeMs = memory.mtimeMs;
+    if (memory.disposition !== undefined) job.disposition = memory.disposition;
+    const detail = legacyDetail(memory.state, memory.disposition);
+    if (detail !== undefined) job.detail = detail;
+    if (memory.state === 'failed') job.error = { reason: '', retryable: memory.retryable };
+    return job;
+  }
+
+  /** Waits for pending writes (and a compaction under way), closes the journal and releases the lock. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
+      await this.compaction;
       await this.writer?.close();
+      await this.store.close();
     } finally {
-      await this.lock?.release();
+      await this.extras.lock?.release();
     }
   }
+}
+
+function newestFirst(a: JobRecord, b: JobRecord): number {
+  return newer(a, b) ? -1 : newer(b, a) ? 1 : 0;
+}
+
+/** The journal with only the `keep` records, each migrated one written anew. */
+function rewrite(data: Uint8Array, keep: Uint8Array): Buffer[] {
+  const parts: Buffer[] = [];
+  const buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let line = 0;
+  scanJournal(data, (raw, start, end) => {
+    if (!isJob(raw)) return;
+    if (keep[line++]) {
+      const record = toRecord(raw);
+      parts.push(
+        record === raw
+          ? buffer.subarray(start, end + 1)
+          : Buffer.from(toJournalLine(record), 'latin1'),
+      );
+    }
+  });
+  return parts;
 }

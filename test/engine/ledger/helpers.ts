@@ -12,7 +12,7 @@ export interface LedgerFixture {
   readonly dir: string;
   open(options?: LedgerOptions): Promise<Ledger>;
   /** Closes the ledger and opens the folder again, as a restart would. */
-  reopen(ledger: Ledger): Promise<Ledger>;
+  reopen(ledger: Ledger, options?: LedgerOptions): Promise<Ledger>;
   /** The journal's non-empty lines. */
   journalLines(): Promise<string[]>;
 }
@@ -36,9 +36,9 @@ export function useLedgerDir(): LedgerFixture {
       opened.push(ledger);
       return ledger;
     },
-    async reopen(ledger) {
+    async reopen(ledger, options) {
       await ledger.close();
-      return fixture.open();
+      return fixture.open(options);
     },
     async journalLines() {
       return (await readFile(join(dir, JOURNAL_FILE), 'utf8')).split('\n').filter(Boolean);
