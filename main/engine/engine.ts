@@ -136,7 +136,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   /** Builds the stages in one direction, each handed what it hands on to. */
   private assemble(ledger: Ledger): Parts {
     const { dataDir } = this.options;
-    const book = new JobBook(ledger, this.clock, (job) => this.announce(job));
+    const book = new JobBook(ledger, (job) => this.announce(job));
     const isStopping = () => this.stopping;
     const runner = new JobRunner(book, this.clock, log, {
       trouble: (error) => this.diskTrouble(error),
@@ -239,12 +239,14 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   private async resumeJobs(parts: Parts): Promise<void> {
     const folders = this.useFolders(this.settings);
     for (const job of parts.book.unfinished()) {
-      if (this.folders.has(job.root)) await parts.runner.dispatch(job, { type: 'recovered' });
-      else log.info('left an unfinished job of a folder no longer watched', { path: job.relPath });
-    }
-    // A file that failed only because Concur could not be reached gets a fresh chance at each start.
-    for (const job of parts.book.retryableInPlace()) {
-      if (this.folders.has(job.root)) await parts.holds.retry(job.id);
+      if (!this.folders.has(job.root)) {
+        log.info('left an unfinished job of a folder no longer watched', { path: job.relPath });
+      } else if (job.state === 'failed' && job.error?.retryable && job.disposition === 'kept') {
+        // It failed only because Concur could not be reached (or the file read): a fresh chance.
+        await parts.holds.retry(job.id);
+      } else {
+        await parts.runner.dispatch(job, { type: 'recovered' });
+      }
     }
     await parts.watchers.set(folders);
     parts.requests.start();

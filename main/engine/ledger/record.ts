@@ -63,5 +63,8 @@ export function toRecord(job: Job): JobRecord {
 
 /** Done and its file dealt with: such a record may leave memory. */
 export function isSettled(record: Job): boolean {
+  // A failed-retryable file waiting in place is not settled: the next start tries it again.
+  if (record.state === 'failed' && record.error?.retryable && record.disposition === 'kept')
+    return false;
   return FINAL_STATES.includes(record.state) && record.disposition !== undefined;
 }

@@ -34,7 +34,14 @@ export type JobEvent =
       heldBy?: string;
     }
   /** The same content already went to the same target. */
-  | { type: 'duplicate'; imageId?: string; detail: string; found?: Found }
+  | {
+      type: 'duplicate';
+      imageId?: string;
+      detail: string;
+      found?: Found;
+      /** `uploaded`: it is our own earlier upload that landed (its answer was lost), not a copy. */
+      outcome?: 'uploaded';
+    }
   /** The same content is being uploaded to the same target by another job: wait for it. */
   | { type: 'parked'; detail: string; found: Found }
   /** Its merge window closed: its batch is being merged. */

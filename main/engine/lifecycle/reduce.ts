@@ -175,7 +175,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       return {
         job: ended(
           job,
-          'duplicate',
+          event.outcome ?? 'duplicate',
           { ...event.found, imageId: event.imageId, detail: event.detail, error: undefined },
           now,
         ),

@@ -96,7 +96,7 @@ export class Collecting {
       .filter((j): j is EngineJob => j !== undefined && j.phase === 'collecting' && !!j.target);
     if (!jobs.length || ctx.stopping()) return;
     const target = jobs[0].target as UploadTarget;
-    if (book.imaged.has(key)) {
+    if (book.imaged(key)) {
       for (const job of jobs)
         await runner.dispatch(job, { type: 'refused', error: alreadyHasImage(target) });
       return;

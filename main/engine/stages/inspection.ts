@@ -197,12 +197,12 @@ export class Inspection {
       return;
     }
     const oneImage = takesOneImage(target);
-    if (oneImage && book.imaged.has(key) && job.mayHaveLanded) {
+    if (oneImage && book.imaged(key) && job.mayHaveLanded) {
       // Sent before a restart as part of the image Concur already holds for this entry.
       await runner.dispatch(job, {
         type: 'duplicate',
-        imageId: book.imaged.get(key) || undefined,
-        detail: 'already in the image Concur has for it (sent before a restart)',
+        detail: 'Concur already had it: an earlier attempt had landed',
+        outcome: 'uploaded',
         found: { target, sha256, contentType, size, mtimeMs },
       });
       return;

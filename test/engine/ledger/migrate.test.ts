@@ -91,7 +91,7 @@ describe('migrating a version-1 ledger', () => {
         .unfinished()
         .map((r) => r.id)
         .sort(),
-    ).toEqual(['f12', 'f6', 'n1', 'p1', 'q1', 'u1', 'w1'].sort());
+    ).toEqual(['f1', 'f12', 'f6', 'n1', 'p1', 'q1', 'u1', 'w1'].sort());
     expect(ledger.findUploaded('ee', 'receipt')).toEqual({
       id: 'm1',
       imageId: 'IMG-E',
