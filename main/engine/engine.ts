@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { join, resolve } from 'node:path';
 import { createConcurClient, type ConcurClient } from './concur/concur-client.js';
@@ -22,7 +23,7 @@ import { RetryRequests } from './stages/retry-requests.js';
 import { Sending } from './stages/sending.js';
 import { buildSummary, emptyCounts, startOfLocalDay } from './summary.js';
 import type { EngineApi, EngineEventMap, Job, JobFilter, Summary } from './types.js';
-import { Watchers } from './watchers.js';
+import { Watchers, type WatchFactory } from './watchers.js';
 
 /**
  * The watch-and-upload engine (docs/architecture.md): plain Node, built from
@@ -64,6 +65,12 @@ export interface EngineOptions {
   merge?: Merger;
   /** How often the data dir is looked at for Retry requests of the CLI; default 2000. */
   requestsMs?: number;
+  /** The simulator's ledger (over its in-memory journal); default the ledger in `<dataDir>/ledger`. */
+  openLedger?: () => Promise<Ledger>;
+  /** The simulator's in-memory watchers; default one RootWatcher per root. */
+  watch?: WatchFactory;
+  /** New job and batch ids; the simulator makes them from its seed so a run replays. Default randomUUID. */
+  newId?: () => string;
 }
 
 const log = createLogger('engine');
@@ -112,7 +119,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     if (this.parts) return;
     this.stopping = false;
     const { dataDir } = this.options;
-    const ledger = await Ledger.open(ledgerDir(dataDir));
+    const ledger = await (this.options.openLedger?.() ?? Ledger.open(ledgerDir(dataDir)));
     try {
       // Merged PDFs of the last run are rebuilt from their files: a half-written one must not be sent.
       await this.clearStaging();
@@ -169,6 +176,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       },
       track: (work) => this.track(work),
       stopping: () => this.stopping,
+      newId: this.options.newId ?? randomUUID,
     };
     const sending = new Sending(ctx);
     const holds = new Holds(ctx, sending, {
@@ -215,6 +223,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
         recheckMs: this.options.rootRecheckMs,
         rescanMs: this.options.rescanMs ?? DEFAULT_RESCAN_MS,
         missEventsForTests: this.options.missEventsForTests,
+        watch: this.options.watch,
         emit: (event, ...args) => this.emitRoot(event, args),
         changed: () => this.checkIdle(),
       },
@@ -426,7 +435,8 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     });
   }
 
-  private isIdle(): boolean {
+  /** True when `watch --once` could end now: nothing is on its way that will move by itself. */
+  isIdle(): boolean {
     const parts = this.parts;
     if (!parts) return true;
     // A full data disk stops everything until someone frees space: nothing more will happen by itself.

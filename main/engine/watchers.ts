@@ -1,4 +1,3 @@
-import type { Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { isFinal, type JobBook } from './job-book.js';
 import type { Logger } from './log/logger.js';
@@ -8,7 +7,22 @@ import type { Intake } from './stages/intake.js';
 import { stillItsFile } from './stages/intake.js';
 import type { WatchedRoot } from './roots.js';
 import type { FolderSettings } from './settings/schema.js';
-import { RootWatcher } from './watch/watcher.js';
+import { RootWatcher, type RootWatcherEventMap, type RootWatcherOptions } from './watch/watcher.js';
+import type { EventEmitter } from 'node:events';
+
+/** One watched root as the engine uses it: the RootWatcher, or the simulator's in-memory one. */
+export interface WatchSource extends EventEmitter<RootWatcherEventMap> {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  readonly available: boolean;
+  readonly ready: boolean;
+  readonly pending: number;
+}
+
+/** Makes the watcher of one root; default a RootWatcher on the real file system. */
+export type WatchFactory = (root: string, options: RootWatcherOptions) => WatchSource;
+
+const realWatcher: WatchFactory = (root, options) => new RootWatcher(root, options);
 
 /**
  * The set of RootWatchers for the configured folders: re-armed when settings
@@ -17,7 +31,7 @@ import { RootWatcher } from './watch/watcher.js';
  */
 
 interface Armed {
-  watcher: RootWatcher;
+  watcher: WatchSource;
   folder: FolderSettings;
 }
 
@@ -42,6 +56,8 @@ export interface WatchersHooks {
   rescanMs?: number;
   /** For tests: watcher events of these paths are dropped, as if the OS never sent them. */
   missEventsForTests?: (root: string, relPath: string) => boolean;
+  /** The simulator's in-memory watchers; default RootWatcher. */
+  watch?: WatchFactory;
   emit: (event: 'root-unavailable' | 'root-available', ...args: string[]) => void;
   /** Something that matters to whenIdle() changed. */
   changed: () => void;
@@ -93,9 +109,9 @@ export class Watchers {
     this.armed.clear();
   }
 
-  private create(root: string, folder: FolderSettings): RootWatcher {
+  private create(root: string, folder: FolderSettings): WatchSource {
     const { core, intake, hooks } = this;
-    const watcher = new RootWatcher(root, {
+    const watcher = (hooks.watch ?? realWatcher)(root, {
       polling: folder.polling,
       clock: core.clock,
       // A data dir or config file inside a root would otherwise be "uploaded" and moved away.
@@ -149,7 +165,7 @@ export class Watchers {
    * ignore it, or when its last job finished with it left in place unchanged (kept after
    * upload, failed-retryable). Anything else goes to Intake, which decides as for any event.
    */
-  private isKnown(root: string, rel: string, st: Stats): boolean {
+  private isKnown(root: string, rel: string, st: { size: number; mtimeMs: number }): boolean {
     const { book } = this.core;
     if (book.atPath(root, rel)) return true;
     const folder = this.core.folderFor(root);

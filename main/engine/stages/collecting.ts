@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { BatchCollector } from '../batches.js';
 import { absolutePath } from '../finish/finish.js';
@@ -111,7 +110,7 @@ export class Collecting {
       return;
     }
     jobs.sort((a, b) => naturalCompare(a.relPath, b.relPath));
-    const batchId = randomUUID();
+    const batchId = ctx.newId();
     const what = describeTarget(target);
     for (const job of jobs)
       await runner.dispatch(job, {

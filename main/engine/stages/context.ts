@@ -30,4 +30,6 @@ export interface StageContext {
   track<T>(work: Promise<T>): Promise<T>;
   /** Set once stop() began: in-flight work must not start anything new. */
   stopping(): boolean;
+  /** A new job or batch id. */
+  newId(): string;
 }

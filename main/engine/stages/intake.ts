@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { absolutePath } from '../finish/finish.js';
 import type { EngineJob } from '../job-book.js';
@@ -58,7 +57,7 @@ export class Intake {
   private newJob(root: string, relPath: string, target: EngineJob['target']): EngineJob {
     const now = this.ctx.clock.now();
     return {
-      id: randomUUID(),
+      id: this.ctx.newId(),
       root,
       relPath,
       name: basename(relPath),

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { Stats } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../ports.js';
@@ -57,7 +56,7 @@ export interface RootWatcherOptions {
   /** How often the whole root is listed again; 0 or unset: never. */
   rescanMs?: number;
   /** Whether a file found by re-listing is already known (a job for it, or finished unchanged). */
-  isKnown?: (relPath: string, st: Stats) => boolean;
+  isKnown?: (relPath: string, st: { size: number; mtimeMs: number }) => boolean;
   /** Polling: how often folders are looked at; default 1000. */
   pollMs?: number;
   /**
