@@ -15,7 +15,7 @@ import {
 } from './lib.js';
 
 /**
- * DESIGN §9: 50,000 files under the roots at rest cost ~0 % CPU. The files
+ * docs/architecture.md#performance-targets: 50,000 files under the roots at rest cost ~0 % CPU. The files
  * are already handled: `afterUpload: keep` and a ledger that knows each one
  * (same size and mtime), as after a long catch-up — so the watcher holds
  * all 50,000 in its tree and nothing is uploaded. After the catch-up walk has

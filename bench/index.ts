@@ -10,7 +10,7 @@ import { startupBench } from './startup.js';
 import { throughputBench } from './throughput.js';
 
 /**
- * `npm run bench` (DESIGN §9): each figure as a ratio against a baseline or
+ * `npm run bench` (docs/architecture.md#performance-targets): each figure as a ratio against a baseline or
  * target measured in the same run, one per line. Not a test: nothing fails,
  * it reports. `--quick` runs smaller sizes for a fast look; `--only NAME[,NAME]`
  * runs some lines; `--profile` profiles the throughput backlog instead.

@@ -15,7 +15,7 @@ import {
 } from './lib.js';
 
 /**
- * DESIGN §9: finished scan → request, p50 ≤ settleMs + 100 ms and p95 ≤
+ * docs/architecture.md#performance-targets: finished scan → request, p50 ≤ settleMs + 100 ms and p95 ≤
  * settleMs + 300 ms; and zero partial uploads while a slow writer appends
  * 64 KB every 150 ms. The watcher is the built CLI (`watch`, default settleMs).
  */

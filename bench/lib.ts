@@ -13,7 +13,7 @@ export const CLI = join(ROOT, 'out/cli/concur-drop.js');
 export const TOKEN = 'bench-token';
 /** The engine's default, written out so the baselines use the same number of connections. */
 export const CONCURRENCY = 2;
-/** The request every uploader sends for a receipt, as the engine sends it (DESIGN §1). */
+/** The request every uploader sends for a receipt, as the engine sends it (docs/architecture.md#concurs-rules). */
 export const RECEIPT_PATH = '/api/image/v1.0/receipt';
 export const RECEIPT_HEADERS = {
   authorization: `OAuth ${TOKEN}`,

@@ -16,7 +16,7 @@ import {
 } from './lib.js';
 
 /**
- * DESIGN §9: uploads stream from disk, so ten 9 MB uploads peak within 10 MB
+ * docs/architecture.md#performance-targets: uploads stream from disk, so ten 9 MB uploads peak within 10 MB
  * of ten 1 MB uploads. Each run is the built CLI (`watch --once`) in a child
  * process; its peak RSS (VmHWM) is read from /proc while it runs. One run's
  * peak moves by ±5 MB with garbage-collector timing alone, whatever the file

@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 
 /**
- * The baseline the engine is held to (DESIGN §9): the least a Node program
+ * The baseline the engine is held to (docs/architecture.md#performance-targets): the least a Node program
  * must do to send each file, run in its own process as the CLI is. Keep-alive
  * connections, each file streamed from disk with its exact Content-Length
  * (Concur refuses chunked bodies), `concurrency` uploads at a time. The parent

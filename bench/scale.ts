@@ -4,7 +4,7 @@ import { cpuPerFile, TOKEN, withTempDir, writeReceipts, type BenchContext } from
 import { backlogRun } from './throughput.js';
 
 /**
- * DESIGN §9: the cost of a file must not grow with the backlog around it (a
+ * docs/architecture.md#performance-targets: the cost of a file must not grow with the backlog around it (a
  * year of scans on a share, a morning's batch on a shared scanner PC). The
  * same `watch --once` as the throughput line over 500 and then 3,000 small
  * receipts; the target is files/s at 3,000 ≥ 0.85× files/s at 500.

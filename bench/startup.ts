@@ -6,7 +6,7 @@ import { writeLedger } from './ledger-records.js';
 import { TOKEN, withTempDir, type BenchContext } from './lib.js';
 
 /**
- * DESIGN §9: with 100,000 ledger records the engine is ready (start()
+ * docs/architecture.md#performance-targets: with 100,000 ledger records the engine is ready (start()
  * resolved: ledger read, indexes built, watchers armed) in ≤ 1 s. Baseline:
  * the same start with an empty ledger.
  */

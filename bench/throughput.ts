@@ -16,7 +16,7 @@ import {
 } from './lib.js';
 
 /**
- * DESIGN §9: a backlog of 2,000 × 50 KB receipts present at start, sent by
+ * docs/architecture.md#performance-targets: a backlog of 2,000 × 50 KB receipts present at start, sent by
  * the built CLI (`watch --once`, `settleMs` 0, the default afterUpload: move)
  * and, first, while the files are still in place, by the two baselines with
  * the same concurrency to the same sandbox: a minimal keep-alive Node uploader

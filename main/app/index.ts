@@ -13,7 +13,7 @@ import { setupTray } from './tray.js';
 import { setupWindow, type StatusWindow } from './window.js';
 
 /**
- * The desktop app (DESIGN §5): one line per concern, each in its own file
+ * The desktop app (docs/architecture.md#code-layout): one line per concern, each in its own file
  * (Electron Fiddle style). The engine owns all behaviour; the shell wires its
  * events to the tray, notifications and the window, and its verbs to IPC.
  */

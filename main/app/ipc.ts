@@ -7,7 +7,7 @@ import type { ShellEngine } from './shell-engine.js';
 import type { StatusWindow } from './window.js';
 
 /**
- * The main side of the contract (DESIGN §6, STYLE: one typed contract): one
+ * The main side of the contract (docs/architecture.md#security, docs/architecture.md#how-the-code-reads: one typed contract): one
  * `ipcMain.handle` per call. Every call is checked before it reaches the
  * handlers shared with the browser UI server: it must come from our window's
  * main frame showing our page, and its arguments must fit the contract's
@@ -59,7 +59,7 @@ export function setupIpc({ handlers, window, engine }: IpcOptions): () => void {
     } catch (error) {
       // Electron hands a thrown error's message to the page: redact it first,
       // as the browser UI server does, so a registered token can never reach
-      // the renderer through a failure (DESIGN §6).
+      // the renderer through a failure (docs/architecture.md#security).
       const message = redact(error instanceof Error ? error.message : String(error));
       log.warn('a call failed', { call: name, error: message });
       // Electron sends only `message` to the page; the cause stays in main.

@@ -6,7 +6,7 @@ import type { ShellEngine } from './shell-engine.js';
  * The way out. The app lives in the tray, so closing the last window must not
  * quit; an explicit Quit first lets the windows close, then holds the exit
  * until the engine has stopped and the ledger writes in flight are on disk
- * (DESIGN §4), then quits for real.
+ * (docs/architecture.md#the-ledger), then quits for real.
  */
 
 const log = createLogger('quit');

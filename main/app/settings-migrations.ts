@@ -18,7 +18,7 @@ export interface MigrationStep {
 /**
  * v0 (the first preview) kept `{ baseUrl, token?, folders: string[] }` flat,
  * with the token in plain text. v1 is the engine's schema; the token moves to
- * the keychain (DESIGN §6: it lives nowhere else).
+ * the keychain (docs/architecture.md#security: it lives nowhere else).
  */
 function v0ToV1(old: Raw): MigrationStep {
   const { baseUrl, token, authScheme, folders, ...rest } = old;

@@ -3,7 +3,7 @@ import type { Summary } from '../engine/types.js';
 
 /**
  * What the tray shows, derived from the engine's Summary and nothing else
- * (STYLE: derived state is never stored twice). Pure, so every state is
+ * (docs/architecture.md#how-the-code-reads: derived state is never stored twice). Pure, so every state is
  * tested from real Summary objects; tray.ts only hands the result to Electron.
  */
 

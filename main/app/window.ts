@@ -4,7 +4,7 @@ import { eventChannel, type EventName, type EventPayloads } from '../../preload/
 import { createLogger } from '../engine/log/logger.js';
 
 /**
- * The status/settings window (DESIGN §6): sandboxed, context-isolated, no Node
+ * The status/settings window (docs/architecture.md#security): sandboxed, context-isolated, no Node
  * in the page, a strict CSP, no navigation, no new windows, no permissions.
  * It is created hidden at start and lives until quit: closing it only hides
  * it, because the app lives in the tray.
@@ -147,7 +147,7 @@ function stripFragment(url: string): string {
   return u.href;
 }
 
-/** DESIGN §6: nothing but our own page, and it may ask for nothing. */
+/** docs/architecture.md#security: nothing but our own page, and it may ask for nothing. */
 function lockDown(contents: WebContents, pageUrl: string): void {
   contents.setWindowOpenHandler(({ url }) => {
     log.warn('refused to open a new window', { url });

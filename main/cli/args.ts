@@ -1,12 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /**
- * Flag parsing for every command (DESIGN §8 is the contract): node's parseArgs
+ * Flag parsing for every command (docs/architecture.md#the-command-line is the contract): node's parseArgs
  * in strict mode, so an unknown or malformed flag is a usage error (exit 2)
  * that shows the command's usage line.
  */
 
-/** Exit codes of DESIGN §8, shared by every command. */
+/** Exit codes of docs/architecture.md#the-command-line, shared by every command. */
 export const EXIT = {
   ok: 0,
   /** a job or upload failed */

@@ -3,7 +3,7 @@ import { CommandError, EXIT, UsageError } from './args.js';
 import { OVERVIEW } from './usage.js';
 
 /**
- * The headless `concur-drop` command (DESIGN §8, a contract other tooling
+ * The headless `concur-drop` command (docs/architecture.md#the-command-line, a contract other tooling
  * relies on): commands, flags and exit codes exactly as written there.
  */
 

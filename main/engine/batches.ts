@@ -1,7 +1,7 @@
 import type { Clock } from './ports.js';
 
 /**
- * Merge windows for entries and invoices (DESIGN §3.4): Concur takes one image
+ * Merge windows for entries and invoices (docs/architecture.md#from-file-to-concur): Concur takes one image
  * per entry or invoice, so files for one arrive together into one PDF. Each
  * new file for a target restarts its window; the window closes after
  * `windowMs` of quiet, unless the owner says a file for it is still being

@@ -244,7 +244,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     };
   }
 
-  /** What the last run left unfinished resumes before new files are looked at (DESIGN §4). */
+  /** What the last run left unfinished resumes before new files are looked at (docs/architecture.md#the-ledger). */
   private async resumeJobs(parts: Parts): Promise<void> {
     const folders = this.useFolders(this.settings);
     for (const job of parts.book.unfinished()) {

@@ -2,7 +2,7 @@ import type { SaveResult } from '../../preload/contract.js';
 import type { Settings } from './settings/schema.js';
 
 /**
- * The ports the engine and its hosts are built from (STYLE: ports, not
+ * The ports the engine and its hosts are built from (docs/architecture.md#how-the-code-reads: ports, not
  * globals). Tests build them from real parts on temp folders.
  */
 

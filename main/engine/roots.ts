@@ -11,7 +11,7 @@ export interface WatchedRoot {
 
 /**
  * Absolute roots from the settings: relative paths resolve against the config
- * file's folder (DESIGN §8); UNC paths stay as they are. The same folder
+ * file's folder (docs/architecture.md#the-command-line); UNC paths stay as they are. The same folder
  * listed twice is watched once (the first entry's settings win); folders that
  * nest are refused with a SettingsError naming the later one's key.
  */

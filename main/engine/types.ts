@@ -11,7 +11,7 @@ export type { Disposition, Outcome, Phase } from './lifecycle/phase.js';
  * renderer can import it without pulling in Node.
  */
 
-/** Where in Concur an image goes (DESIGN §1). */
+/** Where in Concur an image goes (docs/architecture.md#concurs-rules). */
 export type TargetKind = 'receipt' | 'report' | 'entry' | 'invoice';
 
 export type UploadTarget =
@@ -22,7 +22,7 @@ export type UploadTarget =
       /** folder display name, e.g. "Berlin trip" */ label?: string;
     };
 
-/** Life of one scan (DESIGN §4). */
+/** Life of one scan (docs/architecture.md#the-ledger). */
 export type JobState =
   | 'waiting' // seen, not yet ready (scanner still writing, merge window open)
   | 'queued'

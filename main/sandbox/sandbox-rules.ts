@@ -4,7 +4,7 @@ import { sniffContentType } from '../engine/inspect/file-type.js';
 import { CONCUR_ID } from '../engine/settings/schema.js';
 
 /**
- * Concur's Image service rules (DESIGN §1), as pure functions the sandbox
+ * Concur's Image service rules (docs/architecture.md#concurs-rules), as pure functions the sandbox
  * server applies in order: route, authorization, framing, type, size, content.
  */
 

@@ -19,7 +19,7 @@ import {
 } from './sandbox-rules.js';
 
 /**
- * A local service that answers like Concur's Image service (DESIGN §1), for
+ * A local service that answers like Concur's Image service (docs/architecture.md#concurs-rules), for
  * tests, the demo and first runs without a Concur account. Binds 127.0.0.1
  * only. Faults can be queued to rehearse what the real service does on a bad
  * day: error statuses, dropped connections, slow, missing, endless or lost answers.
@@ -105,7 +105,7 @@ export async function startSandbox(
   let received: ReceivedImage[] = [];
   let faults: Fault[] = [];
   let requestCount = 0;
-  // Entries and invoices take one image each (DESIGN §1).
+  // Entries and invoices take one image each (docs/architecture.md#concurs-rules).
   let holdsImage = new Set<string>();
   const sockets = new Set<Socket>();
 

@@ -39,7 +39,7 @@ export interface UiServerOptions {
   /** Needed when `handlers` is absent. */
   settingsStore?: SettingsStore;
   secrets?: SecretStore;
-  /** The token the engine uploads with; default CONCUR_DROP_TOKEN, else `secrets` (DESIGN §8). */
+  /** The token the engine uploads with; default CONCUR_DROP_TOKEN, else `secrets` (docs/architecture.md#the-command-line). */
   getToken?: (settings: Settings) => Promise<string | null>;
   version?: string;
   /** Accepted from hosts that know it; the handlers derive the account from the settings. */

@@ -74,7 +74,7 @@ export interface ChangedOutcome {
   message: string;
 }
 
-/** Concur's own limit: it answers within 60 s or it has failed (DESIGN §1). */
+/** Concur's own limit: it answers within 60 s or it has failed (docs/architecture.md#concurs-rules). */
 export const CONCUR_DEADLINE_MS = 60_000;
 
 export const BEHAVIOUR_MIXES = {

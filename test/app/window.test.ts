@@ -71,7 +71,7 @@ describe('the status window', () => {
     expect(CONTENT_SECURITY_POLICY).toContain("default-src 'self'");
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self';");
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval|https?:/);
-    // Strict (DESIGN §6): no inline script or style; the page sets widths through the CSSOM.
+    // Strict (docs/architecture.md#security): no inline script or style; the page sets widths through the CSSOM.
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-inline');
     expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
   });

@@ -7,7 +7,7 @@ import { jpeg } from '../fixtures/scans.js';
 import { buildCli, exited, runCli, spawnCli, tempDir, until } from './cli-harness.js';
 
 /**
- * DESIGN §4: a crash at any moment loses no file and repeats at most the
+ * docs/architecture.md#the-ledger: a crash at any moment loses no file and repeats at most the
  * uploads that were in flight. The real CLI is killed with SIGKILL while a
  * backlog uploads, five times, then allowed to finish.
  */

@@ -2,8 +2,8 @@ import { realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 
 /**
- * Paths that come from the UI are opened only inside a watched root (DESIGN
- * §6). Both sides are resolved through realpath, so neither `..` nor a
+ * Paths that come from the UI are opened only inside a watched root
+ * (docs/architecture.md#security). Both sides are resolved through realpath, so neither `..` nor a
  * symlink inside a root can point the file manager somewhere else.
  */
 

@@ -14,7 +14,7 @@ export type { UploadOutcome } from './concur-outcome.js';
 export { imageUrl, InvalidTargetError, InsecureBaseUrlError } from './target-url.js';
 
 /**
- * The Concur Image client (DESIGN §1): streams one file from disk to the
+ * The Concur Image client (docs/architecture.md#concurs-rules): streams one file from disk to the
  * receipt store, a report, an expense entry or an invoice and says what
  * happened as a typed outcome. It never retries (the engine's queue does) and
  * never throws for HTTP, network or file trouble.
@@ -290,7 +290,7 @@ class ScanReadError extends Error {
  * socket) before it asks for the next, so the buffer is free again by then. A
  * read stream allocates a fresh buffer per chunk instead, and ten 9 MB uploads
  * left ~90 MB of them for the garbage collector: peak memory grew with file
- * size, which DESIGN §9 rules out.
+ * size, which docs/architecture.md#performance-targets rules out.
  */
 async function* fileChunks(
   handle: FileHandle,

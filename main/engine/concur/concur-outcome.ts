@@ -3,7 +3,7 @@ import type { UploadTarget } from '../types.js';
 import { parseErrorBody, parseImageId, parseRetryAfter } from './concur-response.js';
 
 /**
- * What an answer from Concur means for the upload (DESIGN §1 status meanings):
+ * What an answer from Concur means for the upload (docs/architecture.md#concurs-rules, status meanings):
  * the queue retries `transient`, pauses the account on `auth`, fails on
  * `rejected`, and treats `alreadyHasImage` as its own case for entries/invoices.
  */

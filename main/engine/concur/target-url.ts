@@ -2,7 +2,7 @@ import { baseUrlProblem, CONCUR_ID, INSECURE_PROBLEM, isLoopbackHost } from '../
 import type { UploadTarget } from '../types.js';
 
 /**
- * Where each kind of target lives in Concur's Image service (DESIGN §1), and
+ * Where each kind of target lives in Concur's Image service (docs/architecture.md#concurs-rules), and
  * the base-URL and id checks that must pass before any byte leaves the machine.
  */
 

@@ -16,7 +16,7 @@ import type { JobError } from '../types.js';
 
 /**
  * What happens to a scan once Concur has it, or once it failed for good
- * (DESIGN §3.7): Uploaded/ and Failed/ mirror the relative path inside the
+ * (docs/architecture.md#from-file-to-concur): Uploaded/ and Failed/ mirror the relative path inside the
  * root, so a user finds the file where they expect it. Nothing is overwritten:
  * clashes get " (2)", " (3)"… before the extension.
  */

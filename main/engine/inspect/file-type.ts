@@ -2,7 +2,7 @@ import type { ContentType } from '../types.js';
 
 /**
  * Content type from the first bytes, never from the name: Concur rejects an
- * image whose Content-Type does not match its bytes (DESIGN §1).
+ * image whose Content-Type does not match its bytes (docs/architecture.md#concurs-rules).
  */
 
 /** How many leading bytes sniffContentType needs. */

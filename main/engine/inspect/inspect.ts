@@ -9,12 +9,12 @@ import { PdfEncryptionScanner } from './pdf-encryption.js';
 import { hasCompleteEnd, TAIL_BYTES } from './structure.js';
 
 /**
- * What the engine asks of a file before it uploads it (DESIGN §3.1–3.2): is
+ * What the engine asks of a file before it uploads it (docs/architecture.md#from-file-to-concur): is
  * it a finished scan, and is it something Concur will take. Reasons are
  * written for the person who dropped the file.
  */
 
-/** Concur's limit per image (DESIGN §1). */
+/** Concur's limit per image (docs/architecture.md#concurs-rules). */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
 /** Leading bytes read to sniff the type and tell text from binary. */

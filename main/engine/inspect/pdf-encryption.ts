@@ -1,6 +1,6 @@
 /**
  * Finds the /Encrypt entry a password-protected PDF carries in its trailer or
- * xref-stream dictionary (Concur refuses such PDFs, DESIGN §1). Fed chunk by
+ * xref-stream dictionary (Concur refuses such PDFs, docs/architecture.md#concurs-rules). Fed chunk by
  * chunk alongside the hash, so a 10 MB PDF is read once and never held whole.
  *
  * The key must be followed by its value (an indirect reference "12 0 R" or a

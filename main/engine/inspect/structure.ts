@@ -2,7 +2,7 @@ import type { ContentType } from '../types.js';
 
 /**
  * End-of-file markers that tell a finished scan from one a scanner is still
- * writing (DESIGN §3.1). Only the tail is looked at, so readiness can poll big
+ * writing (docs/architecture.md#from-file-to-concur). Only the tail is looked at, so readiness can poll big
  * files cheaply.
  */
 

@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 
 /**
- * The journal's format: one JSON record per line (DESIGN §4). Only whole
+ * The journal's format: one JSON record per line (docs/architecture.md#the-ledger). Only whole
  * lines ending in '\n' count; what a crash leaves after the last '\n' is a
  * torn write and is dropped.
  *

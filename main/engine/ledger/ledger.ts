@@ -19,7 +19,7 @@ export type { PathMemory } from './path-index.js';
 export type { UploadedMemory } from './history.js';
 
 /**
- * The durable record of every job (DESIGN §4): each change is appended to
+ * The durable record of every job (docs/architecture.md#the-ledger): each change is appended to
  * the journal and synced before the engine acts on it, so a crash loses no
  * file and repeats at most the uploads in flight.
  *

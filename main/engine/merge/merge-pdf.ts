@@ -8,7 +8,7 @@ import { jpegOrientation, uprightRotation } from './jpeg-orientation.js';
 
 /**
  * One PDF from several scans, for an entry or invoice that takes a single
- * image (DESIGN §1, §3.4): Concur refuses a second image there, so the pages
+ * image (docs/architecture.md#concurs-rules, docs/architecture.md#from-file-to-concur): Concur refuses a second image there, so the pages
  * of a receipt scanned as several files have to travel together.
  */
 

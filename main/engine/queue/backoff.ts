@@ -1,5 +1,5 @@
 /**
- * How long to wait before the next upload attempt (DESIGN §3.6): exponential
+ * How long to wait before the next upload attempt (docs/architecture.md#from-file-to-concur): exponential
  * from `baseMs`, doubling to `maxMs`, with "equal jitter" so a fleet of office
  * PCs that lost the network together does not hammer Concur in lockstep, yet
  * never retries sooner than half the exponential step.

@@ -1,7 +1,7 @@
 import type { Clock } from '../ports.js';
 
 /**
- * At most `concurrency` uploads at a time (DESIGN §3.5), first come first
+ * At most `concurrency` uploads at a time (docs/architecture.md#from-file-to-concur), first come first
  * served; items backing off wait on the injected clock, so tests can drive
  * retries without sleeping. Pausing (user, or a refused token) stops new
  * starts; uploads already running finish on their own.

@@ -1,5 +1,5 @@
 /**
- * What is never watched and never uploaded (DESIGN §2). The watcher calls this
+ * What is never watched and never uploaded (docs/architecture.md#folder-conventions). The watcher calls this
  * for every path chokidar meets, so it only splits and compares strings.
  */
 
@@ -45,7 +45,7 @@ export function ignoredPathReason(relPath: string): string | null {
   return null;
 }
 
-/** Never watched, never uploaded (DESIGN §2): Uploaded/** and Failed/** at the root, dot names, temp and system files. Names compare case-insensitively. */
+/** Never watched, never uploaded (docs/architecture.md#folder-conventions): Uploaded/** and Failed/** at the root, dot names, temp and system files. Names compare case-insensitively. */
 export function isIgnoredPath(relPath: string): boolean {
   return ignoredPathReason(relPath) !== null;
 }

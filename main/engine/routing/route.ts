@@ -7,7 +7,7 @@ export { isIgnoredPath, ignoredPathReason } from './ignore.js';
 
 /**
  * Where a file goes in Concur, decided by where it landed under a watched root
- * (DESIGN §2): explicit routes from the settings first, then the report/,
+ * (docs/architecture.md#folder-conventions): explicit routes from the settings first, then the report/,
  * entry/ and invoice/ conventions, then the folder's `unmatched` rule.
  */
 

@@ -2,7 +2,7 @@ import { createLogger, registerSecret } from '../log/logger.js';
 import type { SecretStore } from '../ports.js';
 
 /**
- * The token's home (DESIGN §6, §8): CONCUR_DROP_TOKEN when set, else the OS
+ * The token's home (docs/architecture.md#security, docs/architecture.md#the-command-line): CONCUR_DROP_TOKEN when set, else the OS
  * keychain through keytar (service "Concur Drop", account = the base URL's
  * origin). Shared by the CLI and the desktop shell.
  */

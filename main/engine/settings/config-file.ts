@@ -6,7 +6,7 @@ import type { SettingsStore } from '../ports.js';
 import { parseSettings, refuseOverlappingFolders, SettingsError, type Settings } from './schema.js';
 
 /**
- * The CLI's settings: a JSON config file (DESIGN §8) validated by the same
+ * The CLI's settings: a JSON config file (docs/architecture.md#the-command-line) validated by the same
  * schema as the app's settings. Relative folder paths are relative to the
  * file's own folder, so a config and its scan folders can move together.
  */

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { findOverlappingFolder } from './overlapping-folders.js';
 
 /**
- * The one settings schema (DESIGN §8). The CLI's config file and the desktop
+ * The one settings schema (docs/architecture.md#the-command-line). The CLI's config file and the desktop
  * app's electron-store both validate through it. Adding a setting: type here →
  * default here → validation here → a migration in main/app/settings-store.ts.
  */
 
-/** Concur ids: 1–128 of A-Z a-z 0-9 $ _ - . (DESIGN §2). */
+/** Concur ids: 1–128 of A-Z a-z 0-9 $ _ - . (docs/architecture.md#folder-conventions). */
 export const CONCUR_ID = /^[A-Za-z0-9$_.-]{1,128}$/;
 
 export const concurIdSchema = z
@@ -106,7 +106,7 @@ export type SettingsInput = z.input<typeof settingsSchema>;
 export type FolderSettings = z.output<typeof folderSchema>;
 export type Route = z.output<typeof routeSchema>;
 
-/** Region presets for the base URL (DESIGN §1). */
+/** Region presets for the base URL (docs/architecture.md#concurs-rules). */
 export const REGION_PRESETS: readonly { label: string; url: string }[] = [
   { label: 'Default (www)', url: 'https://www.concursolutions.com' },
   { label: 'US (us.api)', url: 'https://us.api.concursolutions.com' },

@@ -5,7 +5,7 @@ import { nodeFileSystem } from '../ports/node-file-system.js';
 import { Limiter } from '../queue/limiter.js';
 
 /**
- * When is a scan ready (DESIGN §3.1)? Scanners write slowly and sometimes in
+ * When is a scan ready (docs/architecture.md#from-file-to-concur)? Scanners write slowly and sometimes in
  * place, so a file is ready when its size and mtime have not moved for
  * `settleMs` and its structure is complete (PDF `%%EOF`, JPEG `FF D9`, PNG
  * `IEND`). A complete file goes as soon as it is stable; an incomplete one

@@ -2,7 +2,7 @@ import { html, type TemplateResult } from 'lit';
 
 /**
  * What the status view shows before the first scan: the folder conventions
- * (DESIGN §2) spelled out with the user's own watched folders.
+ * (docs/architecture.md#folder-conventions) spelled out with the user's own watched folders.
  */
 export function emptyState(roots: string[], openSettings: () => void): TemplateResult {
   if (roots.length === 0) {
