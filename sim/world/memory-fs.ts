@@ -128,6 +128,7 @@ export class MemoryFileSystem {
       mkdir: (p) => asLife(life, () => this.engineMkdir(p)),
       remove: (p) => asLife(life, () => this.engineRemove(p)),
       writeFile: (p, data) => asLife(life, () => this.engineWrite(p, data)),
+      append: (p, data) => asLife(life, () => this.engineAppend(p, data)),
     };
   }
 
@@ -421,6 +422,16 @@ export class MemoryFileSystem {
     if (node.kind === 'dir') throw new FsError('EISDIR', 'unlink', path);
     if (node.kind === 'file' && node.held) throw new FsError(node.held, 'unlink', path);
     this.unlink(path);
+  }
+
+  private engineAppend(path: string, data: Uint8Array | string): void {
+    const existing = this.find(path);
+    const before = existing?.kind === 'file' ? existing.data : new Uint8Array(0);
+    const more = typeof data === 'string' ? encoder.encode(data) : data;
+    const joined = new Uint8Array(before.length + more.length);
+    joined.set(before);
+    joined.set(more, before.length);
+    this.engineWrite(path, joined);
   }
 
   private engineWrite(path: string, data: Uint8Array | string): void {

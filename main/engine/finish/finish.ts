@@ -1,24 +1,16 @@
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import {
-  appendFile,
-  copyFile,
-  mkdir,
-  rename,
-  rm,
-  unlink,
-  writeFile,
-  access,
-} from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { createLogger } from '../log/logger.js';
+import { errorCode, type FileSystem } from '../ports/file-system.js';
+import { nodeFileSystem } from '../ports/node-file-system.js';
 import type { JobError } from '../types.js';
 
 /**
  * What happens to a scan once Concur has it, or once it failed for good
  * (docs/architecture.md#from-file-to-concur): Uploaded/ and Failed/ mirror the relative path inside the
  * root, so a user finds the file where they expect it. Nothing is overwritten:
- * clashes get " (2)", " (3)"… before the extension.
+ * clashes get " (2)", " (3)"… before the extension. Everything goes through
+ * the file-system port (`fs`, node:fs unless the simulator passes its own).
  */
 
 export type AfterUpload = 'move' | 'keep' | 'delete';
@@ -67,50 +59,51 @@ export function absolutePath(root: string, relPath: string): string {
   return join(root, ...relPath.split('/'));
 }
 
-async function exists(path: string): Promise<boolean> {
+async function exists(fs: FileSystem, path: string): Promise<boolean> {
   try {
-    await access(path, constants.F_OK);
+    await fs.lstat(path);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
   }
 }
 
 /** The first of `name`, `name (2)`, `name (3)`… that is free in its folder. */
-export async function freePath(path: string): Promise<string> {
-  if (!(await exists(path))) return path;
+export async function freePath(path: string, fs: FileSystem = nodeFileSystem): Promise<string> {
+  if (!(await exists(fs, path))) return path;
   const dir = dirname(path);
   const ext = extname(path);
   const stem = basename(path, ext);
   for (let n = 2; ; n++) {
     const candidate = join(dir, fitName(`${stem} (${n})`, ext));
-    if (!(await exists(candidate))) return candidate;
+    if (!(await exists(fs, candidate))) return candidate;
   }
 }
 
-/** Moves a file, creating folders; falls back to copy + unlink across devices (a share, another disk). */
-export async function moveFile(from: string, to: string): Promise<void> {
-  await mkdir(dirname(to), { recursive: true });
-  try {
-    await rename(from, to);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-    // COPYFILE_EXCL: never clobber a file that appeared at the target meanwhile.
-    await copyFile(from, to, constants.COPYFILE_EXCL);
-    await unlink(from);
-  }
+/** Moves a file, creating folders, never replacing one at `to` (across devices too). */
+export async function moveFile(
+  from: string,
+  to: string,
+  fs: FileSystem = nodeFileSystem,
+): Promise<void> {
+  await fs.move(from, to);
 }
 
 /** Moves `from` to a free name at `to`; returns where it landed. */
-async function moveToFree(from: string, to: string): Promise<string> {
-  // A clash can appear between choosing a name and renaming; try the next name then.
+export async function moveToFree(
+  from: string,
+  to: string,
+  fs: FileSystem = nodeFileSystem,
+): Promise<string> {
+  // A clash can appear between choosing a name and moving; try the next name then.
   for (let tries = 0; ; tries++) {
-    const target = await freePath(to);
+    const target = await freePath(to, fs);
     try {
-      await moveFile(from, target);
+      await fs.move(from, target);
       return target;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && tries < 5) continue;
+      if (errorCode(err) === 'EEXIST' && tries < 5) continue;
       throw err;
     }
   }
@@ -124,14 +117,15 @@ export async function finishUploaded(
   root: string,
   relPath: string,
   afterUpload: AfterUpload,
+  fs: FileSystem = nodeFileSystem,
 ): Promise<string | undefined> {
   const from = absolutePath(root, relPath);
   if (afterUpload === 'keep') return undefined;
   if (afterUpload === 'delete') {
-    await rm(from, { force: true });
+    await fs.remove(from);
     return undefined;
   }
-  return moveToFree(from, absolutePath(join(root, UPLOADED_DIR), relPath));
+  return moveToFree(from, absolutePath(join(root, UPLOADED_DIR), relPath), fs);
 }
 
 /** What the .error.txt beside a failed scan says. */
@@ -172,12 +166,16 @@ export function formatFailureReport(report: FailureReport): string {
  * Once the file is moved its reason is kept somewhere: when the error file
  * cannot be written it goes to `Failed/errors.txt`, and failing that to the log.
  */
-export async function finishFailed(root: string, report: FailureReport): Promise<string> {
+export async function finishFailed(
+  root: string,
+  report: FailureReport,
+  fs: FileSystem = nodeFileSystem,
+): Promise<string> {
   const from = absolutePath(root, report.relPath);
-  const landed = await moveToFree(from, absolutePath(join(root, FAILED_DIR), report.relPath));
+  const landed = await moveToFree(from, absolutePath(join(root, FAILED_DIR), report.relPath), fs);
   const text = formatFailureReport(report);
   try {
-    await writeFile(errorFilePath(landed), text, 'utf8');
+    await fs.writeFile(errorFilePath(landed), text);
   } catch (error) {
     log.warn('could not write the error file; the reason goes to Failed/errors.txt', {
       path: report.relPath,
@@ -185,7 +183,7 @@ export async function finishFailed(root: string, report: FailureReport): Promise
     });
     const failedLog = join(root, FAILED_DIR, FAILED_LOG);
     const entry = `${'-'.repeat(60)}\n${relative(root, landed).split(sep).join('/')}\n${text}`;
-    await appendFile(failedLog, entry, 'utf8').catch((second: unknown) =>
+    await fs.append(failedLog, entry).catch((second: unknown) =>
       log.error('could not keep the reason of a failed file', {
         path: report.relPath,
         reason: report.error.reason,
@@ -209,8 +207,9 @@ export async function restoreFromFailed(
   root: string,
   failedPath: string,
   relPath: string,
+  fs: FileSystem = nodeFileSystem,
 ): Promise<string> {
-  const landed = await moveToFree(failedPath, absolutePath(root, relPath));
-  await rm(errorFilePath(failedPath), { force: true });
+  const landed = await moveToFree(failedPath, absolutePath(root, relPath), fs);
+  await fs.remove(errorFilePath(failedPath));
   return relative(root, landed).split(sep).join('/');
 }

@@ -47,6 +47,8 @@ export interface FileSystem {
   remove(path: string): Promise<void>;
   /** Writes a whole file (creating folders), replacing it if present. */
   writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  /** Appends to a file, creating it (and its folders) if need be. */
+  append(path: string, data: Uint8Array | string): Promise<void>;
 }
 
 /** The errno code of a thrown file-system error, or undefined. */

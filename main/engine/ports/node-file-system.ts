@@ -1,5 +1,6 @@
 import { constants, type Stats } from 'node:fs';
 import {
+  appendFile,
   copyFile,
   link,
   lstat,
@@ -91,5 +92,9 @@ export const nodeFileSystem: FileSystem = {
   async writeFile(path, data) {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, data);
+  },
+  async append(path, data) {
+    await mkdir(dirname(path), { recursive: true });
+    await appendFile(path, data);
   },
 };

@@ -1,11 +1,4 @@
-import { dirname, extname, basename, join } from 'node:path';
-import {
-  absolutePath,
-  FAILED_DIR,
-  formatFailureReport,
-  UPLOADED_DIR,
-  errorFilePath,
-} from '../finish/finish.js';
+import { absolutePath, finishFailed, finishUploaded } from '../finish/finish.js';
 import type { EngineJob } from '../job-book.js';
 import type { Disposition } from '../lifecycle/phase.js';
 import { errorCode } from '../ports/file-system.js';
@@ -114,61 +107,25 @@ export class Finishing {
       return;
     }
     if (job.state === 'failed') {
-      const landed = await this.moveToFree(
-        path,
-        absolutePath(join(job.root, FAILED_DIR), job.relPath),
+      const landed = await finishFailed(
+        job.root,
+        {
+          relPath: job.relPath,
+          target: job.target ? describeTarget(job.target) : undefined,
+          error: job.error ?? { reason: 'failed', retryable: false },
+          at: job.finishedAt ?? ctx.clock.now(),
+          attempts: job.attempts,
+        },
+        ctx.fs,
       );
-      await this.writeErrorFile(job, landed);
       await done('moved', landed);
       return;
     }
     const afterUpload = ctx.settings().afterUpload;
-    if (afterUpload === 'keep') return void (await done('kept', undefined, 'kept in place'));
-    if (afterUpload === 'delete') {
-      await ctx.fs.remove(path);
-      return void (await done('deleted', undefined, 'deleted after upload'));
-    }
-    const landed = await this.moveToFree(
-      path,
-      absolutePath(join(job.root, UPLOADED_DIR), job.relPath),
-    );
-    await done('moved', landed);
-  }
-
-  private async writeErrorFile(job: EngineJob, landed: string): Promise<void> {
-    if (!job.error) return;
-    const text = formatFailureReport({
-      relPath: job.relPath,
-      target: job.target ? describeTarget(job.target) : undefined,
-      error: job.error,
-      at: job.finishedAt ?? this.ctx.clock.now(),
-      attempts: job.attempts,
-    });
-    try {
-      await this.ctx.fs.writeFile(errorFilePath(landed), text);
-    } catch (err) {
-      if (errorCode(err) !== 'ENAMETOOLONG') throw err;
-      // The name leaves no room for ".error.txt": one file per folder holds such reasons.
-      await this.ctx.fs.writeFile(
-        join(dirname(landed), `${basename(landed).slice(0, 40)}….error.txt`),
-        text,
-      );
-    }
-  }
-
-  /** Moves `from` to the first free name of `to`, `to (2)`, `to (3)`…; returns where it landed. */
-  private async moveToFree(from: string, to: string): Promise<string> {
-    const ext = extname(to);
-    const stem = to.slice(0, to.length - ext.length);
-    for (let n = 1; ; n++) {
-      const target = n === 1 ? to : `${stem} (${n})${ext}`;
-      try {
-        await this.ctx.fs.move(from, target);
-        return target;
-      } catch (err) {
-        if (errorCode(err) !== 'EEXIST' || n > 999) throw err;
-      }
-    }
+    const landed = await finishUploaded(job.root, job.relPath, afterUpload, ctx.fs);
+    if (afterUpload === 'keep') await done('kept', undefined, 'kept in place');
+    else if (afterUpload === 'delete') await done('deleted', undefined, 'deleted after upload');
+    else await done('moved', landed);
   }
 }
 

@@ -1,7 +1,6 @@
 import { basename, relative, sep } from 'node:path';
-import { absolutePath, errorFilePath } from '../finish/finish.js';
+import { absolutePath, errorFilePath, freePath } from '../finish/finish.js';
 import type { EngineJob } from '../job-book.js';
-import { errorCode } from '../ports/file-system.js';
 import type { PauseReason } from '../types.js';
 import type { StageContext } from './context.js';
 import type { Sending } from './sending.js';
@@ -105,7 +104,7 @@ export class Holds {
     const from = job.finalPath && (await this.isFile(job.finalPath)) ? job.finalPath : null;
     let relPath = job.relPath;
     if (from) {
-      const free = await this.freePath(absolutePath(job.root, job.relPath));
+      const free = await freePath(absolutePath(job.root, job.relPath), ctx.fs);
       relPath = relative(job.root, free).split(sep).join('/');
     } else if (
       !(await this.isFile(absolutePath(job.root, job.relPath))) ||
@@ -155,21 +154,6 @@ export class Holds {
       return (await this.ctx.fs.lstat(path)).kind === 'file';
     } catch {
       return false;
-    }
-  }
-
-  /** The first of `to`, `to (2)`, `to (3)`… that is free. */
-  private async freePath(to: string): Promise<string> {
-    const dot = to.lastIndexOf('.');
-    const [stem, ext] = dot > to.lastIndexOf(sep) ? [to.slice(0, dot), to.slice(dot)] : [to, ''];
-    for (let n = 1; ; n++) {
-      const target = n === 1 ? to : `${stem} (${n})${ext}`;
-      try {
-        await this.ctx.fs.lstat(target);
-      } catch (err) {
-        if (errorCode(err) === 'ENOENT') return target;
-        throw err;
-      }
     }
   }
 
