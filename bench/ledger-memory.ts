@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JOURNAL_FILE, Ledger, ledgerDir } from '../main/engine/ledger/ledger.js';
 import type { Job, JobState, Phase } from '../main/engine/types.js';
-import { writeLedger } from './ledger-records.js';
+import { oldScans, writeLedger } from './ledger-records.js';
 import { mb, withTempDir } from './lib.js';
 
 /**
@@ -131,19 +131,7 @@ async function runJobs(keepFinished: number): Promise<void> {
 async function openTime(version: 1 | 2): Promise<void> {
   await withTempDir('ledger-open', async (dir) => {
     const records = 100_000;
-    await writeLedger(
-      dir,
-      (function* () {
-        for (let i = 0; i < records; i++)
-          yield {
-            root: join(dir, 'Old scans'),
-            relPath: `2025/receipt-${i}.pdf`,
-            size: 120_000 + i,
-            mtimeMs: 1.7e12 + i,
-          };
-      })(),
-      version,
-    );
+    await writeLedger(dir, oldScans(dir, records), version);
     const size = (await stat(join(ledgerDir(dir), JOURNAL_FILE))).size;
     const before = settle();
     const ledger = await Ledger.open(ledgerDir(dir));

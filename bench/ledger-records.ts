@@ -4,6 +4,20 @@ import { join } from 'node:path';
 import { JOURNAL_FILE, ledgerDir } from '../main/engine/ledger/ledger.js';
 import type { Job } from '../main/engine/types.js';
 
+/** A year of old receipts under `<dir>/Old scans`: what a long-used installation has behind it. */
+export function* oldScans(
+  dir: string,
+  records: number,
+): Generator<Pick<Job, 'root' | 'relPath' | 'size' | 'mtimeMs'>> {
+  for (let i = 0; i < records; i++)
+    yield {
+      root: join(dir, 'Old scans'),
+      relPath: `2025/receipt-${i}.pdf`,
+      size: 120_000 + i,
+      mtimeMs: 1.7e12 + i,
+    };
+}
+
 /**
  * Writes a ledger journal as a long-used installation would have it: one
  * finished job per line, moved to Uploaded/ (record version 2; `version: 1`

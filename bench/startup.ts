@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createEngine } from '../main/engine/engine.js';
 import { parseSettings } from '../main/engine/settings/schema.js';
-import { writeLedger } from './ledger-records.js';
+import { oldScans, writeLedger } from './ledger-records.js';
 import { TOKEN, withTempDir, type BenchContext } from './lib.js';
 
 /**
@@ -25,18 +25,7 @@ async function timeStart(records: number): Promise<number> {
     const scans = join(dir, 'Scans');
     await mkdir(scans);
     const dataDir = join(dir, 'data');
-    await writeLedger(
-      dataDir,
-      (function* () {
-        for (let i = 0; i < records; i++)
-          yield {
-            root: join(dir, 'Old scans'),
-            relPath: `2025/receipt-${i}.pdf`,
-            size: 120_000 + i,
-            mtimeMs: 1.7e12 + i,
-          };
-      })(),
-    );
+    await writeLedger(dataDir, oldScans(dir, records));
     const engine = createEngine({
       settings: parseSettings({
         concur: { baseUrl: 'http://127.0.0.1:9' },

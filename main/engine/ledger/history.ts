@@ -1,5 +1,6 @@
 import { targetKey } from '../routing/route.js';
 import type { Job, JobState } from '../types.js';
+import { emptyCounts } from '../summary.js';
 
 /**
  * What the ledger remembers of every job it ever had, including those whose
@@ -9,15 +10,8 @@ import type { Job, JobState } from '../types.js';
  * image id and name of each upload.
  */
 
-const STATES: readonly JobState[] = [
-  'waiting',
-  'queued',
-  'uploading',
-  'uploaded',
-  'duplicate',
-  'failed',
-  'paused',
-];
+/** Every state, in a fixed order (the keys of a count record). */
+const STATES = Object.keys(emptyCounts()) as readonly JobState[];
 const STATE_NUMBER = new Map(STATES.map((s, i) => [s, i + 1]));
 
 /** An uploaded job with some content for some target: what a duplicate of it needs. */
