@@ -1,56 +1,34 @@
 import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../main/engine/ports.js';
-import { isIgnoredPath } from '../../../main/engine/routing/route.js';
-import { RootWatcher } from '../../../main/engine/watch/watcher.js';
-import { makeTempDir, sleep, waitFor } from '../../helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { sleep } from '../../helpers/temp-dir.js';
+import { useWatchHarness } from '../../helpers/watch-harness.js';
 
-let base: string;
-let cleanup: () => Promise<void>;
-let watcher: RootWatcher | undefined;
-let events: string[];
-
-beforeEach(async () => {
-  ({ path: base, cleanup } = await makeTempDir('concur-drop-native-'));
-  events = [];
-});
-afterEach(async () => {
-  await watcher?.close();
-  watcher = undefined;
-  await cleanup();
-});
+const h = useWatchHarness('concur-drop-native-');
 
 async function watch(root: string): Promise<void> {
-  watcher = new RootWatcher(root, { polling: false, clock: systemClock, isIgnored: isIgnoredPath });
-  watcher.on('file', (rel, ev) => events.push(`${ev} ${rel}`));
-  watcher.on('unlink', (rel) => events.push(`unlink ${rel}`));
-  await watcher.start();
+  await h.watch(root).start();
 }
 
-const seen = (...expected: string[]) =>
-  waitFor(() => expected.every((e) => events.includes(e)), {
-    timeoutMs: 5000,
-    message: () => `saw: ${events.join(', ')}`,
-  });
+const seen = h.seen;
 
-describe('native events, one name at a time', () => {
+describe('native h.events, one name at a time', () => {
   it('reports writes in place and a replacement renamed over a file as changes', async () => {
-    const root = join(base, 'root');
+    const root = join(h.base, 'root');
     await mkdir(root);
     await writeFile(join(root, 'scan.pdf'), 'A');
     await watch(root);
     await appendFile(join(root, 'scan.pdf'), 'more');
     await seen('change scan.pdf');
-    events = [];
+    h.events = [];
     await writeFile(join(root, '.scan.pdf.tmp'), 'B');
     await rename(join(root, '.scan.pdf.tmp'), join(root, 'scan.pdf'));
     await seen('change scan.pdf');
-    expect(events.filter((e) => !e.startsWith('change scan.pdf'))).toEqual([]);
+    expect(h.events.filter((e) => !e.startsWith('change scan.pdf'))).toEqual([]);
   });
 
   it('reports files moved out to Uploaded/ as gone, and a renamed or deleted folder file by file', async () => {
-    const root = join(base, 'root');
+    const root = join(h.base, 'root');
     await mkdir(join(root, 'Uploaded'), { recursive: true });
     await mkdir(join(root, 'report', 'R1'), { recursive: true });
     await writeFile(join(root, 'a.pdf'), 'x');
@@ -65,6 +43,6 @@ describe('native events, one name at a time', () => {
     await rm(join(root, 'report'), { recursive: true });
     await seen('unlink report/R2/b.pdf', 'unlink report/R2/c.pdf');
     await sleep(200);
-    expect(events.join('\n')).not.toMatch(/Uploaded/);
+    expect(h.events.join('\n')).not.toMatch(/Uploaded/);
   });
 });

@@ -1,53 +1,25 @@
 import { appendFile, mkdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../main/engine/ports.js';
-import { isIgnoredPath } from '../../../main/engine/routing/route.js';
-import { RootWatcher, type RootWatcherOptions } from '../../../main/engine/watch/watcher.js';
-import { makeTempDir, sleep, waitFor } from '../../helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { type RootWatcherOptions } from '../../../main/engine/watch/watcher.js';
+import { sleep } from '../../helpers/temp-dir.js';
+import { useWatchHarness } from '../../helpers/watch-harness.js';
 
-let base: string;
-let cleanup: () => Promise<void>;
-let watcher: RootWatcher | undefined;
-let events: string[];
-
-beforeEach(async () => {
-  ({ path: base, cleanup } = await makeTempDir('concur-drop-poll-'));
-  events = [];
-});
-afterEach(async () => {
-  await watcher?.close();
-  watcher = undefined;
-  await cleanup();
-});
+const h = useWatchHarness('concur-drop-poll-');
 
 async function poll(root: string, options: Partial<RootWatcherOptions> = {}): Promise<void> {
-  watcher = new RootWatcher(root, {
-    polling: true,
-    clock: systemClock,
-    isIgnored: isIgnoredPath,
-    pollMs: 100,
-    ...options,
-  });
-  watcher.on('file', (rel, ev) => events.push(`${ev} ${rel}`));
-  watcher.on('unlink', (rel) => events.push(`unlink ${rel}`));
-  watcher.on('problem', (rel, code) => events.push(`problem ${rel} ${code}`));
-  await watcher.start();
+  await h.watch(root, { polling: true, pollMs: 100, ...options }).start();
 }
 
-const seen = (...expected: string[]) =>
-  waitFor(() => expected.every((e) => events.includes(e)), {
-    timeoutMs: 5000,
-    message: () => `saw: ${events.join(', ')}`,
-  });
+const seen = h.seen;
 
 describe('polling (network shares)', () => {
   it('reports adds, writes in place, replacements, removals and new sub-folders', async () => {
-    const root = join(base, 'share');
+    const root = join(h.base, 'share');
     await mkdir(root);
     await writeFile(join(root, 'old.pdf'), 'x');
     await poll(root);
-    expect(events).toEqual(['add old.pdf']);
+    expect(h.events).toEqual(['add old.pdf']);
 
     await writeFile(join(root, 'new.pdf'), 'first');
     await seen('add new.pdf');
@@ -65,11 +37,11 @@ describe('polling (network shares)', () => {
     await seen('add entry/E1/a.jpg', 'add entry/E1/b.jpg');
     await rm(join(root, 'entry'), { recursive: true });
     await seen('unlink entry/E1/a.jpg', 'unlink entry/E1/b.jpg');
-    expect(events.filter((e) => e.includes('.tmp'))).toEqual([]);
+    expect(h.events.filter((e) => e.includes('.tmp'))).toEqual([]);
   });
 
   it('stops looking at a file in place once the engine calls it settled, or once it is old', async () => {
-    const root = join(base, 'share');
+    const root = join(h.base, 'share');
     await mkdir(root);
     await writeFile(join(root, 'old.pdf'), 'x');
     const hourAgo = new Date(Date.now() - 3600_000);
@@ -86,6 +58,6 @@ describe('polling (network shares)', () => {
     await appendFile(join(root, 'fresh.pdf'), 'more');
     await appendFile(join(root, 'old.pdf'), 'more');
     await sleep(500);
-    expect(events).toEqual(['add old.pdf', 'add fresh.pdf']);
+    expect(h.events).toEqual(['add old.pdf', 'add fresh.pdf']);
   });
 });
