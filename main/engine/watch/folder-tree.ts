@@ -9,7 +9,9 @@ import {
 import { access, lstat, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../ports.js';
-import { isGoneError, isPermissionError, listFolder, type EntryKind } from './list-folder.js';
+import { Limiter } from '../queue/limiter.js';
+import { fileInfo, sameFile, sameKind, type Known } from './known-entry.js';
+import { isGoneError, isPermissionError, listFolder } from './list-folder.js';
 import type { Mailbox } from './mailbox.js';
 import {
   BAD_NAME_REASON,
@@ -32,11 +34,6 @@ import {
  * when its modification time moved. Links are never followed: lstat first,
  * and a link is reported, not entered.
  */
-
-type Known =
-  | { kind: 'file'; size: number; mtimeMs: number; ino: number; mode: number; uid: number }
-  | { kind: 'folder' }
-  | { kind: 'problem'; code: ProblemCode };
 
 interface Folder {
   children: Map<string, Known>;
@@ -123,7 +120,7 @@ export class FolderTree {
    */
   async poll(): Promise<void> {
     const now = this.options.clock.now();
-    await eachLimited([...this.folders], PARALLEL, async ([rel, folder]) => {
+    await eachLimited([...this.folders], async ([rel, folder]) => {
       const st = await statQuietly(this.abs(rel));
       if (!st) {
         // A vanished sub-folder changed its parent's time too; that listing removes it.
@@ -256,7 +253,7 @@ export class FolderTree {
     for (const name of [...folder.children.keys()]) {
       if (!seen.has(name)) this.gone(rel ? `${rel}/${name}` : name);
     }
-    await eachLimited(toCheck, PARALLEL, (child) => this.check(child));
+    await eachLimited(toCheck, (child) => this.check(child));
   }
 
   /** Looks at one path (lstat, never following a link) and reports what changed there. */
@@ -355,38 +352,6 @@ export class FolderTree {
   }
 }
 
-function fileInfo(st: Stats): Known {
-  return {
-    kind: 'file',
-    size: st.size,
-    mtimeMs: st.mtimeMs,
-    ino: st.ino,
-    mode: st.mode,
-    uid: st.uid,
-  };
-}
-
-function sameFile(known: Extract<Known, { kind: 'file' }>, st: Stats): boolean {
-  return (
-    known.size === st.size &&
-    known.mtimeMs === st.mtimeMs &&
-    known.ino === st.ino &&
-    known.mode === st.mode &&
-    known.uid === st.uid
-  );
-}
-
-function sameKind(known: Known, kind: EntryKind): boolean {
-  if (known.kind === 'problem') {
-    if (known.code === 'symlink') return kind === 'symlink';
-    if (known.code === 'not-a-file') return kind === 'other';
-    // An unreadable file is looked at again by its events (or polling), not by every listing.
-    if (known.code === 'unreadable') return kind === 'file';
-    return false;
-  }
-  return known.kind === kind;
-}
-
 async function isReadable(abs: string): Promise<boolean> {
   try {
     await access(abs, constants.R_OK);
@@ -416,14 +381,8 @@ function basenameOf(path: string): string {
   return parts[parts.length - 1] ?? '';
 }
 
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+/** Runs `fn` over `items`, PARALLEL at a time: many small looks, never thousands at once. */
+async function eachLimited<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  const limiter = new Limiter(PARALLEL);
+  await Promise.all(items.map((item) => limiter.run(() => fn(item))));
 }
