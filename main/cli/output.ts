@@ -82,7 +82,9 @@ export function summaryLine(summary: Summary): string {
   ];
   for (const state of states) if (summary[state]) parts.push(`${summary[state]} ${state}`);
   let line = parts.length ? parts.join(' · ') : 'no jobs';
-  if (summary.pausedBy === 'sign-in') line += ' — uploads paused: sign-in needed';
+  if (summary.pausedBy === 'disk-full')
+    line += " — uploads wait: the disk of Concur Drop's data folder is full";
+  else if (summary.pausedBy === 'sign-in') line += ' — uploads paused: sign-in needed';
   else if (summary.pausedBy === 'user') line += ' — uploads paused';
   if (summary.unavailableRoots.length)
     line += ` — unavailable: ${summary.unavailableRoots.join(', ')}`;

@@ -142,12 +142,15 @@ export async function watchCommand(argv: string[]): Promise<number> {
     roots: settings.folders.map((f) => f.path),
   };
   // A folder that could not be reached had files nobody looked at: not a success.
+  // A full data disk stops everything until someone frees space: say so now rather than wait.
   const code =
-    pausedBy === 'sign-in' || jobs.some((j) => j.state === 'paused')
-      ? EXIT.tokenRefused
-      : jobs.some((j) => j.state === 'failed') || unavailableRoots.length > 0
-        ? EXIT.failed
-        : EXIT.ok;
+    pausedBy === 'disk-full'
+      ? EXIT.failed
+      : pausedBy === 'sign-in' || jobs.some((j) => j.state === 'paused')
+        ? EXIT.tokenRefused
+        : jobs.some((j) => j.state === 'failed') || unavailableRoots.length > 0
+          ? EXIT.failed
+          : EXIT.ok;
   if (json) out(jsonLine('done', { exitCode: code, summary }));
   else console.error(summaryLine(summary));
   return code;
