@@ -142,6 +142,10 @@ export function setupNotifications(options: NotificationOptions): () => void {
   };
 
   const onPaused = (reason: PauseReason, message: string) => {
+    if (reason === 'disk-full' && options.enabled()) {
+      show('The disk is full', message, () => window.show('status'));
+      return;
+    }
     if (reason !== 'sign-in' || signInShown || !options.enabled()) return;
     signInShown = true;
     log.info('sign-in needed: notifying');

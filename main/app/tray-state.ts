@@ -59,7 +59,7 @@ export function trayState(s: Summary): TrayState {
   if (s.pausedBy === 'sign-in') return 'sign-in';
   if (s.unavailableRoots.length > 0) return 'unavailable';
   if (s.failed > 0) return 'failed';
-  if (s.pausedBy === 'user') return 'paused';
+  if (s.pausedBy === 'user' || s.pausedBy === 'disk-full') return 'paused';
   if (s.waiting + s.queued + s.uploading > 0) return 'uploading';
   return 'idle';
 }
@@ -88,7 +88,7 @@ function statusLine(state: TrayState, s: Summary): string {
     case 'failed':
       return `${plural(s.failed, 'scan')} failed`;
     case 'paused':
-      return 'Uploads paused';
+      return s.pausedBy === 'disk-full' ? 'Uploads wait: the disk is full' : 'Uploads paused';
     case 'uploading':
       return s.uploading
         ? `Uploading ${plural(s.uploading, 'scan')}`

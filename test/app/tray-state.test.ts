@@ -18,6 +18,12 @@ describe('the tray state', () => {
     expect(trayState(summary({ pausedBy: 'sign-in', paused: 3, failed: 2 }))).toBe('sign-in');
   });
 
+  test('a full data disk shows as held, saying why', () => {
+    const s = summary({ pausedBy: 'disk-full', queued: 5 });
+    expect(trayState(s)).toBe('paused');
+    expect(trayView(s).tooltip).toContain('the disk is full');
+  });
+
   test('the tooltip counts what is happening, like "2 uploading · 14 uploaded today"', () => {
     expect(countsLine(summary({ uploading: 2, uploadedToday: 14 }))).toBe(
       '2 uploading · 14 uploaded today',

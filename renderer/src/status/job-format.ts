@@ -111,6 +111,8 @@ export function headline(summary: Summary): {
   tone: 'ok' | 'busy' | 'warn' | 'error';
 } {
   if (summary.pausedBy === 'sign-in') return { text: 'Paused — sign-in needed', tone: 'error' };
+  if (summary.pausedBy === 'disk-full')
+    return { text: 'Waiting — the disk is full', tone: 'error' };
   if (summary.pausedBy === 'user') return { text: 'Paused', tone: 'warn' };
   const busy = n(summary.waiting) + n(summary.queued) + n(summary.uploading) + n(summary.paused);
   if (busy > 0)

@@ -217,6 +217,16 @@ export class StatusView extends LitElement {
   private renderWarnings(summary: Summary | null) {
     const warnings = [];
     if (this.loadError) warnings.push(html`<div class="banner error">${this.loadError}</div>`);
+    if (summary?.pausedBy === 'disk-full')
+      warnings.push(
+        html`<div class="banner error">
+          <span
+            ><strong>The disk is full.</strong> Concur Drop cannot write down what it does, so
+            uploads wait (none are lost). Free some space on the disk of its data folder and they
+            continue by themselves.</span
+          >
+        </div>`,
+      );
     if (summary?.pausedBy === 'sign-in')
       warnings.push(
         html`<div class="banner error">
