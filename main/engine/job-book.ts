@@ -1,4 +1,6 @@
 import type { Ledger } from './ledger/ledger.js';
+import { BEFORE_READY } from './lifecycle/phase.js';
+import { targetKey } from './routing/route.js';
 import type { Job, JobState, SentVersion } from './types.js';
 import { FINAL_STATES } from './types.js';
 
@@ -51,6 +53,8 @@ export class JobBook {
   readonly live = new Map<string, EngineJob>();
   /** Files with a job not yet done: root+path → job id. */
   private readonly byPath = new Map<string, string>();
+  /** Per target key, how many jobs for it are not inspected yet (a merge window waits for them). */
+  private readonly arriving = new Map<string, number>();
 
   constructor(
     private readonly ledger: JobLedger,
@@ -113,6 +117,8 @@ export class JobBook {
    */
   async save(before: EngineJob, next: EngineJob): Promise<EngineJob> {
     const record: EngineJob = { ...next, v: 2 };
+    this.countArriving(this.live.get(record.id), -1);
+    this.countArriving(record, +1);
     const oldKey = pathKey(before.root, before.relPath);
     if (this.byPath.get(oldKey) === record.id) this.byPath.delete(oldKey);
     if (isFinal(record.state) && record.disposition !== undefined) this.live.delete(record.id);
@@ -135,6 +141,7 @@ export class JobBook {
   forget(id: string): void {
     const job = this.live.get(id);
     if (!job) return;
+    this.countArriving(job, -1);
     this.live.delete(id);
     const key = pathKey(job.root, job.relPath);
     if (this.byPath.get(key) === id) this.byPath.delete(key);
@@ -142,6 +149,19 @@ export class JobBook {
 
   counts(): Record<JobState, number> {
     return this.ledger.counts();
+  }
+
+  /** Jobs for this target (by key) that arrived but are not inspected yet. */
+  arrivingFor(key: string): number {
+    return this.arriving.get(key) ?? 0;
+  }
+
+  private countArriving(job: EngineJob | undefined, sign: 1 | -1): void {
+    if (!job?.target || !BEFORE_READY.has(job.phase ?? 'settling')) return;
+    const key = targetKey(job.target);
+    const n = (this.arriving.get(key) ?? 0) + sign;
+    if (n > 0) this.arriving.set(key, n);
+    else this.arriving.delete(key);
   }
 
   /** Uploads (not duplicates) finished since `since` (epoch ms). */

@@ -3,7 +3,6 @@ import { BatchCollector } from '../batches.js';
 import { absolutePath } from '../finish/finish.js';
 import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
 import type { EngineJob } from '../job-book.js';
-import { BEFORE_READY } from '../lifecycle/phase.js';
 import { naturalCompare } from '../merge/merge-pdf.js';
 import { describeTarget, targetKey } from '../routing/route.js';
 import type { ContentType, JobError, UploadTarget } from '../types.js';
@@ -80,11 +79,7 @@ export class Collecting {
 
   /** A file for this target arrived but is not inspected yet. */
   private memberOnItsWay(key: string): boolean {
-    for (const job of this.ctx.book.live.values()) {
-      if (job.target && BEFORE_READY.has(job.phase ?? 'settling') && targetKey(job.target) === key)
-        return true;
-    }
-    return false;
+    return this.ctx.book.arrivingFor(key) > 0;
   }
 
   private async close(key: string, jobIds: string[]): Promise<void> {
