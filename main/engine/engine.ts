@@ -71,6 +71,8 @@ export interface EngineOptions {
   watch?: WatchFactory;
   /** New job and batch ids; the simulator makes them from its seed so a run replays. Default randomUUID. */
   newId?: () => string;
+  /** Backoff jitter, a number in [0, 1); the simulator seeds it so a run replays. Default Math.random. */
+  random?: () => number;
 }
 
 const log = createLogger('engine');
@@ -119,7 +121,8 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     if (this.parts) return;
     this.stopping = false;
     const { dataDir } = this.options;
-    const ledger = await (this.options.openLedger?.() ?? Ledger.open(ledgerDir(dataDir)));
+    const ledger = await (this.options.openLedger?.() ??
+      Ledger.open(ledgerDir(dataDir), { now: () => this.clock.now() }));
     try {
       // Merged PDFs of the last run are rebuilt from their files: a half-written one must not be sent.
       await this.clearStaging();
@@ -177,6 +180,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       track: (work) => this.track(work),
       stopping: () => this.stopping,
       newId: this.options.newId ?? randomUUID,
+      random: this.options.random ?? Math.random,
     };
     const sending = new Sending(ctx);
     const holds = new Holds(ctx, sending, {

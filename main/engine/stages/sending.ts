@@ -272,7 +272,7 @@ export class Sending {
       outcome.kind === 'uploaded' || outcome.kind === 'changed' ? {} : concurFields(outcome);
     const message = 'message' in outcome ? outcome.message : '';
     const retryAfter = outcome.kind === 'transient' ? outcome.retryAfterMs : undefined;
-    const delay = retryDelay(attempt, this.ctx.retry, retryAfter);
+    const delay = retryDelay(attempt, this.ctx.retry, retryAfter, this.ctx.random);
     const status = 'status' in outcome && outcome.status !== undefined ? outcome.status : 0;
     return {
       alreadyHasImage: alreadyHasImage(unit.target, fields),
