@@ -251,14 +251,20 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   /** What the last run left unfinished resumes before new files are looked at (DESIGN §4). */
   private async resumeJobs(parts: Parts): Promise<void> {
     const folders = this.useFolders(this.settings);
+    // Not awaited: on a full data disk these writes wait for space, and the engine must be
+    // running meanwhile to say so. Each job's mailbox still takes them before any file event.
+    const resume = (work: Promise<unknown>) =>
+      void this.track(work).catch((error: unknown) =>
+        log.error('an unfinished job could not be resumed', { error }),
+      );
     for (const job of parts.book.unfinished()) {
       if (!this.folders.has(job.root)) {
         log.info('left an unfinished job of a folder no longer watched', { path: job.relPath });
       } else if (job.state === 'failed' && job.error?.retryable && job.disposition === 'kept') {
         // It failed only because Concur could not be reached (or the file read): a fresh chance.
-        await parts.holds.retry(job.id);
+        resume(parts.holds.retry(job.id));
       } else {
-        await parts.runner.dispatch(job, { type: 'recovered' });
+        resume(parts.runner.dispatch(job, { type: 'recovered' }));
       }
     }
     await parts.watchers.set(folders);
