@@ -15,6 +15,12 @@ const SEEDS: { seed: number; broke: string }[] = [
       'a restart while the data disk was full never finished starting: recovering the last ' +
       "run's jobs waited for ledger writes that wait for space",
   },
+  {
+    seed: 21,
+    broke:
+      'a batch member deleted after its merge window closed failed the whole invoice: the ' +
+      "merge's ENOENT was taken for a file that cannot be merged, and the others went to Failed/",
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

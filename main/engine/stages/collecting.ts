@@ -5,6 +5,7 @@ import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
 import type { EngineJob } from '../job-book.js';
 import { BEFORE_READY } from '../lifecycle/phase.js';
 import { naturalCompare } from '../merge/merge-pdf.js';
+import { errorCode } from '../ports/file-system.js';
 import { describeTarget, targetKey } from '../routing/route.js';
 import type { ContentType, JobError, UploadTarget } from '../types.js';
 import type { StageContext } from './context.js';
@@ -35,6 +36,14 @@ export function alreadyHasImage(target: UploadTarget, fromConcur?: Partial<JobEr
     retryable: false,
     code: 'already-has-image',
   };
+}
+
+/** A merge that failed reading a file (its errno code, here or as the cause), not parsing it. */
+function fileTrouble(err: unknown): boolean {
+  return (
+    errorCode(err) !== undefined ||
+    errorCode((err as { cause?: unknown } | null)?.cause) !== undefined
+  );
 }
 
 function megabytes(bytes: number): string {
@@ -130,6 +139,13 @@ export class Collecting {
         out,
       );
     } catch (err) {
+      if (fileTrouble(err)) {
+        // A member was deleted, replaced or locked since it was inspected: not a bad file.
+        // Every member looks again; the batch forms anew from what is there now.
+        await ctx.fs.remove(out).catch(() => undefined);
+        for (const job of jobs) await runner.dispatch(job, { type: 'changed' });
+        return;
+      }
       const why = err instanceof Error ? err.message : String(err);
       return refuse({
         reason: `The files for ${what} could not be merged into one PDF: ${why}`,
