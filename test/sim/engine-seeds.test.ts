@@ -21,6 +21,12 @@ const SEEDS: { seed: number; broke: string }[] = [
       'a batch member deleted after its merge window closed failed the whole invoice: the ' +
       "merge's ENOENT was taken for a file that cannot be merged, and the others went to Failed/",
   },
+  {
+    seed: 153,
+    broke:
+      "a page writer's file was uploaded twice: a readiness verdict that came after the job " +
+      'had moved on to uploading took it back to inspecting, and it was sent again',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

@@ -28,6 +28,12 @@ const INSPECTED: ReadonlySet<Phase> = new Set([
   'backing-off',
 ]);
 
+/**
+ * Phases in which readiness may speak. A verdict can come after the job moved
+ * on (a change event re-armed readiness just as it said ready): it is stale.
+ */
+const AWAITING_READY: ReadonlySet<Phase> = new Set(['settling', 'waiting-for-writer']);
+
 const NOTHING: Effect[] = [];
 
 function to(job: EngineJob, phase: Phase, patch: Partial<EngineJob>, now: number): EngineJob {
@@ -108,7 +114,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         return again(job, 'the file changed before its upload: checking it again', now);
       return { job, effects: [{ kind: 'await-ready' }] };
     case 'incomplete':
-      if (done) return { job, effects: NOTHING };
+      if (!AWAITING_READY.has(phase)) return { job, effects: NOTHING };
       return {
         job: to(
           job,
@@ -119,7 +125,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         effects: NOTHING,
       };
     case 'timed-out':
-      if (done) return { job, effects: NOTHING };
+      if (!AWAITING_READY.has(phase)) return { job, effects: NOTHING };
       return failed(
         { ...job, size: event.size, mtimeMs: event.mtimeMs },
         {
@@ -130,7 +136,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         now,
       );
     case 'ready':
-      if (done) return { job, effects: NOTHING };
+      if (!AWAITING_READY.has(phase)) return { job, effects: NOTHING };
       return {
         job: to(job, 'inspecting', { size: event.size, mtimeMs: event.mtimeMs }, now),
         effects: [{ kind: 'inspect' }],
