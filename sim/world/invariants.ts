@@ -3,6 +3,7 @@ import { isIgnoredPath } from '../../main/engine/routing/route.js';
 import type { Job } from '../../main/engine/types.js';
 import { sha256Of, type Version } from './history.js';
 import type { ReceivedImage } from './memory-concur.js';
+import { SIM_EPOCH } from './virtual-clock.js';
 import type { World } from './world.js';
 
 /**
@@ -91,7 +92,7 @@ export class InvariantChecker {
         this.reported.add(id);
         out.push({
           invariant: 'at-most-once',
-          message: `${describeKey(image.key)} received the same ${image.size} B image ${copies} times (allowed ${allowed}: no crash or lost answer hit more of those uploads)`,
+          message: `${describeKey(image.key)} received the same ${image.size} B image ${copies} times (allowed ${allowed}: no crash or lost answer hit more of those uploads): ${this.whenReceived(image)}`,
         });
       }
     }
@@ -270,6 +271,14 @@ export class InvariantChecker {
         o.from <= to &&
         (o.to ?? Infinity) >= from,
     );
+  }
+
+  /** When each copy of this image arrived, and from which life: a trace to look along. */
+  private whenReceived(image: ReceivedImage): string {
+    const { concur, history } = this.world;
+    const path = history.versions.find((v) => v.sha256 === image.sha256)?.path ?? 'a merged PDF';
+    const copies = concur.received.filter((r) => r.key === image.key && r.sha256 === image.sha256);
+    return `${path}, at ${copies.map((r) => `+${((r.at - SIM_EPOCH) / 1000).toFixed(3)}s (life ${r.life})`).join(', ')}`;
   }
 
   private holds(image: ReceivedImage, version: Version): boolean {
