@@ -167,7 +167,12 @@ export class InvariantChecker {
     const { fs, history } = this.world;
     const fold = (s: string) => (fs.windows ? s.toLowerCase() : s);
     const jobAt = new Map<string, Job>();
-    for (const job of jobs) jobAt.set(fold(`${job.root}/${job.relPath}`), job);
+    for (const job of jobs) {
+      // The newest job of a path speaks for it (on Windows, for every spelling of its name).
+      const key = fold(`${job.root}/${job.relPath}`);
+      const other = jobAt.get(key);
+      if (!other || other.createdAt < job.createdAt) jobAt.set(key, job);
+    }
     for (const version of history.versions) {
       if (version.destroyed || this.isSent(version)) continue;
       if (!fs.isLinked(version.node)) {
