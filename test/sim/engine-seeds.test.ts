@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Job } from '../../main/engine/types.js';
+import type { SimEngineFactory } from '../../sim/engine-port.js';
 import { simEngine } from '../../sim/engine.js';
 import { simulate } from '../../sim/simulate.js';
 
@@ -36,4 +38,23 @@ describe('seeds that once failed against the real engine', () => {
       expect(result.violations).toEqual([]);
     });
   }
+});
+
+describe('a file Concur Drop may not read', () => {
+  it('fails once, and is not made a new failed job by every rescan of its folder (seed 109)', async () => {
+    let shown: Job[] = [];
+    const engine: SimEngineFactory = (world) => {
+      const inner = simEngine(world);
+      return { ...inner, jobs: () => (shown = inner.jobs()) };
+    };
+    const result = await simulate({ seed: 109, steps: 100, engine });
+    expect(result.violations).toEqual([]);
+    const unreadable = new Map<string, number>();
+    for (const job of shown.filter((j) => j.error?.code === 'unreadable')) {
+      const path = `${job.root}/${job.relPath}`.toLowerCase();
+      unreadable.set(path, (unreadable.get(path) ?? 0) + 1);
+    }
+    expect(unreadable.size).toBeGreaterThan(0);
+    expect([...unreadable].filter(([, n]) => n > 1)).toEqual([]);
+  });
 });

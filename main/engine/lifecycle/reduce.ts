@@ -165,7 +165,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       };
     case 'refused': {
       if (done) return { job, effects: NOTHING };
-      const t = failed(job, event.error, now);
+      const t = failed(event.version ? { ...job, ...event.version } : job, event.error, now);
       if (event.keepInPlace && !t.job.disposition) t.job.disposition = 'kept';
       return t;
     }

@@ -129,6 +129,10 @@ export class Inspection {
           type: 'refused',
           error: { reason: UNREADABLE_REASON, retryable: true, code: 'unreadable' },
           keepInPlace: true,
+          ...(verdict.size !== undefined &&
+            verdict.mtimeMs !== undefined && {
+              version: { size: verdict.size, mtimeMs: verdict.mtimeMs },
+            }),
         });
         return;
       case 'ready':
