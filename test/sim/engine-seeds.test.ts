@@ -29,6 +29,12 @@ const SEEDS: { seed: number; broke: string }[] = [
       "a page writer's file was uploaded twice: a readiness verdict that came after the job " +
       'had moved on to uploading took it back to inspecting, and it was sent again',
   },
+  {
+    seed: 58,
+    broke:
+      'files whose share dropped stayed "unreachable" after it came back: being found there ' +
+      'again re-armed readiness, but nothing took the job back to settling',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

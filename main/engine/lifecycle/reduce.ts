@@ -112,6 +112,12 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       if (done || phase === 'uploading') return { job, effects: NOTHING };
       if (INSPECTED.has(phase))
         return again(job, 'the file changed before its upload: checking it again', now);
+      if (phase === 'unreachable')
+        // Its folder is back (the file was found there again): it settles anew.
+        return {
+          job: to(job, 'settling', { detail: 'checking the file' }, now),
+          effects: [{ kind: 'await-ready' }],
+        };
       return { job, effects: [{ kind: 'await-ready' }] };
     case 'incomplete':
       if (!AWAITING_READY.has(phase)) return { job, effects: NOTHING };
