@@ -35,6 +35,12 @@ const SEEDS: { seed: number; broke: string }[] = [
       'files whose share dropped stayed "unreachable" after it came back: being found there ' +
       'again re-armed readiness, but nothing took the job back to settling',
   },
+  {
+    seed: 113,
+    broke:
+      'a file deleted while its share was offline stayed "waiting" after the share came back: ' +
+      'no event says a file is missing, and nothing else looked',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {
