@@ -235,7 +235,8 @@ export class InvariantChecker {
       const members = batch.members.map((n) => history.versions[n]);
       for (const image of images) {
         for (const member of members) {
-          if (!this.holds(image, member)) continue;
+          // Overwritten since: what its file holds now is another version, not this member.
+          if (member.destroyed || !this.holds(image, member)) continue;
           const at = this.world.fs.isLinked(member.node) ? this.world.fs.pathOf(member.node) : '';
           // Only while it still lies in that entry's folder: a folder renamed since names another target.
           const id = batch.key.slice(batch.key.indexOf(':') + 1);
