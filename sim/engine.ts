@@ -5,6 +5,7 @@ import { mergePdfBytes, type MergeInput } from '../main/engine/merge/merge-pdf.j
 import type { FileSystem } from '../main/engine/ports/file-system.js';
 import type { Merger } from '../main/engine/stages/collecting.js';
 import type { SimEngineFactory, SimWorld } from './engine-port.js';
+import { RESCAN_MS } from './world/world.js';
 
 /**
  * The engine `npm run sim` drives: the real one (main/engine/engine.ts),
@@ -13,8 +14,7 @@ import type { SimEngineFactory, SimWorld } from './engine-port.js';
  * backoff jitter, the disk, the journal, the watchers and Concur.
  */
 
-/** Short waits, so a day of virtual time holds many of them: rescans find missed events before quiet. */
-const RESCAN_MS = 30_000;
+/** A missed event is found within the office's rescan period. */
 const ROOT_RECHECK_MS = 5_000;
 /** The simulated office never writes `concur-drop retry` requests: looking for them rarely is enough. */
 const REQUESTS_MS = 60_000;

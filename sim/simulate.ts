@@ -3,7 +3,7 @@ import { InvariantChecker, type Violation } from './world/invariants.js';
 import { applyAction, describeAction, type OfficeAction } from './world/office-actions.js';
 import { planOffice, type Story } from './world/office.js';
 import { SIM_EPOCH } from './world/virtual-clock.js';
-import { World } from './world/world.js';
+import { RESCAN_MS, World } from './world/world.js';
 
 /**
  * One seed, start to end: builds the world, plans the office's day, plays it
@@ -93,7 +93,9 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     if (!violations.length) {
       if (!engine) await launch();
       const last = plan[plan.length - 1]?.at ?? clock.now();
-      await clock.run({ until: last + 2 * (settings.settleMs + settings.batchWindowMs) + 5000 });
+      // Time for a rescan to find files whose events were lost, then for them to settle and merge.
+      const quietFloor = RESCAN_MS + 2 * (settings.settleMs + settings.batchWindowMs) + 5000;
+      await clock.run({ until: last + quietFloor });
       await clock.run({ until: last + QUIET_CAP_MS, quiet: settled });
       if (!settled())
         violations.push({

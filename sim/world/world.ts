@@ -54,6 +54,12 @@ export interface WorldOptions {
 }
 
 export const DATA_DIR = '/data';
+/**
+ * How often an engine in this office lists its roots again. Native events
+ * are sometimes lost; only a rescan finds those files, so the office gives
+ * the engine one such period after its last action before it checks.
+ */
+export const RESCAN_MS = 30_000;
 export const ROOTS = ['/office/Scans', '/share/Receipts'] as const;
 /** A private file outside every root: a link may point at it, and it must never reach Concur. */
 export const OUTSIDE_FILE = '/home/user/private.pdf';
