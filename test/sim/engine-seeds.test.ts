@@ -41,6 +41,13 @@ const SEEDS: { seed: number; broke: string }[] = [
       'a file deleted while its share was offline stayed "waiting" after the share came back: ' +
       'no event says a file is missing, and nothing else looked',
   },
+  {
+    seed: 187,
+    broke:
+      "a batch member overwritten after its entry's image may have landed was moved to " +
+      'Uploaded/ unsent: "already has an image" was taken as its own earlier upload, though ' +
+      'only its old version had gone',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

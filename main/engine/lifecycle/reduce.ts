@@ -178,6 +178,9 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
     case 'inspected': {
       if (phase !== 'inspecting') return { job, effects: NOTHING };
       const patch: Partial<EngineJob> = { ...event.found, detail: undefined };
+      // What may have landed is the version last sent: a new one never went out.
+      if (job.mayHaveLanded && job.sent && job.sent.sha256 !== event.found.sha256)
+        patch.mayHaveLanded = undefined;
       if (event.oneImage)
         return { job: to(job, 'collecting', patch, now), effects: [{ kind: 'collect' }] };
       return queueing(job, patch, { heldBy: event.heldBy }, now);

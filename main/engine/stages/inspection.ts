@@ -201,7 +201,7 @@ export class Inspection {
       return;
     }
     const oneImage = takesOneImage(target);
-    if (oneImage && book.imaged(key) && job.mayHaveLanded) {
+    if (oneImage && book.imaged(key) && job.mayHaveLanded && job.sent?.sha256 === sha256) {
       // Sent before a restart as part of the image Concur already holds for this entry.
       await runner.dispatch(job, {
         type: 'duplicate',
