@@ -209,7 +209,8 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         effects: NOTHING,
       };
     case 'queued':
-      if (done || phase === 'uploading') return { job, effects: NOTHING };
+      // Only a closing merge window queues; a member that changed meanwhile went back to settling.
+      if (phase !== 'collecting' && phase !== 'merging') return { job, effects: NOTHING };
       // A batch's members are queued as one unit by the runner; a single file queues itself.
       return queueing(
         job,

@@ -121,12 +121,21 @@ export class Collecting {
     jobs.sort((a, b) => naturalCompare(a.relPath, b.relPath));
     const batchId = ctx.newId();
     const what = describeTarget(target);
+    const merging: (EngineJob | undefined)[] = [];
     for (const job of jobs)
-      await runner.dispatch(job, {
-        type: 'merging',
-        batchId,
-        detail: `merging ${jobs.length} files into one PDF for ${what}`,
-      });
+      merging.push(
+        await runner.dispatch(job, {
+          type: 'merging',
+          batchId,
+          detail: `merging ${jobs.length} files into one PDF for ${what}`,
+        }),
+      );
+    if (merging.some((job) => job?.phase !== 'merging')) {
+      // A member changed as the window closed: the batch forms anew once it is ready.
+      for (const job of merging)
+        if (job?.phase === 'merging') await runner.dispatch(job, { type: 'changed' });
+      return;
+    }
     const out = join(ctx.dataDir, 'staging', `${batchId}.pdf`);
     const refuse = async (error: JobError) => {
       await ctx.fs.remove(out).catch(() => undefined);
