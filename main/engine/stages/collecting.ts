@@ -52,6 +52,8 @@ function megabytes(bytes: number): string {
 
 export class Collecting {
   readonly batches: BatchCollector;
+  /** Targets whose closed window is being merged: a later window for one waits its turn. */
+  private readonly closing = new Set<string>();
 
   constructor(
     private readonly ctx: StageContext,
@@ -109,11 +111,23 @@ export class Collecting {
         await runner.dispatch(job, { type: 'refused', error: alreadyHasImage(target) });
       return;
     }
-    if (this.sending.hasUnitFor(key)) {
-      // An earlier batch for this target is still going up: decide once it is answered.
+    if (this.closing.has(key) || this.sending.hasUnitFor(key)) {
+      // An earlier batch for this target is still being merged or going up: decide once it is answered.
       for (const job of jobs) this.batches.add(key, job.id);
       return;
     }
+    this.closing.add(key);
+    try {
+      await this.closeWindow(jobs, target);
+    } finally {
+      this.closing.delete(key);
+    }
+  }
+
+  /** Merges the members of a closed window into one upload unit (or queues a lone file). */
+  private async closeWindow(jobs: EngineJob[], target: UploadTarget): Promise<void> {
+    const { ctx } = this;
+    const { runner } = ctx;
     if (jobs.length === 1) {
       await runner.dispatch(jobs[0], { type: 'queued', heldBy: this.sending.heldBy() });
       return;
