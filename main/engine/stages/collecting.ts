@@ -125,7 +125,8 @@ export class Collecting {
   }
 
   /** Merges the members of a closed window into one upload unit (or queues a lone file). */
-  private async closeWindow(jobs: EngineJob[], target: UploadTarget): Promise<void> {
+  private async closeWindow(members: EngineJob[], target: UploadTarget): Promise<void> {
+    let jobs = members;
     const { ctx } = this;
     const { runner } = ctx;
     if (jobs.length === 1) {
@@ -144,12 +145,17 @@ export class Collecting {
           detail: `merging ${jobs.length} files into one PDF for ${what}`,
         }),
       );
-    if (merging.some((job) => job?.phase !== 'merging')) {
-      // A member changed as the window closed: the batch forms anew once it is ready.
+    const same = (job: EngineJob | undefined, i: number) =>
+      job?.phase === 'merging' && job.batchId === batchId && job.sha256 === jobs[i].sha256;
+    if (!merging.every(same)) {
+      // A member changed as the window closed (its merging waited on the ledger meanwhile):
+      // the batch forms anew once every member is ready again.
       for (const job of merging)
-        if (job?.phase === 'merging') await runner.dispatch(job, { type: 'changed' });
+        if (job?.phase === 'merging' && job.batchId === batchId)
+          await runner.dispatch(job, { type: 'changed' });
       return;
     }
+    jobs = merging as EngineJob[];
     const out = join(ctx.dataDir, 'staging', `${batchId}.pdf`);
     const refuse = async (error: JobError) => {
       await ctx.fs.remove(out).catch(() => undefined);
