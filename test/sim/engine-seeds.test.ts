@@ -55,6 +55,12 @@ const SEEDS: { seed: number; broke: string }[] = [
       'went out with no hash, so its lost answer could not be matched later and the whole ' +
       'invoice ended in Failed/ though Concur held its image',
   },
+  {
+    seed: 383,
+    broke:
+      'a late file merged with batch-mates whose upload may have landed was moved to ' +
+      'Uploaded/ unsent: Concur\'s "already has an image" was the earlier PDF, without it',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

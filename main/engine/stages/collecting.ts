@@ -101,7 +101,7 @@ export class Collecting {
   private async close(key: string, jobIds: string[]): Promise<void> {
     const { ctx } = this;
     const { book, runner } = ctx;
-    const jobs = jobIds
+    let jobs = jobIds
       .map((id) => book.live.get(id))
       .filter((j): j is EngineJob => j !== undefined && j.phase === 'collecting' && !!j.target);
     if (!jobs.length || ctx.stopping()) return;
@@ -115,6 +115,13 @@ export class Collecting {
       // An earlier batch for this target is still being merged or going up: decide once it is answered.
       for (const job of jobs) this.batches.add(key, job.id);
       return;
+    }
+    // Files that went out before, answer lost, go again as they went: were a newcomer merged in,
+    // Concur's "already has an image" could not tell whether it is in that image.
+    const sent = jobs.filter((j) => j.mayHaveLanded);
+    if (sent.length && sent.length < jobs.length) {
+      for (const job of jobs) if (!job.mayHaveLanded) this.batches.add(key, job.id);
+      jobs = sent;
     }
     this.closing.add(key);
     try {
