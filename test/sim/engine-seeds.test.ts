@@ -61,6 +61,13 @@ const SEEDS: { seed: number; broke: string }[] = [
       'a late file merged with batch-mates whose upload may have landed was moved to ' +
       'Uploaded/ unsent: Concur\'s "already has an image" was the earlier PDF, without it',
   },
+  {
+    seed: 227,
+    broke:
+      "a batch re-queued by its first member's answer ran again while the other answers " +
+      'still waited on a full disk: the first member went alone and the rest stayed backing ' +
+      'off for ever, `--once` never ending',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {
