@@ -8,6 +8,7 @@ import { isIgnoredPath, routeFile, targetKey } from '../main/engine/routing/rout
 import type { ContentType, Job, JobState, UploadTarget } from '../main/engine/types.js';
 import type { SimEngine, SimEngineFactory, SimWorld } from './engine-port.js';
 import type { SimUploadOptions } from './world/memory-concur.js';
+import { RESCAN_MS } from './world/world.js';
 
 /**
  * A deliberately small engine that exercises the simulated world in the
@@ -84,7 +85,7 @@ class ReferenceEngine implements SimEngine {
       const root = folder.path;
       const watcher = this.world.watch(root, {
         isIgnored: isIgnoredPath,
-        rescanMs: 30_000,
+        rescanMs: RESCAN_MS,
         isKnown: (rel) => this.knows(`${root}/${rel}`),
       });
       watcher.on('file', (rel) => this.seen(root, rel));

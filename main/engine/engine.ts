@@ -71,6 +71,8 @@ export interface EngineOptions {
   watch?: WatchFactory;
   /** New job and batch ids; the simulator makes them from its seed so a run replays. Default randomUUID. */
   newId?: () => string;
+  /** Backoff jitter, a number in [0, 1); the simulator seeds it so a run replays. Default Math.random. */
+  random?: () => number;
 }
 
 const log = createLogger('engine');
@@ -119,7 +121,8 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     if (this.parts) return;
     this.stopping = false;
     const { dataDir } = this.options;
-    const ledger = await (this.options.openLedger?.() ?? Ledger.open(ledgerDir(dataDir)));
+    const ledger = await (this.options.openLedger?.() ??
+      Ledger.open(ledgerDir(dataDir), { now: () => this.clock.now() }));
     try {
       // Merged PDFs of the last run are rebuilt from their files: a half-written one must not be sent.
       await this.clearStaging();
@@ -177,6 +180,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       track: (work) => this.track(work),
       stopping: () => this.stopping,
       newId: this.options.newId ?? randomUUID,
+      random: this.options.random ?? Math.random,
     };
     const sending = new Sending(ctx);
     const holds = new Holds(ctx, sending, {
@@ -247,14 +251,20 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   /** What the last run left unfinished resumes before new files are looked at (docs/architecture.md#the-ledger). */
   private async resumeJobs(parts: Parts): Promise<void> {
     const folders = this.useFolders(this.settings);
+    // Not awaited: on a full data disk these writes wait for space, and the engine must be
+    // running meanwhile to say so. Each job's mailbox still takes them before any file event.
+    const resume = (work: Promise<unknown>) =>
+      void this.track(work).catch((error: unknown) =>
+        log.error('an unfinished job could not be resumed', { error }),
+      );
     for (const job of parts.book.unfinished()) {
       if (!this.folders.has(job.root)) {
         log.info('left an unfinished job of a folder no longer watched', { path: job.relPath });
       } else if (job.state === 'failed' && job.error?.retryable && job.disposition === 'kept') {
         // It failed only because Concur could not be reached (or the file read): a fresh chance.
-        await parts.holds.retry(job.id);
+        resume(parts.holds.retry(job.id));
       } else {
-        await parts.runner.dispatch(job, { type: 'recovered' });
+        resume(parts.runner.dispatch(job, { type: 'recovered' }));
       }
     }
     await parts.watchers.set(folders);

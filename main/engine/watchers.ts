@@ -153,6 +153,7 @@ export class Watchers {
         root,
       );
       hooks.emit('root-available', root);
+      intake.onRootBack(root);
     });
     watcher.on('error', (error) => core.log.warn('watcher error', { root, error }));
     watcher.on('ready', () => hooks.changed());

@@ -3,6 +3,7 @@ import { isIgnoredPath } from '../../main/engine/routing/route.js';
 import type { Job } from '../../main/engine/types.js';
 import { sha256Of, type Version } from './history.js';
 import type { ReceivedImage } from './memory-concur.js';
+import { SIM_EPOCH } from './virtual-clock.js';
 import type { World } from './world.js';
 
 /**
@@ -91,7 +92,7 @@ export class InvariantChecker {
         this.reported.add(id);
         out.push({
           invariant: 'at-most-once',
-          message: `${describeKey(image.key)} received the same ${image.size} B image ${copies} times (allowed ${allowed}: no crash or lost answer hit more of those uploads)`,
+          message: `${describeKey(image.key)} received the same ${image.size} B image ${copies} times (allowed ${allowed}: no crash or lost answer hit more of those uploads): ${this.whenReceived(image)}`,
         });
       }
     }
@@ -166,7 +167,12 @@ export class InvariantChecker {
     const { fs, history } = this.world;
     const fold = (s: string) => (fs.windows ? s.toLowerCase() : s);
     const jobAt = new Map<string, Job>();
-    for (const job of jobs) jobAt.set(fold(`${job.root}/${job.relPath}`), job);
+    for (const job of jobs) {
+      // The newest job of a path speaks for it (on Windows, for every spelling of its name).
+      const key = fold(`${job.root}/${job.relPath}`);
+      const other = jobAt.get(key);
+      if (!other || other.createdAt < job.createdAt) jobAt.set(key, job);
+    }
     for (const version of history.versions) {
       if (version.destroyed || this.isSent(version)) continue;
       if (!fs.isLinked(version.node)) {
@@ -229,7 +235,8 @@ export class InvariantChecker {
       const members = batch.members.map((n) => history.versions[n]);
       for (const image of images) {
         for (const member of members) {
-          if (!this.holds(image, member)) continue;
+          // Overwritten since: what its file holds now is another version, not this member.
+          if (member.destroyed || !this.holds(image, member)) continue;
           const at = this.world.fs.isLinked(member.node) ? this.world.fs.pathOf(member.node) : '';
           // Only while it still lies in that entry's folder: a folder renamed since names another target.
           const id = batch.key.slice(batch.key.indexOf(':') + 1);
@@ -270,6 +277,14 @@ export class InvariantChecker {
         o.from <= to &&
         (o.to ?? Infinity) >= from,
     );
+  }
+
+  /** When each copy of this image arrived, and from which life: a trace to look along. */
+  private whenReceived(image: ReceivedImage): string {
+    const { concur, history } = this.world;
+    const path = history.versions.find((v) => v.sha256 === image.sha256)?.path ?? 'a merged PDF';
+    const copies = concur.received.filter((r) => r.key === image.key && r.sha256 === image.sha256);
+    return `${path}, at ${copies.map((r) => `+${((r.at - SIM_EPOCH) / 1000).toFixed(3)}s (life ${r.life})`).join(', ')}`;
   }
 
   private holds(image: ReceivedImage, version: Version): boolean {

@@ -117,6 +117,8 @@ export class MemoryConcur {
   private imageSeq = 0;
   private tokenSeq = 0;
   private readonly flights = new Set<Flight>();
+  /** Uploads Concur kept and answered, per life, until that life ends. */
+  private answered: Flight[] = [];
   private readonly tokenListeners = new Set<() => void>();
 
   constructor(
@@ -157,13 +159,23 @@ export class MemoryConcur {
     return this.received.filter((r) => r.key === key);
   }
 
-  /** A life ended: every upload it had on the wire may still land, and may be sent again. */
-  lifeEnded(life: Life): void {
+  /**
+   * A life ended: every upload it had on the wire may still land, and may be
+   * sent again. So may one Concur accepted and answered whose answer the
+   * engine had not yet made durable (`unrecorded`: `key sha256` of uploads its
+   * ledger still shows as going out): after a restart it cannot know.
+   */
+  lifeEnded(life: Life, unrecorded: ReadonlySet<string> = new Set()): void {
     for (const flight of [...this.flights]) {
       if (flight.life !== life) continue;
       this.flights.delete(flight);
       this.allow(flight.key, flight.sha256);
     }
+    for (const flight of this.answered) {
+      if (flight.life === life && unrecorded.has(`${flight.key} ${flight.sha256}`))
+        this.allow(flight.key, flight.sha256);
+    }
+    this.answered = this.answered.filter((f) => f.life !== life);
   }
 
   /** The client one engine life uploads through. */
@@ -255,6 +267,7 @@ export class MemoryConcur {
       if ((await Promise.race([clock.sleep(afterMs, life), abort])) === 'aborted')
         return cancelled();
       this.flights.delete(flight);
+      if (stored && outcome.kind === 'uploaded') this.answered.push(flight);
       options.onProgress?.(1);
       return outcome;
     };

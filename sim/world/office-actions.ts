@@ -123,6 +123,9 @@ export function applyAction(world: World, action: OfficeAction): DriverCue {
       const to = `${from.slice(0, from.lastIndexOf('/'))}/${action.newName}`;
       if (fs.find(to)) return;
       fs.rename(from, to);
+      // Files of an entry's folder now name another target (or none): that batch lost them.
+      for (const { node } of fs.walk(to))
+        if (node.kind === 'file') history.markFaulted(node, 'folder renamed');
       return;
     }
     case 'offline':

@@ -2,7 +2,9 @@ import type { ConcurClient } from '../../main/engine/concur/concur-client.js';
 import type { Clock } from '../../main/engine/ports.js';
 import type { FileSystem } from '../../main/engine/ports/file-system.js';
 import type { JournalStore } from '../../main/engine/ports/journal-store.js';
+import { targetKey } from '../../main/engine/routing/route.js';
 import { settingsSchema, type Settings } from '../../main/engine/settings/schema.js';
+import type { UploadTarget } from '../../main/engine/types.js';
 import { makePdf } from './documents.js';
 import { History } from './history.js';
 import { Life } from './life.js';
@@ -52,6 +54,12 @@ export interface WorldOptions {
 }
 
 export const DATA_DIR = '/data';
+/**
+ * How often an engine in this office lists its roots again. Native events
+ * are sometimes lost; only a rescan finds those files, so the office gives
+ * the engine one such period after its last action before it checks.
+ */
+export const RESCAN_MS = 30_000;
 export const ROOTS = ['/office/Scans', '/share/Receipts'] as const;
 /** A private file outside every root: a link may point at it, and it must never reach Concur. */
 export const OUTSIDE_FILE = '/home/user/private.pdf';
@@ -158,8 +166,9 @@ export class World {
     life.end();
     for (const watcher of this.watchers) void watcher.close();
     this.watchers = [];
-    this.concur.lifeEnded(life);
-    return this.journal.crash();
+    const torn = this.journal.crash();
+    this.concur.lifeEnded(life, uploadsStillGoingOut(this.journal.durable()));
+    return torn;
   }
 
   /** A clean stop: the life ends without losing anything in flight on disk. */
@@ -186,4 +195,31 @@ export class World {
   private leak(where: string): void {
     if (this.leaks.length < 5) this.leaks.push(`the token reached ${where}`);
   }
+}
+
+/**
+ * `key sha256` of each upload the ledger (the engine's journal, JSON lines)
+ * durably shows as going out: a restart takes these as maybe landed and may
+ * send them again. Lines that are not jobs, or torn, say nothing.
+ */
+function uploadsStillGoingOut(journal: Uint8Array): Set<string> {
+  const last = new Map<
+    string,
+    { phase?: string; target?: UploadTarget; sent?: { sha256?: string } }
+  >();
+  for (const line of Buffer.from(journal).toString('utf8').split('\n')) {
+    if (!line) continue;
+    try {
+      const record = JSON.parse(line) as { id?: unknown };
+      if (typeof record.id === 'string') last.set(record.id, record as never);
+    } catch {
+      // A torn last line: the write never completed.
+    }
+  }
+  const out = new Set<string>();
+  for (const job of last.values()) {
+    if (job.phase === 'uploading' && job.target && job.sent?.sha256)
+      out.add(`${targetKey(job.target)} ${job.sent.sha256}`);
+  }
+  return out;
 }

@@ -24,7 +24,13 @@ export type JobEvent =
   /** The file's watched folder cannot be reached (a share dropped, a folder unplugged). */
   | { type: 'unreachable' }
   /** Routing or inspection found it can never go as it is. `keepInPlace`: not moved to Failed/. */
-  | { type: 'refused'; error: JobError; keepInPlace?: boolean }
+  | {
+      type: 'refused';
+      error: JobError;
+      keepInPlace?: boolean;
+      /** The version refused, when inspection never got to record it (an unreadable file). */
+      version?: { size: number; mtimeMs: number };
+    }
   /** Inspected and fit to send; `oneImage` when its target takes one image (entries, invoices). */
   | {
       type: 'inspected';

@@ -28,6 +28,12 @@ const INSPECTED: ReadonlySet<Phase> = new Set([
   'backing-off',
 ]);
 
+/**
+ * Phases in which readiness may speak. A verdict can come after the job moved
+ * on (a change event re-armed readiness just as it said ready): it is stale.
+ */
+const AWAITING_READY: ReadonlySet<Phase> = new Set(['settling', 'waiting-for-writer']);
+
 const NOTHING: Effect[] = [];
 
 function to(job: EngineJob, phase: Phase, patch: Partial<EngineJob>, now: number): EngineJob {
@@ -106,9 +112,15 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       if (done || phase === 'uploading') return { job, effects: NOTHING };
       if (INSPECTED.has(phase))
         return again(job, 'the file changed before its upload: checking it again', now);
+      if (phase === 'unreachable')
+        // Its folder is back (the file was found there again): it settles anew.
+        return {
+          job: to(job, 'settling', { detail: 'checking the file' }, now),
+          effects: [{ kind: 'await-ready' }],
+        };
       return { job, effects: [{ kind: 'await-ready' }] };
     case 'incomplete':
-      if (done) return { job, effects: NOTHING };
+      if (!AWAITING_READY.has(phase)) return { job, effects: NOTHING };
       return {
         job: to(
           job,
@@ -119,7 +131,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         effects: NOTHING,
       };
     case 'timed-out':
-      if (done) return { job, effects: NOTHING };
+      if (!AWAITING_READY.has(phase)) return { job, effects: NOTHING };
       return failed(
         { ...job, size: event.size, mtimeMs: event.mtimeMs },
         {
@@ -130,7 +142,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         now,
       );
     case 'ready':
-      if (done) return { job, effects: NOTHING };
+      if (!AWAITING_READY.has(phase)) return { job, effects: NOTHING };
       return {
         job: to(job, 'inspecting', { size: event.size, mtimeMs: event.mtimeMs }, now),
         effects: [{ kind: 'inspect' }],
@@ -159,13 +171,16 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       };
     case 'refused': {
       if (done) return { job, effects: NOTHING };
-      const t = failed(job, event.error, now);
+      const t = failed(event.version ? { ...job, ...event.version } : job, event.error, now);
       if (event.keepInPlace && !t.job.disposition) t.job.disposition = 'kept';
       return t;
     }
     case 'inspected': {
       if (phase !== 'inspecting') return { job, effects: NOTHING };
       const patch: Partial<EngineJob> = { ...event.found, detail: undefined };
+      // What may have landed is the version last sent: a new one never went out.
+      if (job.mayHaveLanded && job.sent && job.sent.sha256 !== event.found.sha256)
+        patch.mayHaveLanded = undefined;
       if (event.oneImage)
         return { job: to(job, 'collecting', patch, now), effects: [{ kind: 'collect' }] };
       return queueing(job, patch, { heldBy: event.heldBy }, now);
@@ -194,7 +209,8 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         effects: NOTHING,
       };
     case 'queued':
-      if (done || phase === 'uploading') return { job, effects: NOTHING };
+      // Only a closing merge window queues; a member that changed meanwhile went back to settling.
+      if (phase !== 'collecting' && phase !== 'merging') return { job, effects: NOTHING };
       // A batch's members are queued as one unit by the runner; a single file queues itself.
       return queueing(
         job,

@@ -38,11 +38,15 @@ const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'bas
 
 async function addInput(
   doc: PDFDocument,
-  input: { path: string; contentType: ContentType },
+  input: MergeInput,
+  objectsPerTick: number | undefined,
 ): Promise<void> {
-  const bytes = await readFile(input.path);
+  const { bytes } = input;
   if (input.contentType === 'application/pdf') {
-    const source = await PDFDocument.load(bytes, { updateMetadata: false });
+    const source = await PDFDocument.load(bytes, {
+      updateMetadata: false,
+      ...(objectsPerTick !== undefined && { parseSpeed: objectsPerTick }),
+    });
     const pages = await doc.copyPages(source, source.getPageIndices());
     for (const page of pages) doc.addPage(page);
     return;
@@ -85,32 +89,80 @@ function drawUpright(page: PDFPage, image: PDFImage, turn: 0 | 90 | 180 | 270): 
   }
 }
 
+/** One scan to merge, already read: `name` names it in errors. */
+export interface MergeInput {
+  name: string;
+  bytes: Uint8Array;
+  contentType: ContentType;
+}
+
+export interface MergeOptions {
+  /**
+   * pdf-lib yields to the event loop (a real timer) every this many objects
+   * while parsing and saving, so a big merge leaves the app responsive;
+   * Infinity never yields (the simulator, whose time is virtual). Default pdf-lib's.
+   */
+  objectsPerTick?: number;
+  /** Creation and modification date written into the PDF; default now. */
+  date?: Date;
+}
+
 /**
- * Merges scans for one entry/invoice into one PDF at outPath: JPEG/PNG become
- * pages sized by imagePageSize (phone photos turned upright by their EXIF
- * orientation), PDF pages are copied. Input order is kept
- * (callers sort with naturalCompare). Written to a temp name beside outPath,
- * then renamed, so a crash never leaves a half PDF under the real name. An
- * unreadable or corrupt input throws an error naming that file.
+ * Builds one PDF from scans for one entry/invoice: JPEG/PNG become pages sized
+ * by imagePageSize (phone photos turned upright by their EXIF orientation),
+ * PDF pages are copied. Input order is kept (callers sort with naturalCompare).
+ * A corrupt input throws an error naming that file.
+ */
+export async function mergePdfBytes(
+  inputs: MergeInput[],
+  options: MergeOptions = {},
+): Promise<{ bytes: Uint8Array; pages: number }> {
+  if (inputs.length === 0) throw new Error('Nothing to merge: no files were given.');
+  const { objectsPerTick } = options;
+  const doc = await PDFDocument.create();
+  for (const input of inputs) {
+    try {
+      await addInput(doc, input, objectsPerTick);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Error(`Could not merge "${input.name}": ${why}`, { cause: error });
+    }
+  }
+  doc.setProducer('Concur Drop');
+  doc.setCreator('Concur Drop');
+  if (options.date) {
+    doc.setCreationDate(options.date);
+    doc.setModificationDate(options.date);
+  }
+  // Classic xref tables rather than object streams: older PDF readers downstream cope too.
+  const bytes = await doc.save({
+    useObjectStreams: false,
+    ...(objectsPerTick !== undefined && { objectsPerTick }),
+  });
+  return { bytes, pages: doc.getPageCount() };
+}
+
+/**
+ * Merges scans for one entry/invoice into one PDF at outPath (see
+ * mergePdfBytes). Written to a temp name beside outPath, then renamed, so a
+ * crash never leaves a half PDF under the real name. An unreadable or corrupt
+ * input throws an error naming that file.
  */
 export async function mergeToPdf(
   inputs: { path: string; contentType: ContentType }[],
   outPath: string,
 ): Promise<{ size: number; pages: number }> {
-  if (inputs.length === 0) throw new Error('Nothing to merge: no files were given.');
-  const doc = await PDFDocument.create();
+  const read: MergeInput[] = [];
   for (const input of inputs) {
+    const name = basename(input.path);
     try {
-      await addInput(doc, input);
+      read.push({ name, bytes: await readFile(input.path), contentType: input.contentType });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      throw new Error(`Could not merge "${basename(input.path)}": ${why}`, { cause: error });
+      throw new Error(`Could not merge "${name}": ${why}`, { cause: error });
     }
   }
-  doc.setProducer('Concur Drop');
-  doc.setCreator('Concur Drop');
-  // Classic xref tables rather than object streams: older PDF readers downstream cope too.
-  const bytes = await doc.save({ useObjectStreams: false });
+  const { bytes, pages } = await mergePdfBytes(read);
 
   const temp = join(
     dirname(outPath),
@@ -129,5 +181,5 @@ export async function mergeToPdf(
     await rm(temp, { force: true });
     throw error;
   }
-  return { size: bytes.length, pages: doc.getPageCount() };
+  return { size: bytes.length, pages };
 }

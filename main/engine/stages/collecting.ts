@@ -4,6 +4,7 @@ import { absolutePath } from '../finish/finish.js';
 import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
 import type { EngineJob } from '../job-book.js';
 import { naturalCompare } from '../merge/merge-pdf.js';
+import { errorCode } from '../ports/file-system.js';
 import { describeTarget, targetKey } from '../routing/route.js';
 import type { ContentType, JobError, UploadTarget } from '../types.js';
 import type { StageContext } from './context.js';
@@ -36,12 +37,22 @@ export function alreadyHasImage(target: UploadTarget, fromConcur?: Partial<JobEr
   };
 }
 
+/** A merge that failed reading a file (its errno code, here or as the cause), not parsing it. */
+function fileTrouble(err: unknown): boolean {
+  return (
+    errorCode(err) !== undefined ||
+    errorCode((err as { cause?: unknown } | null)?.cause) !== undefined
+  );
+}
+
 function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 export class Collecting {
   readonly batches: BatchCollector;
+  /** Targets whose closed window is being merged: a later window for one waits its turn. */
+  private readonly closing = new Set<string>();
 
   constructor(
     private readonly ctx: StageContext,
@@ -85,7 +96,7 @@ export class Collecting {
   private async close(key: string, jobIds: string[]): Promise<void> {
     const { ctx } = this;
     const { book, runner } = ctx;
-    const jobs = jobIds
+    let jobs = jobIds
       .map((id) => book.live.get(id))
       .filter((j): j is EngineJob => j !== undefined && j.phase === 'collecting' && !!j.target);
     if (!jobs.length || ctx.stopping()) return;
@@ -95,11 +106,31 @@ export class Collecting {
         await runner.dispatch(job, { type: 'refused', error: alreadyHasImage(target) });
       return;
     }
-    if (this.sending.hasUnitFor(key)) {
-      // An earlier batch for this target is still going up: decide once it is answered.
+    if (this.closing.has(key) || this.sending.hasUnitFor(key)) {
+      // An earlier batch for this target is still being merged or going up: decide once it is answered.
       for (const job of jobs) this.batches.add(key, job.id);
       return;
     }
+    // Files that went out before, answer lost, go again as they went: were a newcomer merged in,
+    // Concur's "already has an image" could not tell whether it is in that image.
+    const sent = jobs.filter((j) => j.mayHaveLanded);
+    if (sent.length && sent.length < jobs.length) {
+      for (const job of jobs) if (!job.mayHaveLanded) this.batches.add(key, job.id);
+      jobs = sent;
+    }
+    this.closing.add(key);
+    try {
+      await this.closeWindow(jobs, target);
+    } finally {
+      this.closing.delete(key);
+    }
+  }
+
+  /** Merges the members of a closed window into one upload unit (or queues a lone file). */
+  private async closeWindow(members: EngineJob[], target: UploadTarget): Promise<void> {
+    let jobs = members;
+    const { ctx } = this;
+    const { runner } = ctx;
     if (jobs.length === 1) {
       await runner.dispatch(jobs[0], { type: 'queued', heldBy: this.sending.heldBy() });
       return;
@@ -107,12 +138,26 @@ export class Collecting {
     jobs.sort((a, b) => naturalCompare(a.relPath, b.relPath));
     const batchId = ctx.newId();
     const what = describeTarget(target);
+    const merging: (EngineJob | undefined)[] = [];
     for (const job of jobs)
-      await runner.dispatch(job, {
-        type: 'merging',
-        batchId,
-        detail: `merging ${jobs.length} files into one PDF for ${what}`,
-      });
+      merging.push(
+        await runner.dispatch(job, {
+          type: 'merging',
+          batchId,
+          detail: `merging ${jobs.length} files into one PDF for ${what}`,
+        }),
+      );
+    const same = (job: EngineJob | undefined, i: number) =>
+      job?.phase === 'merging' && job.batchId === batchId && job.sha256 === jobs[i].sha256;
+    if (!merging.every(same)) {
+      // A member changed as the window closed (its merging waited on the ledger meanwhile):
+      // the batch forms anew once every member is ready again.
+      for (const job of merging)
+        if (job?.phase === 'merging' && job.batchId === batchId)
+          await runner.dispatch(job, { type: 'changed' });
+      return;
+    }
+    jobs = merging as EngineJob[];
     const out = join(ctx.dataDir, 'staging', `${batchId}.pdf`);
     const refuse = async (error: JobError) => {
       await ctx.fs.remove(out).catch(() => undefined);
@@ -125,6 +170,13 @@ export class Collecting {
         out,
       );
     } catch (err) {
+      if (fileTrouble(err)) {
+        // A member was deleted, replaced or locked since it was inspected: not a bad file.
+        // Every member looks again; the batch forms anew from what is there now.
+        await ctx.fs.remove(out).catch(() => undefined);
+        for (const job of jobs) await runner.dispatch(job, { type: 'changed' });
+        return;
+      }
       const why = err instanceof Error ? err.message : String(err);
       return refuse({
         reason: `The files for ${what} could not be merged into one PDF: ${why}`,

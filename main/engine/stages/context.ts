@@ -32,4 +32,6 @@ export interface StageContext {
   stopping(): boolean;
   /** A new job or batch id. */
   newId(): string;
+  /** A number in [0, 1) for backoff jitter (seeded in the simulator, so a run replays). */
+  random(): number;
 }

@@ -129,6 +129,10 @@ export class Inspection {
           type: 'refused',
           error: { reason: UNREADABLE_REASON, retryable: true, code: 'unreadable' },
           keepInPlace: true,
+          ...(verdict.size !== undefined &&
+            verdict.mtimeMs !== undefined && {
+              version: { size: verdict.size, mtimeMs: verdict.mtimeMs },
+            }),
         });
         return;
       case 'ready':
@@ -197,7 +201,7 @@ export class Inspection {
       return;
     }
     const oneImage = takesOneImage(target);
-    if (oneImage && book.imaged(key) && job.mayHaveLanded) {
+    if (oneImage && book.imaged(key) && job.mayHaveLanded && job.sent?.sha256 === sha256) {
       // Sent before a restart as part of the image Concur already holds for this entry.
       await runner.dispatch(job, {
         type: 'duplicate',

@@ -43,6 +43,21 @@ export class Intake {
     });
   }
 
+  /**
+   * A root that could not be reached is back. Its files there now are reported one by one;
+   * its jobs that waited for it look again too, for a file deleted meanwhile sends no event.
+   */
+  onRootBack(root: string): void {
+    for (const job of this.ctx.book.live.values()) {
+      if (job.root !== root || job.phase !== 'unreachable') continue;
+      this.chain(root, job.relPath, async () => {
+        const live = this.ctx.book.atPath(root, job.relPath);
+        if (live?.phase === 'unreachable' && !this.ctx.stopping())
+          await this.ctx.runner.dispatch(live, { type: 'changed' });
+      });
+    }
+  }
+
   private chain(root: string, relPath: string, step: () => Promise<void>): void {
     const key = pathKey(root, relPath);
     const next = (this.chains.get(key) ?? Promise.resolve()).then(step).catch((err: unknown) => {

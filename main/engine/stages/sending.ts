@@ -81,6 +81,8 @@ export class Sending {
   private readonly waiting = new Set<string>();
   /** Units in an attempt, from its checks until its answer is recorded. */
   private readonly attempting = new Set<string>();
+  /** Units asked for again during their attempt, with when they may go. */
+  private readonly deferred = new Map<string, number | undefined>();
   private held: string | undefined;
 
   constructor(private readonly ctx: StageContext) {
@@ -126,6 +128,11 @@ export class Sending {
 
   /** Queues a unit once (a batch's members each ask for it). */
   add(unit: UploadUnit, notBefore?: number): void {
+    if (this.attempting.has(unit.id)) {
+      // A member answered while the others' answers are still being written: queued once all are.
+      if (!this.deferred.has(unit.id)) this.deferred.set(unit.id, notBefore);
+      return;
+    }
     if (this.waiting.has(unit.id)) return;
     this.waiting.add(unit.id);
     this.units.set(unit.id, unit);
@@ -164,6 +171,9 @@ export class Sending {
       await this.attemptOnce(unit);
     } finally {
       this.attempting.delete(unit.id);
+      const later = this.deferred.get(unit.id);
+      const again = this.deferred.delete(unit.id) && this.units.has(unit.id);
+      if (again && !this.ctx.stopping()) this.add(unit, later);
     }
   }
 
@@ -272,7 +282,7 @@ export class Sending {
       outcome.kind === 'uploaded' || outcome.kind === 'changed' ? {} : concurFields(outcome);
     const message = 'message' in outcome ? outcome.message : '';
     const retryAfter = outcome.kind === 'transient' ? outcome.retryAfterMs : undefined;
-    const delay = retryDelay(attempt, this.ctx.retry, retryAfter);
+    const delay = retryDelay(attempt, this.ctx.retry, retryAfter, this.ctx.random);
     const status = 'status' in outcome && outcome.status !== undefined ? outcome.status : 0;
     return {
       alreadyHasImage: alreadyHasImage(unit.target, fields),

@@ -23,7 +23,7 @@ export type ReadinessVerdict =
   | { kind: 'gone' }
   | { kind: 'not-a-file'; reason: string; link?: boolean }
   /** It cannot be read: permission denied, or held open by another program for longer than maxWaitMs. */
-  | { kind: 'unreadable'; code: string };
+  | { kind: 'unreadable'; code: string; size?: number; mtimeMs?: number };
 
 export interface ReadinessOptions {
   settleMs: number;
@@ -141,7 +141,12 @@ export class Readiness {
         entry.denied >= DENIED_LOOKS ||
         (HELD_OPEN.has(code) && now - entry.firstSeenAt >= this.options.maxWaitMs)
       )
-        return this.settle(key, entry, { kind: 'unreadable', code });
+        return this.settle(key, entry, {
+          kind: 'unreadable',
+          code,
+          // The version that could not be read, when a stat got that far: a rescan then knows it.
+          ...(entry.size >= 0 && { size: entry.size, mtimeMs: entry.mtimeMs }),
+        });
       this.options.onError?.(key, err);
       this.schedule(key, entry, this.options.settleMs || 100);
     } finally {

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../../main/engine/types.js';
+import type { SimEngineFactory } from '../../sim/engine-port.js';
+import { simEngine } from '../../sim/engine.js';
+import { simulate } from '../../sim/simulate.js';
+
+/**
+ * Seeds of `npm run sim` that once found a defect in the real engine, each
+ * replayed whole (100 steps, as `npm run sim -- --seed S` plays it). A seed
+ * tells its story only as long as the office and the engine make the same
+ * choices, so each comment says what broke, for whoever must find it anew.
+ */
+const SEEDS: { seed: number; broke: string }[] = [
+  {
+    seed: 11,
+    broke:
+      'a restart while the data disk was full never finished starting: recovering the last ' +
+      "run's jobs waited for ledger writes that wait for space",
+  },
+  {
+    seed: 21,
+    broke:
+      'a batch member deleted after its merge window closed failed the whole invoice: the ' +
+      "merge's ENOENT was taken for a file that cannot be merged, and the others went to Failed/",
+  },
+  {
+    seed: 153,
+    broke:
+      "a page writer's file was uploaded twice: a readiness verdict that came after the job " +
+      'had moved on to uploading took it back to inspecting, and it was sent again',
+  },
+  {
+    seed: 58,
+    broke:
+      'files whose share dropped stayed "unreachable" after it came back: being found there ' +
+      'again re-armed readiness, but nothing took the job back to settling',
+  },
+  {
+    seed: 113,
+    broke:
+      'a file deleted while its share was offline stayed "waiting" after the share came back: ' +
+      'no event says a file is missing, and nothing else looked',
+  },
+  {
+    seed: 187,
+    broke:
+      "a batch member overwritten after its entry's image may have landed was moved to " +
+      'Uploaded/ unsent: "already has an image" was taken as its own earlier upload, though ' +
+      'only its old version had gone',
+  },
+  {
+    seed: 60,
+    broke:
+      'a member that changed as its merge window closed was queued anyway, uninspected: it ' +
+      'went out with no hash, so its lost answer could not be matched later and the whole ' +
+      'invoice ended in Failed/ though Concur held its image',
+  },
+  {
+    seed: 383,
+    broke:
+      'a late file merged with batch-mates whose upload may have landed was moved to ' +
+      'Uploaded/ unsent: Concur\'s "already has an image" was the earlier PDF, without it',
+  },
+  {
+    seed: 227,
+    broke:
+      "a batch re-queued by its first member's answer ran again while the other answers " +
+      'still waited on a full disk: the first member went alone and the rest stayed backing ' +
+      'off for ever, `--once` never ending',
+  },
+];
+
+describe('seeds that once failed against the real engine', () => {
+  for (const { seed, broke } of SEEDS) {
+    it(`seed ${seed}: ${broke}`, async () => {
+      const result = await simulate({ seed, steps: 100, engine: simEngine });
+      expect(result.violations).toEqual([]);
+    });
+  }
+});
+
+describe('a file Concur Drop may not read', () => {
+  it('fails once, and is not made a new failed job by every rescan of its folder (seed 109)', async () => {
+    let shown: Job[] = [];
+    const engine: SimEngineFactory = (world) => {
+      const inner = simEngine(world);
+      return { ...inner, jobs: () => (shown = inner.jobs()) };
+    };
+    const result = await simulate({ seed: 109, steps: 100, engine });
+    expect(result.violations).toEqual([]);
+    const unreadable = new Map<string, number>();
+    for (const job of shown.filter((j) => j.error?.code === 'unreadable')) {
+      const path = `${job.root}/${job.relPath}`.toLowerCase();
+      unreadable.set(path, (unreadable.get(path) ?? 0) + 1);
+    }
+    expect(unreadable.size).toBeGreaterThan(0);
+    expect([...unreadable].filter(([, n]) => n > 1)).toEqual([]);
+  });
+});
