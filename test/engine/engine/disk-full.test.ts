@@ -41,7 +41,9 @@ describe('engine: a full disk under the data folder', () => {
     const idle = Date.now();
     await h.engine.whenIdle();
     expect(Date.now() - idle).toBeLessThan(2000);
-    expect(paused).toEqual([expect.stringMatching(/^disk-full: .*disk is full/)]);
+    // Said at least once (space left by a freed write can lift and renew the hold), always plainly.
+    expect(paused.length).toBeGreaterThan(0);
+    for (const line of paused) expect(line).toMatch(/^disk-full: .*disk is full/);
 
     await rm(filler);
     await waitFor(
