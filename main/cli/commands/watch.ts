@@ -99,6 +99,15 @@ export async function watchCommand(argv: string[]): Promise<number> {
   } catch (error) {
     // Two watchers on one data dir would upload everything twice: a setup error, like a bad config.
     if (error instanceof LedgerLockedError) throw new CommandError(error.message, EXIT.usage);
+    // No room even to start (the lock, the ledger): nothing was done; say so plainly and stop.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      log.error('the data folder has no space to start', { error });
+      throw new CommandError(
+        `The disk of Concur Drop's data folder ${dataDir} is full: nothing was uploaded. Free some space, then start again.`,
+        EXIT.failed,
+      );
+    }
     throw error;
   }
   const ui =

@@ -126,9 +126,14 @@ export class LedgerLock {
         const handle = await open(path, 'wx');
         try {
           await handle.writeFile(JSON.stringify(info));
-        } finally {
+        } catch (error) {
+          // A lock we could not finish writing (a full disk) names no owner: a later start
+          // would take it for someone else's. It was ours, so it goes.
           await handle.close();
+          await rm(path, { force: true });
+          throw error;
         }
+        await handle.close();
         const lock = new LedgerLock(path);
         lock.startHeartbeat();
         return lock;

@@ -46,10 +46,10 @@ describe('engine: a full disk under the data folder', () => {
     for (const line of paused) expect(line).toMatch(/^disk-full: .*disk is full/);
 
     await rm(filler);
-    await waitFor(
-      () => h!.engine.jobs('all').filter((j) => j.state === 'uploaded').length === 30,
-      { timeoutMs: 30_000, message: () => JSON.stringify(h!.engine.summary()) },
-    );
+    await waitFor(() => h!.engine.jobs('all').filter((j) => j.state === 'uploaded').length === 30, {
+      timeoutMs: 30_000,
+      message: () => JSON.stringify(h!.engine.summary()),
+    });
     expect(h.engine.summary().pausedBy).toBeNull();
     const sent = h.sandbox.received().map((r) => r.sha256);
     expect(new Set(sent).size).toBe(30);
