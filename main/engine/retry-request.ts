@@ -18,6 +18,11 @@ export function requestsDir(dataDir: string): string {
   return join(dataDir, 'requests');
 }
 
+/** A request's file name (a temp file being written has a leading dot and .tmp: not yet one). */
+export function isRequestName(name: string): boolean {
+  return /^retry-.*\.json$/.test(name);
+}
+
 /** What a retry request file holds. */
 export interface RetryRequest {
   /** 'all': every job that failed with a retryable error when the engine applies it. */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { isRequestName, requestsDir, type RetryRequest } from '../retry-request.js';
 import type { StageContext } from './context.js';
 
 /**
@@ -7,10 +8,6 @@ import type { StageContext } from './context.js';
  * ledger a watcher holds). The engine applies each at start and every few
  * seconds while running, then deletes it.
  */
-
-interface RetryRequest {
-  jobs: 'all' | string[];
-}
 
 const DEFAULT_EVERY_MS = 2000;
 
@@ -34,7 +31,7 @@ export class RetryRequests {
   }
 
   private get dir(): string {
-    return join(this.ctx.dataDir, 'requests');
+    return requestsDir(this.ctx.dataDir);
   }
 
   private async check(): Promise<void> {
@@ -42,7 +39,7 @@ export class RetryRequests {
       const entries = await this.ctx.fs.list(this.dir).catch(() => []);
       for (const entry of entries) {
         if (this.stopped) return;
-        if (entry.kind !== 'file' || !/^retry-.*\.json$/.test(entry.name)) continue;
+        if (entry.kind !== 'file' || !isRequestName(entry.name)) continue;
         await this.apply(join(this.dir, entry.name));
       }
     } finally {

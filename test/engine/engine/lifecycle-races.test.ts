@@ -110,3 +110,21 @@ describe('engine: the job lifecycle under races', () => {
     await writeFile(join(h.root, 'unused'), ''); // keeps close() from racing a watcher on an empty root
   });
 });
+
+describe('engine: Retry asked for from another process', () => {
+  it('applies a `concur-drop retry` request while running, and sends the file once', async () => {
+    const { requestRetry } = await import('../../../main/engine/retry-request.js');
+    h = await startEngineHarness({
+      engine: { retry: { baseMs: 5, maxMs: 10, tries: 2 }, requestsMs: 100 },
+    });
+    h.sandbox.inject({ status: 503 }, { status: 503 });
+    await h.put('stranded.jpg', jpeg(2300, 97));
+    const failed = await h.waitForJob('stranded.jpg');
+    expect(failed).toMatchObject({ state: 'failed', error: { retryable: true } });
+    // The ledger is the running engine's; the request goes through the data folder.
+    const asked = await requestRetry(h.dataDir, 'all');
+    expect(asked.queued).toEqual([failed.id]);
+    expect((await h.waitForJob('stranded.jpg', (j) => j.state === 'uploaded')).id).toBe(failed.id);
+    expect(h.sandbox.received()).toHaveLength(1);
+  });
+});
