@@ -100,7 +100,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
       throw error;
     }
 
-    const file = await openScan(filePath);
+    const file = await openScan(filePath, !!upload.expect);
     if ('refusal' in file) return file.refusal;
     const { handle, size, contentType } = file;
     if (upload.expect && upload.expect.size !== size) {
@@ -123,7 +123,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
     registerSecret(token);
 
     const started = Date.now();
-    const body = fileChunks(handle, size, upload.expect);
+    const body = fileChunks(handle, size, file.first, upload.expect);
     const fields = { method: 'POST', target: target.kind, size, contentType };
     let outcome: UploadOutcome;
     let reply: Reply;
@@ -290,47 +290,60 @@ class ScanReadError extends Error {
  * socket) before it asks for the next, so the buffer is free again by then. A
  * read stream allocates a fresh buffer per chunk instead, and ten 9 MB uploads
  * left ~90 MB of them for the garbage collector: peak memory grew with file
- * size, which DESIGN §9 rules out.
+ * size, which DESIGN §9 rules out. `first` is the first chunk, read when the
+ * scan was opened (its type was sniffed from it).
  */
 async function* fileChunks(
   handle: FileHandle,
   size: number,
+  first: FirstChunk,
   expected?: { sha256: string },
 ): AsyncGenerator<Buffer> {
-  const buffer = Buffer.allocUnsafe(Math.min(SEND_CHUNK_BYTES, size));
+  const { buffer } = first;
   const hash = expected && createHash('sha256');
   let position = 0;
+  let ahead: number | undefined = first.bytesRead;
   while (position < size) {
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await handle.read(
-        buffer,
-        0,
-        Math.min(buffer.length, size - position),
-        position,
-      ));
-    } catch (error) {
-      throw new ScanReadError(errorCode(error));
-    }
+    const bytesRead = ahead ?? (await readChunk(handle, buffer, position, size, !!expected));
+    ahead = undefined;
     if (bytesRead === 0) throw expected ? new ScanChanged() : new ScanReadError('it got shorter');
-    position += bytesRead;
-    const chunk = buffer.subarray(0, bytesRead);
+    // One byte past `size` came with the last read: the file grew since it was inspected.
+    const grew = bytesRead > size - position;
+    const chunk = buffer.subarray(0, Math.min(bytesRead, size - position));
+    position += chunk.length;
     if (hash) {
       hash.update(chunk);
       // Held back until the bytes are known to be the inspected version: without
       // this last chunk the body never completes, so Concur cannot make an image.
-      if (position === size)
-        if (hash.digest('hex') !== expected.sha256 || (await grewPast(handle, size)))
-          throw new ScanChanged();
+      if (position === size && (grew || hash.digest('hex') !== expected.sha256))
+        throw new ScanChanged();
     }
     yield chunk;
   }
 }
 
-/** True when the file now holds more than `size` bytes. */
-async function grewPast(handle: FileHandle, size: number): Promise<boolean> {
+/** The scan's first chunk, read while it was opened, and the buffer every chunk is read into. */
+interface FirstChunk {
+  buffer: Buffer;
+  bytesRead: number;
+}
+
+/**
+ * Reads the chunk at `position`; the last one asks for a byte more when the
+ * version is checked, so a file that grew shows without a read of its own.
+ */
+async function readChunk(
+  handle: FileHandle,
+  buffer: Buffer,
+  position: number,
+  size: number,
+  checked: boolean,
+): Promise<number> {
+  const chunk = buffer.length - 1;
+  const left = size - position;
+  const length = left <= chunk ? left + (checked ? 1 : 0) : chunk;
   try {
-    return (await handle.read(Buffer.alloc(1), 0, 1, size)).bytesRead > 0;
+    return (await handle.read(buffer, 0, length, position)).bytesRead;
   } catch (error) {
     throw new ScanReadError(errorCode(error));
   }
@@ -341,10 +354,14 @@ function refused(message: string): UploadOutcome {
 }
 
 type OpenedScan =
-  { handle: FileHandle; size: number; contentType: ContentType } | { refusal: UploadOutcome };
+  | { handle: FileHandle; size: number; contentType: ContentType; first: FirstChunk }
+  | { refusal: UploadOutcome };
 
-/** Opens the scan and checks what can be known before sending: it is a file, its type, its size. */
-async function openScan(filePath: string): Promise<OpenedScan> {
+/**
+ * Opens the scan and checks what can be known before sending: it is a file,
+ * its type (from the first chunk, which is then the first sent), its size.
+ */
+async function openScan(filePath: string, checked: boolean): Promise<OpenedScan> {
   const name = basename(filePath);
   let handle: FileHandle;
   try {
@@ -359,14 +376,16 @@ async function openScan(filePath: string): Promise<OpenedScan> {
     if (stat.size === 0) throw new Error(`${name} is empty.`);
     if (stat.size > MAX_IMAGE_BYTES)
       throw new Error(`${name} is larger than Concur's 10 MB limit for one image.`);
-    const head = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
-    const sniffed = sniffContentType(head.subarray(0, bytesRead));
+    // One byte spare: the last read asks for one more, to see a file that grew.
+    const buffer = Buffer.allocUnsafe(Math.min(SEND_CHUNK_BYTES, stat.size) + 1);
+    // A read error carries its code: the refusal below names it.
+    const bytesRead = await readChunk(handle, buffer, 0, stat.size, checked);
+    const sniffed = sniffContentType(buffer.subarray(0, Math.min(bytesRead, SNIFF_BYTES)));
     if (!isUploadable(sniffed))
       throw new Error(
         `${name} is a ${describeType(sniffed)}; Concur accepts only PDF, JPEG and PNG.`,
       );
-    return { handle, size: stat.size, contentType: sniffed };
+    return { handle, size: stat.size, contentType: sniffed, first: { buffer, bytesRead } };
   } catch (error) {
     await handle.close();
     const message =
