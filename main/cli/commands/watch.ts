@@ -6,7 +6,7 @@ import { accountFor } from '../../engine/secrets/secret-store.js';
 import type { EngineEventMap, Job } from '../../engine/types.js';
 import { CommandError, EXIT, parseCommand, portFlag, UsageError } from '../args.js';
 import { loadSettings, openDataDir, tokenFor } from '../host.js';
-import { summarize } from '../ledger-view.js';
+import { summarize, type JobOutcome } from '../ledger-view.js';
 import { engineEventJson, jsonLine, readableReporter, summaryLine } from '../output.js';
 import { untilSignal } from '../signals.js';
 import { startBrowserUi } from '../ui.js';
@@ -78,12 +78,16 @@ export async function watchCommand(argv: string[]): Promise<number> {
     configDir,
     ownFiles: [resolve(values.config)],
   });
-  // The latest snapshot of every job this run touched: --once judges only these, not old history.
-  const touched = new Map<string, Job>();
+  // What --once judges of every job this run touched (only these, not old history): the
+  // fields the summary needs, not the whole job, so a backlog of 20,000 stays small.
+  const touched = new Map<string, JobOutcome>();
   const readable = readableReporter(out);
   for (const event of EVENTS) {
     engine.on(event, (...args: unknown[]) => {
-      if (event === 'job') touched.set((args[0] as Job).id, args[0] as Job);
+      if (event === 'job') {
+        const { id, state, root, finishedAt, updatedAt } = args[0] as Job;
+        touched.set(id, { state, root, finishedAt, updatedAt });
+      }
       if (json) out(engineEventJson(event, args as never));
       else reportReadable(readable, event, args);
     });
