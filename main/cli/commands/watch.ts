@@ -7,7 +7,13 @@ import type { EngineEventMap, Job } from '../../engine/types.js';
 import { CommandError, EXIT, parseCommand, portFlag, UsageError } from '../args.js';
 import { loadSettings, openDataDir, tokenFor } from '../host.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
-import { engineEventJson, jsonLine, readableReporter, summaryLine } from '../output.js';
+import {
+  batchedLines,
+  engineEventJson,
+  jsonLine,
+  readableReporter,
+  summaryLine,
+} from '../output.js';
 import { untilSignal } from '../signals.js';
 import { startBrowserUi } from '../ui.js';
 import { WATCH_USAGE } from '../usage.js';
@@ -59,7 +65,8 @@ export async function watchCommand(argv: string[]): Promise<number> {
     throw new UsageError(`The config file ${values.config} lists no folders to watch.`);
   const dataDir = openDataDir(values['data-dir']);
   const json = values.json ?? false;
-  const out = (line: string) => process.stdout.write(line + '\n');
+  const stdout = batchedLines((text) => process.stdout.write(text));
+  const out = (line: string) => stdout.line(line);
 
   const token = tokenFor(settings.concur.baseUrl);
   const found = await token.lookup();
@@ -101,6 +108,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   try {
     await engine.start();
   } catch (error) {
+    stdout.flush();
     // Two watchers on one data dir would upload everything twice: a setup error, like a bad config.
     if (error instanceof LedgerLockedError) throw new CommandError(error.message, EXIT.usage);
     throw error;
@@ -127,6 +135,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
     log.info('watch stopping', { signal });
     await ui?.close();
     await engine.stop();
+    stdout.flush();
     return EXIT.ok;
   }
 
@@ -136,6 +145,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const { pausedBy, unavailableRoots } = engine.summary();
   await ui?.close();
   await engine.stop();
+  stdout.flush();
   if (finished === 'signal') return EXIT.ok;
 
   const jobs = [...touched.values()];
@@ -154,6 +164,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
         : EXIT.ok;
   if (json) out(jsonLine('done', { exitCode: code, summary }));
   else console.error(summaryLine(summary));
+  stdout.flush();
   return code;
 }
 
