@@ -5,6 +5,7 @@ import { latencyBench } from './latency.js';
 import { CLI, type BenchContext } from './lib.js';
 import { memoryBench } from './memory.js';
 import { profileBacklog } from './profile-backlog.js';
+import { rssBench } from './rss-20k.js';
 import { scaleBench } from './scale.js';
 import { startupBench } from './startup.js';
 import { throughputBench } from './throughput.js';
@@ -23,6 +24,7 @@ const benches: Record<string, (ctx: BenchContext) => Promise<void>> = {
   memory: memoryBench,
   idle: idleCpuBench,
   startup: startupBench,
+  rss: rssBench,
 };
 
 const args = process.argv.slice(2);

@@ -19,8 +19,11 @@ export async function readLedgerJobs(dataDir: string): Promise<Job[]> {
   }
 }
 
+/** What a summary reads of a job. */
+export type JobOutcome = Pick<Job, 'state' | 'root' | 'finishedAt' | 'updatedAt'>;
+
 /** The summary the ledger alone can tell: counts, uploads today, roots; a paused job means sign-in. */
-export function summarize(jobs: Job[], now = Date.now()): Summary {
+export function summarize(jobs: JobOutcome[], now = Date.now()): Summary {
   const counts: Record<JobState, number> = emptyCounts();
   const today = startOfLocalDay(now);
   let uploadedToday = 0;

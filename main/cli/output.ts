@@ -37,6 +37,35 @@ export function engineEventJson<K extends keyof EngineEventMap>(
   }
 }
 
+/**
+ * Lines for stdout, written together once per turn of the event loop: a
+ * backlog changes thousands of jobs a second, and a write per line cost more
+ * than making the line. `flush()` writes what waits (before exit).
+ */
+export function batchedLines(write: (text: string) => void): {
+  line(text: string): void;
+  flush(): void;
+} {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (!pending.length) return;
+    const text = pending.join('\n') + '\n';
+    pending = [];
+    write(text);
+  };
+  return {
+    line(text) {
+      pending.push(text);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(flush);
+    },
+    flush,
+  };
+}
+
 const STATE_WIDTH = 10;
 
 function clock(ms: number): string {

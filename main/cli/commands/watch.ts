@@ -6,8 +6,14 @@ import { accountFor } from '../../engine/secrets/secret-store.js';
 import type { EngineEventMap, Job } from '../../engine/types.js';
 import { CommandError, EXIT, parseCommand, portFlag, UsageError } from '../args.js';
 import { loadSettings, openDataDir, tokenFor } from '../host.js';
-import { summarize } from '../ledger-view.js';
-import { engineEventJson, jsonLine, readableReporter, summaryLine } from '../output.js';
+import { summarize, type JobOutcome } from '../ledger-view.js';
+import {
+  batchedLines,
+  engineEventJson,
+  jsonLine,
+  readableReporter,
+  summaryLine,
+} from '../output.js';
 import { untilSignal } from '../signals.js';
 import { startBrowserUi } from '../ui.js';
 import { WATCH_USAGE } from '../usage.js';
@@ -59,7 +65,8 @@ export async function watchCommand(argv: string[]): Promise<number> {
     throw new UsageError(`The config file ${values.config} lists no folders to watch.`);
   const dataDir = openDataDir(values['data-dir']);
   const json = values.json ?? false;
-  const out = (line: string) => process.stdout.write(line + '\n');
+  const stdout = batchedLines((text) => process.stdout.write(text));
+  const out = (line: string) => stdout.line(line);
 
   const token = tokenFor(settings.concur.baseUrl);
   const found = await token.lookup();
@@ -78,12 +85,16 @@ export async function watchCommand(argv: string[]): Promise<number> {
     configDir,
     ownFiles: [resolve(values.config)],
   });
-  // The latest snapshot of every job this run touched: --once judges only these, not old history.
-  const touched = new Map<string, Job>();
+  // What --once judges of every job this run touched (only these, not old history): the
+  // fields the summary needs, not the whole job, so a backlog of 20,000 stays small.
+  const touched = new Map<string, JobOutcome>();
   const readable = readableReporter(out);
   for (const event of EVENTS) {
     engine.on(event, (...args: unknown[]) => {
-      if (event === 'job') touched.set((args[0] as Job).id, args[0] as Job);
+      if (event === 'job') {
+        const { id, state, root, finishedAt, updatedAt } = args[0] as Job;
+        touched.set(id, { state, root, finishedAt, updatedAt });
+      }
       if (json) out(engineEventJson(event, args as never));
       else reportReadable(readable, event, args);
     });
@@ -97,6 +108,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   try {
     await engine.start();
   } catch (error) {
+    stdout.flush();
     // Two watchers on one data dir would upload everything twice: a setup error, like a bad config.
     if (error instanceof LedgerLockedError) throw new CommandError(error.message, EXIT.usage);
     // No room even to start (the lock, the ledger): nothing was done; say so plainly and stop.
@@ -132,6 +144,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
     log.info('watch stopping', { signal });
     await ui?.close();
     await engine.stop();
+    stdout.flush();
     return EXIT.ok;
   }
 
@@ -141,6 +154,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const { pausedBy, unavailableRoots } = engine.summary();
   await ui?.close();
   await engine.stop();
+  stdout.flush();
   if (finished === 'signal') return EXIT.ok;
 
   const jobs = [...touched.values()];
@@ -162,6 +176,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
           : EXIT.ok;
   if (json) out(jsonLine('done', { exitCode: code, summary }));
   else console.error(summaryLine(summary));
+  stdout.flush();
   return code;
 }
 

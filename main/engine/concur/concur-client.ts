@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import got, { RequestError, TimeoutError, type Request } from 'got';
 import { describeType, isUploadable, sniffContentType, SNIFF_BYTES } from '../inspect/file-type.js';
 import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
 import { createLogger, registerSecret } from '../log/logger.js';
 import type { ContentType, UploadTarget } from '../types.js';
 import { classifyAnswer, type UploadOutcome } from './concur-outcome.js';
+import { DeadlineExceeded, RequestTimeout, streamedPoster, type Reply } from './streamed-post.js';
 import { checkBaseUrl, imageUrl, InvalidTargetError } from './target-url.js';
 
 export type { UploadOutcome } from './concur-outcome.js';
@@ -72,19 +72,14 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
   const connectMs = options.timeouts?.connectMs ?? 10_000;
   const responseMs = options.timeouts?.responseMs ?? 60_000;
   const totalMs = options.timeouts?.totalMs ?? 60_000;
-  const http = got.extend({
-    retry: { limit: 0 }, // the engine's queue owns retries and backoff
-    throwHttpErrors: false,
-    followRedirect: false, // a streamed body cannot be replayed, and the token must not follow a redirect
-    timeout: {
-      lookup: connectMs,
-      connect: connectMs,
-      secureConnect: connectMs,
-      response: responseMs,
-      // `response` only starts once the body is sent: a stalled upload needs its own
-      // limit. Nothing moving on the socket for longer than Concur may take = failed.
-      socket: responseMs + 1000,
-    },
+  const post = streamedPoster(base, {
+    connectMs,
+    responseMs,
+    // `response` only starts once the body is sent: a stalled upload needs its own
+    // limit. Nothing moving on the socket for longer than Concur may take = failed.
+    socketMs: responseMs + 1000,
+    totalMs,
+    maxAnswerBytes: MAX_ANSWER_BYTES,
   });
 
   async function uploadImage(
@@ -100,7 +95,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
       throw error;
     }
 
-    const file = await openScan(filePath);
+    const file = await openScan(filePath, !!upload.expect);
     if ('refusal' in file) return file.refusal;
     const { handle, size, contentType } = file;
     if (upload.expect && upload.expect.size !== size) {
@@ -123,13 +118,15 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
     registerSecret(token);
 
     const started = Date.now();
-    const body = fileChunks(handle, size, upload.expect);
+    const body = fileChunks(handle, size, file.first, upload.expect);
     const fields = { method: 'POST', target: target.kind, size, contentType };
     let outcome: UploadOutcome;
     let reply: Reply;
     try {
-      const request = http.stream.post(url, {
+      reply = await post({
+        url,
         body,
+        size,
         headers: {
           authorization: `${options.authScheme} ${token}`,
           accept: 'application/xml',
@@ -137,14 +134,10 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
           'content-length': String(size), // exact: Concur answers 400 to chunked bodies
         },
         signal: upload.signal,
+        onProgress: upload.onProgress,
       });
-      if (upload.onProgress) {
-        const report = upload.onProgress;
-        request.on('uploadProgress', (p: { percent: number }) => report(p.percent));
-      }
-      reply = await readReply(request, totalMs);
     } catch (error) {
-      reply = { headers: {}, body: '', bytes: 0, error }; // got refused the options themselves
+      reply = { headers: {}, body: '', bytes: 0, error }; // node:http refused the options themselves
     } finally {
       // Waits for a read in progress, so the handle is not closed under it.
       await body.return(undefined);
@@ -157,8 +150,8 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
         target,
         token,
       );
-    } else if (reply.error instanceof RequestError && reply.error.cause instanceof ScanChanged) {
-      // got wraps what the body's reader threw; the request was destroyed before the last chunk.
+    } else if (reply.error instanceof ScanChanged) {
+      // The body's reader threw: the request was destroyed before the last chunk.
       outcome = changedOutcome();
     } else {
       outcome = {
@@ -194,72 +187,6 @@ const SEND_CHUNK_BYTES = 256 * 1024;
 /** Concur never says more than a few KB; anything past this is a fault, not an answer. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-/** What came back for one request: the status line and the first bytes, or why nothing came. */
-interface Reply {
-  status?: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  bytes: number;
-  /** Why the answer's body stopped short, if it did. */
-  cut?: 'too long' | 'too slow' | 'connection lost';
-  /** Set when no status line came. */
-  error?: unknown;
-}
-
-/** The whole call ran past its deadline before any answer came. */
-class DeadlineExceeded extends Error {
-  constructor(readonly ms: number) {
-    super(`No answer within ${ms} ms.`);
-    this.name = 'DeadlineExceeded';
-  }
-}
-
-/**
- * Waits for the answer and reads at most MAX_ANSWER_BYTES of its body, all within
- * `totalMs` of the start. A body past the cap or the deadline is not waited for:
- * the connection is destroyed, so an endless or dripping answer costs neither
- * memory nor an upload slot.
- */
-function readReply(request: Request, totalMs: number): Promise<Reply> {
-  return new Promise((resolve) => {
-    let response: { statusCode: number; headers: Reply['headers'] } | undefined;
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let settled = false;
-    const settle = (end: Pick<Reply, 'cut' | 'error'>) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      // A body still going out or an answer still coming: this connection is done.
-      if (end.cut || end.error !== undefined || !request.writableFinished) request.destroy();
-      resolve({
-        status: response?.statusCode,
-        headers: response?.headers ?? {},
-        body: Buffer.concat(chunks, bytes).toString('utf8'),
-        bytes,
-        ...end,
-      });
-    };
-    const deadline = setTimeout(
-      () => settle(response ? { cut: 'too slow' } : { error: new DeadlineExceeded(totalMs) }),
-      totalMs,
-    );
-    request.on('response', (r: NonNullable<typeof response>) => (response = r));
-    request.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      const room = MAX_ANSWER_BYTES - bytes;
-      chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-      bytes += Math.min(chunk.length, room);
-      if (bytes >= MAX_ANSWER_BYTES) settle({ cut: 'too long' });
-    });
-    request.on('end', () => settle({}));
-    // Stays attached after settling: a destroyed request may still report errors.
-    request.on('error', (error: unknown) =>
-      settle(response ? { cut: 'connection lost' } : { error }),
-    );
-  });
-}
-
 function changedOutcome(): UploadOutcome {
   return {
     kind: 'changed',
@@ -286,51 +213,64 @@ class ScanReadError extends Error {
 
 /**
  * The first `size` bytes of the scan, read into one buffer that is reused for
- * every chunk. got waits for each chunk's write callback (the bytes are in the
- * socket) before it asks for the next, so the buffer is free again by then. A
+ * every chunk. Each chunk's write callback (the bytes are in the socket) is
+ * waited for before the next is read, so the buffer is free again by then. A
  * read stream allocates a fresh buffer per chunk instead, and ten 9 MB uploads
  * left ~90 MB of them for the garbage collector: peak memory grew with file
- * size, which docs/architecture.md#performance-targets rules out.
+ * size, which docs/architecture.md#performance-targets rules out. `first` is
+ * the first chunk, read when the scan was opened (its type was sniffed from it).
  */
 async function* fileChunks(
   handle: FileHandle,
   size: number,
+  first: FirstChunk,
   expected?: { sha256: string },
 ): AsyncGenerator<Buffer> {
-  const buffer = Buffer.allocUnsafe(Math.min(SEND_CHUNK_BYTES, size));
+  const { buffer } = first;
   const hash = expected && createHash('sha256');
   let position = 0;
+  let ahead: number | undefined = first.bytesRead;
   while (position < size) {
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await handle.read(
-        buffer,
-        0,
-        Math.min(buffer.length, size - position),
-        position,
-      ));
-    } catch (error) {
-      throw new ScanReadError(errorCode(error));
-    }
+    const bytesRead = ahead ?? (await readChunk(handle, buffer, position, size, !!expected));
+    ahead = undefined;
     if (bytesRead === 0) throw expected ? new ScanChanged() : new ScanReadError('it got shorter');
-    position += bytesRead;
-    const chunk = buffer.subarray(0, bytesRead);
+    // One byte past `size` came with the last read: the file grew since it was inspected.
+    const grew = bytesRead > size - position;
+    const chunk = buffer.subarray(0, Math.min(bytesRead, size - position));
+    position += chunk.length;
     if (hash) {
       hash.update(chunk);
       // Held back until the bytes are known to be the inspected version: without
       // this last chunk the body never completes, so Concur cannot make an image.
-      if (position === size)
-        if (hash.digest('hex') !== expected.sha256 || (await grewPast(handle, size)))
-          throw new ScanChanged();
+      if (position === size && (grew || hash.digest('hex') !== expected.sha256))
+        throw new ScanChanged();
     }
     yield chunk;
   }
 }
 
-/** True when the file now holds more than `size` bytes. */
-async function grewPast(handle: FileHandle, size: number): Promise<boolean> {
+/** The scan's first chunk, read while it was opened, and the buffer every chunk is read into. */
+interface FirstChunk {
+  buffer: Buffer;
+  bytesRead: number;
+}
+
+/**
+ * Reads the chunk at `position`; the last one asks for a byte more when the
+ * version is checked, so a file that grew shows without a read of its own.
+ */
+async function readChunk(
+  handle: FileHandle,
+  buffer: Buffer,
+  position: number,
+  size: number,
+  checked: boolean,
+): Promise<number> {
+  const chunk = buffer.length - 1;
+  const left = size - position;
+  const length = left <= chunk ? left + (checked ? 1 : 0) : chunk;
   try {
-    return (await handle.read(Buffer.alloc(1), 0, 1, size)).bytesRead > 0;
+    return (await handle.read(buffer, 0, length, position)).bytesRead;
   } catch (error) {
     throw new ScanReadError(errorCode(error));
   }
@@ -341,10 +281,14 @@ function refused(message: string): UploadOutcome {
 }
 
 type OpenedScan =
-  { handle: FileHandle; size: number; contentType: ContentType } | { refusal: UploadOutcome };
+  | { handle: FileHandle; size: number; contentType: ContentType; first: FirstChunk }
+  | { refusal: UploadOutcome };
 
-/** Opens the scan and checks what can be known before sending: it is a file, its type, its size. */
-async function openScan(filePath: string): Promise<OpenedScan> {
+/**
+ * Opens the scan and checks what can be known before sending: it is a file,
+ * its type (from the first chunk, which is then the first sent), its size.
+ */
+async function openScan(filePath: string, checked: boolean): Promise<OpenedScan> {
   const name = basename(filePath);
   let handle: FileHandle;
   try {
@@ -359,14 +303,16 @@ async function openScan(filePath: string): Promise<OpenedScan> {
     if (stat.size === 0) throw new Error(`${name} is empty.`);
     if (stat.size > MAX_IMAGE_BYTES)
       throw new Error(`${name} is larger than Concur's 10 MB limit for one image.`);
-    const head = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
-    const sniffed = sniffContentType(head.subarray(0, bytesRead));
+    // One byte spare: the last read asks for one more, to see a file that grew.
+    const buffer = Buffer.allocUnsafe(Math.min(SEND_CHUNK_BYTES, stat.size) + 1);
+    // A read error carries its code: the refusal below names it.
+    const bytesRead = await readChunk(handle, buffer, 0, stat.size, checked);
+    const sniffed = sniffContentType(buffer.subarray(0, Math.min(bytesRead, SNIFF_BYTES)));
     if (!isUploadable(sniffed))
       throw new Error(
         `${name} is a ${describeType(sniffed)}; Concur accepts only PDF, JPEG and PNG.`,
       );
-    return { handle, size: stat.size, contentType: sniffed };
+    return { handle, size: stat.size, contentType: sniffed, first: { buffer, bytesRead } };
   } catch (error) {
     await handle.close();
     const message =
@@ -385,8 +331,8 @@ function errorCode(error: unknown): string {
 const seconds = (ms: number) => `${ms >= 1000 ? Math.round(ms / 100) / 10 : ms / 1000} s`;
 
 /**
- * Our own words for a failed request. got's errors carry the request options
- * (headers included), so nothing of theirs is passed on but the error code.
+ * Our own words for a failed request: nothing of the error but its code is
+ * passed on (an HTTP library's errors may carry the request's headers).
  */
 function describeFailure(
   error: unknown,
@@ -397,19 +343,18 @@ function describeFailure(
   const code = errorCode(error);
   if (error instanceof DeadlineExceeded)
     return `Concur (${host}) did not answer within ${seconds(error.ms)}.`;
-  if (error instanceof TimeoutError) {
-    if (error.event === 'connect' || error.event === 'secureConnect' || error.event === 'lookup')
+  if (error instanceof RequestTimeout) {
+    if (error.event === 'connect')
       return `Could not connect to ${host} within ${seconds(limits.connectMs)}.`;
     if (error.event === 'response')
       return `Concur (${host}) did not answer within ${seconds(limits.responseMs)}.`;
     if (error.event === 'socket')
       return `The upload to ${host} stalled: nothing moved for ${seconds(limits.responseMs + 1000)}.`;
-    return `The request to ${host} timed out (${error.event}).`;
   }
   if (code === 'ERR_ABORTED' || (error instanceof Error && error.name === 'AbortError'))
     return 'The upload was cancelled.';
-  if (error instanceof RequestError && error.cause instanceof ScanReadError)
-    return `The file could not be read while it was being sent (${error.cause.code}).`;
+  if (error instanceof ScanReadError)
+    return `The file could not be read while it was being sent (${error.code}).`;
   switch (code) {
     case 'ECONNREFUSED':
       return `Could not connect to ${host}: the connection was refused (ECONNREFUSED).`;

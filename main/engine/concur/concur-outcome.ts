@@ -144,7 +144,7 @@ function classify(answer: ConcurAnswer, target: UploadTarget): UploadOutcome {
   }
   if (status === 408) return { kind: 'transient', ...base };
   if (status >= 400) return { kind: 'rejected', ...base };
-  // 1xx/3xx never end an upload normally (got follows no redirects for POST here).
+  // 1xx/3xx never end an upload normally (the client follows no redirects).
   return { kind: 'rejected', ...base };
 }
 

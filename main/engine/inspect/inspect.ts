@@ -84,7 +84,8 @@ async function openRegularFile(
 }
 
 async function readAt(handle: ReadHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
+  // Only the bytes read are ever seen (the subarray below): no need to zero the rest.
+  const buffer = Buffer.allocUnsafe(length);
   let filled = 0;
   while (filled < length) {
     const bytesRead = await handle.read(buffer, filled, length - filled, position + filled);
@@ -94,7 +95,14 @@ async function readAt(handle: ReadHandle, position: number, length: number): Pro
   return buffer.subarray(0, filled);
 }
 
+/** Up to this size the structure check reads a file whole: one read costs less than two. */
+const ONE_READ_BYTES = 64 * 1024;
+
 async function headAndTail(handle: ReadHandle, size: number): Promise<[Buffer, Buffer]> {
+  if (size <= ONE_READ_BYTES) {
+    const whole = await readAt(handle, 0, size);
+    return [whole.subarray(0, HEAD_BYTES), whole.subarray(Math.max(0, whole.length - TAIL_BYTES))];
+  }
   const head = await readAt(handle, 0, Math.min(HEAD_BYTES, size));
   if (head.length === size) return [head, head.subarray(Math.max(0, size - TAIL_BYTES))];
   const tailStart = Math.max(0, size - TAIL_BYTES);
@@ -178,10 +186,18 @@ export async function inspectFile(
   fs: FileSystem = nodeFileSystem,
 ): Promise<Inspection> {
   const { handle, stats } = await openRegularFile(fs, path);
+  const size = stats.size;
+  // A receipt fits one read, and its head, tail and hash all come from it: a read per part
+  // cost more than the hashing (issue 7 #13).
+  const buffer =
+    size < CHUNK_BYTES ? (spareBuffers.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : null;
   try {
-    const size = stats.size;
     if (size === 0) return { ok: false, reason: 'The file is empty.', code: 'empty' };
-    const [head, tail] = await headAndTail(handle, size);
+    const whole = buffer && (await readWhole(handle, buffer, size));
+    if (whole && whole.length !== size) throw new FileChangedError(path);
+    const [head, tail] = whole
+      ? [whole.subarray(0, HEAD_BYTES), whole.subarray(Math.max(0, size - TAIL_BYTES))]
+      : await headAndTail(handle, size);
     const type = sniffContentType(head);
     if (!isUploadable(type))
       return { ok: false, reason: unsupportedReason(type, head), code: 'unsupported-type' };
@@ -196,7 +212,9 @@ export async function inspectFile(
       return { ok: false, reason: incompleteReason(type), code: 'incomplete' };
 
     const scanner = type === 'application/pdf' ? new PdfEncryptionScanner() : null;
-    const { sha256, bytes } = await hashHandle(handle, (chunk) => scanner?.push(chunk));
+    const { sha256, bytes } = whole
+      ? hashWhole(whole, scanner)
+      : await hashHandle(handle, (chunk) => scanner?.push(chunk));
     const after = await handle.stat();
     if (bytes !== size || after.size !== size || after.mtimeMs !== stats.mtimeMs)
       throw new FileChangedError(path);
@@ -209,8 +227,31 @@ export async function inspectFile(
     }
     return { ok: true, contentType: type, size, sha256, mtimeMs: stats.mtimeMs };
   } finally {
+    if (buffer) spareBuffers.push(buffer);
     await handle.close();
   }
+}
+
+/**
+ * The file from its start into `buffer`, asking for one byte more than `size`
+ * so that a file that grew shows (the stat after hashing sees the rest).
+ */
+async function readWhole(handle: ReadHandle, buffer: Buffer, size: number): Promise<Buffer> {
+  let filled = 0;
+  while (filled < size) {
+    const bytesRead = await handle.read(buffer, filled, size + 1 - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+function hashWhole(
+  whole: Buffer,
+  scanner: PdfEncryptionScanner | null,
+): { sha256: string; bytes: number } {
+  scanner?.push(whole);
+  return { sha256: createHash('sha256').update(whole).digest('hex'), bytes: whole.length };
 }
 
 /** One read buffer per concurrent hash, reused: a fresh zero-filled 1 MB per file cost more than hashing a receipt. */

@@ -177,7 +177,9 @@ export class Readiness {
         link: st.kind === 'link',
       });
     const now = clock.now();
-    if (this.changed(entry, st.size, st.mtimeMs, now)) return this.schedule(key, entry, settleMs);
+    // With no settle time a first look is enough: a timer to look again at once costs a stat per file.
+    if (this.changed(entry, st.size, st.mtimeMs, now) && settleMs > 0)
+      return this.schedule(key, entry, settleMs);
     const quiet = now - entry.changedAt;
     if (quiet < settleMs) return this.schedule(key, entry, settleMs - quiet);
 
