@@ -68,6 +68,12 @@ const SEEDS: { seed: number; broke: string }[] = [
       'still waited on a full disk: the first member went alone and the rest stayed backing ' +
       'off for ever, `--once` never ending',
   },
+  {
+    seed: 597,
+    broke:
+      'a member saved over with new bytes during its merge failed the whole entry as ' +
+      'unmergeable ("SOI not found"), though only its new version was unknown',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

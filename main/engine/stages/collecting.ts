@@ -89,6 +89,19 @@ export class Collecting {
     this.batches.stop();
   }
 
+  /** Whether any member's file is no longer the version inspected (or cannot be looked at). */
+  private async anyChanged(jobs: EngineJob[]): Promise<boolean> {
+    for (const job of jobs) {
+      try {
+        const st = await this.ctx.fs.lstat(absolutePath(job.root, job.relPath));
+        if (st.size !== job.size || st.mtimeMs !== job.mtimeMs) return true;
+      } catch {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** A file for this target arrived but is not inspected yet. */
   private memberOnItsWay(key: string): boolean {
     for (const job of this.ctx.book.live.values()) {
@@ -175,9 +188,9 @@ export class Collecting {
         out,
       );
     } catch (err) {
-      if (fileTrouble(err)) {
-        // A member was deleted, replaced or locked since it was inspected: not a bad file.
-        // Every member looks again; the batch forms anew from what is there now.
+      if (fileTrouble(err) || (await this.anyChanged(jobs))) {
+        // A member was deleted, replaced, rewritten or locked since it was inspected: not a bad
+        // file. Every member looks again; the batch forms anew from what is there now.
         await ctx.fs.remove(out).catch(() => undefined);
         for (const job of jobs) await runner.dispatch(job, { type: 'changed' });
         return;
