@@ -89,6 +89,13 @@ export class Collecting {
     this.batches.stop();
   }
 
+  /** Whether a failed upload to this target (not retried yet) may have landed. */
+  private earlierMayHaveLanded(key: string): boolean {
+    return this.ctx.book
+      .inStates(['failed'])
+      .some((j) => (j as EngineJob).mayHaveLanded && !!j.target && targetKey(j.target) === key);
+  }
+
   /** Whether any member's file is no longer the version inspected (or cannot be looked at). */
   private async anyChanged(jobs: EngineJob[]): Promise<boolean> {
     for (const job of jobs) {
@@ -127,6 +134,20 @@ export class Collecting {
     if (this.closing.has(key) || this.sending.hasUnitFor(key)) {
       // An earlier batch for this target is still being merged or going up: decide once it is answered.
       for (const job of jobs) this.batches.add(key, job.id);
+      return;
+    }
+    if (!jobs.some((j) => j.mayHaveLanded) && this.earlierMayHaveLanded(key)) {
+      // Sent now, Concur's "already has an image" could not tell this upload from that one.
+      const what = describeTarget(target);
+      for (const job of jobs)
+        await runner.dispatch(job, {
+          type: 'refused',
+          error: {
+            reason: `${capitalized(what)} may already have its image in Concur: an earlier upload to it may have landed, its answer lost. Concur allows one image per ${target.kind}; retry this file if that upload is not in Concur.`,
+            retryable: false,
+            code: 'already-has-image',
+          },
+        });
       return;
     }
     // Files that went out before, answer lost, go again as they went: were a newcomer merged in,
