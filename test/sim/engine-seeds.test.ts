@@ -82,6 +82,12 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'to Uploaded/ unsent: its own lost answer and Concur\'s "already has an image" were ' +
       'taken as its own upload having landed',
   },
+  {
+    seed: 584,
+    broke:
+      'a restart on a full data disk threw ENOSPC: the ledger was due for compaction at open ' +
+      'and could not rewrite its journal, though the journal was sound as it was',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {
