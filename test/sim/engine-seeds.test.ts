@@ -88,6 +88,14 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'a restart on a full data disk threw ENOSPC: the ledger was due for compaction at open ' +
       'and could not rewrite its journal, though the journal was sound as it was',
   },
+  {
+    seed: 2033,
+    broke:
+      "an entry's file that landed before a crash, answer lost, was then saved over; its new " +
+      'version and a batch-mate went up, lost their answer too, and Concur\'s "already has an ' +
+      'image" moved both to Uploaded/ unsent: the mark of what may have landed did not say ' +
+      'which version',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

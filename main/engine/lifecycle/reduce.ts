@@ -178,9 +178,6 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
     case 'inspected': {
       if (phase !== 'inspecting') return { job, effects: NOTHING };
       const patch: Partial<EngineJob> = { ...event.found, detail: undefined };
-      // What may have landed is the version last sent: a new one never went out.
-      if (job.mayHaveLanded && job.sent && job.sent.sha256 !== event.found.sha256)
-        patch.mayHaveLanded = undefined;
       if (event.oneImage)
         return { job: to(job, 'collecting', patch, now), effects: [{ kind: 'collect' }] };
       return queueing(job, patch, { heldBy: event.heldBy }, now);
@@ -273,7 +270,8 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             nextAttemptAt: undefined,
             finalPath: undefined,
             // An upload cut off by the stop may have landed: Concur's "already has an image" then means done.
-            mayHaveLanded: phase === 'uploading' || job.mayHaveLanded || undefined,
+            mayHaveLanded:
+              job.mayHaveLanded || (phase === 'uploading' ? sentVersion(job) : undefined),
           },
           now,
         ),
@@ -347,7 +345,7 @@ function answered(
         effects: finish,
       };
     case 'alreadyHasImage':
-      if (job.mayHaveLanded) {
+      if (job.mayHaveLanded === true || job.mayHaveLanded === job.sent?.sha256) {
         // Our own earlier attempt landed and its answer was lost (a crash, a dropped connection).
         return {
           job: ended(
@@ -358,6 +356,13 @@ function answered(
           ),
           effects: finish,
         };
+      }
+      if (job.mayHaveLanded) {
+        // An earlier version of this file may be the image: the mark stays, so later files for
+        // this target are not sent into the same doubt.
+        const t = failed(job, reasons.alreadyHasImage, now);
+        t.job.mayHaveLanded = job.mayHaveLanded;
+        return t;
       }
       return failed(job, reasons.alreadyHasImage, now);
     case 'auth':
@@ -377,7 +382,8 @@ function answered(
       return again(job, 'the file changed during its upload: checking it again', now);
     case 'transient': {
       // No status: the request may have reached Concur. Written down, so a restart remembers it.
-      const mayHaveLanded = job.mayHaveLanded || outcome.status === undefined || undefined;
+      const mayHaveLanded =
+        job.mayHaveLanded || (outcome.status === undefined ? sentVersion(job) : undefined);
       if (job.attempts >= reasons.tries) {
         const t = failed({ ...job, mayHaveLanded }, reasons.gaveUp, now);
         t.job.mayHaveLanded = mayHaveLanded;
@@ -394,6 +400,11 @@ function answered(
       };
     }
   }
+}
+
+/** What may have landed: the version that went out (by hash), or `true` when it is not known. */
+function sentVersion(job: EngineJob): string | true {
+  return job.sent?.sha256 ?? true;
 }
 
 /** The reason shown when a file vanished before its upload. */
