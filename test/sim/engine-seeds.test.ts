@@ -96,6 +96,14 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'image" moved both to Uploaded/ unsent: the mark of what may have landed did not say ' +
       'which version',
   },
+  {
+    seed: 686,
+    steps: 30,
+    broke:
+      "an invoice's late file, answer lost, was saved over and its new version sent, answer " +
+      'lost too; after a restart Concur\'s "already has an image" could not say which version ' +
+      'it held, and the one it held went to Failed/',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

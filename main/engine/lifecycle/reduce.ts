@@ -70,7 +70,14 @@ function ended(
 function failed(job: EngineJob, error: JobError, now: number): Transition {
   const retryable =
     error.retryable || (error.code !== undefined && RETRYABLE_CODES.has(error.code));
-  const next = ended(job, 'failed', { error: { ...error, retryable }, detail: undefined }, now);
+  const next = ended(
+    job,
+    'failed',
+    // The mark of an upload that may have landed stays: later files for a target that takes one
+    // image are not sent into that doubt.
+    { error: { ...error, retryable }, detail: undefined, mayHaveLanded: job.mayHaveLanded },
+    now,
+  );
   // A retryable failure leaves the file where it is, for Retry or the next start.
   if (retryable) next.disposition = 'kept';
   return {
@@ -356,13 +363,6 @@ function answered(
           ),
           effects: finish,
         };
-      }
-      if (job.mayHaveLanded) {
-        // An earlier version of this file may be the image: the mark stays, so later files for
-        // this target are not sent into the same doubt.
-        const t = failed(job, reasons.alreadyHasImage, now);
-        t.job.mayHaveLanded = job.mayHaveLanded;
-        return t;
       }
       return failed(job, reasons.alreadyHasImage, now);
     case 'auth':

@@ -136,6 +136,22 @@ export class Collecting {
       for (const job of jobs) this.batches.add(key, job.id);
       return;
     }
+    // A file whose earlier version may be the image (its answer lost) is not sent again as
+    // another version: Concur's answer could not tell which of the two it holds.
+    const doubtful = jobs.filter(
+      (j) => typeof j.mayHaveLanded === 'string' && j.mayHaveLanded !== j.sha256,
+    );
+    for (const job of doubtful)
+      await runner.dispatch(job, {
+        type: 'refused',
+        error: {
+          reason: `An earlier version of this file may already be the image of ${describeTarget(target)} (its upload's answer was lost), and Concur allows one image per ${target.kind}. Retry this file if that image is not in Concur.`,
+          retryable: false,
+          code: 'already-has-image',
+        },
+      });
+    jobs = jobs.filter((j) => !doubtful.includes(j));
+    if (!jobs.length) return;
     if (!jobs.some((j) => j.mayHaveLanded) && this.earlierMayHaveLanded(key)) {
       // Sent now, Concur's "already has an image" could not tell this upload from that one.
       const what = describeTarget(target);
