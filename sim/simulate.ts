@@ -65,7 +65,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   let engine: SimEngine | undefined;
   const launch = async () => {
     engine = options.engine(world.startLife());
-    await until(world, engine.start());
+    await until(world, engine.start(), 'start');
   };
   const kill = (why: string) => {
     if (!engine) return;
@@ -126,7 +126,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
         }
         violations.push(...checker.final(engine!.jobs()), ...errors(crashes));
       }
-      await engine?.stop();
+      // A stop waits for writes in flight, whose fsync takes virtual time: the clock runs meanwhile.
+      if (engine) await until(world, engine.stop(), 'stop');
       world.endLife();
     }
   } catch (error) {
@@ -161,13 +162,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
 }
 
 /** Runs the clock until `promise` settles (an engine starting needs its journal and watchers). */
-async function until<T>(world: World, promise: Promise<T>): Promise<T> {
+async function until<T>(world: World, promise: Promise<T>, what: 'start' | 'stop'): Promise<T> {
   let done = false;
   const tracked = promise.finally(() => {
     done = true;
   });
   await world.clock.run({ quiet: () => done, until: world.clock.now() + 60_000 });
-  if (!done) throw new Error('the engine did not start within a minute of virtual time');
+  if (!done) throw new Error(`the engine did not ${what} within a minute of virtual time`);
   return tracked;
 }
 

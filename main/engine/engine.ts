@@ -252,7 +252,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   private async resumeJobs(parts: Parts): Promise<void> {
     const folders = this.useFolders(this.settings);
     // Not awaited: on a full data disk these writes wait for space, and the engine must be
-    // running meanwhile to say so. Each job's mailbox still takes them before any file event.
+    // running meanwhile to say so. Recovery enters each job's mailbox now, ahead of file events.
     const resume = (work: Promise<unknown>) =>
       void this.track(work).catch((error: unknown) =>
         log.error('an unfinished job could not be resumed', { error }),

@@ -16,13 +16,15 @@ import { FINAL_STATES } from './types.js';
  * version of the file that went out (finishing moves only that version).
  * `mayHaveLanded` marks an upload whose answer never came (a crash, a dropped
  * connection): for an entry or invoice, Concur's "already has an image" then
- * means that upload landed. Both are in the ledger, so a restart keeps them.
+ * means that upload landed, if it is the version sent now (the mark holds the
+ * hash of the version that went out). Both are in the ledger, so a restart
+ * keeps them.
  */
 export type EngineJob = Job & {
   /** Ledger record version: 2 since the lifecycle has named phases. */
   v?: 2;
   sent?: SentVersion;
-  mayHaveLanded?: boolean;
+  mayHaveLanded?: boolean | string;
 };
 
 /** What the engine reads and writes of the ledger (main/engine/ledger/ledger.ts). */

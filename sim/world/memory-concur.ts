@@ -165,15 +165,17 @@ export class MemoryConcur {
    * engine had not yet made durable (`unrecorded`: `key sha256` of uploads its
    * ledger still shows as going out): after a restart it cannot know.
    */
-  lifeEnded(life: Life, unrecorded: ReadonlySet<string> = new Set()): void {
+  lifeEnded(life: Life, unrecorded: () => ReadonlySet<string> = () => new Set()): void {
     for (const flight of [...this.flights]) {
       if (flight.life !== life) continue;
       this.flights.delete(flight);
       this.allow(flight.key, flight.sha256);
     }
-    for (const flight of this.answered) {
-      if (flight.life === life && unrecorded.has(`${flight.key} ${flight.sha256}`))
-        this.allow(flight.key, flight.sha256);
+    const answered = this.answered.filter((f) => f.life === life);
+    // Reading the ledger costs: only when some answer might not have been recorded.
+    const going = answered.length ? unrecorded() : undefined;
+    for (const flight of answered) {
+      if (going?.has(`${flight.key} ${flight.sha256}`)) this.allow(flight.key, flight.sha256);
     }
     this.answered = this.answered.filter((f) => f.life !== life);
   }

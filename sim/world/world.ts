@@ -167,7 +167,7 @@ export class World {
     for (const watcher of this.watchers) void watcher.close();
     this.watchers = [];
     const torn = this.journal.crash();
-    this.concur.lifeEnded(life, uploadsStillGoingOut(this.journal.durable()));
+    this.concur.lifeEnded(life, () => uploadsStillGoingOut(this.journal.durable()));
     return torn;
   }
 
@@ -203,23 +203,21 @@ export class World {
  * send them again. Lines that are not jobs, or torn, say nothing.
  */
 function uploadsStillGoingOut(journal: Uint8Array): Set<string> {
-  const last = new Map<
-    string,
-    { phase?: string; target?: UploadTarget; sent?: { sha256?: string } }
-  >();
-  for (const line of Buffer.from(journal).toString('utf8').split('\n')) {
-    if (!line) continue;
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const lines = Buffer.from(journal).toString('utf8').split('\n');
+  // Newest first: a job's last durable record is the one that counts; most need no parsing.
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const id = /"id":"([^"]*)"/.exec(lines[i])?.[1];
+    if (id === undefined || seen.has(id)) continue;
+    seen.add(id);
+    if (!lines[i].includes('"phase":"uploading"')) continue;
     try {
-      const record = JSON.parse(line) as { id?: unknown };
-      if (typeof record.id === 'string') last.set(record.id, record as never);
+      const job = JSON.parse(lines[i]) as { target?: UploadTarget; sent?: { sha256?: string } };
+      if (job.target && job.sent?.sha256) out.add(`${targetKey(job.target)} ${job.sent.sha256}`);
     } catch {
       // A torn last line: the write never completed.
     }
-  }
-  const out = new Set<string>();
-  for (const job of last.values()) {
-    if (job.phase === 'uploading' && job.target && job.sent?.sha256)
-      out.add(`${targetKey(job.target)} ${job.sent.sha256}`);
   }
   return out;
 }

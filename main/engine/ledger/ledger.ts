@@ -1,6 +1,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createLogger } from '../log/logger.js';
+import { errorCode } from '../ports/file-system.js';
 import type { JournalStore } from '../ports/journal-store.js';
 import type { Job, JobState } from '../types.js';
 import { FileJournalStore } from './file-journal-store.js';
@@ -38,6 +39,9 @@ export const JOURNAL_FILE = 'jobs.jsonl';
 export const LOCK_FILE = 'ledger.lock';
 
 /** The ledger folder inside a data dir: `<dataDir>/ledger`. */
+/** Write errors of a disk that is full (or gone read-only): they pass once space is freed. */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+
 export function ledgerDir(dataDir: string): string {
   return join(dataDir, 'ledger');
 }
@@ -196,19 +200,27 @@ export class Ledger {
     if (scan.tornTail) log.info('dropped a torn last ledger line (an earlier crash)');
     if (migrated > 0) log.info('migrated ledger records to version 2', { migrated });
     const unclean = skippedLines > 0 || scan.tornTail || scan.blankLines > 0 || migrated > 0;
-    const compact = !options.readOnly && (unclean || ledger.compactionDue());
+    let compact = !options.readOnly && (unclean || ledger.compactionDue());
     if (compact) {
       if (skippedLines > 0) await extras.backup?.();
       const keep = ledger.lines.keptAmong(ledger.lines.count);
       const out = Buffer.concat(unclean ? rewrite(data, keep) : keptLines(data, data.length, keep));
-      await store.replace(out);
-      ledger.lines.compacted(keep);
-      ledger.bytes = out.length;
-      log.info('compacted the ledger', {
-        before: data.length,
-        after: out.length,
-        jobs: ledger.lines.jobCount,
-      });
+      try {
+        await store.replace(out);
+        ledger.lines.compacted(keep);
+        ledger.bytes = out.length;
+        log.info('compacted the ledger', {
+          before: data.length,
+          after: out.length,
+          jobs: ledger.lines.jobCount,
+        });
+      } catch (error) {
+        // A clean journal only due for compaction is fine as it is: a full disk must not stop
+        // the engine from starting (it then says the disk is full). A torn one must be rewritten.
+        if (unclean || !DISK_FULL.has(errorCode(error) ?? '')) throw error;
+        log.warn('could not compact the ledger at open; it is compacted later', { error });
+        compact = false;
+      }
     }
     if (!options.readOnly) {
       ledger.writer = new JournalWriter(store, (line, n) => ledger.landed(line, n));

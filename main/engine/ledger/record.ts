@@ -13,8 +13,11 @@ export interface JobRecord extends Job {
   phase: Phase;
   /** The version of the file that was sent (or inspected to be sent). */
   sent?: SentVersion;
-  /** An attempt was cut off without an answer (crash, lost reply): Concur may hold it already. */
-  mayHaveLanded?: boolean;
+  /**
+   * An attempt was cut off without an answer (crash, lost reply): Concur may hold it already.
+   * The SHA-256 of the version that went out then; `true` when not known (older records).
+   */
+  mayHaveLanded?: boolean | string;
 }
 
 /** Whether a parsed journal line has what every job has. */

@@ -70,7 +70,14 @@ function ended(
 function failed(job: EngineJob, error: JobError, now: number): Transition {
   const retryable =
     error.retryable || (error.code !== undefined && RETRYABLE_CODES.has(error.code));
-  const next = ended(job, 'failed', { error: { ...error, retryable }, detail: undefined }, now);
+  const next = ended(
+    job,
+    'failed',
+    // The mark of an upload that may have landed stays: later files for a target that takes one
+    // image are not sent into that doubt.
+    { error: { ...error, retryable }, detail: undefined, mayHaveLanded: job.mayHaveLanded },
+    now,
+  );
   // A retryable failure leaves the file where it is, for Retry or the next start.
   if (retryable) next.disposition = 'kept';
   return {
@@ -178,9 +185,6 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
     case 'inspected': {
       if (phase !== 'inspecting') return { job, effects: NOTHING };
       const patch: Partial<EngineJob> = { ...event.found, detail: undefined };
-      // What may have landed is the version last sent: a new one never went out.
-      if (job.mayHaveLanded && job.sent && job.sent.sha256 !== event.found.sha256)
-        patch.mayHaveLanded = undefined;
       if (event.oneImage)
         return { job: to(job, 'collecting', patch, now), effects: [{ kind: 'collect' }] };
       return queueing(job, patch, { heldBy: event.heldBy }, now);
@@ -273,7 +277,8 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             nextAttemptAt: undefined,
             finalPath: undefined,
             // An upload cut off by the stop may have landed: Concur's "already has an image" then means done.
-            mayHaveLanded: phase === 'uploading' || job.mayHaveLanded || undefined,
+            mayHaveLanded:
+              job.mayHaveLanded || (phase === 'uploading' ? sentVersion(job) : undefined),
           },
           now,
         ),
@@ -347,7 +352,7 @@ function answered(
         effects: finish,
       };
     case 'alreadyHasImage':
-      if (job.mayHaveLanded) {
+      if (job.mayHaveLanded === true || job.mayHaveLanded === job.sent?.sha256) {
         // Our own earlier attempt landed and its answer was lost (a crash, a dropped connection).
         return {
           job: ended(
@@ -377,7 +382,8 @@ function answered(
       return again(job, 'the file changed during its upload: checking it again', now);
     case 'transient': {
       // No status: the request may have reached Concur. Written down, so a restart remembers it.
-      const mayHaveLanded = job.mayHaveLanded || outcome.status === undefined || undefined;
+      const mayHaveLanded =
+        job.mayHaveLanded || (outcome.status === undefined ? sentVersion(job) : undefined);
       if (job.attempts >= reasons.tries) {
         const t = failed({ ...job, mayHaveLanded }, reasons.gaveUp, now);
         t.job.mayHaveLanded = mayHaveLanded;
@@ -394,6 +400,11 @@ function answered(
       };
     }
   }
+}
+
+/** What may have landed: the version that went out (by hash), or `true` when it is not known. */
+function sentVersion(job: EngineJob): string | true {
+  return job.sent?.sha256 ?? true;
 }
 
 /** The reason shown when a file vanished before its upload. */

@@ -88,6 +88,26 @@ export class Collecting {
     this.batches.stop();
   }
 
+  /** Whether a failed upload to this target (not retried yet) may have landed. */
+  private earlierMayHaveLanded(key: string): boolean {
+    return this.ctx.book
+      .inStates(['failed'])
+      .some((j) => (j as EngineJob).mayHaveLanded && !!j.target && targetKey(j.target) === key);
+  }
+
+  /** Whether any member's file is no longer the version inspected (or cannot be looked at). */
+  private async anyChanged(jobs: EngineJob[]): Promise<boolean> {
+    for (const job of jobs) {
+      try {
+        const st = await this.ctx.fs.lstat(absolutePath(job.root, job.relPath));
+        if (st.size !== job.size || st.mtimeMs !== job.mtimeMs) return true;
+      } catch {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** A file for this target arrived but is not inspected yet. */
   private memberOnItsWay(key: string): boolean {
     return this.ctx.book.arrivingFor(key) > 0;
@@ -109,6 +129,36 @@ export class Collecting {
     if (this.closing.has(key) || this.sending.hasUnitFor(key)) {
       // An earlier batch for this target is still being merged or going up: decide once it is answered.
       for (const job of jobs) this.batches.add(key, job.id);
+      return;
+    }
+    // A file whose earlier version may be the image (its answer lost) is not sent again as
+    // another version: Concur's answer could not tell which of the two it holds.
+    const doubtful = jobs.filter(
+      (j) => typeof j.mayHaveLanded === 'string' && j.mayHaveLanded !== j.sha256,
+    );
+    for (const job of doubtful)
+      await runner.dispatch(job, {
+        type: 'refused',
+        error: {
+          reason: `An earlier version of this file may already be the image of ${describeTarget(target)} (its upload's answer was lost), and Concur allows one image per ${target.kind}. Retry this file if that image is not in Concur.`,
+          retryable: false,
+          code: 'already-has-image',
+        },
+      });
+    jobs = jobs.filter((j) => !doubtful.includes(j));
+    if (!jobs.length) return;
+    if (!jobs.some((j) => j.mayHaveLanded) && this.earlierMayHaveLanded(key)) {
+      // Sent now, Concur's "already has an image" could not tell this upload from that one.
+      const what = describeTarget(target);
+      for (const job of jobs)
+        await runner.dispatch(job, {
+          type: 'refused',
+          error: {
+            reason: `${capitalized(what)} may already have its image in Concur: an earlier upload to it may have landed, its answer lost. Concur allows one image per ${target.kind}; retry this file if that upload is not in Concur.`,
+            retryable: false,
+            code: 'already-has-image',
+          },
+        });
       return;
     }
     // Files that went out before, answer lost, go again as they went: were a newcomer merged in,
@@ -170,9 +220,9 @@ export class Collecting {
         out,
       );
     } catch (err) {
-      if (fileTrouble(err)) {
-        // A member was deleted, replaced or locked since it was inspected: not a bad file.
-        // Every member looks again; the batch forms anew from what is there now.
+      if (fileTrouble(err) || (await this.anyChanged(jobs))) {
+        // A member was deleted, replaced, rewritten or locked since it was inspected: not a bad
+        // file. Every member looks again; the batch forms anew from what is there now.
         await ctx.fs.remove(out).catch(() => undefined);
         for (const job of jobs) await runner.dispatch(job, { type: 'changed' });
         return;

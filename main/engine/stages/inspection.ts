@@ -201,7 +201,11 @@ export class Inspection {
       return;
     }
     const oneImage = takesOneImage(target);
-    if (oneImage && book.imaged(key) && job.mayHaveLanded && job.sent?.sha256 === sha256) {
+    if (
+      oneImage &&
+      book.imaged(key) &&
+      (job.mayHaveLanded === true || job.mayHaveLanded === sha256)
+    ) {
       // Sent before a restart as part of the image Concur already holds for this entry.
       await runner.dispatch(job, {
         type: 'duplicate',
