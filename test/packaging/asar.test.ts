@@ -107,7 +107,7 @@ describe('the packaged app', () => {
     }
     const allowed = runtimeClosure();
     expect([...shipped].filter((name) => !allowed.has(name))).toEqual([]);
-    for (const dep of ['electron-store', 'got', 'keytar', 'zod', 'pdf-lib', 'fast-xml-parser']) {
+    for (const dep of ['electron-store', 'keytar', 'zod', 'pdf-lib', 'fast-xml-parser']) {
       expect(shipped.has(dep), `${dep} must ship`).toBe(true);
     }
   });
