@@ -1,7 +1,7 @@
 import { listPackage, statFile } from '@electron/asar';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { TRAY_STATES } from '../../main/app/tray-state.js';
 import { packLinuxDir, ROOT } from './packaged-app.js';
@@ -28,8 +28,12 @@ afterAll(() => (workDir ? rm(workDir, { recursive: true, force: true }) : undefi
 function runtimeClosure(): Set<string> {
   const seen = new Set<string>();
   const visit = (name: string, from: string) => {
-    // Resolve like Node: nested node_modules first, then the top level.
-    const candidates = [join(from, 'node_modules', name), join(ROOT, 'node_modules', name)];
+    // Resolve like Node: the nearest node_modules first, then each one above it.
+    const candidates: string[] = [];
+    for (let dir = from; dir.startsWith(ROOT); dir = dirname(dir)) {
+      if (basename(dir) !== 'node_modules') candidates.push(join(dir, 'node_modules', name));
+      if (dir === ROOT) break;
+    }
     const dir = candidates.find((d) => existsSync(join(d, 'package.json')));
     if (!dir) return; // an optional dependency not installed here
     const key = `${name}@${dir}`;
