@@ -194,6 +194,12 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     const inspection = new Inspection(ctx, () => holds.detail());
     const intake = new Intake(ctx);
     const finishing = new Finishing(ctx, (root, rel) => intake.onFile(root, rel));
+    /** Out of every waiting place: readiness, the merge window, the queue, the copies. */
+    const leave = (job: EngineJob, batchId: string | undefined) => {
+      inspection.leave(job);
+      collecting.leave(job);
+      sending.leave(job, batchId);
+    };
     runner.connect({
       awaitReady: (job) => {
         inspection.awaitReady(job);
@@ -202,11 +208,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       inspect: (job) => inspection.inspect(job),
       collect: (job) => collecting.collect(job),
       enqueue: (job, notBefore) => sending.enqueue(job, notBefore),
-      leaveWaits: (job, before) => {
-        inspection.leave(job);
-        collecting.leave(job);
-        sending.leave(job, before.batchId);
-      },
+      leaveWaits: (job, before) => leave(job, before.batchId),
       finish: (job) => finishing.finish(job),
       releaseCopies: (job) => inspection.releaseCopies(job),
       holdForSignIn: (message) => holds.hold('sign-in', message),
@@ -220,7 +222,14 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
         settleMs: () => this.settings.settleMs,
         folderFor: (root) => this.folders.get(root),
         notice: ctx.notice,
-        forgetRoot: (root) => this.forgetRoot(root),
+        // A root no longer watched: its waiting jobs leave memory (they stay in the ledger).
+        forgetRoot: (root) => {
+          for (const job of [...book.live.values()]) {
+            if (job.root !== root || job.phase === 'uploading') continue;
+            leave(job, job.batchId);
+            book.forget(job.id);
+          }
+        },
       },
       intake,
       {
@@ -381,18 +390,6 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     const roots = resolveRoots(settings.folders, this.options.configDir);
     this.folders = new Map(roots.map((r) => [r.root, r.folder]));
     return roots;
-  }
-
-  private forgetRoot(root: string): void {
-    const parts = this.parts;
-    if (!parts) return;
-    for (const job of [...parts.book.live.values()]) {
-      if (job.root !== root || job.phase === 'uploading') continue;
-      parts.inspection.leave(job);
-      parts.collecting.leave(job);
-      parts.sending.leave(job, job.batchId);
-      parts.book.forget(job.id);
-    }
   }
 
   private makeClient(): ConcurClient {

@@ -79,7 +79,7 @@ export class JobRunner {
   }
 
   private async apply(given: EngineJob, event: JobEvent): Promise<EngineJob | undefined> {
-    const current = this.book.live.get(given.id) ?? this.book.get(given.id) ?? given;
+    const current = this.book.get(given.id) ?? given;
     const { job, effects } = reduce(current, event, this.clock.now());
     if (job === current && effects.length === 0) return current;
     const recorded = job === current ? current : await this.record(current, job);
