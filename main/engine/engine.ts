@@ -191,7 +191,11 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       changed: () => this.queueSummary(),
     });
     const collecting = new Collecting(ctx, this.options.merge ?? mergeToPdf, sending);
-    const inspection = new Inspection(ctx, () => holds.detail());
+    const inspection = new Inspection(
+      ctx,
+      () => holds.detail(),
+      () => sending.room(),
+    );
     const intake = new Intake(ctx);
     const finishing = new Finishing(ctx, (root, rel) => intake.onFile(root, rel));
     /** Out of every waiting place: readiness, the merge window, the queue, the copies. */
@@ -411,6 +415,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   }
 
   private announce(job: Job): void {
+    this.parts?.intake.admit();
     this.emit('job', job);
     this.queueSummary();
     this.checkIdle();
@@ -449,7 +454,8 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     // A full data disk stops everything until someone frees space: nothing more will happen by itself.
     if (parts.holds.reasons.has('disk-full')) return true;
     if (this.ops > 0 || parts.sending.queue.running > 0 || parts.finishing.busy > 0) return false;
-    if (parts.runner.busy > 0 || !parts.watchers.settled()) return false;
+    if (parts.runner.busy > 0 || parts.intake.waiting > 0 || !parts.watchers.settled())
+      return false;
     // A job in a folder that cannot be reached waits for it like a paused one: settled for now.
     for (const job of parts.book.live.values()) {
       if (job.phase === 'unreachable' || job.phase === 'held') continue;

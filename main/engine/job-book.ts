@@ -55,6 +55,8 @@ export class JobBook {
   readonly live = new Map<string, EngineJob>();
   /** Files with a job not yet done: root+path → job id. */
   private readonly byPath = new Map<string, string>();
+  /** Jobs of this run moving on by themselves: not done, held or waiting for their folder. */
+  private moving = 0;
   /** Per target key, how many jobs for it are not inspected yet (a merge window waits for them). */
   private readonly arriving = new Map<string, number>();
 
@@ -119,12 +121,15 @@ export class JobBook {
    */
   async save(before: EngineJob, next: EngineJob): Promise<EngineJob> {
     const record: EngineJob = { ...next, v: 2 };
-    this.countArriving(this.live.get(record.id), -1);
+    const previous = this.live.get(record.id);
+    this.countArriving(previous, -1);
     this.countArriving(record, +1);
+    if (previous && isMoving(previous)) this.moving--;
     const oldKey = pathKey(before.root, before.relPath);
     if (this.byPath.get(oldKey) === record.id) this.byPath.delete(oldKey);
     if (isFinal(record.state) && record.disposition !== undefined) this.live.delete(record.id);
     else this.live.set(record.id, record);
+    if (this.live.has(record.id) && isMoving(record)) this.moving++;
     if (!isFinal(record.state)) this.byPath.set(pathKey(record.root, record.relPath), record.id);
     await this.ledger.put(snapshot(record));
     this.announce(snapshot(record));
@@ -144,6 +149,7 @@ export class JobBook {
     const job = this.live.get(id);
     if (!job) return;
     this.countArriving(job, -1);
+    if (isMoving(job)) this.moving--;
     this.live.delete(id);
     const key = pathKey(job.root, job.relPath);
     if (this.byPath.get(key) === id) this.byPath.delete(key);
@@ -151,6 +157,11 @@ export class JobBook {
 
   counts(): Record<JobState, number> {
     return this.ledger.counts();
+  }
+
+  /** Jobs of this run that move on by themselves (not done, held, or waiting for their folder). */
+  get inMotion(): number {
+    return this.moving;
   }
 
   /** Jobs for this target (by key) that arrived but are not inspected yet. */
@@ -170,6 +181,11 @@ export class JobBook {
   uploadedSince(since: number): number {
     return this.ledger.uploadedSince(since);
   }
+}
+
+function isMoving(job: EngineJob): boolean {
+  const phase = job.phase ?? 'settling';
+  return phase !== 'done' && phase !== 'held' && phase !== 'unreachable';
 }
 
 /** A copy for the ledger and listeners, so later changes do not reach them. */

@@ -35,6 +35,8 @@ export class Inspection {
     private readonly ctx: StageContext,
     /** Says which uploads are held now, so a job fit to send waits held instead of queued. */
     private readonly heldBy: () => string | undefined,
+    /** Resolves when the upload queue has room for more: a backlog is checked as it is sent. */
+    private readonly room: () => Promise<void> = async () => undefined,
   ) {
     const settings = ctx.settings();
     this.readiness = new Readiness({
@@ -52,7 +54,10 @@ export class Inspection {
   }
 
   inspect(job: EngineJob): void {
-    const work = this.inspections.run(() => this.prepare(job.id));
+    const work = this.inspections.run(async () => {
+      await this.room();
+      await this.prepare(job.id);
+    });
     void this.ctx.track(work).catch((err: unknown) => this.crashed(job.id, err));
   }
 

@@ -7,6 +7,9 @@ import { errorCode } from '../ports/file-system.js';
 import { routeFile } from '../routing/route.js';
 import type { StageContext } from './context.js';
 
+/** Jobs in motion at once beyond which new files wait their turn in the backlog. */
+const TAKEN_ON = 256;
+
 /**
  * Where jobs are born: from the watchers' events to the lifecycle's `seen`,
  * `changed`, `gone` and `unreachable`. Events of one path are handled in
@@ -14,6 +17,13 @@ import type { StageContext } from './context.js';
  */
 export class Intake {
   private readonly chains = new Map<string, Promise<void>>();
+  /**
+   * New files not yet taken on, oldest first (root+path → missed?). A backlog of
+   * thousands found at start becomes jobs as earlier ones finish, so memory
+   * holds a few hundred jobs, not the whole folder. Nothing is lost by waiting
+   * here: the file stays in its folder, and a restart finds it again.
+   */
+  private readonly backlog = new Map<string, { root: string; relPath: string; missed: boolean }>();
 
   constructor(private readonly ctx: StageContext) {}
 
@@ -22,10 +32,35 @@ export class Intake {
    * reported by an event; a job that has the file already is then left alone.
    */
   onFile(root: string, relPath: string, options: { missed?: boolean } = {}): void {
-    this.chain(root, relPath, () => this.seen(root, relPath, options.missed === true));
+    const key = pathKey(root, relPath);
+    const missed = options.missed === true;
+    if (this.backlog.has(key)) return;
+    if (
+      this.ctx.book.inMotion + this.chains.size >= TAKEN_ON &&
+      !this.ctx.book.atPath(root, relPath)
+    ) {
+      this.backlog.set(key, { root, relPath, missed });
+      return;
+    }
+    this.chain(root, relPath, () => this.seen(root, relPath, missed));
+  }
+
+  /** Takes on files from the backlog while fewer than TAKEN_ON jobs are in motion (called as jobs change). */
+  admit(): void {
+    for (const [key, file] of this.backlog) {
+      if (this.ctx.book.inMotion + this.chains.size >= TAKEN_ON) return;
+      this.backlog.delete(key);
+      this.chain(file.root, file.relPath, () => this.seen(file.root, file.relPath, file.missed));
+    }
+  }
+
+  /** New files waiting to be taken on (for the idle check). */
+  get waiting(): number {
+    return this.backlog.size;
   }
 
   onUnlink(root: string, relPath: string): void {
+    if (this.backlog.delete(pathKey(root, relPath))) return;
     this.chain(root, relPath, () => this.unlinked(root, relPath));
   }
 

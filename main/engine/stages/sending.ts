@@ -35,6 +35,9 @@ export interface UploadUnit {
 /** Progress is announced at most this often per upload (the UI needs a few per second). */
 const PROGRESS_EVERY_MS = 250;
 
+/** Uploads waiting for a slot beyond which inspection waits: a few rounds of work for the slots. */
+const AHEAD = 64;
+
 /** Phases in which a job may be sent. */
 const SENDABLE = new Set(['queued', 'held', 'backing-off']);
 
@@ -79,6 +82,8 @@ export class Sending {
   private readonly controllers = new Map<string, AbortController>();
   /** Units waiting in the queue (ready or delayed), so a batch is queued once however many members ask. */
   private readonly waiting = new Set<string>();
+  /** Inspections waiting for the queue to have room (see room()). */
+  private readonly roomWaiters: (() => void)[] = [];
   /** Units in an attempt, from its checks until its answer is recorded. */
   private readonly attempting = new Set<string>();
   /** Units asked for again during their attempt, with when they may go. */
@@ -101,11 +106,29 @@ export class Sending {
   hold(detail: string): void {
     this.held = detail;
     this.queue.pause();
+    this.roomMade();
   }
 
   release(): void {
     this.held = undefined;
     this.queue.resume();
+  }
+
+  /**
+   * Resolves once fewer than AHEAD uploads wait for a slot (or uploads are
+   * held: then nothing drains, and what comes may as well be checked and wait
+   * held). Inspection asks before it takes a file, so a backlog of thousands
+   * is checked about as fast as it is sent, not all at once: memory stays flat.
+   */
+  room(): Promise<void> {
+    if (this.waiting.size < AHEAD || this.held !== undefined || this.ctx.stopping())
+      return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  private roomMade(): void {
+    while (this.roomWaiters.length && (this.waiting.size < AHEAD || this.held !== undefined))
+      this.roomWaiters.shift()!();
   }
 
   /** The `enqueue` effect for one job: its batch's unit, or a unit of its own. */
@@ -161,6 +184,7 @@ export class Sending {
 
   /** Abandons uploads in flight (stop): their ledger phase stays `uploading` for the next start. */
   stop(): void {
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
     this.queue.stop();
     for (const c of this.controllers.values()) c.abort();
   }
@@ -181,6 +205,7 @@ export class Sending {
     const { ctx } = this;
     const { book, runner } = ctx;
     this.waiting.delete(unit.id);
+    this.roomMade();
     if (ctx.stopping()) return;
     const members = unit.jobIds
       .map((id) => book.live.get(id))
@@ -306,7 +331,10 @@ export class Sending {
 
   private async forget(unit: UploadUnit): Promise<void> {
     this.units.delete(unit.id);
-    if (this.waiting.delete(unit.id)) this.queue.remove((u) => u === unit);
+    if (this.waiting.delete(unit.id)) {
+      this.queue.remove((u) => u === unit);
+      this.roomMade();
+    }
     if (unit.staged) await this.ctx.fs.remove(unit.path).catch(() => undefined);
   }
 }

@@ -128,3 +128,25 @@ describe('engine: Retry asked for from another process', () => {
     expect(h.sandbox.received()).toHaveLength(1);
   });
 });
+
+describe('engine: a big backlog', () => {
+  it('takes on a backlog a few hundred files at a time, and sends every file once', async () => {
+    const before: Record<string, Buffer> = {};
+    for (let i = 0; i < 700; i++) before[`b${i}.jpg`] = jpeg(2000 + i, i);
+    h = await startEngineHarness({ noStart: true, before, settings: { settleMs: 0 } });
+    let most = 0;
+    h.engine.on('summary', (s) => {
+      most = Math.max(most, s.waiting + s.queued + s.uploading);
+    });
+    await h.engine.start();
+    await waitFor(() => h!.sandbox.received().length === 700, {
+      timeoutMs: 60_000,
+      message: () => JSON.stringify(h!.engine.summary()),
+    });
+    await h.engine.whenIdle();
+    expect(new Set(h.sandbox.received().map((r) => r.sha256)).size).toBe(700);
+    // Memory holds the jobs in motion, not the whole folder.
+    expect(most).toBeLessThanOrEqual(300);
+    expect(most).toBeGreaterThan(0);
+  }, 90_000);
+});
