@@ -65,6 +65,8 @@ export interface EngineOptions {
   merge?: Merger;
   /** How often the data dir is looked at for Retry requests of the CLI; default 2000. */
   requestsMs?: number;
+  /** Finished jobs kept whole in memory (and listed); older ones keep only their indexes. Default 1000. */
+  historyKept?: number;
   /** The simulator's ledger (over its in-memory journal); default the ledger in `<dataDir>/ledger`. */
   openLedger?: () => Promise<Ledger>;
   /** The simulator's in-memory watchers; default one RootWatcher per root. */
@@ -122,7 +124,10 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     this.stopping = false;
     const { dataDir } = this.options;
     const ledger = await (this.options.openLedger?.() ??
-      Ledger.open(ledgerDir(dataDir), { now: () => this.clock.now() }));
+      Ledger.open(ledgerDir(dataDir), {
+        now: () => this.clock.now(),
+        keepFinished: this.options.historyKept,
+      }));
     try {
       // Merged PDFs of the last run are rebuilt from their files: a half-written one must not be sent.
       await this.clearStaging();

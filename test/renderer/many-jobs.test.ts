@@ -57,7 +57,11 @@ beforeAll(async () => {
   await ensureRendererBuilt();
   [browser, h] = await Promise.all([
     launchChromium(),
-    startHarness({ beforeStart: ({ dataDir, root }) => writeHistory(dataDir, root) }),
+    // The engine lists 1,000 finished jobs by default; the list must cope with far more.
+    startHarness({
+      beforeStart: ({ dataDir, root }) => writeHistory(dataDir, root),
+      historyKept: JOBS,
+    }),
   ]);
 }, 120_000);
 afterAll(async () => {

@@ -78,6 +78,8 @@ export interface HarnessOptions {
   moreRoots?: string[];
   /** Runs before the engine starts, e.g. to write history into the ledger. */
   beforeStart?: (paths: { dataDir: string; root: string }) => Promise<void>;
+  /** Finished jobs the engine keeps listed (default the engine's). */
+  historyKept?: number;
 }
 
 /** Starts sandbox + engine + handlers on a fresh temp folder. */
@@ -111,6 +113,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     retry: { baseMs: 50, maxMs: 200, tries: 2 },
     timeouts: { connectMs: 3000, responseMs: 10_000 },
     configDir: dir,
+    historyKept: options.historyKept,
   });
   await engine.start();
 
