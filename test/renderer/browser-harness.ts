@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startUiServer, type UiServer } from '../../main/ui-server/ui-server.js';
@@ -15,7 +16,15 @@ import type { Harness } from '../engine/api/api-harness.js';
 const exec = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 export const RENDERER_OUT = join(ROOT, 'out', 'renderer');
-export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+/**
+ * Where the UI tests save their screenshots: the README's own, in
+ * docs/screenshots, only when asked (`CONCUR_DROP_SCREENSHOTS=update`), so a
+ * test run leaves the checkout as it was; otherwise a folder under the OS temp dir.
+ */
+export const SCREENSHOTS =
+  process.env.CONCUR_DROP_SCREENSHOTS === 'update'
+    ? join(ROOT, 'docs', 'screenshots')
+    : join(tmpdir(), 'concur-drop-screenshots');
 export const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 
 async function newestMtime(path: string): Promise<number> {
