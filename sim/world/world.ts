@@ -206,6 +206,8 @@ function uploadsStillGoingOut(journal: Uint8Array): Set<string> {
   const out = new Set<string>();
   const seen = new Set<string>();
   const lines = Buffer.from(journal).toString('utf8').split('\n');
+  // The last piece is a torn line (the append a crash cut) or empty: it records nothing.
+  lines.pop();
   // Newest first: a job's last durable record is the one that counts; most need no parsing.
   for (let i = lines.length - 1; i >= 0; i--) {
     const id = /"id":"([^"]*)"/.exec(lines[i])?.[1];
