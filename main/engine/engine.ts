@@ -1,29 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { assembleParts, type Parts } from './assemble.js';
 import { createConcurClient, type ConcurClient } from './concur/concur-client.js';
-import { JobBook, type EngineJob } from './job-book.js';
+import type { EngineJob } from './job-book.js';
 import { Ledger, ledgerDir } from './ledger/ledger.js';
-import { JobRunner } from './lifecycle/runner.js';
 import { createLogger } from './log/logger.js';
-import { mergeToPdf } from './merge/merge-pdf.js';
 import { systemClock, type Clock } from './ports.js';
 import type { FileSystem } from './ports/file-system.js';
 import { nodeFileSystem } from './ports/node-file-system.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './queue/backoff.js';
 import { resolveRoots, type WatchedRoot } from './roots.js';
 import type { FolderSettings, Settings } from './settings/schema.js';
-import { Collecting, type Merger } from './stages/collecting.js';
-import type { StageContext } from './stages/context.js';
-import { Finishing } from './stages/finishing.js';
-import { Holds } from './stages/holds.js';
-import { Inspection } from './stages/inspection.js';
-import { Intake } from './stages/intake.js';
-import { RetryRequests } from './stages/retry-requests.js';
-import { Sending } from './stages/sending.js';
+import type { Merger } from './stages/collecting.js';
 import { buildSummary, emptyCounts, startOfLocalDay } from './summary.js';
 import type { EngineApi, EngineEventMap, Job, JobFilter, Summary } from './types.js';
-import { Watchers, type WatchFactory } from './watchers.js';
+import type { WatchFactory } from './watchers.js';
 
 /**
  * The watch-and-upload engine (docs/architecture.md): plain Node, built from
@@ -79,24 +70,6 @@ export interface EngineOptions {
 
 const log = createLogger('engine');
 
-/** Each root is reconciled with what is on disk this often, in case a watcher event was missed. */
-const DEFAULT_RESCAN_MS = 5 * 60_000;
-
-/** The built engine: every stage, made once per start. */
-interface Parts {
-  ledger: Ledger;
-  book: JobBook;
-  runner: JobRunner;
-  intake: Intake;
-  inspection: Inspection;
-  collecting: Collecting;
-  sending: Sending;
-  finishing: Finishing;
-  holds: Holds;
-  watchers: Watchers;
-  requests: RetryRequests;
-}
-
 export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   private parts: Parts | null = null;
   private stopping = false;
@@ -148,122 +121,32 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       await this.fs.remove(join(staging, entry.name));
   }
 
-  /** Builds the stages in one direction, each handed what it hands on to. */
+  /** Builds the stages (assemble.ts), handing them what they need of the engine. */
   private assemble(ledger: Ledger): Parts {
-    const { dataDir } = this.options;
-    const book = new JobBook(ledger, (job) => this.announce(job));
     const isStopping = () => this.stopping;
-    const runner = new JobRunner(book, this.clock, log, {
-      trouble: (error) => this.diskTrouble(error),
-      recovered: () => this.parts?.holds.release('disk-full'),
-      get stopping() {
-        return isStopping();
-      },
-    });
-    const ctx: StageContext = {
-      book,
-      runner,
+    return assembleParts(ledger, this.options, {
       clock: this.clock,
       fs: this.fs,
-      log,
-      dataDir,
       retry: this.retryPolicy,
+      log,
       settings: () => this.settings,
       client: () => (this.client ??= this.makeClient()),
       folderFor: (root) => this.folders.get(root),
-      rootReachable: async (root) => {
-        try {
-          return (await this.fs.lstat(root)).kind === 'dir';
-        } catch {
-          return false;
-        }
-      },
-      notice: (level, message, path) => {
-        log[level](message, { path });
-        this.emit('notice', { level, message, path });
+      get stopping() {
+        return isStopping();
       },
       track: (work) => this.track(work),
-      stopping: () => this.stopping,
-      newId: this.options.newId ?? randomUUID,
-      random: this.options.random ?? Math.random,
-    };
-    const sending = new Sending(ctx);
-    const holds = new Holds(ctx, sending, {
-      getToken: this.options.getToken,
-      recheckMs: this.options.tokenRecheckMs,
-      emitPaused: (reason, message) => this.emit('paused', reason, message),
-      emitResumed: () => this.emit('resumed'),
-      changed: () => this.queueSummary(),
+      announce: (job) => this.announce(job),
+      // The event map's typing does not carry through a generic forwarder; the host's signature does.
+      emit: (event, ...args) =>
+        void (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
+      diskTrouble: (error) => this.diskTrouble(error),
+      diskRecovered: () => this.parts?.holds.release('disk-full'),
+      summaryChanged: () => this.queueSummary(),
+      idleChanged: () => this.checkIdle(),
+      emitRoot: (event, args) => this.emitRoot(event, args),
+      retryJob: (id) => this.retry(id),
     });
-    const collecting = new Collecting(ctx, this.options.merge ?? mergeToPdf, sending);
-    const inspection = new Inspection(
-      ctx,
-      () => holds.detail(),
-      () => sending.room(),
-    );
-    const intake = new Intake(ctx);
-    const finishing = new Finishing(ctx, (root, rel) => intake.onFile(root, rel));
-    /** Out of every waiting place: readiness, the merge window, the queue, the copies. */
-    const leave = (job: EngineJob, batchId: string | undefined) => {
-      inspection.leave(job);
-      collecting.leave(job);
-      sending.leave(job, batchId);
-    };
-    runner.connect({
-      awaitReady: (job) => {
-        inspection.awaitReady(job);
-        collecting.touch(job.target);
-      },
-      inspect: (job) => inspection.inspect(job),
-      collect: (job) => collecting.collect(job),
-      enqueue: (job, notBefore) => sending.enqueue(job, notBefore),
-      leaveWaits: (job, before) => leave(job, before.batchId),
-      finish: (job) => finishing.finish(job),
-      releaseCopies: (job) => inspection.releaseCopies(job),
-      holdForSignIn: (message) => holds.hold('sign-in', message),
-    });
-    const watchers = new Watchers(
-      {
-        book,
-        clock: this.clock,
-        log,
-        ownPaths: [dataDir, ...(this.options.ownFiles ?? [])].map((p) => resolve(p)),
-        settleMs: () => this.settings.settleMs,
-        folderFor: (root) => this.folders.get(root),
-        notice: ctx.notice,
-        // A root no longer watched: its waiting jobs leave memory (they stay in the ledger).
-        forgetRoot: (root) => {
-          for (const job of [...book.live.values()]) {
-            if (job.root !== root || job.phase === 'uploading') continue;
-            leave(job, job.batchId);
-            book.forget(job.id);
-          }
-        },
-      },
-      intake,
-      {
-        recheckMs: this.options.rootRecheckMs,
-        rescanMs: this.options.rescanMs ?? DEFAULT_RESCAN_MS,
-        missEventsForTests: this.options.missEventsForTests,
-        watch: this.options.watch,
-        emit: (event, ...args) => this.emitRoot(event, args),
-        changed: () => this.checkIdle(),
-      },
-    );
-    const requests = new RetryRequests(ctx, (id) => this.retry(id), this.options.requestsMs);
-    return {
-      ledger,
-      book,
-      runner,
-      intake,
-      inspection,
-      collecting,
-      sending,
-      finishing,
-      holds,
-      watchers,
-      requests,
-    };
   }
 
   /** What the last run left unfinished resumes before new files are looked at (docs/architecture.md#the-ledger). */

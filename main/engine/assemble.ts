@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { ConcurClient } from './concur/concur-client.js';
+import type { EngineOptions } from './engine.js';
+import { JobBook, type EngineJob } from './job-book.js';
+import type { Ledger } from './ledger/ledger.js';
+import { JobRunner } from './lifecycle/runner.js';
+import type { Logger } from './log/logger.js';
+import { mergeToPdf } from './merge/merge-pdf.js';
+import type { Clock } from './ports.js';
+import type { FileSystem } from './ports/file-system.js';
+import type { RetryPolicy } from './queue/backoff.js';
+import type { FolderSettings, Settings } from './settings/schema.js';
+import { Collecting } from './stages/collecting.js';
+import type { StageContext } from './stages/context.js';
+import { Finishing } from './stages/finishing.js';
+import { Holds } from './stages/holds.js';
+import { Inspection } from './stages/inspection.js';
+import { Intake } from './stages/intake.js';
+import { RetryRequests } from './stages/retry-requests.js';
+import { Sending } from './stages/sending.js';
+import type { EngineEventMap, Job } from './types.js';
+import { Watchers } from './watchers.js';
+
+/**
+ * The engine's stages, built once per start in one direction (docs/architecture.md#the-lifecycle):
+ * intake → inspection → collecting → sending → finishing, with holds, the runner
+ * that carries the lifecycle's effects to them, and the watchers feeding intake.
+ */
+
+/** Each root is reconciled with what is on disk this often, in case a watcher event was missed. */
+const DEFAULT_RESCAN_MS = 5 * 60_000;
+
+/** The built engine: every stage, made once per start. */
+export interface Parts {
+  ledger: Ledger;
+  book: JobBook;
+  runner: JobRunner;
+  intake: Intake;
+  inspection: Inspection;
+  collecting: Collecting;
+  sending: Sending;
+  finishing: Finishing;
+  holds: Holds;
+  watchers: Watchers;
+  requests: RetryRequests;
+}
+
+/** What the stages need of the engine that hosts them. */
+export interface EngineHost {
+  readonly clock: Clock;
+  readonly fs: FileSystem;
+  readonly retry: RetryPolicy;
+  readonly log: Logger;
+  settings(): Settings;
+  client(): ConcurClient;
+  folderFor(root: string): FolderSettings | undefined;
+  /** Set once stop() began. */
+  readonly stopping: boolean;
+  track<T>(work: Promise<T>): Promise<T>;
+  announce(job: Job): void;
+  emit<K extends keyof EngineEventMap>(event: K, ...args: EngineEventMap[K]): void;
+  diskTrouble(error: unknown): void;
+  diskRecovered(): void;
+  summaryChanged(): void;
+  idleChanged(): void;
+  emitRoot(event: 'root-unavailable' | 'root-available', args: string[]): void;
+  retryJob(id: string): Promise<boolean>;
+}
+
+/** Builds the stages in one direction, each handed what it hands on to. */
+export function assembleParts(ledger: Ledger, options: EngineOptions, host: EngineHost): Parts {
+  const { dataDir } = options;
+  const book = new JobBook(ledger, (job) => host.announce(job));
+  const runner = new JobRunner(book, host.clock, host.log, {
+    trouble: (error) => host.diskTrouble(error),
+    recovered: () => host.diskRecovered(),
+    get stopping() {
+      return host.stopping;
+    },
+  });
+  const ctx: StageContext = {
+    book,
+    runner,
+    clock: host.clock,
+    fs: host.fs,
+    log: host.log,
+    dataDir,
+    retry: host.retry,
+    settings: host.settings,
+    client: host.client,
+    folderFor: host.folderFor,
+    rootReachable: async (root) => {
+      try {
+        return (await host.fs.lstat(root)).kind === 'dir';
+      } catch {
+        return false;
+      }
+    },
+    notice: (level, message, path) => {
+      host.log[level](message, { path });
+      host.emit('notice', { level, message, path });
+    },
+    track: host.track,
+    stopping: () => host.stopping,
+    newId: options.newId ?? randomUUID,
+    random: options.random ?? Math.random,
+  };
+  const sending = new Sending(ctx);
+  const holds = new Holds(ctx, sending, {
+    getToken: options.getToken,
+    recheckMs: options.tokenRecheckMs,
+    emitPaused: (reason, message) => host.emit('paused', reason, message),
+    emitResumed: () => host.emit('resumed'),
+    changed: host.summaryChanged,
+  });
+  const collecting = new Collecting(ctx, options.merge ?? mergeToPdf, sending);
+  const inspection = new Inspection(
+    ctx,
+    () => holds.detail(),
+    () => sending.room(),
+  );
+  const intake = new Intake(ctx);
+  const finishing = new Finishing(ctx, (root, rel) => intake.onFile(root, rel));
+  /** Out of every waiting place: readiness, the merge window, the queue, the copies. */
+  const leave = (job: EngineJob, batchId: string | undefined) => {
+    inspection.leave(job);
+    collecting.leave(job);
+    sending.leave(job, batchId);
+  };
+  runner.connect({
+    awaitReady: (job) => {
+      inspection.awaitReady(job);
+      collecting.touch(job.target);
+    },
+    inspect: (job) => inspection.inspect(job),
+    collect: (job) => collecting.collect(job),
+    enqueue: (job, notBefore) => sending.enqueue(job, notBefore),
+    leaveWaits: (job, before) => leave(job, before.batchId),
+    finish: (job) => finishing.finish(job),
+    releaseCopies: (job) => inspection.releaseCopies(job),
+    holdForSignIn: (message) => holds.hold('sign-in', message),
+  });
+  const watchers = new Watchers(
+    {
+      book,
+      clock: host.clock,
+      log: host.log,
+      ownPaths: [dataDir, ...(options.ownFiles ?? [])].map((p) => resolve(p)),
+      settleMs: () => host.settings().settleMs,
+      folderFor: host.folderFor,
+      notice: ctx.notice,
+      // A root no longer watched: its waiting jobs leave memory (they stay in the ledger).
+      forgetRoot: (root) => {
+        for (const job of [...book.live.values()]) {
+          if (job.root !== root || job.phase === 'uploading') continue;
+          leave(job, job.batchId);
+          book.forget(job.id);
+        }
+      },
+    },
+    intake,
+    {
+      recheckMs: options.rootRecheckMs,
+      rescanMs: options.rescanMs ?? DEFAULT_RESCAN_MS,
+      missEventsForTests: options.missEventsForTests,
+      watch: options.watch,
+      emit: (event, ...args) => host.emitRoot(event, args),
+      changed: host.idleChanged,
+    },
+  );
+  const requests = new RetryRequests(ctx, host.retryJob, options.requestsMs);
+  return {
+    ledger,
+    book,
+    runner,
+    intake,
+    inspection,
+    collecting,
+    sending,
+    finishing,
+    holds,
+    watchers,
+    requests,
+  };
+}
