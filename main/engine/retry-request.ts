@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileDurably } from './durable-write.js';
 import { isAbsolute, join, resolve } from 'node:path';
 import { absolutePath } from './finish/finish.js';
 import { Ledger, ledgerDir } from './ledger/ledger.js';
@@ -99,25 +100,11 @@ export async function requestRetry(
   return result;
 }
 
-/** Temp file, fsync, rename: the engine never reads half a request. */
+/** Written durably: the engine never reads half a request. */
 async function writeRequest(dataDir: string, request: RetryRequest): Promise<string> {
   const dir = requestsDir(dataDir);
   await mkdir(dir, { recursive: true });
-  const name = `retry-${Date.now()}-${randomBytes(4).toString('hex')}.json`;
-  // A leading dot and a .tmp ending: not a request until renamed.
-  const temp = join(dir, `.${name}.tmp`);
-  const handle = await open(temp, 'wx');
-  try {
-    await handle.writeFile(JSON.stringify(request) + '\n', 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, join(dir, name));
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  return join(dir, name);
+  const path = join(dir, `retry-${Date.now()}-${randomBytes(4).toString('hex')}.json`);
+  await writeFileDurably(path, JSON.stringify(request) + '\n');
+  return path;
 }

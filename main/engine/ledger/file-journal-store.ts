@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { syncDir, writeFileDurably } from '../durable-write.js';
 import type { JournalStore } from '../ports/journal-store.js';
 
 /**
@@ -65,29 +65,12 @@ export class FileJournalStore implements JournalStore {
 
   replace(data: Uint8Array): Promise<void> {
     return this.serially(async () => {
-      const temp = join(
-        dirname(this.path),
-        `.${basename(this.path)}.${randomBytes(4).toString('hex')}.tmp`,
-      );
-      try {
-        const handle = await open(temp, 'w');
-        try {
-          await handle.writeFile(data);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await rename(temp, this.path);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
-      }
+      await writeFileDurably(this.path, data, { syncFolder: true });
       // The old handle points at the file just replaced: appends must go to the new one.
       const old = this.handle;
       this.handle = null;
       this.ragged = false;
       await old?.close().catch(() => undefined);
-      await syncDir(dirname(this.path));
     });
   }
 
@@ -120,16 +103,5 @@ export class FileJournalStore implements JournalStore {
     const result = this.queue.then(operation);
     this.queue = result.catch(() => undefined);
     return result;
-  }
-}
-
-/** fsync on a folder makes a rename durable; Windows cannot open folders for it, and needs not. */
-export async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { writeFileDurably } from '../durable-write.js';
 import { degrees, PDFDocument } from 'pdf-lib';
 import type { PDFImage, PDFPage } from 'pdf-lib';
 import type { ContentType } from '../types.js';
@@ -164,22 +164,6 @@ export async function mergeToPdf(
   }
   const { bytes, pages } = await mergePdfBytes(read);
 
-  const temp = join(
-    dirname(outPath),
-    `.${basename(outPath)}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, outPath);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await writeFileDurably(outPath, bytes);
   return { size: bytes.length, pages };
 }
