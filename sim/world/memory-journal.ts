@@ -7,11 +7,13 @@ import { FsError } from './memory-fs.js';
  * The ledger's journal on a simulated disk. An append takes a little virtual
  * time to become durable (the fsync); a crash meanwhile keeps the durable
  * bytes plus, as the seed decides, a torn prefix of the append in flight.
- * While the disk is full, appends and replaces fail ENOSPC and change nothing.
+ * While the disk is full, appends and replaces fail ENOSPC and change nothing;
+ * a truncate, which frees space, still works.
  */
 
 interface Write {
-  kind: 'append' | 'replace';
+  kind: 'append' | 'replace' | 'truncate';
+  /** What is written; for a truncate, the bytes that stay. */
   data: Uint8Array;
 }
 
@@ -63,6 +65,10 @@ export class MemoryJournalStore {
       read: () => asLife(life, () => this.durable().slice()),
       append: (data) => asLife(life, () => this.write({ kind: 'append', data }, life)),
       replace: (data) => asLife(life, () => this.write({ kind: 'replace', data }, life)),
+      truncate: (length) =>
+        asLife(life, () =>
+          this.write({ kind: 'truncate', data: this.durable().subarray(0, length) }, life),
+        ),
       close: () => asLife(life, () => undefined),
     };
   }
@@ -80,7 +86,7 @@ export class MemoryJournalStore {
   /** A clean exit: what the process handed to the OS reaches the disk, fsync'd or not. */
   flush(): void {
     for (const write of this.inFlight.splice(0)) {
-      if (write.kind === 'replace') {
+      if (write.kind !== 'append') {
         this.chunks = [];
         this.length = 0;
       }
@@ -89,7 +95,7 @@ export class MemoryJournalStore {
   }
 
   private async write(write: Write, life: Life | undefined): Promise<void> {
-    if (this.full) throw new FsError('ENOSPC', 'write', 'journal');
+    if (this.full && write.kind !== 'truncate') throw new FsError('ENOSPC', 'write', 'journal');
     const data = Uint8Array.from(write.data);
     this.onWrite?.(data);
     const pending = { ...write, data };
@@ -101,7 +107,7 @@ export class MemoryJournalStore {
     const index = this.inFlight.indexOf(pending);
     if (index < 0) return; // lost to a crash; the caller's life has ended too
     this.inFlight.splice(index, 1);
-    if (pending.kind === 'replace') {
+    if (pending.kind !== 'append') {
       this.chunks = [];
       this.length = 0;
     }

@@ -104,6 +104,19 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'lost too; after a restart Concur\'s "already has an image" could not say which version ' +
       'it held, and the one it held went to Failed/',
   },
+  {
+    seed: 7994,
+    broke:
+      'a crash tore the last ledger line and the disk was full at restart: the ledger could not ' +
+      'rewrite its journal at open and the engine did not start',
+  },
+  {
+    seed: 4266,
+    broke:
+      'a file that could not be read failed and stayed in place; a new version of it, unreadable ' +
+      'too, became a second job at the same path, and every restart retried both: one of them ' +
+      'waited for ever',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

@@ -74,6 +74,16 @@ export class FileJournalStore implements JournalStore {
     });
   }
 
+  truncate(length: number): Promise<void> {
+    return this.serially(async () => {
+      const handle = await this.writable();
+      await handle.truncate(length);
+      await handle.datasync();
+      this.size = length;
+      this.ragged = false;
+    });
+  }
+
   close(): Promise<void> {
     return this.serially(async () => {
       this.closed = true;

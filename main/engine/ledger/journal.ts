@@ -32,6 +32,8 @@ export interface JournalScan {
   tornTail: boolean;
   /** Bytes in the journal. */
   bytes: number;
+  /** Where the last whole record's line ends ('\n' included): what a torn tail is cut back to. */
+  wholeBytes: number;
 }
 
 /**
@@ -51,6 +53,7 @@ export function scanJournal(
   // A bad line is only known to be "the last" once the data ends, so hold the verdict until then.
   let pendingCorrupt = 0;
   let start = 0;
+  let wholeBytes = 0;
   for (let end = buffer.indexOf(10); end !== -1; end = buffer.indexOf(10, start)) {
     const line = ascii
       ? buffer.toString('latin1', start, end)
@@ -69,6 +72,7 @@ export function scanJournal(
     corruptLines += pendingCorrupt;
     pendingCorrupt = 0;
     records++;
+    wholeBytes = start;
     onRecord(parsed, lineStart, end);
   }
   // Bytes after the last newline: the write that was cut off. Whole-but-unterminated JSON is
@@ -77,7 +81,7 @@ export function scanJournal(
   // Trailing unparseable lines (e.g. NUL-filled blocks after a power cut) are one torn tail too.
   const tornTail = rest !== SKIP || pendingCorrupt > 0;
   if (rest === SKIP && start < buffer.length) blankLines++;
-  return { records, corruptLines, blankLines, tornTail, bytes: buffer.length };
+  return { records, corruptLines, blankLines, tornTail, bytes: buffer.length, wholeBytes };
 }
 
 /** One line's bytes as text: latin1 when ASCII (fast), else UTF-8 (older or hand-edited files). */

@@ -118,6 +118,11 @@ export class Ledger {
   /** After a failed compaction, the next waits for this many superseded lines. */
   private retryCompactionAt = 0;
   private compactions = 0;
+  /**
+   * The journal still holds lines the bookkeeping does not count (corrupt,
+   * blank, version 1) because the disk was full at open: compaction parses.
+   */
+  private unclean = false;
   private closed = false;
   private readonly keepFinished: number;
   private openStats: OpenStats = {
@@ -202,10 +207,10 @@ export class Ledger {
     const unclean = skippedLines > 0 || scan.tornTail || scan.blankLines > 0 || migrated > 0;
     let compact = !options.readOnly && (unclean || ledger.compactionDue());
     if (compact) {
-      if (skippedLines > 0) await extras.backup?.();
       const keep = ledger.lines.keptAmong(ledger.lines.count);
       const out = Buffer.concat(unclean ? rewrite(data, keep) : keptLines(data, data.length, keep));
       try {
+        if (skippedLines > 0) await extras.backup?.();
         await store.replace(out);
         ledger.lines.compacted(keep);
         ledger.bytes = out.length;
@@ -215,9 +220,15 @@ export class Ledger {
           jobs: ledger.lines.jobCount,
         });
       } catch (error) {
-        // A clean journal only due for compaction is fine as it is: a full disk must not stop
-        // the engine from starting (it then says the disk is full). A torn one must be rewritten.
-        if (unclean || !DISK_FULL.has(errorCode(error) ?? '')) throw error;
+        // A full disk must not stop the engine from starting (it then says the disk is full):
+        // every record still reads as it is. Only a torn tail would spoil the next append, and
+        // cutting it off needs no space. Later compactions parse what they keep.
+        if (!DISK_FULL.has(errorCode(error) ?? '')) throw error;
+        if (scan.tornTail) {
+          await store.truncate(scan.wholeBytes);
+          ledger.bytes = scan.wholeBytes;
+        }
+        ledger.unclean = unclean;
         log.warn('could not compact the ledger at open; it is compacted later', { error });
         compact = false;
       }
@@ -330,13 +341,16 @@ export class Ledger {
       const data = await this.store.read();
       if (this.closed) return;
       const keep = this.lines.keptAmong(upTo);
-      const kept = keptLines(data, upToBytes, keep);
+      const kept = this.unclean
+        ? rewrite(data.subarray(0, upToBytes), keep)
+        : keptLines(data, upToBytes, keep);
       const before = this.bytes;
       await writer.hold(async () => {
         const out = Buffer.concat([...kept, Buffer.from(this.tail!.join(''), 'latin1')]);
         await this.store.replace(out);
         this.lines.compacted(keep);
         this.bytes = out.length;
+        this.unclean = false;
       });
       this.compactions++;
       log.info('compacted the ledger while running', { before, after: this.bytes });

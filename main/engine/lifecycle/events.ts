@@ -66,6 +66,8 @@ export type JobEvent =
   | { type: 'finished'; disposition: Disposition; finalPath?: string; detail?: string }
   /** The last run ended with this job unfinished. */
   | { type: 'recovered' }
+  /** A new version of its file, left in place after it failed, is a new job now. */
+  | { type: 'superseded' }
   /** Retry: start over from readiness (the file is back in place, maybe under another name). */
   | { type: 'retried'; relPath: string; name: string };
 

@@ -265,6 +265,10 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         },
         effects: NOTHING,
       };
+    case 'superseded':
+      // No longer its file: it is not tried again at the next start (the new job is).
+      if (!done || job.disposition !== 'kept') return { job, effects: NOTHING };
+      return { job: { ...job, disposition: 'gone', updatedAt: now }, effects: NOTHING };
     case 'recovered':
       if (done) return { job, effects: job.disposition ? NOTHING : [{ kind: 'finish' }] };
       return {

@@ -10,5 +10,10 @@ export interface JournalStore {
   append(data: Uint8Array): Promise<void>;
   /** Atomically replaces the journal with `data` (temp file, fsync, rename, fsync folder). */
   replace(data: Uint8Array): Promise<void>;
+  /**
+   * Cuts the journal back to its first `length` bytes, durably. Needs no free
+   * space, so a torn last line can be dropped even on a full disk.
+   */
+  truncate(length: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -100,7 +100,9 @@ export class Holds {
   async retry(jobId: string): Promise<boolean> {
     const { ctx } = this;
     const job = ctx.book.get(jobId);
-    if (!job || job.state !== 'failed' || !ctx.folderFor(job.root)) return false;
+    // 'gone': its file was deleted, or a newer version took its place as a job of its own.
+    if (!job || job.state !== 'failed' || job.disposition === 'gone' || !ctx.folderFor(job.root))
+      return false;
     const from = job.finalPath && (await this.isFile(job.finalPath)) ? job.finalPath : null;
     let relPath = job.relPath;
     if (from) {

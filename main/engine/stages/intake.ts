@@ -146,6 +146,9 @@ export class Intake {
       return;
     }
     if (last && last.size === st.size && last.mtimeMs === st.mtimeMs && stillItsFile(last)) return;
+    // A failure left in place for another try: this new version takes its place.
+    if (last?.state === 'failed' && last.disposition === 'kept' && last.error?.retryable)
+      await runner.dispatch(last, { type: 'superseded' });
     const job = this.newJob(root, relPath, route.kind === 'target' ? route.target : null);
     await runner.dispatch(job, { type: 'seen' });
   }

@@ -48,6 +48,13 @@ describe('reading the journal file', () => {
   it('reads a missing file as empty', async () => {
     const { records, scan } = await readAll(join(ledgers.dir, '..', 'none.jsonl'));
     expect(records).toEqual([]);
-    expect(scan).toEqual({ records: 0, corruptLines: 0, blankLines: 0, tornTail: false, bytes: 0 });
+    expect(scan).toEqual({
+      records: 0,
+      corruptLines: 0,
+      blankLines: 0,
+      tornTail: false,
+      bytes: 0,
+      wholeBytes: 0,
+    });
   });
 });

@@ -73,6 +73,7 @@ describe('compaction while running', () => {
         await replacing;
         return file.replace(data);
       },
+      truncate: (length) => file.truncate(length),
       close: () => file.close(),
     };
     await (await ledgers.open()).close(); // creates the folder

@@ -33,6 +33,7 @@ describe('a full disk under the ledger', () => {
       read: () => file.read(),
       append: (data) => (full ? Promise.reject(diskFull()) : file.append(data)),
       replace: (data) => (full ? Promise.reject(diskFull()) : file.replace(data)),
+      truncate: (length) => file.truncate(length),
       close: () => file.close(),
     };
     const ledger = await Ledger.openStore(store);
@@ -51,6 +52,39 @@ describe('a full disk under the ledger', () => {
     const reopened = await ledgers.open();
     expect(reopened.get('b')).toMatchObject({ state: 'uploaded', disposition: 'moved' });
     expect(reopened.stats).toMatchObject({ skippedLines: 0, tornTail: false });
+  });
+
+  it('opens a journal a crash tore while the disk is full: the torn line is cut off, and a later compaction keeps every record', async () => {
+    await mkdir(ledgers.dir, { recursive: true });
+    const path = join(ledgers.dir, JOURNAL_FILE);
+    const a = job('a');
+    const line = (record: unknown) => JSON.stringify(record) + '\n';
+    const torn = line(job('b')).slice(0, 40);
+    await writeFile(path, line(a) + 'not a record\n' + line({ ...a, state: 'queued' }) + torn);
+    const file = new FileJournalStore(path);
+    let full = true;
+    const store: JournalStore = {
+      read: () => file.read(),
+      append: (data) => (full ? Promise.reject(diskFull()) : file.append(data)),
+      replace: (data) => (full ? Promise.reject(diskFull()) : file.replace(data)),
+      truncate: (length) => file.truncate(length),
+      close: () => file.close(),
+    };
+    const ledger = await Ledger.openStore(store, { autoCompact: false });
+    expect(ledger.stats).toMatchObject({ tornTail: true, skippedLines: 1, compacted: false });
+    expect(ledger.get('a')).toMatchObject({ state: 'queued' });
+    full = false;
+    await ledger.put(job('c'));
+    // The new line starts where the last whole one ended, not glued onto the torn one.
+    const lines = (await readFile(path, 'latin1')).split('\n').filter(Boolean);
+    expect(lines.slice(-1).map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['c']);
+    await ledger.compact();
+    expect(await expectValidJournal(path)).toEqual(['a', 'c']);
+    await ledger.close();
+    const reopened = await Ledger.open(ledgers.dir);
+    expect(reopened.get('a')).toMatchObject({ state: 'queued' });
+    expect(reopened.stats).toMatchObject({ jobs: 2, skippedLines: 0, tornTail: false });
+    await reopened.close();
   });
 
   it('on a real full file system (64 KB tmpfs), cuts a partial write back off and goes on once space is freed', async (context) => {
