@@ -66,6 +66,7 @@ export interface EngineHost {
   idleChanged(): void;
   emitRoot(event: 'root-unavailable' | 'root-available', args: string[]): void;
   retryJob(id: string): Promise<boolean>;
+  sendWithout(id: string): Promise<boolean>;
 }
 
 /** Builds the stages in one direction, each handed what it hands on to. */
@@ -169,7 +170,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
       changed: host.idleChanged,
     },
   );
-  const requests = new RetryRequests(ctx, host.retryJob, options.requestsMs);
+  const requests = new RetryRequests(ctx, host.retryJob, host.sendWithout, options.requestsMs);
   return {
     ledger,
     book,

@@ -58,6 +58,11 @@ export class BatchCollector {
     }
   }
 
+  /** The jobs in this target's open window. */
+  members(key: string): readonly string[] {
+    return this.windows.get(key)?.jobIds ?? [];
+  }
+
   holds(jobId: string): boolean {
     return [...this.windows.values()].some((w) => w.jobIds.includes(jobId));
   }

@@ -1,3 +1,4 @@
+import { targetKey } from './routing/route.js';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { assembleParts, type Parts } from './assemble.js';
@@ -146,6 +147,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       idleChanged: () => this.checkIdle(),
       emitRoot: (event, args) => this.emitRoot(event, args),
       retryJob: (id) => this.retry(id),
+      sendWithout: (id) => this.sendWithout(id),
     });
   }
 
@@ -234,11 +236,19 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     return this.track(this.parts.holds.retry(jobId));
   }
 
+  /** Retries the failures another try can mend (Concur unreachable, a file that could not be read). */
   async retryAllFailed(): Promise<number> {
     if (!this.parts) return 0;
     let n = 0;
-    for (const job of this.parts.book.inStates(['failed'])) if (await this.retry(job.id)) n++;
+    for (const job of this.parts.book.inStates(['failed']))
+      if (job.error?.retryable && (await this.retry(job.id))) n++;
     return n;
+  }
+
+  /** "Upload without it": the entry's or invoice's other files, waiting for this failed one, go now. */
+  async sendWithout(jobId: string): Promise<boolean> {
+    if (!this.parts) return false;
+    return this.track(this.parts.collecting.sendWithout(jobId));
   }
 
   pause(): void {
@@ -347,6 +357,9 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     // A job in a folder that cannot be reached waits for it like a paused one: settled for now.
     for (const job of parts.book.live.values()) {
       if (job.phase === 'unreachable' || job.phase === 'held') continue;
+      // Waiting for someone to drop a fixed batch-mate, or to send without it.
+      if (job.phase === 'collecting' && job.target && parts.book.batchHolder(targetKey(job.target)))
+        continue;
       if (job.state === 'waiting' || job.state === 'queued' || job.state === 'uploading')
         return false;
       if (job.phase === 'done' && job.disposition === undefined) return false;

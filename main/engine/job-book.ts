@@ -50,6 +50,9 @@ export function pathKey(root: string, relPath: string): string {
   return `${root}\u0000${relPath}`;
 }
 
+/** Failures remembered by path, for a fixed file dropped again to replace. */
+const MAX_FAILURES_KEPT = 5000;
+
 export class JobBook {
   /** Jobs of this run not yet settled (done and finished), by id. */
   readonly live = new Map<string, EngineJob>();
@@ -59,11 +62,19 @@ export class JobBook {
   private moving = 0;
   /** Per target key, how many jobs for it are not inspected yet (a merge window waits for them). */
   private readonly arriving = new Map<string, number>();
+  /** Per target key, the failed files its batch waits for (ids). */
+  private readonly holders = new Map<string, Set<string>>();
+  /** root+path → the newest failure there not yet replaced (a fixed file dropped again replaces it). */
+  private readonly failures = new Map<string, string>();
 
   constructor(
     private readonly ledger: JobLedger,
     private readonly announce: (job: Job) => void,
-  ) {}
+  ) {
+    for (const job of ledger.unfinished()) this.countHolder(job);
+    for (const job of ledger.recent(Infinity, (j) => j.state === 'failed').reverse())
+      this.noteFailure(job);
+  }
 
   /** Jobs the last run left unfinished, finishing still to do, or failed-retryable in place. */
   unfinished(): EngineJob[] {
@@ -131,6 +142,8 @@ export class JobBook {
     else this.live.set(record.id, record);
     if (this.live.has(record.id) && isMoving(record)) this.moving++;
     if (!isFinal(record.state)) this.byPath.set(pathKey(record.root, record.relPath), record.id);
+    this.countHolder(record);
+    this.noteFailure(record);
     await this.ledger.put(snapshot(record));
     this.announce(snapshot(record));
     return record;
@@ -162,6 +175,47 @@ export class JobBook {
   /** Jobs of this run that move on by themselves (not done, held, or waiting for their folder). */
   get inMotion(): number {
     return this.moving;
+  }
+
+  /** A failed file the batch for this target (by key) waits for, if any. */
+  batchHolder(key: string): EngineJob | undefined {
+    for (const id of this.holders.get(key) ?? []) {
+      const job = this.get(id);
+      if (job?.holdsBatch) return job;
+    }
+    return undefined;
+  }
+
+  /** The newest failure at this path that no later upload replaced yet. */
+  failureAt(root: string, relPath: string): EngineJob | undefined {
+    const id = this.failures.get(pathKey(root, relPath));
+    const job = id ? this.get(id) : undefined;
+    return job?.state === 'failed' && !job.replacedBy ? job : undefined;
+  }
+
+  private noteFailure(job: Job): void {
+    const key = pathKey(job.root, job.relPath);
+    if (job.state === 'failed' && !job.replacedBy) {
+      this.failures.delete(key);
+      this.failures.set(key, job.id);
+      // The oldest go first: a failure from long ago is not worth the memory.
+      if (this.failures.size > MAX_FAILURES_KEPT)
+        this.failures.delete(this.failures.keys().next().value!);
+    } else if (this.failures.get(key) === job.id) {
+      this.failures.delete(key);
+    }
+  }
+
+  private countHolder(job: Job): void {
+    if (!job.target) return;
+    const key = targetKey(job.target);
+    const ids = this.holders.get(key);
+    if (job.holdsBatch) {
+      if (ids) ids.add(job.id);
+      else this.holders.set(key, new Set([job.id]));
+    } else if (ids?.delete(job.id) && ids.size === 0) {
+      this.holders.delete(key);
+    }
   }
 
   /** Jobs for this target (by key) that arrived but are not inspected yet. */

@@ -63,8 +63,10 @@ function matching(jobs: Job[], name: string, cwd: string): Job[] {
 /**
  * Asks the engine to send failed jobs again: `which` is 'all' (every job failed
  * with a retryable error) or the names given (ids, or the files' paths: any
- * failed job, as the app's Retry). Writes one request file atomically when
- * anything matched; nothing is written otherwise.
+ * failed job, as the app's Retry). With `force`, an entry or invoice batch
+ * waiting for a named failed file (or, with 'all', for any) goes without it.
+ * Writes one request file atomically when anything matched; nothing is
+ * written otherwise.
  */
 export async function requestRetry(
   dataDir: string,
@@ -80,7 +82,11 @@ export async function requestRetry(
   }
   const result: RetryRequestResult = { queued: [], unknown: [], notRetryable: [] };
   if (which === 'all') {
-    result.queued = jobs.filter((j) => j.state === 'failed' && j.error?.retryable).map((j) => j.id);
+    result.queued = jobs
+      .filter(
+        (j) => j.state === 'failed' && (j.error?.retryable || (options.force && j.holdsBatch)),
+      )
+      .map((j) => j.id);
   } else {
     const queued = new Set<string>();
     for (const name of which) {

@@ -92,6 +92,15 @@ export interface Job {
   error?: JobError;
   /** Where the file is now, when it was moved (Uploaded/ or Failed/). */
   finalPath?: string;
+  /**
+   * A file for an entry or invoice that failed its check: the rest of that
+   * batch waits for a fixed file, or for "Upload without it".
+   */
+  holdsBatch?: boolean;
+  /** The earlier failed job at this file's path; this upload replaces that failure. */
+  replaces?: string;
+  /** Set once a later upload of the same file replaced this failure: no longer counted or listed. */
+  replacedBy?: string;
   createdAt: number;
   updatedAt: number;
   finishedAt?: number;

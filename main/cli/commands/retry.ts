@@ -11,7 +11,7 @@ data dir picks the request up at once; otherwise the next "watch" start does.
   JOB…             a job id from "status --json" (its first 8 characters are enough),
                    or the file's path; any failed job, as the app's Retry
   --all            every job that failed for a reason that may pass (Concur unreachable…)
-  --force          send an entry or invoice batch even without a member that is missing
+  --force          an entry or invoice batch waiting for a failed file goes without it
   --data-dir DIR   the data dir (default: CONCUR_DROP_HOME, else the app-data folder)
   --json           one object {queued, unknown, notRetryable}
 Exit 0: retry requested; 1: nothing to retry; 2: usage or data dir error.`;

@@ -62,7 +62,8 @@ export class History {
       this.states = bigger;
     }
     const before = this.stateOf(n);
-    const state = STATE_NUMBER.get(job.state) ?? 0;
+    // A failure a later upload replaced counts no more.
+    const state = job.replacedBy ? 0 : (STATE_NUMBER.get(job.state) ?? 0);
     this.tally[this.states[n]]--;
     this.tally[state]++;
     this.states[n] = state;

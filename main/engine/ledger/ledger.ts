@@ -368,7 +368,10 @@ export class Ledger {
     return this.pending.get(id) ?? this.settled.get(id);
   }
 
-  /** Jobs in memory, newest first (by createdAt, then id), at most `limit`, those `filter` accepts. */
+  /**
+   * Jobs in memory, newest first (by createdAt, then id), at most `limit`, those `filter`
+   * accepts. A failure a later upload replaced is not listed.
+   */
   recent(limit = Infinity, filter?: (record: JobRecord) => boolean): JobRecord[] {
     this.order ??= [...this.pending.values(), ...this.settled.values()]
       .sort(newestFirst)
@@ -377,7 +380,7 @@ export class Ledger {
     for (const id of this.order) {
       if (jobs.length >= limit) break;
       const record = this.get(id)!;
-      if (!filter || filter(record)) jobs.push(record);
+      if (!record.replacedBy && (!filter || filter(record))) jobs.push(record);
     }
     return jobs;
   }

@@ -69,5 +69,7 @@ export function isSettled(record: Job): boolean {
   // A failed-retryable file waiting in place is not settled: the next start tries it again.
   if (record.state === 'failed' && record.error?.retryable && record.disposition === 'kept')
     return false;
+  // A failure its batch waits on stays at hand: the batch's files ask for it at every start.
+  if (record.holdsBatch) return false;
   return FINAL_STATES.includes(record.state) && record.disposition !== undefined;
 }

@@ -30,6 +30,8 @@ export type JobEvent =
       keepInPlace?: boolean;
       /** The version refused, when inspection never got to record it (an unreadable file). */
       version?: { size: number; mtimeMs: number };
+      /** Its entry's or invoice's other files wait for a fixed one (docs/architecture.md#a-forgiving-batch). */
+      holdsBatch?: boolean;
     }
   /** Inspected and fit to send; `oneImage` when its target takes one image (entries, invoices). */
   | {
@@ -68,6 +70,12 @@ export type JobEvent =
   | { type: 'recovered' }
   /** A new version of its file, left in place after it failed, is a new job now. */
   | { type: 'superseded' }
+  /** Its batch no longer waits for it: a fixed file arrived, or the user sent the rest without it. */
+  | { type: 'batch-released'; detail: string }
+  /** A collecting file waits for a batch-mate that failed its check. */
+  | { type: 'batch-waits'; detail: string }
+  /** A later upload of the same file replaced this failure. */
+  | { type: 'replaced'; by: string }
   /** Retry: start over from readiness (the file is back in place, maybe under another name). */
   | { type: 'retried'; relPath: string; name: string };
 

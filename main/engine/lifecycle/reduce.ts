@@ -180,6 +180,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       if (done) return { job, effects: NOTHING };
       const t = failed(event.version ? { ...job, ...event.version } : job, event.error, now);
       if (event.keepInPlace && !t.job.disposition) t.job.disposition = 'kept';
+      if (event.holdsBatch) t.job.holdsBatch = true;
       return t;
     }
     case 'inspected': {
@@ -265,6 +266,21 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         },
         effects: NOTHING,
       };
+    case 'batch-released':
+      if (!job.holdsBatch) return { job, effects: NOTHING };
+      return {
+        job: { ...job, holdsBatch: undefined, detail: event.detail, updatedAt: now },
+        effects: NOTHING,
+      };
+    case 'batch-waits':
+      if (phase !== 'collecting' || job.detail === event.detail) return { job, effects: NOTHING };
+      return { job: to(job, 'collecting', { detail: event.detail }, now), effects: NOTHING };
+    case 'replaced':
+      if (job.state !== 'failed' || job.replacedBy) return { job, effects: NOTHING };
+      return {
+        job: { ...job, replacedBy: event.by, holdsBatch: undefined, updatedAt: now },
+        effects: NOTHING,
+      };
     case 'superseded':
       // No longer its file: it is not tried again at the next start (the new job is).
       if (!done || job.disposition !== 'kept') return { job, effects: NOTHING };
@@ -303,6 +319,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             batchId: undefined,
             disposition: undefined,
             finalPath: undefined,
+            holdsBatch: undefined,
             attempts: 0,
           },
           now,

@@ -14,7 +14,9 @@ import type { Sending, UploadUnit } from './sending.js';
  * The `collect` effect (entries and invoices take one image): files that
  * arrive for one target within the merge window become one PDF, staged in the
  * data dir, and go to Sending as one unit. The window closes only once no
- * file for that target is still settling or being inspected.
+ * file for that target is still settling or being inspected, and no file for
+ * it failed its check: the rest then waits for a fixed file, or for "Upload
+ * without it" (docs/architecture.md#a-forgiving-batch).
  */
 
 /** Builds one PDF of these files at `out`: pdf-lib in production, a stand-in in the simulator. */
@@ -45,6 +47,20 @@ function fileTrouble(err: unknown): boolean {
   );
 }
 
+/** Why a batch-mate failed its check, in a few words: "waiting for scan_2.pdf (password protected)". */
+const SHORT_REASONS: Record<string, string> = {
+  encrypted: 'password protected',
+  empty: 'empty',
+  'too-large': 'over 10 MB',
+  'unsupported-type': 'not a PDF, JPEG or PNG',
+  incomplete: 'cut off before its end',
+};
+
+export function waitingFor(holder: EngineJob): string {
+  const why = SHORT_REASONS[holder.error?.code ?? ''] ?? 'it could not be used';
+  return `waiting for ${holder.name} (${why})`;
+}
+
 function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
@@ -62,7 +78,7 @@ export class Collecting {
     this.batches = new BatchCollector({
       clock: ctx.clock,
       windowMs: ctx.settings().batchWindowMs,
-      canClose: (key) => !this.memberOnItsWay(key),
+      canClose: (key) => !this.memberOnItsWay(key) && !this.waitsForFix(key),
       onClose: (key, ids) => {
         void ctx
           .track(this.close(key, ids))
@@ -72,7 +88,42 @@ export class Collecting {
   }
 
   collect(job: EngineJob): void {
-    if (job.target) this.batches.add(targetKey(job.target), job.id);
+    if (!job.target) return;
+    const key = targetKey(job.target);
+    // The fixed file for a batch-mate that failed its check: the batch no longer waits for that one.
+    const replaced = job.replaces ? this.ctx.book.get(job.replaces) : undefined;
+    if (replaced?.holdsBatch && replaced.target && targetKey(replaced.target) === key)
+      void this.ctx.track(
+        this.ctx.runner.dispatch(replaced, {
+          type: 'batch-released',
+          detail: `${job.name} was dropped again and takes its place`,
+        }),
+      );
+    this.batches.add(key, job.id);
+  }
+
+  /** "Upload without it": the batch that waits for this failed file goes without it. */
+  async sendWithout(jobId: string): Promise<boolean> {
+    const job = this.ctx.book.get(jobId);
+    if (!job?.holdsBatch) return false;
+    const released = await this.ctx.runner.dispatch(job, {
+      type: 'batch-released',
+      detail: 'the rest of its batch was sent without it',
+    });
+    return !!released;
+  }
+
+  /** Whether a file for this target failed its check; its waiting batch-mates then say so. */
+  private waitsForFix(key: string): boolean {
+    const holder = this.ctx.book.batchHolder(key);
+    if (!holder) return false;
+    const detail = waitingFor(holder);
+    for (const id of this.batches.members(key)) {
+      const job = this.ctx.book.live.get(id);
+      if (job?.phase === 'collecting' && job.detail !== detail)
+        void this.ctx.track(this.ctx.runner.dispatch(job, { type: 'batch-waits', detail }));
+    }
+    return true;
   }
 
   /** A new file for a target was seen: an open window waits for it. */

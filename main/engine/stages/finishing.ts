@@ -1,4 +1,4 @@
-import { absolutePath, finishFailed, finishUploaded } from '../finish/finish.js';
+import { absolutePath, errorFilePath, finishFailed, finishUploaded } from '../finish/finish.js';
 import type { EngineJob } from '../job-book.js';
 import type { Disposition } from '../lifecycle/phase.js';
 import { errorCode } from '../ports/file-system.js';
@@ -126,6 +126,19 @@ export class Finishing {
     if (afterUpload === 'keep') await done('kept', undefined, 'kept in place');
     else if (afterUpload === 'delete') await done('deleted', undefined, 'deleted after upload');
     else await done('moved', landed);
+    await this.replaceFailure(job);
+  }
+
+  /**
+   * The same file failed before and was dropped again, fixed: that failure is over. It leaves
+   * the counts and the list, and its .error.txt in Failed/ goes (the failed copy stays there).
+   */
+  private async replaceFailure(job: EngineJob): Promise<void> {
+    const old = job.replaces ? this.ctx.book.get(job.replaces) : undefined;
+    if (old?.state !== 'failed' || old.replacedBy) return;
+    await this.ctx.runner.dispatch(old, { type: 'replaced', by: job.id });
+    if (old.finalPath)
+      await this.ctx.fs.remove(errorFilePath(old.finalPath)).catch(() => undefined);
   }
 }
 

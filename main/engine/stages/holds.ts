@@ -101,7 +101,13 @@ export class Holds {
     const { ctx } = this;
     const job = ctx.book.get(jobId);
     // 'gone': its file was deleted, or a newer version took its place as a job of its own.
-    if (!job || job.state !== 'failed' || job.disposition === 'gone' || !ctx.folderFor(job.root))
+    if (
+      !job ||
+      job.state !== 'failed' ||
+      job.disposition === 'gone' ||
+      job.replacedBy ||
+      !ctx.folderFor(job.root)
+    )
       return false;
     const from = job.finalPath && (await this.isFile(job.finalPath)) ? job.finalPath : null;
     let relPath = job.relPath;

@@ -190,6 +190,8 @@ export class Inspection {
       await runner.dispatch(job, {
         type: 'refused',
         error: { reason: inspection.reason, retryable: false, code: inspection.code },
+        // Sent without it, the rest would be the entry's one image and a fixed file could never join.
+        holdsBatch: takesOneImage(target),
       });
       return;
     }

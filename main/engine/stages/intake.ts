@@ -150,6 +150,8 @@ export class Intake {
     if (last?.state === 'failed' && last.disposition === 'kept' && last.error?.retryable)
       await runner.dispatch(last, { type: 'superseded' });
     const job = this.newJob(root, relPath, route.kind === 'target' ? route.target : null);
+    const failure = book.failureAt(root, relPath);
+    if (failure) job.replaces = failure.id;
     await runner.dispatch(job, { type: 'seen' });
   }
 

@@ -18,6 +18,8 @@ export class RetryRequests {
   constructor(
     private readonly ctx: StageContext,
     private readonly retry: (jobId: string) => Promise<boolean>,
+    /** `--force`: a batch waiting for this failed file goes without it. */
+    private readonly sendWithout: (jobId: string) => Promise<boolean>,
     private readonly everyMs = DEFAULT_EVERY_MS,
   ) {}
 
@@ -58,17 +60,21 @@ export class RetryRequests {
     // Removed first: a request that cannot be applied must not be tried again for ever.
     await ctx.fs.remove(path);
     if (!request) return;
+    const force = request.force === true;
     const ids =
       request.jobs === 'all'
         ? ctx.book
             .inStates(['failed'])
-            .filter((j) => j.error?.retryable)
+            .filter((j) => j.error?.retryable || (force && j.holdsBatch))
             .map((j) => j.id)
         : Array.isArray(request.jobs)
           ? request.jobs.filter((id) => typeof id === 'string')
           : [];
     let n = 0;
-    for (const id of ids) if (await this.retry(id)) n++;
+    for (const id of ids) {
+      const sendWithout = force && ctx.book.get(id)?.holdsBatch;
+      if (await (sendWithout ? this.sendWithout(id) : this.retry(id))) n++;
+    }
     ctx.log.info('applied a retry request', { asked: ids.length, retried: n });
   }
 }

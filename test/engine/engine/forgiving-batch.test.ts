@@ -1,0 +1,126 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { requestRetry } from '../../../main/engine/retry-request.js';
+import { encryptedPdf, jpeg, pdf } from '../../fixtures/scans.js';
+import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+import { waitFor } from '../../helpers/temp-dir.js';
+
+let h: EngineHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const DIR = 'entry/Taxi [ENT42]';
+
+/** Three scans for one entry, the second password protected; resolves once the rest waits for it. */
+async function batchWithOneBad(harness: EngineHarness): Promise<void> {
+  await harness.put(`${DIR}/scan_1.jpg`, jpeg(3000, 1));
+  await harness.put(`${DIR}/scan_2.pdf`, await encryptedPdf());
+  await harness.put(`${DIR}/scan_3.jpg`, jpeg(3100, 2));
+  const bad = await harness.waitForJob(`${DIR}/scan_2.pdf`);
+  expect(bad).toMatchObject({ state: 'failed', holdsBatch: true });
+  for (const name of ['scan_1.jpg', 'scan_3.jpg'])
+    await harness.waitForJob(
+      `${DIR}/${name}`,
+      (j) => j.detail === 'waiting for scan_2.pdf (password protected)',
+    );
+}
+
+describe('engine: an entry batch with one bad file waits for it', () => {
+  it('sends nothing while one file failed its check, and sends all three once the fixed file is dropped', async () => {
+    h = await startEngineHarness();
+    await batchWithOneBad(h);
+    // Long past the merge window: still nothing sent, and `watch --once` could end (nothing moves by itself).
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(h.sandbox.received()).toHaveLength(0);
+    await h.engine.whenIdle();
+    expect(h.jobAt(`${DIR}/scan_1.jpg`)?.state).toBe('waiting');
+    const failedCopy = join(h.root, 'Failed', DIR, 'scan_2.pdf');
+    expect(existsSync(`${failedCopy}.error.txt`)).toBe(true);
+    expect(h.engine.summary().failed).toBe(1);
+
+    await h.put(`${DIR}/scan_2.pdf`, await pdf({ text: 'the fixed scan' }));
+    await waitFor(() => h!.sandbox.received().length === 1);
+    expect(h.sandbox.received()[0]).toMatchObject({ kind: 'entry', id: 'ENT42', pdfPages: 3 });
+    const jobs = await Promise.all(
+      ['scan_1.jpg', 'scan_2.pdf', 'scan_3.jpg'].map((n) => h!.waitForJob(`${DIR}/${n}`)),
+    );
+    expect(jobs.map((j) => j.state)).toEqual(['uploaded', 'uploaded', 'uploaded']);
+    await h.engine.whenIdle();
+    // The old failure is over: out of the counts and the list, its .error.txt gone.
+    await waitFor(() => h!.engine.summary().failed === 0);
+    expect(h.engine.jobs('failed')).toEqual([]);
+    expect(existsSync(`${failedCopy}.error.txt`)).toBe(false);
+  });
+
+  it('sends the rest without it when asked ("Upload without it"), and the failure stays', async () => {
+    h = await startEngineHarness();
+    await batchWithOneBad(h);
+    const bad = h.jobAt(`${DIR}/scan_2.pdf`)!;
+    expect(await h.engine.sendWithout(bad.id)).toBe(true);
+    await waitFor(() => h!.sandbox.received().length === 1);
+    expect(h.sandbox.received()[0]).toMatchObject({ kind: 'entry', id: 'ENT42', pdfPages: 2 });
+    expect((await h.waitForJob(`${DIR}/scan_3.jpg`)).state).toBe('uploaded');
+    expect(h.engine.job(bad.id)).toMatchObject({ state: 'failed' });
+    expect(h.engine.job(bad.id)?.holdsBatch).toBeUndefined();
+    expect(h.engine.summary().failed).toBe(1);
+    // Only a file that fails its check holds a batch.
+    expect(await h.engine.sendWithout(h.jobAt(`${DIR}/scan_1.jpg`)!.id)).toBe(false);
+  });
+
+  it('`concur-drop retry --force` sends the rest without it, as the app\'s "Upload without it"', async () => {
+    h = await startEngineHarness({ engine: { requestsMs: 100 } });
+    await batchWithOneBad(h);
+    const result = await requestRetry(h.dataDir, 'all', { force: true });
+    expect(result.queued).toEqual([h.jobAt(`${DIR}/scan_2.pdf`)!.id]);
+    await waitFor(() => h!.sandbox.received().length === 1);
+    expect(h.sandbox.received()[0]).toMatchObject({ kind: 'entry', id: 'ENT42', pdfPages: 2 });
+  });
+
+  it('still waits after a restart', async () => {
+    h = await startEngineHarness();
+    await batchWithOneBad(h);
+    await h.restart();
+    await h.waitForJob(
+      `${DIR}/scan_3.jpg`,
+      (j) => j.detail === 'waiting for scan_2.pdf (password protected)',
+    );
+    await h.engine.whenIdle();
+    expect(h.sandbox.received()).toHaveLength(0);
+  });
+});
+
+describe('engine: Retry only where it can help', () => {
+  it('"Retry all failed" leaves a file that would fail the same way again', async () => {
+    h = await startEngineHarness();
+    await h.put('empty.pdf', Buffer.alloc(0));
+    expect((await h.waitForJob('empty.pdf')).error).toMatchObject({ retryable: false });
+    await h.engine.whenIdle();
+    expect(await h.engine.retryAllFailed()).toBe(0);
+    expect(h.jobAt('empty.pdf')?.state).toBe('failed');
+  });
+
+  it('a fixed file dropped again replaces its old failure', async () => {
+    h = await startEngineHarness();
+    await h.put('receipt.pdf', Buffer.alloc(0));
+    expect((await h.waitForJob('receipt.pdf')).state).toBe('failed');
+    await h.engine.whenIdle();
+    const errorFile = join(h.root, 'Failed', 'receipt.pdf.error.txt');
+    expect(existsSync(errorFile)).toBe(true);
+    await h.put('receipt.pdf', await pdf({ text: 'fixed' }));
+    await h.waitForJob('receipt.pdf', (j) => j.state === 'uploaded');
+    await h.engine.whenIdle();
+    await waitFor(() => h!.engine.summary().failed === 0);
+    expect(h.engine.jobs('all').map((j) => j.state)).toEqual(['uploaded']);
+    expect(existsSync(errorFile)).toBe(false);
+    // The failed copy itself stays for the user to look at or delete.
+    expect(existsSync(join(h.root, 'Failed', 'receipt.pdf'))).toBe(true);
+    // After a restart too, the counts come from the ledger.
+    await h.restart();
+    expect(h.engine.summary()).toMatchObject({ failed: 0, uploaded: 1 });
+    await rm(join(h.root, 'Failed'), { recursive: true });
+  });
+});
