@@ -62,6 +62,8 @@ export class JobBook {
   private moving = 0;
   /** Per target key, how many jobs for it are not inspected yet (a merge window waits for them). */
   private readonly arriving = new Map<string, number>();
+  /** Per target key, how many jobs for it are collecting (in a merge window, or on their way to one). */
+  private readonly collecting = new Map<string, number>();
   /** Per target key, the failed files its batch waits for (ids). */
   private readonly holders = new Map<string, Set<string>>();
   /** root+path → the newest failure there not yet replaced (a fixed file dropped again replaces it). */
@@ -133,8 +135,8 @@ export class JobBook {
   async save(before: EngineJob, next: EngineJob): Promise<EngineJob> {
     const record: EngineJob = { ...next, v: 2 };
     const previous = this.live.get(record.id);
-    this.countArriving(previous, -1);
-    this.countArriving(record, +1);
+    this.countOnItsWay(previous, -1);
+    this.countOnItsWay(record, +1);
     if (previous && isMoving(previous)) this.moving--;
     const oldKey = pathKey(before.root, before.relPath);
     if (this.byPath.get(oldKey) === record.id) this.byPath.delete(oldKey);
@@ -161,7 +163,7 @@ export class JobBook {
   forget(id: string): void {
     const job = this.live.get(id);
     if (!job) return;
-    this.countArriving(job, -1);
+    this.countOnItsWay(job, -1);
     if (isMoving(job)) this.moving--;
     this.live.delete(id);
     const key = pathKey(job.root, job.relPath);
@@ -223,12 +225,27 @@ export class JobBook {
     return this.arriving.get(key) ?? 0;
   }
 
-  private countArriving(job: EngineJob | undefined, sign: 1 | -1): void {
-    if (!job?.target || !BEFORE_READY.has(job.phase ?? 'settling')) return;
+  /**
+   * Jobs for this target (by key) in the collecting phase. One whose move there is not yet
+   * durable (a full disk) is not in its window yet: the window must not close without it.
+   */
+  collectingFor(key: string): number {
+    return this.collecting.get(key) ?? 0;
+  }
+
+  private countOnItsWay(job: EngineJob | undefined, sign: 1 | -1): void {
+    if (!job?.target) return;
+    const phase = job.phase ?? 'settling';
+    const counts = BEFORE_READY.has(phase)
+      ? this.arriving
+      : phase === 'collecting'
+        ? this.collecting
+        : undefined;
+    if (!counts) return;
     const key = targetKey(job.target);
-    const n = (this.arriving.get(key) ?? 0) + sign;
-    if (n > 0) this.arriving.set(key, n);
-    else this.arriving.delete(key);
+    const n = (counts.get(key) ?? 0) + sign;
+    if (n > 0) counts.set(key, n);
+    else counts.delete(key);
   }
 
   /** Uploads (not duplicates) finished since `since` (epoch ms). */

@@ -117,6 +117,23 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'too, became a second job at the same path, and every restart retried both: one of them ' +
       'waited for ever',
   },
+  {
+    seed: 13840,
+    broke:
+      "an invoice's first file closed its merge window alone: its batch-mates had moved to " +
+      'collecting in memory, but the disk was full, so they were not in the window yet and no ' +
+      'longer counted as on their way; Concur then refused them as a second image',
+  },
+  {
+    seed: 63528,
+    broke: 'the same split of an invoice batch on a full disk as seed 13840',
+  },
+  {
+    seed: 63837,
+    broke:
+      'the same split of an invoice batch as seed 13840; the files of the lost half went to ' +
+      "Failed/ though the invoice's image held them",
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

@@ -159,9 +159,10 @@ export class Collecting {
     return false;
   }
 
-  /** A file for this target arrived but is not inspected yet. */
+  /** A file for this target arrived but is not inspected yet, or is not in the window yet. */
   private memberOnItsWay(key: string): boolean {
-    return this.ctx.book.arrivingFor(key) > 0;
+    const { book } = this.ctx;
+    return book.arrivingFor(key) > 0 || book.collectingFor(key) > this.batches.members(key).length;
   }
 
   private async close(key: string, jobIds: string[]): Promise<void> {

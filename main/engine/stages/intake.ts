@@ -6,6 +6,7 @@ import type { ErrorCode } from '../lifecycle/codes.js';
 import { errorCode } from '../ports/file-system.js';
 import { routeFile } from '../routing/route.js';
 import type { StageContext } from './context.js';
+import { takesOneImage } from './inspection.js';
 
 /** Jobs in motion at once beyond which new files wait their turn in the backlog. */
 const TAKEN_ON = 256;
@@ -37,7 +38,8 @@ export class Intake {
     if (this.backlog.has(key)) return;
     if (
       this.ctx.book.inMotion + this.chains.size >= TAKEN_ON &&
-      !this.ctx.book.atPath(root, relPath)
+      !this.ctx.book.atPath(root, relPath) &&
+      !this.forOneImage(root, relPath)
     ) {
       this.backlog.set(key, { root, relPath, missed });
       return;
@@ -52,6 +54,16 @@ export class Intake {
       this.backlog.delete(key);
       this.chain(file.root, file.relPath, () => this.seen(file.root, file.relPath, file.missed));
     }
+  }
+
+  /**
+   * A file for an entry or invoice is taken on at once, backlog or not: its batch-mates' merge
+   * window waits only for files it knows are on their way.
+   */
+  private forOneImage(root: string, relPath: string): boolean {
+    const folder = this.ctx.folderFor(root);
+    const route = folder ? routeFile(relPath, folder) : undefined;
+    return route?.kind === 'target' && takesOneImage(route.target);
   }
 
   /** New files waiting to be taken on (for the idle check). */
