@@ -7,6 +7,7 @@ import {
   describeFolder,
   describeState,
   describeTarget,
+  folderPath,
   formatTime,
   percent,
 } from './job-format.js';
@@ -28,6 +29,7 @@ export function jobRow(job: Job, options: JobRowOptions) {
   const label = STATE_LABEL[job.state];
   const time = job.finishedAt ?? job.updatedAt;
   const pct = job.progress != null ? percent(job.progress) : null;
+  const target = describeTarget(job.target);
   return html`<li
     class="job is-${job.state} ${options.highlighted ? 'is-highlighted' : ''}"
     data-job-id=${job.id}
@@ -40,9 +42,9 @@ export function jobRow(job: Job, options: JobRowOptions) {
     <div class="job-main">
       <div class="job-name" title=${job.relPath}>${job.name}</div>
       <div class="job-meta">
-        <span class="job-target"
+        <span class="job-target" title=${target}
           ><span class="visually-hidden">Goes to </span
-          ><span aria-hidden="true">→ </span>${describeTarget(job.target)}</span
+          ><span aria-hidden="true">→ </span>${target}</span
         >
         <span class="job-folder" title=${job.root}
           ><span aria-hidden="true"> · </span
@@ -70,14 +72,28 @@ export function jobRow(job: Job, options: JobRowOptions) {
             </div>`
           : nothing
       }
-    </div>
-    <div class="job-image">
       ${
         job.imageId
-          ? html`<span class="field-label">Image ID</span
-              ><code title=${job.imageId}>${job.imageId}</code>`
+          ? html`<div class="job-image">
+              <span class="field-label">Image ID</span><code>${job.imageId}</code>
+            </div>`
           : nothing
       }
+      <details class="job-details">
+        <summary>Details</summary>
+        <dl>
+          <dt>Goes to</dt>
+          <dd>${target}</dd>
+          <dt>Folder</dt>
+          <dd><code>${folderPath(job)}</code></dd>
+          ${
+            job.finalPath
+              ? html`<dt>File</dt>
+                  <dd><code>${job.finalPath}</code></dd>`
+              : nothing
+          }
+        </dl>
+      </details>
     </div>
     <time class="job-time" datetime=${new Date(time).toISOString()}>${formatTime(time, now)}</time>
     <div class="job-actions">
