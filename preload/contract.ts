@@ -31,7 +31,12 @@ export interface SettingsView {
 }
 
 export type SaveResult = { ok: true } | { ok: false; issues: string[] };
-export type CheckResult = { ok: boolean; message: string };
+export type CheckResult = {
+  ok: boolean;
+  message: string;
+  /** Done, but with something to heed (shown amber, not as a success). */
+  warning?: boolean;
+};
 export interface AppInfo {
   mode: 'desktop' | 'browser';
   version: string;

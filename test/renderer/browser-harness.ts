@@ -101,9 +101,14 @@ export interface OpenUi {
 }
 
 /** Serves the UI for a harness and opens it in a fresh browser context. */
-export async function openUi(browser: Browser, h: Harness, hash = ''): Promise<OpenUi> {
+export async function openUi(
+  browser: Browser,
+  h: Harness,
+  hash = '',
+  handlers = h.handlers,
+): Promise<OpenUi> {
   const ui = await startUiServer({
-    handlers: h.handlers,
+    handlers,
     engine: h.engine,
     port: 0,
     staticDir: RENDERER_OUT,

@@ -131,6 +131,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       if (inUse !== token)
         return {
           ok: true,
+          warning: true,
           message: `The token is saved in the keychain for ${where}, but the CONCUR_DROP_TOKEN environment variable is set and is used instead. Remove it to use this token.`,
         };
       return { ok: true, message: `The token is saved in the keychain for ${where}.` };
