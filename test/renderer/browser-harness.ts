@@ -14,17 +14,20 @@ import type { Harness } from '../engine/api/api-harness.js';
  */
 
 const exec = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 export const RENDERER_OUT = join(ROOT, 'out', 'renderer');
 /**
  * Where the UI tests save their screenshots: the README's own, in
- * docs/screenshots, only when asked (`CONCUR_DROP_SCREENSHOTS=update`), so a
- * test run leaves the checkout as it was; otherwise a folder under the OS temp dir.
+ * docs/screenshots, only when asked (`npm run screenshots` sets
+ * `CONCUR_DROP_SCREENSHOTS=update`), so a test run leaves the checkout as it
+ * was; otherwise a folder under the OS temp dir.
  */
-export const SCREENSHOTS =
-  process.env.CONCUR_DROP_SCREENSHOTS === 'update'
+export function screenshotsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CONCUR_DROP_SCREENSHOTS === 'update'
     ? join(ROOT, 'docs', 'screenshots')
     : join(tmpdir(), 'concur-drop-screenshots');
+}
+export const SCREENSHOTS = screenshotsDir();
 export const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 
 async function newestMtime(path: string): Promise<number> {
