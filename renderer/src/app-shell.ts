@@ -158,6 +158,7 @@ export class AppShell extends LitElement {
           role="tabpanel"
           aria-labelledby="tab-status"
           .settingsWarning=${this.settingsWarning}
+          .mode=${this.mode}
           ?hidden=${this.view !== 'status'}
         ></cd-status>
         <cd-settings

@@ -53,6 +53,18 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
   // The engine's roots are absolute and current; a job must also belong to one of them.
   const roots = () => engine.summary().roots;
 
+  /** A job's file (where it is now), only when it lies inside a watched root. */
+  async function locate(jobId: string): Promise<string | null> {
+    const job = engine.job(jobId);
+    if (!job) return null;
+    const watched = roots();
+    if (!watched.some((r) => resolve(r) === resolve(job.root))) return null;
+    const path = job.finalPath ?? join(job.root, job.relPath);
+    const inside = await resolveInsideRoots(path, watched);
+    if (!inside) log.warn('refused to show a file outside the watched folders', { jobId });
+    return inside;
+  }
+
   return {
     getJobs: async (filter, limit) => engine.jobs(filter, limit),
     getSummary: async () => engine.summary(),
@@ -62,18 +74,11 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
     resume: async () => engine.resume(),
 
     async showInFolder(jobId) {
-      const job = engine.job(jobId);
-      if (!job) return false;
-      const watched = roots();
-      if (!watched.some((r) => resolve(r) === resolve(job.root))) return false;
-      const path = job.finalPath ?? join(job.root, job.relPath);
-      const inside = await resolveInsideRoots(path, watched);
-      if (!inside) {
-        log.warn('refused to show a file outside the watched folders', { jobId });
-        return false;
-      }
-      return options.reveal(inside);
+      const inside = await locate(jobId);
+      return inside ? options.reveal(inside) : false;
     },
+
+    locateJob: (jobId) => locate(jobId),
 
     async openRoot(root) {
       const watched = roots();

@@ -16,6 +16,8 @@ import {
 export interface JobRowOptions {
   now: number;
   highlighted: boolean;
+  /** Where the file is, shown in the row with a Copy button (the browser view's Show in folder). */
+  location?: string;
   onRetry(job: Job): void;
   onShowInFolder(job: Job): void;
 }
@@ -79,6 +81,7 @@ export function jobRow(job: Job, options: JobRowOptions) {
             </div>`
           : nothing
       }
+      ${options.location ? fileLocation(job, options.location) : nothing}
       <details class="job-details">
         <summary>Details</summary>
         <dl>
@@ -111,12 +114,40 @@ export function jobRow(job: Job, options: JobRowOptions) {
       <button
         class="ghost small"
         aria-label="Show in folder: ${job.name}"
+        aria-expanded=${options.location === undefined ? nothing : 'true'}
         @click=${() => options.onShowInFolder(job)}
       >
         Show in folder
       </button>
     </div>
   </li>`;
+}
+
+/** The file's path on the watching machine, selectable and with a Copy button. */
+function fileLocation(job: Job, path: string) {
+  const id = `location-${job.id}`;
+  return html`<div class="job-location" role="group" aria-labelledby=${id}>
+    <span class="field-label" id=${id}>File on the watching computer</span>
+    <code>${path}</code>
+    <button
+      class="secondary small"
+      aria-label="Copy the path of ${job.name}"
+      @click=${async (e: Event) => {
+        const button = e.currentTarget as HTMLButtonElement;
+        try {
+          await navigator.clipboard.writeText(path);
+          button.nextElementSibling!.textContent = 'Copied';
+        } catch {
+          // No clipboard (an insecure context, a refused permission): select the path to copy by hand.
+          const code = button.previousElementSibling;
+          if (code) getSelection()?.selectAllChildren(code);
+        }
+      }}
+    >
+      Copy
+    </button>
+    <span class="copy-state" role="status"></span>
+  </div>`;
 }
 
 /** Sets a width through the CSSOM: the CSP forbids style attributes, not style properties. */
