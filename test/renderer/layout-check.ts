@@ -83,3 +83,7 @@ export async function layoutProblems(page: Page, rowSelector: string): Promise<s
 
 /** The rows of the status window that must each hold together. */
 export const STATUS_ROWS = '.app-header, .summary, .toolbar, .banner, li.job';
+
+/** The parts of the settings pages that must each hold together. */
+export const SETTINGS_ROWS =
+  '.app-header, .subnav, .settings-page .field, .settings-page .card > *, .routes tr, .save-bar, .banner';

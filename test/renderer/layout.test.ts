@@ -13,7 +13,7 @@ import {
   type OpenUi,
 } from './browser-harness.js';
 import { writeHistory } from './history-fixture.js';
-import { layoutProblems, STATUS_ROWS } from './layout-check.js';
+import { layoutProblems, SETTINGS_ROWS, STATUS_ROWS } from './layout-check.js';
 
 /** The widths a person meets: the browser view on a phone-sized window, the app's minimum, a half screen, a full one. */
 const WIDTHS = [400, 640, 820, 1200] as const;
@@ -69,6 +69,29 @@ describe('the status window at every width', { timeout: 60_000 }, () => {
       if (width === 400) await page.screenshot({ path: join(SCREENSHOTS, 'status-narrow.png') });
     },
   );
+
+  it.each([400, 640])('keeps the settings pages whole at %i px', async (width) => {
+    await atWidth(width, 1600);
+    for (const tab of ['Account', 'Folders', 'Behaviour'] as const) {
+      await page.getByRole('tab', { name: 'Settings' }).click();
+      await page.getByRole('tab', { name: tab }).click();
+      await page.getByRole('heading', { level: 2, name: tab }).waitFor();
+      if (tab === 'Folders')
+        await page
+          .getByRole('button', { name: /Add route/ })
+          .first()
+          .click();
+      expect(await layoutProblems(page, SETTINGS_ROWS), tab).toEqual([]);
+      await page.screenshot({
+        path: join(WIDTH_SHOTS, `settings-${tab.toLowerCase()}-${width}.png`),
+      });
+    }
+    await page
+      .getByRole('button', { name: 'Revert' })
+      .click()
+      .catch(() => undefined);
+    await page.getByRole('tab', { name: 'Status' }).click();
+  });
 
   it('gives a failure’s reason the room of the row instead of a narrow column', async () => {
     await atWidth(1200);
