@@ -72,6 +72,10 @@ describe('the browser view', { timeout: 60_000 }, () => {
 
   it('answers Show in folder with the file’s path on the watching computer and a Copy button', async () => {
     await page.getByRole('tab', { name: 'Status' }).click();
+    // Before the first scan: the conventions, readable on a small screen too.
+    await page.setViewportSize({ width: 400, height: 900 });
+    await page.locator('.empty h2').waitFor();
+    expect(await layoutProblems(page, `${STATUS_ROWS}, .empty > *, .conventions tr`)).toEqual([]);
     await h.drop('scan-0042.gif', GIF);
     const row = rowOf(page, 'scan-0042.gif');
     await expect
