@@ -79,12 +79,13 @@ function unknownOption(message: string, options: Options): string | undefined {
 
 /** Parses argv for one command; `--help` / `-h` is always accepted and reported as `help`. */
 export function parseCommand<O extends Options>(argv: string[], spec: CommandSpec<O>) {
-  const mistyped = singleDashLong(argv, spec.options);
+  const known: Options = { ...spec.options, help: { type: 'boolean', short: 'h' } };
+  const mistyped = singleDashLong(argv, known);
   if (mistyped) throw new UsageError(mistyped, spec.usage);
   try {
     const parsed = parseArgs({
       args: argv,
-      options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
+      options: known,
       allowPositionals: spec.positionals ?? false,
       strict: true,
     });
@@ -97,7 +98,7 @@ export function parseCommand<O extends Options>(argv: string[], spec: CommandSpe
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       const message = (error as Error).message;
-      throw new UsageError(unknownOption(message, spec.options) ?? message, spec.usage);
+      throw new UsageError(unknownOption(message, known) ?? message, spec.usage);
     }
     throw error;
   }

@@ -33,6 +33,8 @@ describe('the CLI’s answers to a slip of the keyboard', { timeout: 90_000 }, (
     expect(r.stderr).toContain('unknown option "-once": did you mean --once?');
     expect(r.stderr).not.toContain("'-o'");
     expect(r.stderr).toMatch(/usage: concur-drop watch/);
+    const help = await runCli(['status', '-help']);
+    expect(help.stderr).toContain('did you mean --help?');
   });
 
   it('suggests the flag or command meant by a close misspelling', async () => {
