@@ -10,6 +10,7 @@ import {
   openUi,
   rowOf,
   SCREENSHOTS,
+  screenshotsDir,
   type OpenUi,
 } from './browser-harness.js';
 import { writeHistory } from './history-fixture.js';
@@ -18,7 +19,7 @@ import { layoutProblems, SETTINGS_ROWS, STATUS_ROWS } from './layout-check.js';
 /** The widths a person meets: the browser view on a phone-sized window, the app's minimum, a half screen, a full one. */
 const WIDTHS = [400, 640, 820, 1200] as const;
 /** Every width's picture, kept out of the checkout (the README's own are taken below). */
-const WIDTH_SHOTS = join(SCREENSHOTS, 'widths');
+const WIDTH_SHOTS = join(screenshotsDir({}), 'widths');
 
 let browser: Browser;
 let h: Harness;

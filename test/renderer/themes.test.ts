@@ -11,9 +11,13 @@ import {
   openUi,
   rowOf,
   SCREENSHOTS,
+  screenshotsDir,
   type OpenUi,
 } from './browser-harness.js';
 import { writeHistory } from './history-fixture.js';
+
+/** Pictures for checking by eye, never the README's: always under the temp folder. */
+const WIDTH_SHOTS = join(screenshotsDir({}), 'widths');
 
 let browser: Browser;
 let h: Harness;
@@ -22,7 +26,7 @@ let page: Page;
 
 beforeAll(async () => {
   await ensureRendererBuilt();
-  await mkdir(join(SCREENSHOTS, 'widths'), { recursive: true });
+  await mkdir(WIDTH_SHOTS, { recursive: true });
   [browser, h] = await Promise.all([
     launchChromium(),
     startHarness({ beforeStart: ({ dataDir, root }) => writeHistory(dataDir, root) }),
@@ -92,7 +96,7 @@ describe('light and dark colours', { timeout: 60_000 }, () => {
         path:
           scheme === 'dark'
             ? join(SCREENSHOTS, 'status-dark.png')
-            : join(SCREENSHOTS, 'widths', 'status-light.png'),
+            : join(WIDTH_SHOTS, 'status-light.png'),
       });
       for (const tab of ['Account', 'Folders', 'Behaviour'] as const) {
         await settingsPage(tab);
