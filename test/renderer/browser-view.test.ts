@@ -84,9 +84,12 @@ describe('the browser view', { timeout: 60_000 }, () => {
     await expect
       .poll(async () => (await h.waitForJob('scan-0042.gif', (j) => !!j.finalPath)).finalPath)
       .toBeTruthy();
-    await row.getByRole('button', { name: 'Show in folder: scan-0042.gif' }).click();
+    const show = row.getByRole('button', { name: 'Show in folder: scan-0042.gif' });
+    expect(await show.getAttribute('aria-expanded')).toBe('false');
+    await show.click();
     const where = join(h.root, 'Failed', 'scan-0042.gif');
     await expect.poll(() => row.locator('.job-location code').textContent()).toBe(where);
+    expect(await show.getAttribute('aria-expanded')).toBe('true');
     // Nothing was opened on the watching machine, where nobody may be looking.
     expect(h.revealed).toEqual([]);
     await row.getByRole('button', { name: 'Copy the path of scan-0042.gif' }).click();

@@ -16,6 +16,8 @@ import {
 export interface JobRowOptions {
   now: number;
   highlighted: boolean;
+  /** The browser view: Show in folder opens the file's path in the row instead of a file manager. */
+  pathInRow?: boolean;
   /** Where the file is, shown in the row with a Copy button (the browser view's Show in folder). */
   location?: string;
   onRetry(job: Job): void;
@@ -114,7 +116,7 @@ export function jobRow(job: Job, options: JobRowOptions) {
       <button
         class="ghost small"
         aria-label="Show in folder: ${job.name}"
-        aria-expanded=${options.location === undefined ? nothing : 'true'}
+        aria-expanded=${options.pathInRow ? String(options.location !== undefined) : nothing}
         @click=${() => options.onShowInFolder(job)}
       >
         Show in folder

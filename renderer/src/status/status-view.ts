@@ -307,6 +307,7 @@ export class StatusView extends LitElement {
                   jobRow(job, {
                     now,
                     highlighted: this.highlighted === job.id,
+                    pathInRow: this.mode === 'browser',
                     location: this.located?.id === job.id ? this.located.path : undefined,
                     onRetry: (j) => void this.retry(j),
                     onShowInFolder: (j) => void this.showInFolder(j),
