@@ -31,7 +31,12 @@ export interface SettingsView {
 }
 
 export type SaveResult = { ok: true } | { ok: false; issues: string[] };
-export type CheckResult = { ok: boolean; message: string };
+export type CheckResult = {
+  ok: boolean;
+  message: string;
+  /** Done, but with something to heed (shown amber, not as a success). */
+  warning?: boolean;
+};
 export interface AppInfo {
   mode: 'desktop' | 'browser';
   version: string;
@@ -53,6 +58,12 @@ export const calls = {
   resume: call<z.ZodTuple<[], null>, void>(z.tuple([])),
   /** Reveals a job's file; main resolves the path and allows only paths inside watched roots. */
   showInFolder: call<z.ZodTuple<[typeof jobId], null>, boolean>(z.tuple([jobId])),
+  /**
+   * Where a job's file is now, inside the watched roots (null otherwise): the
+   * browser view shows it with a Copy button, as its page cannot open the
+   * watching machine's file manager.
+   */
+  locateJob: call<z.ZodTuple<[typeof jobId], null>, string | null>(z.tuple([jobId])),
   /** Opens a watched root in the file manager; refused for anything not a configured root. */
   openRoot: call<z.ZodTuple<[z.ZodString], null>, boolean>(z.tuple([z.string().min(1).max(4096)])),
   getSettings: call<z.ZodTuple<[], null>, SettingsView>(z.tuple([])),

@@ -9,6 +9,7 @@ import { currentExecutable, HIDDEN_FLAG, setupLoginItem } from './login-item.js'
 import { setupNotifications } from './notifications.js';
 import { setupQuit } from './quit.js';
 import { setupSingleInstance } from './single-instance.js';
+import { setupTheme } from './theme.js';
 import { setupTray } from './tray.js';
 import { setupWindow, type StatusWindow } from './window.js';
 
@@ -65,6 +66,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     packaged: app.isPackaged,
   });
   settingsStore.onChange(() => tray.refresh());
+  setupTheme(settingsStore);
 
   await engine.start();
   log.info('started', { version: app.getVersion(), folders: settingsStore.get().folders.length });

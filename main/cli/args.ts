@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closest } from './suggest.js';
 
 /**
  * Flag parsing for every command (docs/architecture.md#the-command-line is the contract): node's parseArgs
@@ -47,12 +48,44 @@ export interface CommandSpec<O extends Options> {
   positionals?: boolean;
 }
 
+/**
+ * A long option written with one dash (`-once`): parseArgs would read it as
+ * the short flags -o -n -c -e and complain about "-o", which helps nobody.
+ */
+function singleDashLong(argv: string[], options: Options): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return undefined;
+    const previous = argv[i - 1];
+    const takesValue =
+      previous?.startsWith('--') &&
+      !previous.includes('=') &&
+      options[previous.slice(2)]?.type === 'string';
+    if (takesValue || !/^-[^-]{2,}/.test(arg)) continue;
+    const name = arg.slice(1).split('=')[0];
+    const match = closest(name, Object.keys(options));
+    if (match) return `unknown option "${arg}": did you mean --${match}?`;
+  }
+  return undefined;
+}
+
+/** Node's "Unknown option '--onec'. To specify a positional…" as one plain sentence, with a guess. */
+function unknownOption(message: string, options: Options): string | undefined {
+  const name = /^Unknown option '(-[^']*)'/.exec(message)?.[1];
+  if (!name) return undefined;
+  const match = closest(name.replace(/^--?/, '').split('=')[0], Object.keys(options));
+  return match ? `unknown option "${name}": did you mean --${match}?` : `unknown option "${name}"`;
+}
+
 /** Parses argv for one command; `--help` / `-h` is always accepted and reported as `help`. */
 export function parseCommand<O extends Options>(argv: string[], spec: CommandSpec<O>) {
+  const known: Options = { ...spec.options, help: { type: 'boolean', short: 'h' } };
+  const mistyped = singleDashLong(argv, known);
+  if (mistyped) throw new UsageError(mistyped, spec.usage);
   try {
     const parsed = parseArgs({
       args: argv,
-      options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
+      options: known,
       allowPositionals: spec.positionals ?? false,
       strict: true,
     });
@@ -63,8 +96,10 @@ export function parseCommand<O extends Options>(argv: string[], spec: CommandSpe
       positionals: parsed.positionals,
     };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
-      throw new UsageError((error as Error).message, spec.usage);
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      const message = (error as Error).message;
+      throw new UsageError(unknownOption(message, known) ?? message, spec.usage);
+    }
     throw error;
   }
 }
@@ -80,4 +115,23 @@ export function portFlag(
   if (!/^\d+$/.test(value) || port > 65535)
     throw new UsageError(`${flag} must be a port number (0–65535), not "${value}"`, usage);
   return port;
+}
+
+/**
+ * A port the server could not listen on, said plainly (exit 2, like any other
+ * setup error); null for any other failure. The errno stays in the log.
+ */
+export function portRefused(error: unknown, port: number, flag: string): CommandError | null {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return new CommandError(
+      `Port ${port} on 127.0.0.1 is already in use by another program. Choose another with ${flag}, or ${flag} 0 for any free port.`,
+      EXIT.usage,
+    );
+  if (code === 'EACCES')
+    return new CommandError(
+      `Port ${port} on 127.0.0.1 may not be used by this user (ports below 1024 need administrator rights). Choose another with ${flag}.`,
+      EXIT.usage,
+    );
+  return null;
 }

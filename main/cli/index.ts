@@ -1,5 +1,6 @@
 import { redact } from '../engine/log/logger.js';
 import { CommandError, EXIT, UsageError } from './args.js';
+import { closest } from './suggest.js';
 import { OVERVIEW } from './usage.js';
 
 /**
@@ -29,7 +30,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) {
-    console.error(`concur-drop: unknown command "${name}"\n\n${OVERVIEW}`);
+    const guess = closest(name, Object.keys(COMMANDS));
+    const hint = guess ? `: did you mean "${guess}"?` : '';
+    console.error(`concur-drop: unknown command "${name}"${hint}\n\n${OVERVIEW}`);
     return EXIT.usage;
   }
   try {

@@ -3,6 +3,7 @@ import { api } from './api.js';
 import { SETTINGS_PAGES, type SettingsPage } from './settings/settings-view.js';
 import type { StatusView } from './status/status-view.js';
 import { tablistKeydown } from './tabs.js';
+import { applyTheme } from './theme.js';
 import './settings/settings-view.js';
 import './status/status-view.js';
 
@@ -68,7 +69,10 @@ export class AppShell extends LitElement {
       }),
     );
     void bridge.getAppInfo().then((info) => (this.mode = info.mode));
-    void bridge.getSettings().then((s) => (this.settingsWarning = s.settingsWarning));
+    void bridge.getSettings().then((s) => {
+      this.settingsWarning = s.settingsWarning;
+      applyTheme(s.settings.theme);
+    });
   }
 
   override disconnectedCallback(): void {
@@ -154,6 +158,7 @@ export class AppShell extends LitElement {
           role="tabpanel"
           aria-labelledby="tab-status"
           .settingsWarning=${this.settingsWarning}
+          .mode=${this.mode}
           ?hidden=${this.view !== 'status'}
         ></cd-status>
         <cd-settings

@@ -257,6 +257,11 @@ export const shell = {
   },
 };
 
+/** Which colours the app asks of the OS; the page's prefers-color-scheme follows it. */
+export const nativeTheme = {
+  themeSource: 'system' as 'system' | 'light' | 'dark',
+};
+
 /** Electron always knows these; tests point userData at their own temp folder. */
 function defaultPaths(): Record<string, string> {
   const base = join(tmpdir(), `fake-electron-${process.pid}`);
@@ -382,6 +387,7 @@ export const fake = {
   contextBridge,
   dialog,
   shell,
+  nativeTheme,
   applicationMenu: null as FakeMenu | null,
   /** The webContents the fake ipcRenderer talks to (the window the preload runs in). */
   get preloadTarget(): FakeWebContents | null {
@@ -418,6 +424,7 @@ export const fake = {
     app.paths = defaultPaths();
     fake.applicationMenu = null;
     fake.preloadTarget = null;
+    nativeTheme.themeSource = 'system';
   },
 };
 
@@ -433,6 +440,7 @@ const electron = {
   contextBridge,
   dialog,
   shell,
+  nativeTheme,
 };
 
 /** What `vi.mock('electron')` returns: named exports plus a default (electron-store imports the default). */

@@ -27,6 +27,7 @@ export async function ipcFixture() {
     retry: true,
     retryAllFailed: 0,
     showInFolder: false,
+    locateJob: null,
     openRoot: false,
     saveSettings: { ok: true },
     setToken: { ok: true, message: 'Token saved' },

@@ -14,17 +14,20 @@ import type { Harness } from '../engine/api/api-harness.js';
  */
 
 const exec = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 export const RENDERER_OUT = join(ROOT, 'out', 'renderer');
 /**
  * Where the UI tests save their screenshots: the README's own, in
- * docs/screenshots, only when asked (`CONCUR_DROP_SCREENSHOTS=update`), so a
- * test run leaves the checkout as it was; otherwise a folder under the OS temp dir.
+ * docs/screenshots, only when asked (`npm run screenshots` sets
+ * `CONCUR_DROP_SCREENSHOTS=update`), so a test run leaves the checkout as it
+ * was; otherwise a folder under the OS temp dir.
  */
-export const SCREENSHOTS =
-  process.env.CONCUR_DROP_SCREENSHOTS === 'update'
+export function screenshotsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CONCUR_DROP_SCREENSHOTS === 'update'
     ? join(ROOT, 'docs', 'screenshots')
     : join(tmpdir(), 'concur-drop-screenshots');
+}
+export const SCREENSHOTS = screenshotsDir();
 export const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 
 async function newestMtime(path: string): Promise<number> {
@@ -101,9 +104,14 @@ export interface OpenUi {
 }
 
 /** Serves the UI for a harness and opens it in a fresh browser context. */
-export async function openUi(browser: Browser, h: Harness, hash = ''): Promise<OpenUi> {
+export async function openUi(
+  browser: Browser,
+  h: Harness,
+  hash = '',
+  handlers = h.handlers,
+): Promise<OpenUi> {
   const ui = await startUiServer({
-    handlers: h.handlers,
+    handlers,
     engine: h.engine,
     port: 0,
     staticDir: RENDERER_OUT,

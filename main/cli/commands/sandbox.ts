@@ -1,5 +1,5 @@
 import { startSandbox } from '../../sandbox/sandbox.js';
-import { EXIT, parseCommand, portFlag } from '../args.js';
+import { EXIT, parseCommand, portFlag, portRefused } from '../args.js';
 import { untilSignal } from '../signals.js';
 import { SANDBOX_USAGE } from '../usage.js';
 
@@ -21,7 +21,9 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const port = portFlag(values.port, '--port', SANDBOX_USAGE);
-  const sandbox = await startSandbox({ port, token: values.token });
+  const sandbox = await startSandbox({ port, token: values.token }).catch((error: unknown) => {
+    throw (port !== undefined && portRefused(error, port, '--port')) || error;
+  });
   console.log(`Concur sandbox listening on ${sandbox.url}`);
   console.log(
     `It accepts the token "${sandbox.token}": use CONCUR_DROP_TOKEN=${sandbox.token} and`,

@@ -85,8 +85,13 @@ export async function tokenCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** The prompt on a terminal: it names the keys that end input there (Ctrl-D does nothing on Windows). */
+export function tokenPrompt(platform: NodeJS.Platform = process.platform): string {
+  const end = platform === 'win32' ? 'Enter, then Ctrl-Z and Enter' : 'Enter, then Ctrl-D';
+  return `Paste the Concur token, then press ${end}: `;
+}
+
 async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY)
-    process.stderr.write('Paste the Concur token, then press Enter and Ctrl-D: ');
+  if (process.stdin.isTTY) process.stderr.write(tokenPrompt());
   return text(process.stdin);
 }

@@ -4,7 +4,7 @@ import { LedgerLockedError } from '../../engine/ledger/ledger.js';
 import { createLogger } from '../../engine/log/logger.js';
 import { accountFor } from '../../engine/secrets/secret-store.js';
 import type { EngineEventMap, Job } from '../../engine/types.js';
-import { CommandError, EXIT, parseCommand, portFlag, UsageError } from '../args.js';
+import { CommandError, EXIT, parseCommand, portFlag, portRefused, UsageError } from '../args.js';
 import { loadSettings, openDataDir, tokenFor } from '../host.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
 import {
@@ -105,9 +105,23 @@ export async function watchCommand(argv: string[]): Promise<number> {
     roots: settings.folders.map((f) => f.path),
     once: !!values.once,
   });
+  // The browser's port first: one already taken is a setup error, and nothing has started yet.
+  const ui =
+    uiPort === undefined
+      ? undefined
+      : await startBrowserUi({
+          engine,
+          configPath: values.config,
+          port: uiPort,
+          account: accountFor(settings.concur.baseUrl),
+        }).catch((error: unknown) => {
+          log.error('the status window could not listen', { port: uiPort, error });
+          throw portRefused(error, uiPort, '--ui-port') ?? error;
+        });
   try {
     await engine.start();
   } catch (error) {
+    await ui?.close();
     stdout.flush();
     // Two watchers on one data dir would upload everything twice: a setup error, like a bad config.
     if (error instanceof LedgerLockedError) throw new CommandError(error.message, EXIT.usage);
@@ -122,15 +136,6 @@ export async function watchCommand(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const ui =
-    uiPort === undefined
-      ? undefined
-      : await startBrowserUi({
-          engine,
-          configPath: values.config,
-          port: uiPort,
-          account: accountFor(settings.concur.baseUrl),
-        });
   if (ui) {
     if (json) out(jsonLine('ui', { url: ui.url }));
     else console.error(`Status window for a browser: ${ui.url}`);

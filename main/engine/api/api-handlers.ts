@@ -53,6 +53,18 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
   // The engine's roots are absolute and current; a job must also belong to one of them.
   const roots = () => engine.summary().roots;
 
+  /** A job's file (where it is now), only when it lies inside a watched root. */
+  async function locate(jobId: string): Promise<string | null> {
+    const job = engine.job(jobId);
+    if (!job) return null;
+    const watched = roots();
+    if (!watched.some((r) => resolve(r) === resolve(job.root))) return null;
+    const path = job.finalPath ?? join(job.root, job.relPath);
+    const inside = await resolveInsideRoots(path, watched);
+    if (!inside) log.warn('refused to show a file outside the watched folders', { jobId });
+    return inside;
+  }
+
   return {
     getJobs: async (filter, limit) => engine.jobs(filter, limit),
     getSummary: async () => engine.summary(),
@@ -62,18 +74,11 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
     resume: async () => engine.resume(),
 
     async showInFolder(jobId) {
-      const job = engine.job(jobId);
-      if (!job) return false;
-      const watched = roots();
-      if (!watched.some((r) => resolve(r) === resolve(job.root))) return false;
-      const path = job.finalPath ?? join(job.root, job.relPath);
-      const inside = await resolveInsideRoots(path, watched);
-      if (!inside) {
-        log.warn('refused to show a file outside the watched folders', { jobId });
-        return false;
-      }
-      return options.reveal(inside);
+      const inside = await locate(jobId);
+      return inside ? options.reveal(inside) : false;
     },
+
+    locateJob: (jobId) => locate(jobId),
 
     async openRoot(root) {
       const watched = roots();
@@ -131,6 +136,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       if (inUse !== token)
         return {
           ok: true,
+          warning: true,
           message: `The token is saved in the keychain for ${where}, but the CONCUR_DROP_TOKEN environment variable is set and is used instead. Remove it to use this token.`,
         };
       return { ok: true, message: `The token is saved in the keychain for ${where}.` };

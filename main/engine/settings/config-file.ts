@@ -1,8 +1,9 @@
-import { copyFile, open, rename, unlink } from 'node:fs/promises';
+import { copyFile, open, readFile, rename, unlink } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { SaveResult } from '../../../preload/contract.js';
 import type { SettingsStore } from '../ports.js';
+import { jsonIndent, shapeLikeConfig } from './config-shape.js';
 import { parseSettings, refuseOverlappingFolders, SettingsError, type Settings } from './schema.js';
 
 /**
@@ -88,7 +89,8 @@ function describeJsonError(text: string, error: Error): string {
 
 /**
  * A SettingsStore over a config file: `get` returns the validated settings with
- * folders resolved; `save` validates, keeps the previous file as `<file>.bak`
+ * folders resolved; `save` validates, writes them in the file's own shape
+ * (config-shape.ts), keeps the previous file as `<file>.bak`
  * and replaces it atomically (temp file + rename), so a crash never leaves half a config.
  */
 export function fileSettingsStore(path: string): SettingsStore {
@@ -104,7 +106,16 @@ export function fileSettingsStore(path: string): SettingsStore {
         if (error instanceof SettingsError) return { ok: false, issues: error.issues };
         throw error;
       }
-      await writeAtomically(file, JSON.stringify(input, null, 2) + '\n');
+      // What the page sends is the whole resolved settings; the file keeps the admin's shape.
+      const text = await readFile(file, 'utf8').catch(() => '');
+      let original: unknown;
+      try {
+        original = JSON.parse(text.replace(/^\uFEFF/, ''));
+      } catch {
+        original = undefined;
+      }
+      const shaped = shapeLikeConfig(original, settings, current.configDir);
+      await writeAtomically(file, JSON.stringify(shaped, null, jsonIndent(text)) + '\n');
       current = {
         settings: resolveFolders(settings, current.configDir),
         configDir: current.configDir,

@@ -99,6 +99,8 @@ export const settingsSchema = z.strictObject({
   notifications: z.boolean().default(true),
   /** Desktop only: start Concur Drop when the user logs in. */
   startAtLogin: z.boolean().default(true),
+  /** The window's colours: follow the OS, or always light or dark. */
+  theme: z.enum(['system', 'light', 'dark']).default('system'),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

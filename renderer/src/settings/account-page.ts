@@ -1,5 +1,6 @@
 import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
+import type { CheckResult } from '../../../preload/contract.js';
 import { REGION_PRESETS } from '../../../main/engine/settings/schema.js';
 import type { SettingsView } from './settings-view.js';
 import { errorId, fieldError } from './validate.js';
@@ -134,7 +135,7 @@ export function accountPage(host: SettingsView) {
         </p>
         ${
           host.tokenResult
-            ? html`<p class="result ${host.tokenResult.ok ? 'is-ok' : 'is-error'}" role="status">
+            ? html`<p class="result ${resultTone(host.tokenResult)}" role="status">
                 ${host.tokenResult.message}
               </p>`
             : nothing
@@ -148,7 +149,7 @@ export function accountPage(host: SettingsView) {
           <span class="result-slot" role="status">
             ${
               host.checkResult
-                ? html`<span class="result ${host.checkResult.ok ? 'is-ok' : 'is-error'}"
+                ? html`<span class="result ${resultTone(host.checkResult)}"
                     ><span aria-hidden="true">${host.checkResult.ok ? '✓ ' : '✕ '}</span
                     >${host.checkResult.message}</span
                   >`
@@ -161,4 +162,10 @@ export function accountPage(host: SettingsView) {
       </div>
     </section>
   `;
+}
+
+/** Colour by meaning: green only for a plain success, amber for one with a caveat. */
+function resultTone(result: CheckResult): string {
+  if (!result.ok) return 'is-error';
+  return result.warning ? 'is-warn' : 'is-ok';
 }

@@ -14,6 +14,12 @@ const AFTER_UPLOAD: { value: Settings['afterUpload']; label: string; hint: strin
   { value: 'delete', label: 'Delete it', hint: 'Concur keeps the image' },
 ];
 
+const THEMES: { value: Settings['theme']; label: string }[] = [
+  { value: 'system', label: 'Same as the system' },
+  { value: 'light', label: 'Light' },
+  { value: 'dark', label: 'Dark' },
+];
+
 /** Settings › Behaviour: what happens after an upload, notifications, login item, concurrency. */
 export function behaviourPage(host: SettingsView) {
   const draft = host.draft!;
@@ -64,6 +70,21 @@ export function behaviourPage(host: SettingsView) {
             ? html`<p class="hint">These two apply when the desktop app runs on this computer.</p>`
             : nothing
         }
+      </fieldset>
+      <fieldset class="field">
+        <legend>Appearance</legend>
+        ${THEMES.map(
+          (o) =>
+            html`<label class="choice">
+              <input
+                type="radio"
+                name="theme"
+                .checked=${live(draft.theme === o.value)}
+                @change=${() => host.change((d) => (d.theme = o.value))}
+              />
+              <span>${o.label}</span>
+            </label>`,
+        )}
       </fieldset>
       <div class="field">
         <label for="concurrency">Uploads at the same time</label>

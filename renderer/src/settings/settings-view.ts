@@ -6,6 +6,7 @@ import type {
 } from '../../../preload/contract.js';
 import type { Settings } from '../../../main/engine/settings/schema.js';
 import { api } from '../api.js';
+import { applyTheme } from '../theme.js';
 import { tablistKeydown } from '../tabs.js';
 import { accountPage } from './account-page.js';
 import { behaviourPage } from './behaviour-page.js';
@@ -128,6 +129,7 @@ export class SettingsView extends LitElement {
       if (result.ok) {
         this.issues = [];
         await this.load();
+        if (this.view) applyTheme(this.view.settings.theme);
         this.savedNote = 'Settings saved.';
       } else {
         this.issues = result.issues;

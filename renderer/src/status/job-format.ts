@@ -60,6 +60,15 @@ export function describeFolder(job: Job): string {
   return slash < 0 ? rootName : `${rootName}/${job.relPath.slice(0, slash)}`;
 }
 
+/** The full path of the folder a job's file was dropped in, in the root's own separators. */
+export function folderPath(job: Job): string {
+  const slash = job.relPath.lastIndexOf('/');
+  if (slash < 0) return job.root;
+  const sep = job.root.includes('\\') && !job.root.includes('/') ? '\\' : '/';
+  const dir = job.relPath.slice(0, slash).split('/').join(sep);
+  return job.root.endsWith(sep) ? job.root + dir : job.root + sep + dir;
+}
+
 /** One line under the file name that says why a job is where it is. */
 export function describeState(job: Job, now = Date.now()): string {
   switch (job.state) {

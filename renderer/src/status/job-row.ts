@@ -7,6 +7,7 @@ import {
   describeFolder,
   describeState,
   describeTarget,
+  folderPath,
   formatTime,
   percent,
 } from './job-format.js';
@@ -15,6 +16,10 @@ import {
 export interface JobRowOptions {
   now: number;
   highlighted: boolean;
+  /** The browser view: Show in folder opens the file's path in the row instead of a file manager. */
+  pathInRow?: boolean;
+  /** Where the file is, shown in the row with a Copy button (the browser view's Show in folder). */
+  location?: string;
   onRetry(job: Job): void;
   onShowInFolder(job: Job): void;
 }
@@ -28,6 +33,7 @@ export function jobRow(job: Job, options: JobRowOptions) {
   const label = STATE_LABEL[job.state];
   const time = job.finishedAt ?? job.updatedAt;
   const pct = job.progress != null ? percent(job.progress) : null;
+  const target = describeTarget(job.target);
   return html`<li
     class="job is-${job.state} ${options.highlighted ? 'is-highlighted' : ''}"
     data-job-id=${job.id}
@@ -40,9 +46,9 @@ export function jobRow(job: Job, options: JobRowOptions) {
     <div class="job-main">
       <div class="job-name" title=${job.relPath}>${job.name}</div>
       <div class="job-meta">
-        <span class="job-target"
+        <span class="job-target" title=${target}
           ><span class="visually-hidden">Goes to </span
-          ><span aria-hidden="true">→ </span>${describeTarget(job.target)}</span
+          ><span aria-hidden="true">→ </span>${target}</span
         >
         <span class="job-folder" title=${job.root}
           ><span aria-hidden="true"> · </span
@@ -70,14 +76,29 @@ export function jobRow(job: Job, options: JobRowOptions) {
             </div>`
           : nothing
       }
-    </div>
-    <div class="job-image">
       ${
         job.imageId
-          ? html`<span class="field-label">Image ID</span
-              ><code title=${job.imageId}>${job.imageId}</code>`
+          ? html`<div class="job-image">
+              <span class="field-label">Image ID</span><code>${job.imageId}</code>
+            </div>`
           : nothing
       }
+      ${options.location ? fileLocation(job, options.location) : nothing}
+      <details class="job-details">
+        <summary>Details</summary>
+        <dl>
+          <dt>Goes to</dt>
+          <dd>${target}</dd>
+          <dt>Folder</dt>
+          <dd><code>${folderPath(job)}</code></dd>
+          ${
+            job.finalPath
+              ? html`<dt>File</dt>
+                  <dd><code>${job.finalPath}</code></dd>`
+              : nothing
+          }
+        </dl>
+      </details>
     </div>
     <time class="job-time" datetime=${new Date(time).toISOString()}>${formatTime(time, now)}</time>
     <div class="job-actions">
@@ -95,12 +116,40 @@ export function jobRow(job: Job, options: JobRowOptions) {
       <button
         class="ghost small"
         aria-label="Show in folder: ${job.name}"
+        aria-expanded=${options.pathInRow ? String(options.location !== undefined) : nothing}
         @click=${() => options.onShowInFolder(job)}
       >
         Show in folder
       </button>
     </div>
   </li>`;
+}
+
+/** The file's path on the watching machine, selectable and with a Copy button. */
+function fileLocation(job: Job, path: string) {
+  const id = `location-${job.id}`;
+  return html`<div class="job-location" role="group" aria-labelledby=${id}>
+    <span class="field-label" id=${id}>File on the watching computer</span>
+    <code>${path}</code>
+    <button
+      class="secondary small"
+      aria-label="Copy the path of ${job.name}"
+      @click=${async (e: Event) => {
+        const button = e.currentTarget as HTMLButtonElement;
+        try {
+          await navigator.clipboard.writeText(path);
+          button.nextElementSibling!.textContent = 'Copied';
+        } catch {
+          // No clipboard (an insecure context, a refused permission): select the path to copy by hand.
+          const code = button.previousElementSibling;
+          if (code) getSelection()?.selectAllChildren(code);
+        }
+      }}
+    >
+      Copy
+    </button>
+    <span class="copy-state" role="status"></span>
+  </div>`;
 }
 
 /** Sets a width through the CSSOM: the CSP forbids style attributes, not style properties. */

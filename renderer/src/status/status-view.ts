@@ -30,6 +30,8 @@ export class StatusView extends LitElement {
     loadError: { state: true },
     revision: { state: true },
     settingsWarning: { type: String },
+    mode: { type: String },
+    located: { state: true },
   };
 
   declare summary: Summary | null;
@@ -42,6 +44,10 @@ export class StatusView extends LitElement {
   declare revision: number;
   /** Set by the app shell from getSettings. */
   declare settingsWarning: string | undefined;
+  /** Set by the app shell: the browser view cannot open the watching machine's file manager. */
+  declare mode: 'desktop' | 'browser' | null;
+  /** The job whose file location is shown in its row (browser view). */
+  declare located: { id: string; path: string } | null;
 
   private readonly store = new JobStore();
   private readonly unsubscribe: (() => void)[] = [];
@@ -59,6 +65,8 @@ export class StatusView extends LitElement {
     this.loadError = null;
     this.revision = 0;
     this.settingsWarning = undefined;
+    this.mode = null;
+    this.located = null;
   }
 
   // Light DOM: one stylesheet for the app, and aria references work across components.
@@ -169,6 +177,13 @@ export class StatusView extends LitElement {
   }
 
   private async showInFolder(job: Job): Promise<void> {
+    if (this.mode === 'browser') {
+      // The folder is on the watching machine, perhaps another one: say where, ready to copy.
+      const path = await api().locateJob(job.id);
+      if (path) this.located = this.located?.id === job.id ? null : { id: job.id, path };
+      else notify(this, `${job.name} is no longer inside a watched folder.`, 'warn');
+      return;
+    }
     const ok = await api().showInFolder(job.id);
     if (!ok) notify(this, `${job.name} is no longer inside a watched folder.`, 'warn');
   }
@@ -292,6 +307,8 @@ export class StatusView extends LitElement {
                   jobRow(job, {
                     now,
                     highlighted: this.highlighted === job.id,
+                    pathInRow: this.mode === 'browser',
+                    location: this.located?.id === job.id ? this.located.path : undefined,
                     onRetry: (j) => void this.retry(j),
                     onShowInFolder: (j) => void this.showInFolder(j),
                   }),

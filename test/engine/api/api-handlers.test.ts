@@ -31,6 +31,8 @@ describe('the API handlers behind the status window', () => {
     // Moved after upload: the file manager is pointed at Uploaded/, inside the root.
     expect(h.revealed).toHaveLength(1);
     expect(h.revealed[0]).toContain(join('Scans', 'Uploaded'));
+    // The browser view's answer: the same path, as text.
+    expect(await h.handlers.locateJob(job.id)).toBe(h.revealed[0]);
   });
 
   it('refuses to show a file once its folder is no longer watched, and unknown jobs', async () => {
@@ -48,6 +50,8 @@ describe('the API handlers behind the status window', () => {
 
     expect(await h.handlers.showInFolder(job.id)).toBe(false);
     expect(await h.handlers.showInFolder('no-such-job')).toBe(false);
+    expect(await h.handlers.locateJob(job.id)).toBeNull();
+    expect(await h.handlers.locateJob('no-such-job')).toBeNull();
     expect(h.revealed).toEqual([]);
   });
 

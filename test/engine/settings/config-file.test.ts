@@ -113,6 +113,66 @@ describe('fileSettingsStore', () => {
     expect(loadConfigFile(file).settings.concurrency).toBe(4);
   });
 
+  it('keeps the admin’s shape when given the whole resolved settings (what the browser view sends)', async () => {
+    const written = [
+      '{',
+      '    "folders": [',
+      '        { "path": "Scans", "routes": [] },',
+      '        { "path": "/srv/scans/inbox", "polling": true }',
+      '    ],',
+      '    "concurrency": 1,',
+      '    "concur": { "baseUrl": "https://emea.api.concursolutions.com" }',
+      '}',
+      '',
+    ].join('\n');
+    const file = await writeConfig(written);
+    const store = fileSettingsStore(file);
+    // The page edits its copy of get(): absolute paths, every default filled in.
+    const draft = structuredClone(store.get());
+    draft.concurrency = 3;
+    draft.folders.push({
+      path: join(dir, 'Invoices'),
+      polling: false,
+      unmatched: 'receipt',
+      routes: [],
+    });
+    expect(await store.save(draft)).toEqual({ ok: true });
+    const saved = await readFile(file, 'utf8');
+    expect(JSON.parse(saved)).toEqual({
+      folders: [
+        { path: 'Scans', routes: [] },
+        { path: '/srv/scans/inbox', polling: true },
+        { path: join(dir, 'Invoices') },
+      ],
+      concurrency: 3,
+      concur: { baseUrl: 'https://emea.api.concursolutions.com' },
+    });
+    // Same key order and indentation as the admin's file.
+    expect(saved.split('\n')[1]).toBe('    "folders": [');
+    expect(Object.keys(JSON.parse(saved))).toEqual(['folders', 'concurrency', 'concur']);
+    expect(saved).not.toMatch(/notifications|startAtLogin|theme|settleMs|afterUpload/);
+    expect(store.get().folders.map((f) => f.path)).toEqual([
+      join(dir, 'Scans'),
+      '/srv/scans/inbox',
+      join(dir, 'Invoices'),
+    ]);
+  });
+
+  it('writes a changed default, and drops a folder that was removed', async () => {
+    const file = await writeConfig({ folders: [{ path: 'A' }, { path: 'B' }] });
+    const store = fileSettingsStore(file);
+    const draft = structuredClone(store.get());
+    draft.folders.shift();
+    draft.afterUpload = 'keep';
+    draft.concur.authScheme = 'Bearer';
+    expect(await store.save(draft)).toEqual({ ok: true });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+      folders: [{ path: 'B' }],
+      concur: { authScheme: 'Bearer' },
+      afterUpload: 'keep',
+    });
+  });
+
   it('refuses invalid settings with the key named and leaves the file alone', async () => {
     const file = await writeConfig({ concurrency: 2 });
     const before = await readFile(file, 'utf8');

@@ -1,0 +1,41 @@
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_CLI, needsBuild } from '../../scripts/build-if-needed.js';
+import { tempDir } from './cli-harness.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('concur-drop-clone-'));
+});
+afterAll(() => cleanup());
+
+const at = (path: string, seconds: number) => utimes(path, seconds, seconds);
+
+describe('npm run demo in a fresh clone', () => {
+  it('builds first when there is no build or it is older than the sources, and not otherwise', async () => {
+    // A clone: sources, no out/.
+    await mkdir(join(dir, 'main', 'cli'), { recursive: true });
+    const source = join(dir, 'main', 'cli', 'index.ts');
+    await writeFile(source, 'export {};\n');
+    await at(source, 1_000_000);
+    expect(needsBuild(dir)).toBe(true);
+
+    const built = join(dir, BUILT_CLI);
+    await mkdir(join(built, '..'), { recursive: true });
+    await writeFile(built, '#!/usr/bin/env node\n');
+    await at(built, 2_000_000);
+    expect(needsBuild(dir)).toBe(false);
+
+    // An edit after the build: built again.
+    await at(source, 3_000_000);
+    expect(needsBuild(dir)).toBe(true);
+  });
+
+  it('is what the demo script runs before the CLI', async () => {
+    const root = resolve(import.meta.dirname, '../..');
+    const { scripts } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+    expect(scripts.demo).toBe('tsx scripts/build-if-needed.ts && node out/cli/concur-drop.js demo');
+  });
+});
