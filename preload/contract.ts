@@ -54,6 +54,8 @@ export const calls = {
   getSummary: call<z.ZodTuple<[], null>, Summary>(z.tuple([])),
   retry: call<z.ZodTuple<[typeof jobId], null>, boolean>(z.tuple([jobId])),
   retryAllFailed: call<z.ZodTuple<[], null>, number>(z.tuple([])),
+  /** "Upload without it": the batch waiting for this failed file goes without it. */
+  sendWithout: call<z.ZodTuple<[typeof jobId], null>, boolean>(z.tuple([jobId])),
   pause: call<z.ZodTuple<[], null>, void>(z.tuple([])),
   resume: call<z.ZodTuple<[], null>, void>(z.tuple([])),
   /** Reveals a job's file; main resolves the path and allows only paths inside watched roots. */

@@ -154,6 +154,8 @@ export interface EngineApi {
   summary(): Summary;
   retry(jobId: string): Promise<boolean>;
   retryAllFailed(): Promise<number>;
+  /** "Upload without it": an entry's or invoice's batch waiting for this failed file goes now. */
+  sendWithout(jobId: string): Promise<boolean>;
   pause(): void;
   resume(): void;
   /** The token was set or replaced: lift a sign-in pause and try again. */

@@ -26,6 +26,7 @@ export async function ipcFixture() {
     getSummary: summary(),
     retry: true,
     retryAllFailed: 0,
+    sendWithout: false,
     showInFolder: false,
     locateJob: null,
     openRoot: false,

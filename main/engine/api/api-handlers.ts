@@ -70,6 +70,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
     getSummary: async () => engine.summary(),
     retry: (jobId) => engine.retry(jobId),
     retryAllFailed: () => engine.retryAllFailed(),
+    sendWithout: (jobId) => engine.sendWithout(jobId),
     pause: async () => engine.pause(),
     resume: async () => engine.resume(),
 

@@ -21,7 +21,17 @@ export interface JobRowOptions {
   /** Where the file is, shown in the row with a Copy button (the browser view's Show in folder). */
   location?: string;
   onRetry(job: Job): void;
+  /** "Upload without it", for a failed file its entry's or invoice's other files wait for. */
+  onSendWithout(job: Job): void;
   onShowInFolder(job: Job): void;
+}
+
+/** What the user can do about a failure that another try would not mend. */
+function failureHint(job: Job): string | undefined {
+  if (job.state !== 'failed' || job.error?.retryable) return undefined;
+  if (job.holdsBatch)
+    return 'The other files for this entry wait for it: drop the fixed file into the same folder, or upload them without it.';
+  return 'Fix the file, then drop it into the folder again.';
 }
 
 /**
@@ -30,6 +40,7 @@ export interface JobRowOptions {
  */
 export function jobRow(job: Job, options: JobRowOptions) {
   const now = options.now;
+  const hint = failureHint(job);
   const label = STATE_LABEL[job.state];
   const time = job.finishedAt ?? job.updatedAt;
   const pct = job.progress != null ? percent(job.progress) : null;
@@ -62,6 +73,7 @@ export function jobRow(job: Job, options: JobRowOptions) {
               ${describeState(job, now)}
             </div>`
       }
+      ${hint ? html`<div class="job-hint">${hint}</div>` : nothing}
       ${
         job.state === 'uploading'
           ? html`<div
@@ -103,13 +115,25 @@ export function jobRow(job: Job, options: JobRowOptions) {
     <time class="job-time" datetime=${new Date(time).toISOString()}>${formatTime(time, now)}</time>
     <div class="job-actions">
       ${
-        job.state === 'failed'
+        // Retry only where another try can help; a file that would fail the same way says what to do.
+        job.state === 'failed' && job.error?.retryable
           ? html`<button
               class="secondary small"
               aria-label="Retry ${job.name}"
               @click=${() => options.onRetry(job)}
             >
               Retry
+            </button>`
+          : nothing
+      }
+      ${
+        job.state === 'failed' && job.holdsBatch
+          ? html`<button
+              class="secondary small"
+              aria-label="Upload the other files without ${job.name}"
+              @click=${() => options.onSendWithout(job)}
+            >
+              Upload without it
             </button>`
           : nothing
       }

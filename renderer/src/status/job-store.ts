@@ -43,13 +43,14 @@ export class JobStore {
     return list;
   }
 
-  /** Counts for the filter tabs, from the same jobs the list shows. */
-  counts(): Record<JobFilter, number> {
-    const counts = { all: 0, active: 0, failed: 0 };
+  /** Counts for the filter tabs, from the same jobs the list shows; `retryable`: what Retry all would try. */
+  counts(): Record<JobFilter | 'retryable', number> {
+    const counts = { all: 0, active: 0, failed: 0, retryable: 0 };
     for (const job of this.byId.values()) {
       counts.all++;
       if (matchesFilter(job, 'active')) counts.active++;
       if (job.state === 'failed') counts.failed++;
+      if (job.state === 'failed' && job.error?.retryable) counts.retryable++;
     }
     return counts;
   }

@@ -171,6 +171,11 @@ export class StatusView extends LitElement {
     if (!ok) notify(this, `${job.name} cannot be retried any more.`, 'warn');
   }
 
+  private async sendWithout(job: Job): Promise<void> {
+    const ok = await api().sendWithout(job.id);
+    if (!ok) notify(this, `The other files no longer wait for ${job.name}.`, 'warn');
+  }
+
   private async retryAll(): Promise<void> {
     const n = await api().retryAllFailed();
     notify(this, n === 1 ? 'Retrying 1 scan.' : `Retrying ${n} scans.`);
@@ -212,8 +217,8 @@ export class StatusView extends LitElement {
           ${summary ? html`<p class="summary-counts">${countsLine(summary)}</p>` : nothing}
         </div>
         <div class="summary-actions">
-          <button class="secondary" ?disabled=${counts.failed === 0} @click=${this.retryAll}>
-            Retry all failed${counts.failed ? ` (${counts.failed})` : ''}
+          <button class="secondary" ?disabled=${counts.retryable === 0} @click=${this.retryAll}>
+            Retry all failed${counts.retryable ? ` (${counts.retryable})` : ''}
           </button>
           <button class="secondary" @click=${this.togglePause}>
             ${summary?.pausedBy === 'user' ? 'Resume uploads' : 'Pause uploads'}
@@ -310,6 +315,7 @@ export class StatusView extends LitElement {
                     pathInRow: this.mode === 'browser',
                     location: this.located?.id === job.id ? this.located.path : undefined,
                     onRetry: (j) => void this.retry(j),
+                    onSendWithout: (j) => void this.sendWithout(j),
                     onShowInFolder: (j) => void this.showInFolder(j),
                   }),
               )}
