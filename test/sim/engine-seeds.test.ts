@@ -134,6 +134,12 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'the same split of an invoice batch as seed 13840; the files of the lost half went to ' +
       "Failed/ though the invoice's image held them",
   },
+  {
+    seed: 15193,
+    broke:
+      "a failed scan's .error.txt was removed when another file of the same name uploaded, " +
+      'though the failed copy was still in Failed/: a file there without its reason',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

@@ -130,15 +130,25 @@ export class Finishing {
   }
 
   /**
-   * The same file failed before and was dropped again, fixed: that failure is over. It leaves
-   * the counts and the list, and its .error.txt in Failed/ goes (the failed copy stays there).
+   * A file that failed before was taken out of Failed/, fixed and dropped again: that failure is
+   * over. It leaves the counts and the list, and its .error.txt goes. While the failed copy is
+   * still in Failed/, this is another file of the same name (scanners reuse names): the failure
+   * stands, so nothing there is left unexplained.
    */
   private async replaceFailure(job: EngineJob): Promise<void> {
-    const old = job.replaces ? this.ctx.book.get(job.replaces) : undefined;
+    const { ctx } = this;
+    const old = job.replaces ? ctx.book.get(job.replaces) : undefined;
     if (old?.state !== 'failed' || old.replacedBy) return;
-    await this.ctx.runner.dispatch(old, { type: 'replaced', by: job.id });
-    if (old.finalPath)
-      await this.ctx.fs.remove(errorFilePath(old.finalPath)).catch(() => undefined);
+    if (
+      old.finalPath &&
+      (await ctx.fs.lstat(old.finalPath).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
+    await ctx.runner.dispatch(old, { type: 'replaced', by: job.id });
+    if (old.finalPath) await ctx.fs.remove(errorFilePath(old.finalPath)).catch(() => undefined);
   }
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestRetry } from '../../../main/engine/retry-request.js';
@@ -42,6 +42,8 @@ describe('engine: an entry batch with one bad file waits for it', () => {
     expect(existsSync(`${failedCopy}.error.txt`)).toBe(true);
     expect(h.engine.summary().failed).toBe(1);
 
+    // The user takes the scan out of Failed/, fixes it and drops it back.
+    await rm(failedCopy);
     await h.put(`${DIR}/scan_2.pdf`, await pdf({ text: 'the fixed scan' }));
     await waitFor(() => h!.sandbox.received().length === 1);
     expect(h.sandbox.received()[0]).toMatchObject({ kind: 'entry', id: 'ENT42', pdfPages: 3 });
@@ -103,24 +105,34 @@ describe('engine: Retry only where it can help', () => {
     expect(h.jobAt('empty.pdf')?.state).toBe('failed');
   });
 
-  it('a fixed file dropped again replaces its old failure', async () => {
+  it('a file taken out of Failed/, fixed and dropped again replaces its old failure', async () => {
     h = await startEngineHarness();
     await h.put('receipt.pdf', Buffer.alloc(0));
     expect((await h.waitForJob('receipt.pdf')).state).toBe('failed');
     await h.engine.whenIdle();
     const errorFile = join(h.root, 'Failed', 'receipt.pdf.error.txt');
     expect(existsSync(errorFile)).toBe(true);
+    await rename(join(h.root, 'Failed', 'receipt.pdf'), join(h.root, 'receipt.pdf'));
     await h.put('receipt.pdf', await pdf({ text: 'fixed' }));
     await h.waitForJob('receipt.pdf', (j) => j.state === 'uploaded');
     await h.engine.whenIdle();
     await waitFor(() => h!.engine.summary().failed === 0);
     expect(h.engine.jobs('all').map((j) => j.state)).toEqual(['uploaded']);
     expect(existsSync(errorFile)).toBe(false);
-    // The failed copy itself stays for the user to look at or delete.
-    expect(existsSync(join(h.root, 'Failed', 'receipt.pdf'))).toBe(true);
     // After a restart too, the counts come from the ledger.
     await h.restart();
     expect(h.engine.summary()).toMatchObject({ failed: 0, uploaded: 1 });
-    await rm(join(h.root, 'Failed'), { recursive: true });
+  });
+
+  it('another file of the same name (a scanner reusing names) leaves the failure as it is', async () => {
+    h = await startEngineHarness();
+    await h.put('scan_0001.pdf', Buffer.alloc(0));
+    expect((await h.waitForJob('scan_0001.pdf')).state).toBe('failed');
+    await h.engine.whenIdle();
+    await h.put('scan_0001.pdf', await pdf({ text: 'the next receipt' }));
+    await h.waitForJob('scan_0001.pdf', (j) => j.state === 'uploaded');
+    await h.engine.whenIdle();
+    expect(h.engine.summary()).toMatchObject({ failed: 1, uploaded: 1 });
+    expect(existsSync(join(h.root, 'Failed', 'scan_0001.pdf.error.txt'))).toBe(true);
   });
 });
