@@ -59,10 +59,11 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   return { settings, configDir };
 }
 
-/** Makes every folder path absolute, relative ones against the config file's folder. */
+/** Makes every folder path (and caFile) absolute, relative ones against the config file's folder. */
 export function resolveFolders(settings: Settings, configDir: string): Settings {
   return {
     ...settings,
+    ...(settings.caFile ? { caFile: resolve(configDir, settings.caFile) } : {}),
     folders: settings.folders.map((folder) => ({
       ...folder,
       // UNC paths (\\server\share) are absolute on Windows but not to path.resolve elsewhere.
