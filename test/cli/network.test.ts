@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../main/sandbox/sandbox.js';
 import { png } from '../fixtures/scans.js';
+import { makeTestCa, type TestCa } from '../helpers/test-ca.js';
 import { startTinyproxy, type Tinyproxy } from '../helpers/tinyproxy.js';
 import { buildCli, runCli, tempDir } from './cli-harness.js';
 
@@ -12,6 +13,9 @@ beforeAll(() => buildCli(), 120_000);
 
 const TOKEN = 'network-test-token';
 let sandbox: Sandbox;
+let secure: Sandbox;
+let ca: TestCa;
+let caFile: string;
 let proxy: Tinyproxy;
 let locked: Tinyproxy;
 let dir: string;
@@ -25,19 +29,30 @@ beforeAll(async () => {
     connectPorts: [sandbox.port],
     basicAuth: { user: 'bob', password: 'not-given' },
   });
+  ca = await makeTestCa();
+  secure = await startSandbox({ port: 0, token: TOKEN, tls: ca.server });
   ({ dir, cleanup } = await tempDir());
+  caFile = join(dir, 'company-root.pem');
+  await writeFile(caFile, ca.caCert);
   scan = join(dir, 'a.png');
   await writeFile(scan, png());
 });
 afterAll(async () => {
-  await Promise.all([sandbox?.close(), proxy?.stop(), locked?.stop()]);
+  await Promise.all([sandbox?.close(), secure?.close(), proxy?.stop(), locked?.stop()]);
   await cleanup();
 });
-beforeEach(() => sandbox.reset());
+beforeEach(() => {
+  sandbox.reset();
+  secure.reset();
+});
 
-async function upload(config: object, env: Record<string, string | undefined> = {}) {
+async function upload(
+  config: object,
+  env: Record<string, string | undefined> = {},
+  baseUrl = sandbox.url,
+) {
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
-  await writeFile(file, JSON.stringify({ concur: { baseUrl: sandbox.url }, ...config }));
+  await writeFile(file, JSON.stringify({ concur: { baseUrl }, ...config }));
   return runCli(['upload', scan, '--config', file], {
     env: {
       CONCUR_DROP_TOKEN: TOKEN,
@@ -86,5 +101,29 @@ describe('concur-drop behind a company proxy', { timeout: 90_000 }, () => {
     expect(r.stderr).toContain(
       'proxy: must be "direct" or a URL such as http://proxy.example.com:8080',
     );
+  });
+});
+
+describe('concur-drop behind a company TLS inspection', { timeout: 90_000 }, () => {
+  it('refuses a certificate from an unknown company root, naming its issuer (exit 1)', async () => {
+    const r = await upload({}, {}, secure.url);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `its certificate was issued by "${ca.issuer}", which this computer does not trust`,
+    );
+    expect(secure.requests()).toBe(0);
+  });
+
+  it('trusts the company root named by the caFile config key (relative to the config file)', async () => {
+    const r = await upload({ caFile: 'company-root.pem' }, {}, secure.url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(secure.received()).toHaveLength(1);
+  });
+
+  it('trusts a company root installed in the OS trust store', async () => {
+    // On Linux the OS store is read from SSL_CERT_FILE when it is set (Node alone ignores it).
+    const r = await upload({}, { SSL_CERT_FILE: caFile }, secure.url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(secure.received()).toHaveLength(1);
   });
 });

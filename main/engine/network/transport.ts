@@ -2,6 +2,7 @@ import type { Agent } from 'node:http';
 import http from 'node:http';
 import https from 'node:https';
 import { resolve } from 'node:path';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { registerSecret } from '../log/logger.js';
 import {
@@ -52,6 +53,7 @@ export function createTransport(options: NetworkOptions = {}): Transport {
   const problem = options.proxy ? proxySettingProblem(options.proxy) : null;
   if (problem) throw new NetworkSetupError(`The proxy setting ${problem}.`);
   let roots: Promise<string[]> | undefined;
+  let secureContext: SecureContext | undefined;
   const agents = new Map<string, Agent>();
 
   async function proxyFor(url: URL): Promise<URL | null> {
@@ -64,12 +66,14 @@ export function createTransport(options: NetworkOptions = {}): Transport {
     const key = `${url.protocol}|${proxy?.href ?? DIRECT}`;
     let agent = agents.get(key);
     if (agent) return agent;
-    // requestOCSP: the handshake then reports the peer's certificate before it is judged,
-    // so a refused one can be named by its issuer (see streamed-post.ts).
-    const tls = { ca, rejectUnauthorized: true, requestOCSP: true };
+    // One context for every connection: parsing a few hundred roots per handshake would cost
+    // more than a small upload. requestOCSP: the handshake then reports the peer's certificate
+    // before it is judged, so a refused one can be named by its issuer (streamed-post.ts).
+    secureContext ??= createSecureContext({ ca });
+    const tls: TlsOptions = { secureContext, rejectUnauthorized: true, requestOCSP: true };
     if (proxy) {
       if (proxy.password) registerSecret(decodeURIComponent(proxy.password));
-      agent = new HttpsProxyAgent(proxy, { keepAlive: true, ...tls });
+      agent = new TunnelAgent(proxy, tls);
     } else {
       agent =
         url.protocol === 'https:'
@@ -96,6 +100,32 @@ export function createTransport(options: NetworkOptions = {}): Transport {
       agents.clear();
     },
   };
+}
+
+interface TlsOptions {
+  secureContext: SecureContext;
+  rejectUnauthorized: true;
+  requestOCSP: boolean;
+}
+
+type ConnectOptions = Parameters<HttpsProxyAgent<string>['connect']>[1];
+
+/**
+ * A CONNECT tunnel whose TLS to the far end keeps this transport's trust:
+ * https-proxy-agent applies its own options only to the proxy's connection,
+ * and passes on just the request's to the far end.
+ */
+class TunnelAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxy: URL,
+    private readonly tls: TlsOptions,
+  ) {
+    super(proxy, { keepAlive: true, ...tls });
+  }
+
+  override connect(req: http.ClientRequest, options: ConnectOptions) {
+    return super.connect(req, { ...options, ...this.tls });
+  }
 }
 
 /** The transport the `proxy` and `caFile` settings ask for; a relative caFile is relative to `configDir`. */
