@@ -11,6 +11,7 @@ import {
   tokenSource,
 } from '../engine/secrets/secret-store.js';
 import type { Settings } from '../engine/settings/schema.js';
+import { electronProxyResolver } from './proxy-resolver.js';
 import { openSettingsStore, type AppSettingsStore } from './settings-store.js';
 
 /**
@@ -64,6 +65,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
   };
   await recheckKeychain();
 
+  const resolveProxy = electronProxyResolver();
   const tokenFor = (settings: Settings) =>
     tokenSource(settings.concur.baseUrl, { env: fromEnv, keychain }).getToken();
   const engine = createEngine({
@@ -71,6 +73,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
     dataDir: options.dataDir,
     // Read per request: the base URL (and so the keychain account) can change in Settings.
     getToken: () => tokenFor(settingsStore.get()),
+    resolveProxy,
   });
 
   const shared = createApiHandlers({
@@ -80,6 +83,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
     mode: 'desktop',
     version: options.version,
     getToken: tokenFor,
+    resolveProxy,
     async reveal(path) {
       shell.showItemInFolder(path);
       return true;

@@ -257,6 +257,21 @@ export const shell = {
   },
 };
 
+/**
+ * Chromium's proxy resolution: `pac` plays the PAC file (or the OS settings),
+ * answering per URL as FindProxyForURL does; every URL asked is recorded.
+ */
+export const session = {
+  defaultSession: {
+    pac: (() => 'DIRECT') as (url: string, host: string) => string,
+    resolved: [] as string[],
+    async resolveProxy(url: string): Promise<string> {
+      session.defaultSession.resolved.push(url);
+      return session.defaultSession.pac(url, new URL(url).hostname);
+    },
+  },
+};
+
 /** Electron always knows these; tests point userData at their own temp folder. */
 function defaultPaths(): Record<string, string> {
   const base = join(tmpdir(), `fake-electron-${process.pid}`);
@@ -382,6 +397,7 @@ export const fake = {
   contextBridge,
   dialog,
   shell,
+  session,
   applicationMenu: null as FakeMenu | null,
   /** The webContents the fake ipcRenderer talks to (the window the preload runs in). */
   get preloadTarget(): FakeWebContents | null {
@@ -418,6 +434,8 @@ export const fake = {
     app.paths = defaultPaths();
     fake.applicationMenu = null;
     fake.preloadTarget = null;
+    session.defaultSession.pac = () => 'DIRECT';
+    session.defaultSession.resolved.length = 0;
   },
 };
 
@@ -433,6 +451,7 @@ const electron = {
   contextBridge,
   dialog,
   shell,
+  session,
 };
 
 /** What `vi.mock('electron')` returns: named exports plus a default (electron-store imports the default). */

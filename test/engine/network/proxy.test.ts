@@ -128,3 +128,16 @@ describe('uploads through a company proxy', () => {
     );
   });
 });
+
+describe('a PAC answer', () => {
+  it('names the first proxy it can use, or none for DIRECT', async () => {
+    const { proxyFromPac } = await import('../../../main/engine/network/proxy-choice.js');
+    expect(proxyFromPac('PROXY proxy.corp:8080; DIRECT')?.href).toBe('http://proxy.corp:8080/');
+    expect(proxyFromPac('HTTPS secure.corp:443')?.href).toBe('https://secure.corp/');
+    expect(proxyFromPac('SOCKS5 socks.corp:1080; PROXY proxy.corp:3128')?.host).toBe(
+      'proxy.corp:3128',
+    );
+    expect(proxyFromPac('DIRECT')).toBeNull();
+    expect(proxyFromPac('')).toBeNull();
+  });
+});
