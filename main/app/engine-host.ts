@@ -10,6 +10,7 @@ import {
   keychainSecretStore,
   tokenSource,
 } from '../engine/secrets/secret-store.js';
+import { loadPolicy, policyPath, type PolicyState } from '../engine/settings/policy.js';
 import type { Settings } from '../engine/settings/schema.js';
 import { electronProxyResolver } from './proxy-resolver.js';
 import { openSettingsStore, type AppSettingsStore } from './settings-store.js';
@@ -29,6 +30,8 @@ export interface AppContext {
   settingsStore: AppSettingsStore;
   keychain: SecretStore;
   handlers: ApiHandlers;
+  /** The organisation's policy as read at start (docs/architecture.md#managed-policy). */
+  policy: PolicyState;
   /** Set when the OS keychain cannot be used: the app runs, but cannot keep a token. */
   keychainMessage(): string | undefined;
   /** Asks the keychain again (after a token was saved or the session unlocked it). */
@@ -51,7 +54,9 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
   const keychain = keychainSecretStore();
   const fromEnv = envSecretStore(env);
 
+  const policy = loadPolicy(policyPath(env));
   const settingsStore = await openSettingsStore({
+    policy,
     cwd: options.dataDir,
     saveLegacyToken: (baseUrl, token) => keychain.set(accountFor(baseUrl), token),
   });
@@ -115,6 +120,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
     settingsStore,
     keychain,
     handlers,
+    policy,
     keychainMessage: () => keychainMessage,
     recheckKeychain,
   };

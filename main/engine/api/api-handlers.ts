@@ -103,6 +103,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
         keychain: availability.available ? 'available' : 'unavailable',
         ...(availability.message ? { keychainMessage: availability.message } : {}),
         ...(settingsStore.warning ? { settingsWarning: settingsStore.warning } : {}),
+        ...(settingsStore.locked?.length ? { locked: [...settingsStore.locked] } : {}),
       };
     },
 

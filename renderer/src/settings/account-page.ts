@@ -2,6 +2,7 @@ import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { REGION_PRESETS } from '../../../main/engine/settings/schema.js';
 import type { SettingsView } from './settings-view.js';
+import { isLocked, lockedId, lockedNote } from './locked.js';
 import { errorId, fieldError } from './validate.js';
 
 /** Settings › Account: where Concur is, how to authorize, the token (keychain only), a connection check. */
@@ -13,6 +14,8 @@ export function accountPage(host: SettingsView) {
   const urlError = host.errorFor('concur.baseUrl');
   const keychainOk = view.keychain === 'available';
   const savedUrl = view.settings.concur.baseUrl;
+  const urlLocked = isLocked(host, 'concur.baseUrl');
+  const schemeLocked = isLocked(host, 'concur.authScheme');
   return html`
     <section class="settings-page" aria-labelledby="account-title">
       <h2 id="account-title">Account</h2>
@@ -20,6 +23,8 @@ export function accountPage(host: SettingsView) {
         <label for="region">Concur data center</label>
         <select
           id="region"
+          ?disabled=${urlLocked}
+          aria-describedby=${urlLocked ? lockedId('concur.baseUrl') : nothing}
           @change=${(e: Event) => {
             const value = (e.target as HTMLSelectElement).value;
             host.customUrl = value === 'custom';
@@ -36,9 +41,13 @@ export function accountPage(host: SettingsView) {
           )}
           <option value="custom" ?selected=${custom}>Custom address…</option>
         </select>
-        <p class="hint">
-          The address your company's Concur runs on; your Concur administrator knows it.
-        </p>
+        ${
+          urlLocked
+            ? lockedNote(host, 'concur.baseUrl')
+            : html`<p class="hint">
+                The address your company's Concur runs on; your Concur administrator knows it.
+              </p>`
+        }
       </div>
       ${
         custom
@@ -47,6 +56,7 @@ export function accountPage(host: SettingsView) {
               <input
                 id="base-url"
                 type="url"
+                ?readonly=${urlLocked}
                 spellcheck="false"
                 autocomplete="off"
                 .value=${live(draft.concur.baseUrl)}
@@ -75,12 +85,14 @@ export function accountPage(host: SettingsView) {
               <input
                 type="radio"
                 name="auth-scheme"
+                ?disabled=${schemeLocked}
                 .checked=${live(draft.concur.authScheme === value)}
                 @change=${() => host.change((d) => (d.concur.authScheme = value))}
               />
               ${text}
             </label>`,
         )}
+        ${lockedNote(host, 'concur.authScheme')}
       </fieldset>
 
       <h3>Access token</h3>
