@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { describeIssues, settingsSchema, type Settings } from './schema.js';
+import { baseUrlSchema, describeIssues, settingsSchema, type Settings } from './schema.js';
 
 /**
  * The organisation's policy (docs/architecture.md#managed-policy): one JSON
@@ -38,7 +38,9 @@ export const LOCKABLE_SETTINGS = [
   ...Object.keys(settingsSchema.shape).filter((key) => key !== 'concur'),
 ] as [string, ...string[]];
 
-const feedUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+// Like Concur's address: https, plain http only on loopback (a test feed), since the feed's
+// own file names the checksum the download is checked against.
+const feedUrl = baseUrlSchema;
 
 export const policySchema = z.strictObject({
   /** Presets: any setting, as in the settings file; validated by the settings schema. */
