@@ -62,38 +62,41 @@ export function createTransport(options: NetworkOptions = {}): Transport {
     return proxyFromEnv(url);
   }
 
-  function agentFor(url: URL, proxy: URL | null, ca: string[]): Agent {
-    const key = `${url.protocol}|${proxy?.href ?? DIRECT}`;
-    let agent = agents.get(key);
-    if (agent) return agent;
+  /** The trust every TLS connection gets; read once, and again after a failure (the file may be fixed). */
+  async function tlsOptions(): Promise<TlsOptions> {
+    roots ??= trustedRoots({ caFile: options.caFile, system: options.systemRoots });
+    const ca = await roots.catch((error: unknown) => {
+      roots = undefined;
+      throw error;
+    });
     // One context for every connection: parsing a few hundred roots per handshake would cost
     // more than a small upload. requestOCSP: the handshake then reports the peer's certificate
     // before it is judged, so a refused one can be named by its issuer (streamed-post.ts).
     secureContext ??= createSecureContext({ ca });
-    const tls: TlsOptions = { secureContext, rejectUnauthorized: true, requestOCSP: true };
+    return { secureContext, rejectUnauthorized: true, requestOCSP: true };
+  }
+
+  function makeAgent(url: URL, proxy: URL | null, tls: TlsOptions | undefined): Agent {
     if (proxy) {
       if (proxy.password) registerSecret(decodeURIComponent(proxy.password));
-      agent = new TunnelAgent(proxy, tls);
-    } else {
-      agent =
-        url.protocol === 'https:'
-          ? new https.Agent({ keepAlive: true, ...tls })
-          : new http.Agent({ keepAlive: true });
+      return new TunnelAgent(proxy, tls);
     }
-    agents.set(key, agent);
-    return agent;
+    return tls ? new https.Agent({ keepAlive: true, ...tls }) : new http.Agent({ keepAlive: true });
   }
 
   return {
     async route(url) {
-      roots ??= trustedRoots({ caFile: options.caFile, system: options.systemRoots });
-      // A failed read is tried again next time (the file may be fixed meanwhile).
-      const ca = await roots.catch((error: unknown) => {
-        roots = undefined;
-        throw error;
-      });
       const proxy = await proxyFor(url);
-      return { agent: agentFor(url, proxy, ca), ...(proxy ? { proxy } : {}) };
+      const key = `${url.protocol}|${proxy?.href ?? DIRECT}`;
+      let agent = agents.get(key);
+      if (!agent) {
+        // Plain http (the sandbox on loopback) needs no certificates: none are read for it.
+        const secure = url.protocol === 'https:' || proxy?.protocol === 'https:';
+        const tls = secure ? await tlsOptions() : undefined;
+        agent = agents.get(key) ?? makeAgent(url, proxy, tls);
+        agents.set(key, agent);
+      }
+      return { agent, ...(proxy ? { proxy } : {}) };
     },
     close() {
       for (const agent of agents.values()) agent.destroy();
@@ -118,7 +121,7 @@ type ConnectOptions = Parameters<HttpsProxyAgent<string>['connect']>[1];
 class TunnelAgent extends HttpsProxyAgent<string> {
   constructor(
     proxy: URL,
-    private readonly tls: TlsOptions,
+    private readonly tls: TlsOptions | undefined,
   ) {
     super(proxy, { keepAlive: true, ...tls });
   }
