@@ -52,8 +52,9 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
   if (options.policy?.problem) {
     // Said in Settings and the tray, and logged: IT's intent is not silently dropped.
     log.warn('policy unusable', { problem: options.policy.problem });
-    warnings.push(options.policy.problem);
   }
+  // Stays until the policy is fixed: saving settings does not make it usable.
+  const policyProblem = options.policy?.problem;
   // A first start takes the policy's presets; the locked settings hold at every start.
   let settings = parseSettings(applyPolicy({}, policy), 'settings from your organisation');
   let mustWrite = true;
@@ -102,7 +103,7 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
   return {
     path: store.path,
     get warning() {
-      return warning;
+      return [policyProblem, warning].filter(Boolean).join(' ') || undefined;
     },
     get: () => settings,
     locked: policy?.locked ?? [],

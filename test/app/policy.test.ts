@@ -66,6 +66,9 @@ describe('the desktop settings under a policy', () => {
       `Your organisation's policy (${file}) cannot be used:\n  settings.concurrency: Too big: expected number to be <=8`,
     );
     expect(store.locked).toEqual([]);
+    // Saving settings does not make the policy usable: the warning stays.
+    expect(await store.save(store.get())).toEqual({ ok: true });
+    expect(store.warning).toContain("Your organisation's policy");
   });
 
   test('the app reads the policy named by CONCUR_DROP_POLICY and tells the renderer what is locked', async () => {
