@@ -28,6 +28,8 @@ export interface SettingsView {
   keychainMessage?: string;
   /** Where the settings came from had to be reset: the reason, e.g. a corrupt file kept as a backup. */
   settingsWarning?: string;
+  /** Settings the organisation's policy holds ("concur.baseUrl", "folders"): shown read-only. */
+  locked?: string[];
 }
 
 export type SaveResult = { ok: true } | { ok: false; issues: string[] };

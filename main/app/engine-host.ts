@@ -10,7 +10,9 @@ import {
   keychainSecretStore,
   tokenSource,
 } from '../engine/secrets/secret-store.js';
+import { loadPolicy, policyPath, type PolicyState } from '../engine/settings/policy.js';
 import type { Settings } from '../engine/settings/schema.js';
+import { electronProxyResolver } from './proxy-resolver.js';
 import { openSettingsStore, type AppSettingsStore } from './settings-store.js';
 
 /**
@@ -28,6 +30,8 @@ export interface AppContext {
   settingsStore: AppSettingsStore;
   keychain: SecretStore;
   handlers: ApiHandlers;
+  /** The organisation's policy as read at start (docs/architecture.md#managed-policy). */
+  policy: PolicyState;
   /** Set when the OS keychain cannot be used: the app runs, but cannot keep a token. */
   keychainMessage(): string | undefined;
   /** Asks the keychain again (after a token was saved or the session unlocked it). */
@@ -50,7 +54,9 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
   const keychain = keychainSecretStore();
   const fromEnv = envSecretStore(env);
 
+  const policy = loadPolicy(policyPath(env));
   const settingsStore = await openSettingsStore({
+    policy,
     cwd: options.dataDir,
     saveLegacyToken: (baseUrl, token) => keychain.set(accountFor(baseUrl), token),
   });
@@ -64,6 +70,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
   };
   await recheckKeychain();
 
+  const resolveProxy = electronProxyResolver();
   const tokenFor = (settings: Settings) =>
     tokenSource(settings.concur.baseUrl, { env: fromEnv, keychain }).getToken();
   const engine = createEngine({
@@ -71,6 +78,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
     dataDir: options.dataDir,
     // Read per request: the base URL (and so the keychain account) can change in Settings.
     getToken: () => tokenFor(settingsStore.get()),
+    resolveProxy,
   });
 
   const shared = createApiHandlers({
@@ -80,6 +88,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
     mode: 'desktop',
     version: options.version,
     getToken: tokenFor,
+    resolveProxy,
     async reveal(path) {
       shell.showItemInFolder(path);
       return true;
@@ -111,6 +120,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
     settingsStore,
     keychain,
     handlers,
+    policy,
     keychainMessage: () => keychainMessage,
     recheckKeychain,
   };

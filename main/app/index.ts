@@ -11,6 +11,7 @@ import { setupQuit } from './quit.js';
 import { setupSingleInstance } from './single-instance.js';
 import { setupTheme } from './theme.js';
 import { setupTray } from './tray.js';
+import { setupUpdates } from './updates.js';
 import { setupWindow, type StatusWindow } from './window.js';
 
 /**
@@ -69,6 +70,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   setupTheme(settingsStore);
 
   await engine.start();
+  const updates = await setupUpdates({ policy: ctx.policy });
+  void updates?.check();
   log.info('started', { version: app.getVersion(), folders: settingsStore.get().folders.length });
   // First run, or settings that had to be recovered: straight to Settings.
   // A start at login otherwise stays in the tray.

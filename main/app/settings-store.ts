@@ -4,6 +4,12 @@ import Store from 'electron-store';
 import type { SaveResult } from '../../preload/contract.js';
 import { createLogger } from '../engine/log/logger.js';
 import type { SettingsStore } from '../engine/ports.js';
+import {
+  applyPolicy,
+  overriddenByPolicy,
+  SET_BY_ORGANISATION,
+  type PolicyState,
+} from '../engine/settings/policy.js';
 import { parseSettings, SettingsError, type Settings } from '../engine/settings/schema.js';
 import { migrateSettings, SETTINGS_VERSION } from './settings-migrations.js';
 
@@ -33,6 +39,8 @@ export interface SettingsStoreOptions {
   /** Where a token found in an old settings file goes (the keychain), instead of staying in the file. */
   saveLegacyToken: (baseUrl: string, token: string) => Promise<void>;
   now?: () => number;
+  /** The organisation's policy (docs/architecture.md#managed-policy): presets, locks, or why it cannot be used. */
+  policy?: PolicyState;
 }
 
 /** Opens (creating, migrating or recovering) the settings file in `cwd`. */
@@ -40,7 +48,15 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
   const file = join(options.cwd, 'settings.json');
   const now = options.now ?? Date.now;
   const warnings: string[] = [];
-  let settings = parseSettings({});
+  const policy = options.policy?.policy ?? null;
+  if (options.policy?.problem) {
+    // Said in Settings and the tray, and logged: IT's intent is not silently dropped.
+    log.warn('policy unusable', { problem: options.policy.problem });
+  }
+  // Stays until the policy is fixed: saving settings does not make it usable.
+  const policyProblem = options.policy?.problem;
+  // A first start takes the policy's presets; the locked settings hold at every start.
+  let settings = parseSettings(applyPolicy({}, policy), 'settings from your organisation');
   let mustWrite = true;
 
   const text = readText(file);
@@ -58,8 +74,8 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
       }
     }
     if (loaded.ok) {
-      settings = loaded.settings;
-      mustWrite = loaded.migrated;
+      settings = parseSettings(applyPolicy(loaded.settings, policy), 'settings file');
+      mustWrite = loaded.migrated || JSON.stringify(settings) !== JSON.stringify(loaded.settings);
     } else {
       const backup = join(options.cwd, `settings.corrupt-${stamp(now())}.json`);
       // The backup keeps what the user had, minus any token (that went to the keychain above).
@@ -87,12 +103,17 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
   return {
     path: store.path,
     get warning() {
-      return warning;
+      return [policyProblem, warning].filter(Boolean).join(' ') || undefined;
     },
     get: () => settings,
+    locked: policy?.locked ?? [],
     async save(input: unknown): Promise<SaveResult> {
+      // Checked here too: the renderer shows them read-only, but main trusts no caller.
+      const overridden = overriddenByPolicy(input, policy);
+      if (overridden.length)
+        return { ok: false, issues: overridden.map((key) => `${key}: ${SET_BY_ORGANISATION}`) };
       try {
-        settings = parseSettings(input);
+        settings = parseSettings(applyPolicy(input, policy));
       } catch (error) {
         if (error instanceof SettingsError) return { ok: false, issues: error.issues };
         throw error;

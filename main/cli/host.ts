@@ -12,8 +12,10 @@ import {
 import {
   ConfigFileError,
   loadConfigFile,
+  lockedInConfig,
   type LoadedConfig,
 } from '../engine/settings/config-file.js';
+import { applyPolicy, loadPolicy, policyPath, type Policy } from '../engine/settings/policy.js';
 import { parseSettings, SettingsError } from '../engine/settings/schema.js';
 import { CommandError, EXIT, UsageError } from './args.js';
 
@@ -60,11 +62,34 @@ export function openExistingDataDir(flag?: string): string {
   return dataDir;
 }
 
-/** The config file's settings, or the defaults when there is none; config problems become usage errors. */
+/**
+ * The organisation's policy (docs/architecture.md#managed-policy), once per
+ * process; a broken one is a usage error (exit 2) that says what is wrong,
+ * never skipped.
+ */
+export function machinePolicy(): Policy | null {
+  const state = loadPolicy(policyPath());
+  if (state.problem) throw new UsageError(state.problem);
+  return state.policy;
+}
+
+/**
+ * The config file's settings, or the defaults when there is none, with the
+ * organisation's policy applied; config problems become usage errors. A
+ * config value a locked setting overrides is said on stderr.
+ */
 export function loadSettings(configPath?: string): LoadedConfig {
+  const policy = machinePolicy();
   try {
-    if (configPath) return loadConfigFile(configPath);
-    return { settings: parseSettings({}), configDir: process.cwd() };
+    if (configPath) {
+      const loaded = loadConfigFile(configPath, policy);
+      for (const key of lockedInConfig(configPath, policy))
+        console.error(
+          `${key}: set by your organisation's policy (${policy!.file}); the config file's value is not used.`,
+        );
+      return loaded;
+    }
+    return { settings: parseSettings(applyPolicy({}, policy)), configDir: process.cwd() };
   } catch (error) {
     if (error instanceof ConfigFileError || error instanceof SettingsError)
       throw new UsageError(error.message);

@@ -9,6 +9,7 @@ import {
   layeredSecretStore,
 } from '../engine/secrets/secret-store.js';
 import { CommandError, EXIT } from './args.js';
+import { machinePolicy } from './host.js';
 
 /**
  * `watch --ui-port N`: the status window served to a browser (issue 4). The
@@ -51,7 +52,7 @@ export async function startBrowserUi(options: {
   const { startUiServer } = await import('../ui-server/ui-server.js');
   return startUiServer({
     engine: options.engine,
-    settingsStore: fileSettingsStore(options.configPath),
+    settingsStore: fileSettingsStore(options.configPath, machinePolicy()),
     secrets: layeredSecretStore(envSecretStore(process.env), keychainSecretStore()),
     port: options.port,
     staticDir: rendererDir(),

@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { assembleParts, type Parts } from './assemble.js';
 import { createConcurClient, type ConcurClient } from './concur/concur-client.js';
+import type { ProxyResolver } from './network/proxy-choice.js';
+import { transportForSettings } from './network/transport.js';
 import type { EngineJob } from './job-book.js';
 import { Ledger, ledgerDir } from './ledger/ledger.js';
 import { createLogger } from './log/logger.js';
@@ -51,6 +53,8 @@ export interface EngineOptions {
   tokenRecheckMs?: number;
   /** The file system (the simulator passes its in-memory office); default node:fs. */
   fs?: FileSystem;
+  /** The desktop's proxy resolution per URL (PAC, OS settings); without it, HTTPS_PROXY/NO_PROXY. */
+  resolveProxy?: ProxyResolver;
   /** The Concur client (the simulator passes its own); default the HTTP client for settings.concur. */
   client?: ConcurClient;
   /** How a batch becomes one PDF; default pdf-lib. */
@@ -270,7 +274,9 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     if (!parts) return;
     if (
       settings.concur.baseUrl !== before.concur.baseUrl ||
-      settings.concur.authScheme !== before.concur.authScheme
+      settings.concur.authScheme !== before.concur.authScheme ||
+      settings.proxy !== before.proxy ||
+      settings.caFile !== before.caFile
     )
       this.client = null;
     parts.inspection.readiness.configure(settings.settleMs, settings.maxWaitMs);
@@ -301,6 +307,10 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       authScheme: this.settings.concur.authScheme,
       getToken: () => this.parts?.holds.token() ?? this.options.getToken(),
       timeouts: this.options.timeouts,
+      transport: transportForSettings(this.settings, {
+        configDir: this.options.configDir,
+        resolveProxy: this.options.resolveProxy,
+      }),
     });
   }
 

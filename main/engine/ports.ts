@@ -13,6 +13,8 @@ export interface SettingsStore {
   save(input: unknown): Promise<SaveResult>;
   /** Set when the stored settings could not be used as they were (e.g. corrupt file kept as a backup). */
   readonly warning?: string;
+  /** Settings the organisation's policy holds ("concur.baseUrl", "folders"): read-only in the UI. */
+  readonly locked?: readonly string[];
 }
 
 /** The OS keychain (or the CONCUR_DROP_TOKEN variable). Accounts are base-URL origins. */

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createSecureServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { MAX_IMAGE_BYTES } from '../engine/inspect/inspect.js';
 import { createLogger } from '../engine/log/logger.js';
@@ -98,7 +99,13 @@ const STATUS_TEXT: Record<number, string> = {
 
 /** Starts the sandbox on 127.0.0.1 (port 0 = a free port). */
 export async function startSandbox(
-  options: { port?: number; token?: string; maxBytes?: number } = {},
+  options: {
+    port?: number;
+    token?: string;
+    maxBytes?: number;
+    /** Served over HTTPS with this key and certificate (PEM): a company network's TLS, rehearsed. */
+    tls?: { key: string; cert: string };
+  } = {},
 ): Promise<Sandbox> {
   let token = options.token ?? 'sandbox-token';
   const maxBytes = options.maxBytes ?? MAX_IMAGE_BYTES;
@@ -292,7 +299,7 @@ export async function startSandbox(
     send(res, 201, imageXml(imageId));
   }
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('concur-correlationid', randomUUID());
     const started = Date.now();
     const pathname = new URL(req.url ?? '/', 'http://sandbox').pathname;
@@ -314,7 +321,8 @@ export async function startSandbox(
           correlationId: res.getHeader('concur-correlationid'),
         });
       });
-  });
+  };
+  const server = options.tls ? createSecureServer(options.tls, handle) : createServer(handle);
 
   // Requests Node's parser rejects (bad Content-Length, both Content-Length and
   // chunked) still get Concur's 400 XML rather than a bare status line.
@@ -340,7 +348,7 @@ export async function startSandbox(
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   log.info('sandbox listening', { url });
 
   return {

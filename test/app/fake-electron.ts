@@ -262,6 +262,21 @@ export const nativeTheme = {
   themeSource: 'system' as 'system' | 'light' | 'dark',
 };
 
+/**
+ * Chromium's proxy resolution: `pac` plays the PAC file (or the OS settings),
+ * answering per URL as FindProxyForURL does; every URL asked is recorded.
+ */
+export const session = {
+  defaultSession: {
+    pac: (() => 'DIRECT') as (url: string, host: string) => string,
+    resolved: [] as string[],
+    async resolveProxy(url: string): Promise<string> {
+      session.defaultSession.resolved.push(url);
+      return session.defaultSession.pac(url, new URL(url).hostname);
+    },
+  },
+};
+
 /** Electron always knows these; tests point userData at their own temp folder. */
 function defaultPaths(): Record<string, string> {
   const base = join(tmpdir(), `fake-electron-${process.pid}`);
@@ -388,6 +403,7 @@ export const fake = {
   dialog,
   shell,
   nativeTheme,
+  session,
   applicationMenu: null as FakeMenu | null,
   /** The webContents the fake ipcRenderer talks to (the window the preload runs in). */
   get preloadTarget(): FakeWebContents | null {
@@ -425,6 +441,8 @@ export const fake = {
     fake.applicationMenu = null;
     fake.preloadTarget = null;
     nativeTheme.themeSource = 'system';
+    session.defaultSession.pac = () => 'DIRECT';
+    session.defaultSession.resolved.length = 0;
   },
 };
 
@@ -441,6 +459,7 @@ const electron = {
   dialog,
   shell,
   nativeTheme,
+  session,
 };
 
 /** What `vi.mock('electron')` returns: named exports plus a default (electron-store imports the default). */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConcurClient, type UploadOutcome } from '../../engine/concur/concur-client.js';
+import { transportForSettings } from '../../engine/network/transport.js';
 import { inspectFile } from '../../engine/inspect/inspect.js';
 import { createLogger } from '../../engine/log/logger.js';
 import { mergeToPdf, naturalCompare } from '../../engine/merge/merge-pdf.js';
@@ -67,6 +68,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     baseUrl: settings.concur.baseUrl,
     authScheme: settings.concur.authScheme,
     getToken: token.getToken,
+    transport: transportForSettings(settings),
   });
 
   const files = positionals.map((p) => resolve(p));

@@ -5,6 +5,8 @@ import { accountFor } from '../secrets/secret-store.js';
 import { createLogger, redact, registerSecret } from '../log/logger.js';
 import type { Settings } from '../settings/schema.js';
 import type { EngineApi } from '../types.js';
+import type { ProxyResolver } from '../network/proxy-choice.js';
+import { transportForSettings } from '../network/transport.js';
 import { checkConnection } from './connection-check.js';
 import { resolveInsideRoots } from './inside-roots.js';
 
@@ -38,6 +40,8 @@ export interface ApiHandlerOptions {
   getToken?: (settings: Settings) => Promise<string | null>;
   /** For tests: the connection check's timeouts. */
   checkTimeouts?: { connectMs?: number; responseMs?: number };
+  /** The desktop's proxy resolution (PAC, OS settings), so the check goes the way uploads go. */
+  resolveProxy?: ProxyResolver;
 }
 
 const log = createLogger('api');
@@ -105,6 +109,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
         keychain: availability.available ? 'available' : 'unavailable',
         ...(availability.message ? { keychainMessage: availability.message } : {}),
         ...(settingsStore.warning ? { settingsWarning: settingsStore.warning } : {}),
+        ...(settingsStore.locked?.length ? { locked: [...settingsStore.locked] } : {}),
       };
     },
 
@@ -158,7 +163,13 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       if (!token)
         return { ok: false, message: `No token is saved for ${account()}. Save one first.` };
       registerSecret(token);
-      const result = await checkConnection(settings.concur, token, options.checkTimeouts);
+      const transport = transportForSettings(settings, { resolveProxy: options.resolveProxy });
+      const result = await checkConnection(
+        settings.concur,
+        token,
+        options.checkTimeouts,
+        transport,
+      ).finally(() => transport.close());
       return { ok: result.ok, message: redact(result.message) };
     },
 

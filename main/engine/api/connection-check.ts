@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CheckResult } from '../../../preload/contract.js';
 import { createConcurClient } from '../concur/concur-client.js';
+import type { Transport } from '../network/transport.js';
 import type { Settings } from '../settings/schema.js';
 
 /**
@@ -29,6 +30,7 @@ export async function checkConnection(
   concur: Settings['concur'],
   token: string,
   timeouts?: { connectMs?: number; responseMs?: number },
+  transport?: Transport,
 ): Promise<CheckResult> {
   const origin = new URL(concur.baseUrl).origin;
   let client;
@@ -38,6 +40,7 @@ export async function checkConnection(
       authScheme: concur.authScheme,
       getToken: async () => token,
       timeouts,
+      transport,
     });
   } catch (error) {
     return { ok: false, message: (error as Error).message };

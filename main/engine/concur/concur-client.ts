@@ -7,7 +7,16 @@ import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
 import { createLogger, registerSecret } from '../log/logger.js';
 import type { ContentType, UploadTarget } from '../types.js';
 import { classifyAnswer, type UploadOutcome } from './concur-outcome.js';
-import { DeadlineExceeded, RequestTimeout, streamedPoster, type Reply } from './streamed-post.js';
+import { NetworkSetupError } from '../network/proxy-choice.js';
+import type { Transport } from '../network/transport.js';
+import {
+  DeadlineExceeded,
+  ProxyRefused,
+  RequestTimeout,
+  streamedPoster,
+  UntrustedCertificate,
+  type Reply,
+} from './streamed-post.js';
 import { checkBaseUrl, imageUrl, InvalidTargetError } from './target-url.js';
 
 export type { UploadOutcome } from './concur-outcome.js';
@@ -36,6 +45,8 @@ export interface ConcurClientOptions {
    * or it has failed, so an answer still dripping after that holds a slot for nothing).
    */
   timeouts?: { connectMs?: number; responseMs?: number; totalMs?: number };
+  /** Proxy and trusted certificates (docs/architecture.md#company-networks); default: the environment's proxy, Node's and the OS's roots. */
+  transport?: Transport;
 }
 
 /** Per-upload extras. */
@@ -72,15 +83,19 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
   const connectMs = options.timeouts?.connectMs ?? 10_000;
   const responseMs = options.timeouts?.responseMs ?? 60_000;
   const totalMs = options.timeouts?.totalMs ?? 60_000;
-  const post = streamedPoster(base, {
-    connectMs,
-    responseMs,
-    // `response` only starts once the body is sent: a stalled upload needs its own
-    // limit. Nothing moving on the socket for longer than Concur may take = failed.
-    socketMs: responseMs + 1000,
-    totalMs,
-    maxAnswerBytes: MAX_ANSWER_BYTES,
-  });
+  const post = streamedPoster(
+    base,
+    {
+      connectMs,
+      responseMs,
+      // `response` only starts once the body is sent: a stalled upload needs its own
+      // limit. Nothing moving on the socket for longer than Concur may take = failed.
+      socketMs: responseMs + 1000,
+      totalMs,
+      maxAnswerBytes: MAX_ANSWER_BYTES,
+    },
+    options.transport,
+  );
 
   async function uploadImage(
     target: UploadTarget,
@@ -156,7 +171,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
     } else {
       outcome = {
         kind: 'transient',
-        message: describeFailure(reply.error, base, { connectMs, responseMs }),
+        message: describeFailure(reply, base, { connectMs, responseMs }),
       };
     }
 
@@ -335,12 +350,29 @@ const seconds = (ms: number) => `${ms >= 1000 ? Math.round(ms / 100) / 10 : ms /
  * passed on (an HTTP library's errors may carry the request's headers).
  */
 function describeFailure(
-  error: unknown,
+  reply: Reply,
   base: URL,
   limits: { connectMs: number; responseMs: number },
 ): string {
+  const { error } = reply;
   const host = base.host;
   const code = errorCode(error);
+  if (error instanceof NetworkSetupError) return error.message;
+  if (error instanceof ProxyRefused)
+    return error.status === 407
+      ? `The company proxy (${error.proxy}) refused the connection (407): it asks for a sign-in Concur Drop could not give. Ask IT.`
+      : `The company proxy (${error.proxy}) refused the connection to ${host} (${error.status}): ask IT to allow it.`;
+  if (reply.proxy && !reply.tunnelled && !(error instanceof DeadlineExceeded)) {
+    const why =
+      error instanceof RequestTimeout ? `no answer within ${seconds(limits.connectMs)}` : `${code}`;
+    return `Could not reach the company proxy (${reply.proxy}): ${why}. Check the proxy setting (or HTTPS_PROXY), or ask IT.`;
+  }
+  if (error instanceof UntrustedCertificate)
+    return (
+      `The secure connection to ${host} was refused: its certificate was issued by ` +
+      `${error.issuer ? `"${error.issuer}"` : 'an authority'}, which this computer does not trust (${error.code}). ` +
+      'If your company inspects secure traffic, ask IT for its root certificate and set caFile, or install it in the system’s trust store.'
+    );
   if (error instanceof DeadlineExceeded)
     return `Concur (${host}) did not answer within ${seconds(error.ms)}.`;
   if (error instanceof RequestTimeout) {

@@ -1,5 +1,8 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { createTransport, type Transport } from '../network/transport.js';
 
 /**
  * One POST whose body is streamed from disk, over kept-alive connections,
@@ -30,6 +33,28 @@ export class DeadlineExceeded extends Error {
   }
 }
 
+/** The proxy answered the CONNECT with something other than 200: no byte went further. */
+export class ProxyRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly proxy: string,
+  ) {
+    super(`The proxy ${proxy} answered the tunnel request with HTTP ${status}.`);
+    this.name = 'ProxyRefused';
+  }
+}
+
+/** The server's certificate was refused; `issuer` is who signed it, as the handshake showed it. */
+export class UntrustedCertificate extends Error {
+  constructor(
+    readonly code: string,
+    readonly issuer: string | undefined,
+  ) {
+    super(`The server's certificate was refused (${code}).`);
+    this.name = 'UntrustedCertificate';
+  }
+}
+
 /** What came back for one request: the status line and the first bytes, or why nothing came. */
 export interface Reply {
   status?: number;
@@ -40,6 +65,10 @@ export interface Reply {
   cut?: 'too long' | 'too slow' | 'connection lost';
   /** Set when no status line came: a network error, a timeout, or what the body's reader threw. */
   error?: unknown;
+  /** The proxy the request went through ("host:port"), if any. */
+  proxy?: string;
+  /** Through a proxy: whether its tunnel was open before the error (else the proxy itself failed). */
+  tunnelled?: boolean;
 }
 
 export interface PostLimits {
@@ -61,23 +90,40 @@ export interface Post {
   onProgress?: (fraction: number) => void;
 }
 
-/** A poster for one base URL: its connections are kept alive between uploads. */
-export function streamedPoster(base: URL, limits: PostLimits): (post: Post) => Promise<Reply> {
+/**
+ * A poster for one base URL: its connections are kept alive between uploads,
+ * through the route (proxy, trusted certificates) the transport gives each URL.
+ */
+export function streamedPoster(
+  base: URL,
+  limits: PostLimits,
+  transport: Transport = createTransport(),
+): (post: Post) => Promise<Reply> {
   const secure = base.protocol === 'https:';
-  const agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   const request = secure ? https.request : http.request;
-  const connected = secure ? 'secureConnect' : 'connect';
-  return (post) =>
-    send(post, limits, connected, (options) => request(post.url, { ...options, agent }));
+  return async (post) => {
+    let route;
+    try {
+      route = await transport.route(new URL(post.url));
+    } catch (error) {
+      return { headers: {}, body: '', bytes: 0, error };
+    }
+    const { agent, proxy } = route;
+    return send(post, limits, secure, proxy, (options) => request(post.url, { ...options, agent }));
+  };
 }
 
 function send(
   post: Post,
   limits: PostLimits,
-  connected: 'connect' | 'secureConnect',
+  secure: boolean,
+  proxy: URL | undefined,
   open: (options: http.RequestOptions) => http.ClientRequest,
 ): Promise<Reply> {
+  const connected = secure ? 'secureConnect' : 'connect';
   return new Promise((resolve) => {
+    let tunnelled = false;
+    let current: Socket | undefined;
     let response: IncomingMessage | undefined;
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -101,10 +147,16 @@ function send(
         headers: response?.headers ?? {},
         body: Buffer.concat(chunks, bytes).toString('utf8'),
         bytes,
+        ...(proxy ? { proxy: proxy.host, tunnelled } : {}),
         ...end,
       });
     };
-    const fail = (error: unknown) => settle(response ? { cut: 'connection lost' } : { error });
+    const fail = (error: unknown) =>
+      settle(
+        response
+          ? { cut: 'connection lost' }
+          : { error: withIssuer(error, current && issuers.get(current)) },
+      );
     const deadline = setTimeout(
       () =>
         settle(response ? { cut: 'too slow' } : { error: new DeadlineExceeded(limits.totalMs) }),
@@ -114,7 +166,34 @@ function send(
     // Stays attached after settling: a destroyed request may still report errors.
     req.on('error', fail);
     req.setTimeout(limits.socketMs, () => fail(new RequestTimeout('socket', limits.socketMs)));
-    req.on('socket', (socket) => {
+    if (proxy) {
+      // Through a proxy the socket shows only once the tunnel is open: connectMs covers reaching
+      // the proxy and its answer to CONNECT (a kept-alive tunnel answers at once).
+      connectTimer = setTimeout(
+        () => fail(new RequestTimeout('connect', limits.connectMs)),
+        limits.connectMs,
+      );
+      req.on('proxyConnect', (answer: IncomingMessage) => {
+        clearTimeout(connectTimer);
+        tunnelled = answer.statusCode === 200;
+        // The agent would replay the proxy's refusal as if it were Concur's answer.
+        if (!tunnelled) fail(new ProxyRefused(answer.statusCode ?? 0, proxy.host));
+      });
+    }
+    req.on('socket', (socket: Socket) => {
+      current = socket;
+      if (secure && !issuers.has(socket)) {
+        issuers.set(socket, undefined);
+        // Emitted mid-handshake, with the peer's certificate known but not yet judged.
+        socket.once('OCSPResponse', () =>
+          issuers.set(socket, nameOf((socket as TLSSocket).getPeerCertificate().issuer)),
+        );
+      }
+      // Through a proxy the socket comes only once a tunnel is open (or kept alive).
+      if (proxy && !settled) {
+        tunnelled = true;
+        clearTimeout(connectTimer);
+      }
       // A kept-alive connection is connected already; a new one gets connectMs (lookup included).
       if (!socket.connecting) return;
       connectTimer = setTimeout(
@@ -165,4 +244,36 @@ async function writeBody(
     post.onProgress?.(post.size ? sent / post.size : 1);
   }
   if (!settled()) req.end();
+}
+
+/** Who issued each TLS connection's certificate, learnt during its handshake. */
+const issuers = new WeakMap<Socket, string | undefined>();
+
+/** Certificate codes that mean "signed by someone this machine does not trust". */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+
+function withIssuer(error: unknown, issuer: string | undefined): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNTRUSTED.has(code)
+    ? new UntrustedCertificate(code, issuer)
+    : error;
+}
+
+/** "Contoso Inspection CA (Contoso)": the common name and organisation of a certificate's name. */
+function nameOf(
+  name: Record<string, string | string[] | undefined> | undefined,
+): string | undefined {
+  if (!name) return undefined;
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const cn = first(name.CN);
+  const o = first(name.O);
+  if (cn && o && !cn.includes(o)) return `${cn} (${o})`;
+  return cn ?? o;
 }

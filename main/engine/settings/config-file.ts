@@ -4,6 +4,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { SaveResult } from '../../../preload/contract.js';
 import type { SettingsStore } from '../ports.js';
 import { jsonIndent, shapeLikeConfig } from './config-shape.js';
+import { applyPolicy, overriddenByPolicy, SET_BY_ORGANISATION, type Policy } from './policy.js';
 import { parseSettings, refuseOverlappingFolders, SettingsError, type Settings } from './schema.js';
 
 /**
@@ -26,8 +27,20 @@ export interface LoadedConfig {
   configDir: string;
 }
 
+/** Settings the config file sets but the organisation's policy holds at another value. */
+export function lockedInConfig(path: string, policy: Policy | null): string[] {
+  try {
+    return overriddenByPolicy(
+      JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, '')),
+      policy,
+    );
+  } catch {
+    return [];
+  }
+}
+
 /** Reads, parses and validates a config file; throws ConfigFileError or SettingsError. */
-export function loadConfigFile(path: string): LoadedConfig {
+export function loadConfigFile(path: string, policy: Policy | null = null): LoadedConfig {
   const file = resolve(path);
   let text: string;
   try {
@@ -37,11 +50,15 @@ export function loadConfigFile(path: string): LoadedConfig {
     const why = code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new ConfigFileError(`Cannot read the config file ${file}: ${why}`);
   }
-  return parseConfigText(text, file);
+  return parseConfigText(text, file, policy);
 }
 
 /** Parses config text that came from `file`; exported for stores that read it themselves. */
-export function parseConfigText(text: string, file: string): LoadedConfig {
+export function parseConfigText(
+  text: string,
+  file: string,
+  policy: Policy | null = null,
+): LoadedConfig {
   let json: unknown;
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, '')); // Notepad writes a BOM
@@ -52,7 +69,7 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   }
   const configDir = dirname(file);
   const source = `config file ${file}`;
-  const settings = resolveFolders(parseSettings(json, source), configDir);
+  const settings = resolveFolders(parseSettings(applyPolicy(json, policy), source), configDir);
   refuseOverlappingFolders(
     settings.folders.map((f) => f.path),
     source,
@@ -60,10 +77,11 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   return { settings, configDir };
 }
 
-/** Makes every folder path absolute, relative ones against the config file's folder. */
+/** Makes every folder path (and caFile) absolute, relative ones against the config file's folder. */
 export function resolveFolders(settings: Settings, configDir: string): Settings {
   return {
     ...settings,
+    ...(settings.caFile ? { caFile: resolve(configDir, settings.caFile) } : {}),
     folders: settings.folders.map((folder) => ({
       ...folder,
       // UNC paths (\\server\share) are absolute on Windows but not to path.resolve elsewhere.
@@ -93,15 +111,19 @@ function describeJsonError(text: string, error: Error): string {
  * (config-shape.ts), keeps the previous file as `<file>.bak`
  * and replaces it atomically (temp file + rename), so a crash never leaves half a config.
  */
-export function fileSettingsStore(path: string): SettingsStore {
+export function fileSettingsStore(path: string, policy: Policy | null = null): SettingsStore {
   const file = resolve(path);
-  let current = loadConfigFile(file);
+  let current = loadConfigFile(file, policy);
   return {
     get: () => current.settings,
+    locked: policy?.locked ?? [],
     async save(input: unknown): Promise<SaveResult> {
       let settings: Settings;
+      const overridden = overriddenByPolicy(input, policy);
+      if (overridden.length)
+        return { ok: false, issues: overridden.map((key) => `${key}: ${SET_BY_ORGANISATION}`) };
       try {
-        settings = parseSettings(input, `settings for ${file}`);
+        settings = parseSettings(applyPolicy(input, policy), `settings for ${file}`);
       } catch (error) {
         if (error instanceof SettingsError) return { ok: false, issues: error.issues };
         throw error;

@@ -75,6 +75,26 @@ export const baseUrlSchema = z.string().superRefine((text, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** The `proxy` setting that means "never through a proxy", whatever the environment says. */
+export const PROXY_DIRECT = 'direct';
+
+/** Why a `proxy` setting cannot be used, in plain words, or null when it can (docs/architecture.md#company-networks). */
+export function proxySettingProblem(text: string): string | null {
+  if (text === PROXY_DIRECT) return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `must be "${PROXY_DIRECT}" or a URL such as http://proxy.example.com:8080`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return 'must be an http:// or https:// proxy (SOCKS is not supported)';
+  // Settings are plain files (and a policy is readable by every user): no passwords in them.
+  if (url.username || url.password)
+    return 'must not contain a user name or password (set HTTPS_PROXY in the environment instead)';
+  return null;
+}
+
 export const settingsSchema = z.strictObject({
   concur: z
     .strictObject({
@@ -101,6 +121,16 @@ export const settingsSchema = z.strictObject({
   startAtLogin: z.boolean().default(true),
   /** The window's colours: follow the OS, or always light or dark. */
   theme: z.enum(['system', 'light', 'dark']).default('system'),
+  /** The proxy to Concur, or "direct"; unset: the OS settings (desktop) or HTTPS_PROXY/NO_PROXY (CLI). */
+  proxy: z
+    .string()
+    .superRefine((text, ctx) => {
+      const problem = proxySettingProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  /** PEM certificates trusted besides Node's and the OS's (a company's TLS inspection root). */
+  caFile: z.string().min(1, 'a file path is required').optional(),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

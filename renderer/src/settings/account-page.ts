@@ -3,6 +3,7 @@ import { live } from 'lit/directives/live.js';
 import type { CheckResult } from '../../../preload/contract.js';
 import { REGION_PRESETS } from '../../../main/engine/settings/schema.js';
 import type { SettingsView } from './settings-view.js';
+import { isLocked, lockedId, lockedNote } from './locked.js';
 import { errorId, fieldError } from './validate.js';
 
 /** Settings › Account: where Concur is, how to authorize, the token (keychain only), a connection check. */
@@ -14,6 +15,8 @@ export function accountPage(host: SettingsView) {
   const urlError = host.errorFor('concur.baseUrl');
   const keychainOk = view.keychain === 'available';
   const savedUrl = view.settings.concur.baseUrl;
+  const urlLocked = isLocked(host, 'concur.baseUrl');
+  const schemeLocked = isLocked(host, 'concur.authScheme');
   return html`
     <section class="settings-page" aria-labelledby="account-title">
       <h2 id="account-title">Account</h2>
@@ -21,6 +24,8 @@ export function accountPage(host: SettingsView) {
         <label for="region">Concur data center</label>
         <select
           id="region"
+          ?disabled=${urlLocked}
+          aria-describedby=${urlLocked ? lockedId('concur.baseUrl') : nothing}
           @change=${(e: Event) => {
             const value = (e.target as HTMLSelectElement).value;
             host.customUrl = value === 'custom';
@@ -37,9 +42,13 @@ export function accountPage(host: SettingsView) {
           )}
           <option value="custom" ?selected=${custom}>Custom address…</option>
         </select>
-        <p class="hint">
-          The address your company's Concur runs on; your Concur administrator knows it.
-        </p>
+        ${
+          urlLocked
+            ? lockedNote(host, 'concur.baseUrl')
+            : html`<p class="hint">
+                The address your company's Concur runs on; your Concur administrator knows it.
+              </p>`
+        }
       </div>
       ${
         custom
@@ -48,6 +57,7 @@ export function accountPage(host: SettingsView) {
               <input
                 id="base-url"
                 type="url"
+                ?readonly=${urlLocked}
                 spellcheck="false"
                 autocomplete="off"
                 .value=${live(draft.concur.baseUrl)}
@@ -76,12 +86,14 @@ export function accountPage(host: SettingsView) {
               <input
                 type="radio"
                 name="auth-scheme"
+                ?disabled=${schemeLocked}
                 .checked=${live(draft.concur.authScheme === value)}
                 @change=${() => host.change((d) => (d.concur.authScheme = value))}
               />
               ${text}
             </label>`,
         )}
+        ${lockedNote(host, 'concur.authScheme')}
       </fieldset>
 
       <h3>Access token</h3>

@@ -2,6 +2,7 @@ import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { Settings } from '../../../main/engine/settings/schema.js';
 import type { SettingsView } from './settings-view.js';
+import { isLocked, lockedNote } from './locked.js';
 import { errorId, fieldError } from './validate.js';
 
 const AFTER_UPLOAD: { value: Settings['afterUpload']; label: string; hint: string }[] = [
@@ -36,12 +37,14 @@ export function behaviourPage(host: SettingsView) {
               <input
                 type="radio"
                 name="after-upload"
+                ?disabled=${isLocked(host, 'afterUpload')}
                 .checked=${live(draft.afterUpload === o.value)}
                 @change=${() => host.change((d) => (d.afterUpload = o.value))}
               />
               <span><strong>${o.label}</strong> <span class="muted">— ${o.hint}</span></span>
             </label>`,
         )}
+        ${lockedNote(host, 'afterUpload')}
       </fieldset>
       <fieldset class="field">
         <legend>Desktop</legend>
@@ -49,22 +52,26 @@ export function behaviourPage(host: SettingsView) {
           <input
             type="checkbox"
             role="switch"
+            ?disabled=${isLocked(host, 'notifications')}
             .checked=${live(draft.notifications)}
             @change=${(e: Event) =>
               host.change((d) => (d.notifications = (e.target as HTMLInputElement).checked))}
           />
           <span>Show a notification when uploads finish or fail</span>
         </label>
+        ${lockedNote(host, 'notifications')}
         <label class="switch">
           <input
             type="checkbox"
             role="switch"
+            ?disabled=${isLocked(host, 'startAtLogin')}
             .checked=${live(draft.startAtLogin)}
             @change=${(e: Event) =>
               host.change((d) => (d.startAtLogin = (e.target as HTMLInputElement).checked))}
           />
           <span>Start Concur Drop when I log in</span>
         </label>
+        ${lockedNote(host, 'startAtLogin')}
         ${
           desktopOnly
             ? html`<p class="hint">These two apply when the desktop app runs on this computer.</p>`
@@ -95,6 +102,7 @@ export function behaviourPage(host: SettingsView) {
           max="8"
           step="1"
           class="narrow"
+          ?disabled=${isLocked(host, 'concurrency')}
           .value=${live(String(draft.concurrency))}
           aria-invalid=${concurrencyError ? 'true' : 'false'}
           aria-describedby=${concurrencyError ? errorId('concurrency') : 'concurrency-hint'}
@@ -108,6 +116,7 @@ export function behaviourPage(host: SettingsView) {
           }}
         />
         <p class="hint" id="concurrency-hint">1 to 8. Two suits most office connections.</p>
+        ${lockedNote(host, 'concurrency')}
         ${fieldError(concurrencyError, 'concurrency', 'Uploads at the same time')}
       </div>
     </section>

@@ -3,6 +3,7 @@ import { live } from 'lit/directives/live.js';
 import type { FolderSettings, Route } from '../../../main/engine/settings/schema.js';
 import type { TargetKind } from '../../../main/engine/types.js';
 import type { SettingsView } from './settings-view.js';
+import { isLocked, lockedNote } from './locked.js';
 import { errorId, fieldError } from './validate.js';
 
 const KINDS: { value: TargetKind; label: string }[] = [
@@ -20,6 +21,8 @@ export function newFolder(path: string): FolderSettings {
 /** Settings › Folders: watched roots, polling, unmatched files, and explicit routes. */
 export function foldersPage(host: SettingsView) {
   const folders = host.draft!.folders;
+  // A disabled fieldset makes every field of every folder read-only at once.
+  const locked = isLocked(host, 'folders');
   return html`
     <section class="settings-page" aria-labelledby="folders-title">
       <h2 id="folders-title">Folders</h2>
@@ -28,12 +31,15 @@ export function foldersPage(host: SettingsView) {
         <code>entry</code> and <code>invoice</code> route by id; a route below sends a subfolder of
         your choosing to a fixed destination and wins over those conventions.
       </p>
-      ${
-        folders.length === 0
-          ? html`<p class="list-empty">No folder is watched yet.</p>`
-          : folders.map((folder, i) => folderCard(host, folder, i))
-      }
-      ${addFolder(host)}
+      ${lockedNote(host, 'folders')}
+      <fieldset class="plain" ?disabled=${locked}>
+        ${
+          folders.length === 0
+            ? html`<p class="list-empty">No folder is watched yet.</p>`
+            : folders.map((folder, i) => folderCard(host, folder, i))
+        }
+      </fieldset>
+      ${locked ? nothing : addFolder(host)}
     </section>
   `;
 }

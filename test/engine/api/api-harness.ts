@@ -1,3 +1,4 @@
+import type { Policy } from '../../../main/engine/settings/policy.js';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -80,6 +81,8 @@ export interface HarnessOptions {
   beforeStart?: (paths: { dataDir: string; root: string }) => Promise<void>;
   /** Finished jobs the engine keeps listed (default the engine's). */
   historyKept?: number;
+  /** The organisation's policy, made for the harness's sandbox URL and watched root. */
+  policy?: (sandboxUrl: string, root: string) => Policy;
 }
 
 /** Starts sandbox + engine + handlers on a fresh temp folder. */
@@ -99,7 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.settings,
   };
   await writeFile(configPath, JSON.stringify(settings, null, 2));
-  const settingsStore = fileSettingsStore(configPath);
+  const settingsStore = fileSettingsStore(configPath, options.policy?.(sandbox.url, root) ?? null);
   const secrets = memorySecretStore();
   const token = options.token === undefined ? GOOD_TOKEN : options.token;
   if (token) await secrets.set(accountFor(sandbox.url), token);

@@ -1,0 +1,144 @@
+import type { Agent } from 'node:http';
+import http from 'node:http';
+import https from 'node:https';
+import { resolve } from 'node:path';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { registerSecret } from '../log/logger.js';
+import {
+  DIRECT,
+  NetworkSetupError,
+  proxyFromEnv,
+  proxyFromPac,
+  proxySettingProblem,
+  type ProxyResolver,
+} from './proxy-choice.js';
+import { trustedRoots } from './trusted-roots.js';
+
+/**
+ * How a request leaves the machine (docs/architecture.md#company-networks):
+ * through which proxy, trusting which certificates. Any request (uploads,
+ * token calls) takes a route from one transport; the route's agent keeps
+ * connections alive per proxy, so a CONNECT tunnel is reused like a direct
+ * connection. TLS verification is always on: `rejectUnauthorized` is set
+ * here so that not even NODE_TLS_REJECT_UNAUTHORIZED=0 turns it off.
+ */
+
+export interface NetworkOptions {
+  /** The `proxy` setting: a proxy URL, or "direct"; unset = the host's resolver, else the environment. */
+  proxy?: string;
+  /** The `caFile` setting: PEM certificates trusted besides Node's and the OS's. */
+  caFile?: string;
+  /** The desktop's per-URL resolution (Electron's session.resolveProxy: PAC, system settings). */
+  resolveProxy?: ProxyResolver;
+  /** Trust the OS store too; default true. */
+  systemRoots?: boolean;
+}
+
+/** One request's way out: its agent, and the proxy it tunnels through, if any. */
+export interface Route {
+  agent: Agent;
+  proxy?: URL;
+}
+
+export interface Transport {
+  /** The route for `url`; throws NetworkSetupError when a setting (caFile, proxy) cannot be used. */
+  route(url: URL): Promise<Route>;
+  /** Closes every kept-alive connection. */
+  close(): void;
+}
+
+/** Builds a transport; nothing is read until the first route. Throws NetworkSetupError for a bad `proxy`. */
+export function createTransport(options: NetworkOptions = {}): Transport {
+  const problem = options.proxy ? proxySettingProblem(options.proxy) : null;
+  if (problem) throw new NetworkSetupError(`The proxy setting ${problem}.`);
+  let roots: Promise<string[]> | undefined;
+  let secureContext: SecureContext | undefined;
+  const agents = new Map<string, Agent>();
+
+  async function proxyFor(url: URL): Promise<URL | null> {
+    if (options.proxy) return options.proxy === DIRECT ? null : new URL(options.proxy);
+    if (options.resolveProxy) return proxyFromPac(await options.resolveProxy(url.href));
+    return proxyFromEnv(url);
+  }
+
+  /** The trust every TLS connection gets; read once, and again after a failure (the file may be fixed). */
+  async function tlsOptions(): Promise<TlsOptions> {
+    roots ??= trustedRoots({ caFile: options.caFile, system: options.systemRoots });
+    const ca = await roots.catch((error: unknown) => {
+      roots = undefined;
+      throw error;
+    });
+    // One context for every connection: parsing a few hundred roots per handshake would cost
+    // more than a small upload. requestOCSP: the handshake then reports the peer's certificate
+    // before it is judged, so a refused one can be named by its issuer (streamed-post.ts).
+    secureContext ??= createSecureContext({ ca });
+    return { secureContext, rejectUnauthorized: true, requestOCSP: true };
+  }
+
+  function makeAgent(url: URL, proxy: URL | null, tls: TlsOptions | undefined): Agent {
+    if (proxy) {
+      if (proxy.password) registerSecret(decodeURIComponent(proxy.password));
+      return new TunnelAgent(proxy, tls);
+    }
+    return tls ? new https.Agent({ keepAlive: true, ...tls }) : new http.Agent({ keepAlive: true });
+  }
+
+  return {
+    async route(url) {
+      const proxy = await proxyFor(url);
+      const key = `${url.protocol}|${proxy?.href ?? DIRECT}`;
+      let agent = agents.get(key);
+      if (!agent) {
+        // Plain http (the sandbox on loopback) needs no certificates: none are read for it.
+        const secure = url.protocol === 'https:' || proxy?.protocol === 'https:';
+        const tls = secure ? await tlsOptions() : undefined;
+        agent = agents.get(key) ?? makeAgent(url, proxy, tls);
+        agents.set(key, agent);
+      }
+      return { agent, ...(proxy ? { proxy } : {}) };
+    },
+    close() {
+      for (const agent of agents.values()) agent.destroy();
+      agents.clear();
+    },
+  };
+}
+
+interface TlsOptions {
+  secureContext: SecureContext;
+  rejectUnauthorized: true;
+  requestOCSP: boolean;
+}
+
+type ConnectOptions = Parameters<HttpsProxyAgent<string>['connect']>[1];
+
+/**
+ * A CONNECT tunnel whose TLS to the far end keeps this transport's trust:
+ * https-proxy-agent applies its own options only to the proxy's connection,
+ * and passes on just the request's to the far end.
+ */
+class TunnelAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxy: URL,
+    private readonly tls: TlsOptions | undefined,
+  ) {
+    super(proxy, { keepAlive: true, ...tls });
+  }
+
+  override connect(req: http.ClientRequest, options: ConnectOptions) {
+    return super.connect(req, { ...options, ...this.tls });
+  }
+}
+
+/** The transport the `proxy` and `caFile` settings ask for; a relative caFile is relative to `configDir`. */
+export function transportForSettings(
+  settings: { proxy?: string; caFile?: string },
+  host: { configDir?: string; resolveProxy?: ProxyResolver } = {},
+): Transport {
+  return createTransport({
+    proxy: settings.proxy,
+    caFile: settings.caFile && resolve(host.configDir ?? process.cwd(), settings.caFile),
+    resolveProxy: host.resolveProxy,
+  });
+}
