@@ -35,6 +35,11 @@ export const STORIES = {
   'odd-name': 4,
   'same-content': 3,
   batch: 6,
+  /**
+   * Not a story of its own (weight 0, so it shifts no other seed's plan): some batches get
+   * a scan that is no scan at all, and sometimes its fixed version later (`--without bad-batch`).
+   */
+  'bad-batch': 0,
   backlog: 3,
   held: 4,
   concur: 4,
@@ -50,6 +55,10 @@ const EXT: Record<DocType, string> = { pdf: 'pdf', jpeg: 'jpg', png: 'png' };
 
 export function planOffice(options: OfficePlanOptions): OfficeAction[] {
   const random = new SeededRandom(options.seed).fork('office');
+  const faults = new SeededRandom(options.seed).fork('bad-batch');
+  let oddDocs = 0;
+  // Numbered apart from the office's own scans, in the form the checkers find in an image.
+  const oddMarker = () => `simdoc-${options.seed}-${900_000 + ++oddDocs}x`;
   const weights: Partial<Record<Story, number>> = { ...STORIES };
   for (const story of options.without ?? []) delete weights[story];
   const actions: OfficeAction[] = [];
@@ -98,6 +107,19 @@ export function planOffice(options: OfficePlanOptions): OfficeAction[] {
       const doc = newDoc();
       write(t, `${dir}scan_${i}.${EXT[doc.type]}`, doc, { batch: { id: batchId, key } });
       t += random.int(0, Math.floor(options.batchWindowMs / 3));
+    }
+    // Drawn from their own stream: seeds without a bad batch keep the plan they always had.
+    if (weights['bad-batch'] !== undefined && faults.chance(0.15)) {
+      const path = `${dir}unusable_${names}.pdf`;
+      const bad = oddMarker();
+      write(t, path, { type: 'pdf', marker: bad, bytes: Buffer.from(`Total 12.50 EUR ${bad}\n`) });
+      if (faults.chance(0.6)) {
+        // Someone drops the fixed scan under the same name: the waiting batch goes with it.
+        const fixed = makeDoc('pdf', oddMarker(), faults);
+        const later = t + options.batchWindowMs * faults.int(2, 20);
+        // Not a member in the checker's sense: another file may take that name first.
+        write(later, path, fixed);
+      }
     }
     if (random.chance(0.2)) {
       // A page found later, long after the entry got its image.

@@ -116,7 +116,8 @@ export class Collecting {
   /** Whether a file for this target failed its check; its waiting batch-mates then say so. */
   private waitsForFix(key: string): boolean {
     const holder = this.ctx.book.batchHolder(key);
-    if (!holder) return false;
+    // An entry with its image already: the window closes, and its files fail with that reason.
+    if (!holder || this.ctx.book.imaged(key)) return false;
     const detail = waitingFor(holder);
     for (const id of this.batches.members(key)) {
       const job = this.ctx.book.live.get(id);

@@ -190,8 +190,9 @@ export class Inspection {
       await runner.dispatch(job, {
         type: 'refused',
         error: { reason: inspection.reason, retryable: false, code: inspection.code },
-        // Sent without it, the rest would be the entry's one image and a fixed file could never join.
-        holdsBatch: takesOneImage(target),
+        // Sent without it, the rest would be the entry's one image and a fixed file could never join
+        // (once the entry has its image, there is nothing to hold).
+        holdsBatch: takesOneImage(target) && !book.imaged(targetKey(target)),
       });
       return;
     }

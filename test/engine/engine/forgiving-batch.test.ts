@@ -82,6 +82,16 @@ describe('engine: an entry batch with one bad file waits for it', () => {
     expect(h.sandbox.received()[0]).toMatchObject({ kind: 'entry', id: 'ENT42', pdfPages: 2 });
   });
 
+  it('holds nothing once the entry has its image: later files fail with that reason', async () => {
+    h = await startEngineHarness();
+    await h.put(`${DIR}/scan_1.jpg`, jpeg(3000, 1));
+    expect((await h.waitForJob(`${DIR}/scan_1.jpg`)).state).toBe('uploaded');
+    await h.put(`${DIR}/scan_2.pdf`, await encryptedPdf());
+    await h.put(`${DIR}/scan_3.jpg`, jpeg(3100, 2));
+    expect((await h.waitForJob(`${DIR}/scan_2.pdf`)).holdsBatch).toBeUndefined();
+    expect((await h.waitForJob(`${DIR}/scan_3.jpg`)).error?.code).toBe('already-has-image');
+  });
+
   it('still waits after a restart', async () => {
     h = await startEngineHarness();
     await batchWithOneBad(h);
