@@ -14,7 +14,8 @@ export const STATUS_USAGE = 'usage: concur-drop status [--data-dir DIR] [--json]
 export const TOKEN_USAGE =
   'usage: concur-drop token set|clear|check [--config FILE]   (set reads the token from stdin)';
 
-export const SANDBOX_USAGE = 'usage: concur-drop sandbox [--port N] [--token T]';
+export const SANDBOX_USAGE =
+  'usage: concur-drop sandbox [--port N] [--token T] [--token-lifetime SECONDS] [--geolocation URL]';
 
 export const DEMO_USAGE = 'usage: concur-drop demo';
 
