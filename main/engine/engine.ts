@@ -5,7 +5,7 @@ import { createConcurClient, type ConcurClient } from './concur/concur-client.js
 import type { EngineJob } from './job-book.js';
 import { Ledger, ledgerDir } from './ledger/ledger.js';
 import { createLogger } from './log/logger.js';
-import { systemClock, type Clock } from './ports.js';
+import { systemClock, type AccessTokens, type Clock } from './ports.js';
 import type { FileSystem } from './ports/file-system.js';
 import { nodeFileSystem } from './ports/node-file-system.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './queue/backoff.js';
@@ -29,6 +29,12 @@ export interface EngineOptions {
   /** Ledger in <dataDir>/ledger, merge staging in <dataDir>/staging (never inside a watched folder). */
   dataDir: string;
   getToken: () => Promise<string | null>;
+  /**
+   * OAuth2 tokens that renew themselves (docs/architecture.md#signing-in-to-concur): the
+   * client asks them for each upload (Bearer), and calls go to the account's geolocation.
+   * getToken then only tells a sign-in hold whether a new token has come.
+   */
+  tokens?: AccessTokens;
   clock?: Clock;
   retry?: { baseMs?: number; maxMs?: number; tries?: number };
   timeouts?: { connectMs?: number; responseMs?: number };
@@ -286,10 +292,20 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
 
   private makeClient(): ConcurClient {
     if (this.options.client) return this.options.client;
+    const tokens = this.options.tokens;
     return createConcurClient({
       baseUrl: this.settings.concur.baseUrl,
-      authScheme: this.settings.concur.authScheme,
+      authScheme: tokens ? 'Bearer' : this.settings.concur.authScheme,
       getToken: () => this.parts?.holds.token() ?? this.options.getToken(),
+      tokens: tokens && {
+        token: async () => {
+          const token = await tokens.token();
+          this.parts?.holds.noteToken(token);
+          return token;
+        },
+        refused: (token) => tokens.refused(token),
+        baseUrl: () => tokens.baseUrl(),
+      },
       timeouts: this.options.timeouts,
     });
   }

@@ -51,6 +51,12 @@ export class Holds {
     return token;
   }
 
+  /** A token handed to the client by another source (OAuth2): remembered like token()'s. */
+  noteToken(token: string): string {
+    this.lastToken = token;
+    return token;
+  }
+
   /** The detail a held job shows, for the strongest reason held now. */
   detail(): string | undefined {
     for (const reason of ['disk-full', 'sign-in', 'user'] as const)
