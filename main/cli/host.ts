@@ -14,7 +14,13 @@ import {
   loadConfigFile,
   type LoadedConfig,
 } from '../engine/settings/config-file.js';
-import { parseSettings, SettingsError } from '../engine/settings/schema.js';
+import { parseSettings, SettingsError, type Settings } from '../engine/settings/schema.js';
+import {
+  DEFAULT_ACCOUNT,
+  oauth2Account,
+  usesOAuth2,
+  type OAuth2Account,
+} from '../engine/auth/account-auth.js';
 import { CommandError, EXIT, UsageError } from './args.js';
 
 /**
@@ -78,4 +84,15 @@ export function tokenFor(baseUrl: string): TokenSource {
     env: envSecretStore(process.env),
     keychain: keychainSecretStore(),
   });
+}
+
+/**
+ * The OAuth2 parts of the config's account, or null when it uses a pasted
+ * token. `--account NAME` must name it (the one account is "default").
+ */
+export function oauth2For(settings: Settings, accountName?: string): OAuth2Account | null {
+  if (accountName !== undefined && accountName !== DEFAULT_ACCOUNT)
+    throw new UsageError(`The config has no account named "${accountName}".`);
+  if (!usesOAuth2(settings.concur)) return null;
+  return oauth2Account(settings.concur, { keychain: keychainSecretStore(), env: process.env });
 }

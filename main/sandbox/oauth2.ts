@@ -107,6 +107,8 @@ export class OAuth2Authority {
   private readonly calls: TokenCall[] = [];
   private readonly faults: TokenFault[] = [];
   private readonly signingKey = randomBytes(32);
+  /** Every token and code handed out, so a test can look for them where they must never be. */
+  private readonly handedOut: string[] = [];
 
   constructor(
     options: { tokenLifetimeS?: number; apps?: OAuth2App[]; users?: SandboxUser[] } = {},
@@ -114,6 +116,11 @@ export class OAuth2Authority {
     this.tokenLifetimeS = options.tokenLifetimeS ?? 3600;
     for (const app of options.apps ?? [SANDBOX_APP]) this.apps.set(app.clientId, app);
     for (const user of options.users ?? [SANDBOX_USER]) this.users.set(user.id, { ...user });
+  }
+
+  /** Every access token, refresh token and code issued so far (tests grep files and output for them). */
+  issuedSecrets(): string[] {
+    return [...this.handedOut];
   }
 
   /** Every token call so far, in order. */
@@ -139,6 +146,7 @@ export class OAuth2Authority {
   /** A one-time code for the authorize page's redirect. */
   issueCode(userId: string, clientId: string, redirectUri: string, challenge?: string): string {
     const code = randomBytes(24).toString('base64url');
+    this.handedOut.push(code);
     this.codes.set(code, {
       userId,
       clientId,
@@ -250,6 +258,7 @@ export class OAuth2Authority {
     if (user?.locked) return oauthError(403, 14, 'invalid_grant', 'account is locked.');
     const refresh = this.newRefresh(userId, app.clientId, replaced);
     const access = randomBytes(32).toString('base64url');
+    this.handedOut.push(access);
     const expiresAt = Date.now() + this.tokenLifetimeS * 1000;
     this.accessTokens.set(access, { userId, expiresAt, family: refresh });
     refresh.accessTokens.push(access);
@@ -288,6 +297,7 @@ export class OAuth2Authority {
       accessTokens: [],
     };
     if (previous) previous.next = record;
+    this.handedOut.push(record.token);
     this.refreshTokens.set(record.token, record);
     return record;
   }

@@ -5,7 +5,8 @@ import { createLogger } from '../../engine/log/logger.js';
 import { accountFor } from '../../engine/secrets/secret-store.js';
 import type { EngineEventMap, Job } from '../../engine/types.js';
 import { CommandError, EXIT, parseCommand, portFlag, UsageError } from '../args.js';
-import { loadSettings, openDataDir, tokenFor } from '../host.js';
+import { loadSettings, oauth2For, openDataDir, tokenFor } from '../host.js';
+import { REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
 import {
   batchedLines,
@@ -68,12 +69,28 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const stdout = batchedLines((text) => process.stdout.write(text));
   const out = (line: string) => stdout.line(line);
 
+  const oauth2 = oauth2For(settings);
   const token = tokenFor(settings.concur.baseUrl);
-  const found = await token.lookup();
-  if (found.token === null) {
+  const getToken = oauth2
+    ? () => oauth2.manager.token().catch(() => null) // the hold only asks whether one came
+    : token.getToken;
+  const say = (event: string, message: string) => {
+    if (json) out(jsonLine(event, { message }));
+    else console.error(message);
+  };
+  if (oauth2) {
+    const state = await oauth2.manager.state();
+    if (!state.signedIn)
+      say('token-missing', state.problem ?? 'Not signed in to Concur: run "concur-drop signin".');
+    if ((await oauth2.sessions.where()) === 'memory')
+      say(
+        'keychain-missing',
+        `No OS keychain: renewed sign-ins are kept in memory for this run only. The refresh token in ${REFRESH_TOKEN_ENV} is spent at the first renewal, so a restart needs a fresh one in the variable.`,
+      );
+  } else {
+    const found = await token.lookup();
     // Not fatal: the engine holds uploads as "sign-in needed" until a token appears.
-    if (json) out(jsonLine('token-missing', { message: found.reason }));
-    else console.error(found.reason);
+    if (found.token === null) say('token-missing', found.reason);
   }
 
   // Loaded only now: a config or usage error is reported without loading the whole engine.
@@ -81,7 +98,8 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const engine = createEngine({
     settings,
     dataDir,
-    getToken: token.getToken,
+    getToken,
+    tokens: oauth2?.manager,
     configDir,
     ownFiles: [resolve(values.config)],
   });
@@ -122,6 +140,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  oauth2?.manager.start();
   const ui =
     uiPort === undefined
       ? undefined
@@ -137,12 +156,13 @@ export async function watchCommand(argv: string[]): Promise<number> {
   }
 
   if (!values.once) {
-    followTokenChanges(engine, token.getToken);
+    followTokenChanges(engine, getToken);
     if (!json)
       console.error(`Watching ${settings.folders.map((f) => f.path).join(', ')} — Ctrl-C to stop.`);
     const signal = await untilSignal();
     log.info('watch stopping', { signal });
     await ui?.close();
+    oauth2?.manager.stop();
     await engine.stop();
     stdout.flush();
     return EXIT.ok;
@@ -153,6 +173,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const finished = await Promise.race([engine.whenIdle().then(() => 'idle' as const), stopping]);
   const { pausedBy, unavailableRoots } = engine.summary();
   await ui?.close();
+  oauth2?.manager.stop();
   await engine.stop();
   stdout.flush();
   if (finished === 'signal') return EXIT.ok;

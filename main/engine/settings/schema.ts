@@ -75,13 +75,42 @@ export const baseUrlSchema = z.string().superRefine((text, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/**
+ * The loopback address the browser's sign-in answer comes back to: registered
+ * with Concur for the app, and listened on once per sign-in.
+ */
+export const redirectUriSchema = z.string().superRefine((text, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    // said below
+  }
+  if (!url || url.protocol !== 'http:' || !isLoopbackHost(url.hostname) || !url.port)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a loopback address with a port, e.g. http://127.0.0.1:53682/callback',
+    });
+});
+
+/** OAuth2 sign-in with automatic renewal (docs/architecture.md#signing-in-to-concur). */
+export const oauth2Schema = z.strictObject({
+  /** The app registration's client id; its secret lives in the keychain or CONCUR_DROP_CLIENT_SECRET. */
+  clientId: z.string().trim().min(1, 'the client id of the Concur app registration is required'),
+  redirectUri: redirectUriSchema.default('http://127.0.0.1:53682/callback'),
+  /** The scopes asked for at sign-in, space-separated. */
+  scope: z.string().trim().min(1).default('openid'),
+});
+
+export const concurSchema = z.strictObject({
+  baseUrl: baseUrlSchema.default('https://www.concursolutions.com'),
+  authScheme: z.enum(['OAuth', 'Bearer']).default('OAuth'),
+  /** Set: this account signs in with OAuth2 (Bearer tokens that renew); unset: a pasted token. */
+  oauth2: oauth2Schema.optional(),
+});
+
 export const settingsSchema = z.strictObject({
-  concur: z
-    .strictObject({
-      baseUrl: baseUrlSchema.default('https://www.concursolutions.com'),
-      authScheme: z.enum(['OAuth', 'Bearer']).default('OAuth'),
-    })
-    .prefault({}),
+  concur: concurSchema.prefault({}),
   folders: z
     .array(folderSchema)
     .superRefine((folders, ctx) => {
@@ -105,6 +134,8 @@ export type Settings = z.output<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type FolderSettings = z.output<typeof folderSchema>;
 export type Route = z.output<typeof routeSchema>;
+export type ConcurSettings = z.output<typeof concurSchema>;
+export type OAuth2Settings = z.output<typeof oauth2Schema>;
 
 /** Region presets for the base URL (docs/architecture.md#concurs-rules). */
 export const REGION_PRESETS: readonly { label: string; url: string }[] = [
