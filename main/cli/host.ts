@@ -21,6 +21,7 @@ import {
   usesOAuth2,
   type OAuth2Account,
 } from '../engine/auth/account-auth.js';
+import type { SecretStore } from '../engine/ports.js';
 import { CommandError, EXIT, UsageError } from './args.js';
 
 /**
@@ -90,9 +91,13 @@ export function tokenFor(baseUrl: string): TokenSource {
  * The OAuth2 parts of the config's account, or null when it uses a pasted
  * token. `--account NAME` must name it (the one account is "default").
  */
-export function oauth2For(settings: Settings, accountName?: string): OAuth2Account | null {
+export function oauth2For(
+  settings: Settings,
+  accountName?: string,
+  keychain: SecretStore = keychainSecretStore(),
+): OAuth2Account | null {
   if (accountName !== undefined && accountName !== DEFAULT_ACCOUNT)
     throw new UsageError(`The config has no account named "${accountName}".`);
   if (!usesOAuth2(settings.concur)) return null;
-  return oauth2Account(settings.concur, { keychain: keychainSecretStore(), env: process.env });
+  return oauth2Account(settings.concur, { keychain, env: process.env });
 }

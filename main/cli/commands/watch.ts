@@ -6,7 +6,9 @@ import { accountFor } from '../../engine/secrets/secret-store.js';
 import type { EngineEventMap, Job } from '../../engine/types.js';
 import { CommandError, EXIT, parseCommand, portFlag, UsageError } from '../args.js';
 import { loadSettings, oauth2For, openDataDir, tokenFor } from '../host.js';
+import type { OAuth2Account } from '../../engine/auth/account-auth.js';
 import { REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
+import type { SecretStore } from '../../engine/ports.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
 import {
   batchedLines,
@@ -44,7 +46,11 @@ const EVENTS: (keyof EngineEventMap)[] = [
 ];
 
 /** `concur-drop watch`: the engine over the configured folders until a signal, or once. */
-export async function watchCommand(argv: string[]): Promise<number> {
+export async function watchCommand(
+  argv: string[],
+  /** The demo's own in-memory keychain and the sign-in it made there. */
+  host: { keychain?: SecretStore; onSignIn?: (account: OAuth2Account) => Promise<void> } = {},
+): Promise<number> {
   const { values } = parseCommand(argv, {
     usage: WATCH_USAGE,
     options: {
@@ -69,7 +75,8 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const stdout = batchedLines((text) => process.stdout.write(text));
   const out = (line: string) => stdout.line(line);
 
-  const oauth2 = oauth2For(settings);
+  const oauth2 = oauth2For(settings, undefined, host.keychain);
+  if (oauth2) await host.onSignIn?.(oauth2);
   const token = tokenFor(settings.concur.baseUrl);
   const getToken = oauth2
     ? () => oauth2.manager.token().catch(() => null) // the hold only asks whether one came
