@@ -232,3 +232,53 @@ describe('refresh tokens from IT', { timeout: 90_000 }, () => {
     expect(sandbox.received()).toHaveLength(before);
   });
 });
+
+describe('two accounts on one machine', { timeout: 90_000 }, () => {
+  it.skipIf(!keychain)(
+    "signs each account in on its own, and pauses only the refused account's folder",
+    async () => {
+      const two = join(dir, 'two.json');
+      await mkdir(join(dir, 'Two', 'alice'), { recursive: true });
+      await mkdir(join(dir, 'Two', 'bob'), { recursive: true });
+      const oauth2 = { clientId: 'drop-test-app', redirectUri };
+      await writeFile(
+        two,
+        JSON.stringify({
+          accounts: [
+            { name: 'alice', concur: { baseUrl: sandbox.url, oauth2 } },
+            { name: 'bob', concur: { baseUrl: sandbox.url, oauth2 } },
+          ],
+          folders: [{ path: 'Two/alice' }, { path: 'Two/bob', account: 'bob' }],
+          settleMs: 100,
+        }),
+      );
+      const as = async (args: string[], input?: string) => {
+        const r = await runCli([...args, '--config', two], {
+          input,
+          env: { CONCUR_DROP_HOME: join(dir, 'data'), CONCUR_DROP_CLIENT_SECRET: clientSecret },
+        });
+        outputs.push(r);
+        return r;
+      };
+      const rt = () => sandbox.oauth2.issueRefreshToken(SANDBOX_USER.id, 'drop-test-app');
+      expect((await as(['signin', '--refresh-token', '--account', 'alice'], rt())).code).toBe(0);
+      expect((await as(['signin', '--refresh-token', '--account', 'bob'], rt())).code).toBe(0);
+      expect((await as(['token', 'check', '--account', 'bob'])).stdout).toMatch(/Signed in/);
+      expect((await as(['signout', '--account', 'bob'])).code).toBe(0);
+      expect((await as(['token', 'check', '--account', 'alice'])).code).toBe(0);
+      expect((await as(['signin', '--account', 'carol'])).stderr).toMatch(
+        /no account named "carol"/,
+      );
+
+      await writeFile(join(dir, 'Two', 'alice', 'a.jpg'), jpeg(2100, 21));
+      await writeFile(join(dir, 'Two', 'bob', 'b.jpg'), jpeg(2200, 22));
+      const before = sandbox.received().length;
+      const r = await as(['watch', '--once', '--data-dir', join(dir, 'two-data')]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/bob: Not signed in/);
+      expect(r.stderr, r.stderr).toMatch(/sign-in needed for bob: their folders wait/);
+      expect(sandbox.received().length).toBe(before + 1);
+      await as(['signout', '--account', 'alice']);
+    },
+  );
+});

@@ -5,7 +5,8 @@ import { createLogger } from '../../engine/log/logger.js';
 import { accountFor } from '../../engine/secrets/secret-store.js';
 import type { EngineEventMap, Job } from '../../engine/types.js';
 import { CommandError, EXIT, parseCommand, portFlag, UsageError } from '../args.js';
-import { loadSettings, oauth2For, openDataDir, tokenFor } from '../host.js';
+import { accountTokens, loadSettings, openDataDir, tokenFor } from '../host.js';
+import { findAccount } from '../../engine/settings/accounts.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
 import { REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
 import type { SecretStore } from '../../engine/ports.js';
@@ -75,29 +76,38 @@ export async function watchCommand(
   const stdout = batchedLines((text) => process.stdout.write(text));
   const out = (line: string) => stdout.line(line);
 
-  const oauth2 = oauth2For(settings, undefined, host.keychain);
-  if (oauth2) await host.onSignIn?.(oauth2);
-  const token = tokenFor(settings.concur.baseUrl);
-  const getToken = oauth2
-    ? () => oauth2.manager.token().catch(() => null) // the hold only asks whether one came
-    : token.getToken;
+  const accounts = accountTokens(settings, host.keychain);
+  const first = [...accounts.values()][0];
+  if (first.oauth2) await host.onSignIn?.(first.oauth2);
+  const getToken = first.getToken;
+  const managers = [...accounts.values()].flatMap((a) => (a.oauth2 ? [a.oauth2.manager] : []));
   const say = (event: string, message: string) => {
     if (json) out(jsonLine(event, { message }));
     else console.error(message);
   };
-  if (oauth2) {
-    const state = await oauth2.manager.state();
-    if (!state.signedIn)
-      say('token-missing', state.problem ?? 'Not signed in to Concur: run "concur-drop signin".');
-    if ((await oauth2.sessions.where()) === 'memory')
-      say(
-        'keychain-missing',
-        `No OS keychain: renewed sign-ins are kept in memory for this run only. The refresh token in ${REFRESH_TOKEN_ENV} is spent at the first renewal, so a restart needs a fresh one in the variable.`,
-      );
-  } else {
-    const found = await token.lookup();
-    // Not fatal: the engine holds uploads as "sign-in needed" until a token appears.
-    if (found.token === null) say('token-missing', found.reason);
+  const many = settings.accounts.length > 0;
+  let memoryTold = false;
+  for (const [name, { oauth2 }] of accounts) {
+    const who = many ? `${name}: ` : '';
+    if (oauth2) {
+      const state = await oauth2.manager.state();
+      if (!state.signedIn)
+        say(
+          'token-missing',
+          who + (state.problem ?? 'Not signed in to Concur: run "concur-drop signin".'),
+        );
+      if (!memoryTold && (await oauth2.sessions.where()) === 'memory') {
+        memoryTold = true;
+        say(
+          'keychain-missing',
+          `No OS keychain: renewed sign-ins are kept in memory for this run only. The refresh token in ${REFRESH_TOKEN_ENV} is spent at the first renewal, so a restart needs a fresh one in the variable.`,
+        );
+      }
+    } else {
+      const found = await tokenFor(findAccount(settings, name)!.concur.baseUrl).lookup();
+      // Not fatal: the engine holds uploads as "sign-in needed" until a token appears.
+      if (found.token === null) say('token-missing', who + found.reason);
+    }
   }
 
   // Loaded only now: a config or usage error is reported without loading the whole engine.
@@ -106,7 +116,11 @@ export async function watchCommand(
     settings,
     dataDir,
     getToken,
-    tokens: oauth2?.manager,
+    tokens: first.oauth2?.manager,
+    accountAuth: (name) => {
+      const account = accounts.get(name);
+      return account && { getToken: account.getToken, tokens: account.oauth2?.manager };
+    },
     configDir,
     ownFiles: [resolve(values.config)],
   });
@@ -147,7 +161,7 @@ export async function watchCommand(
     }
     throw error;
   }
-  oauth2?.manager.start();
+  for (const manager of managers) manager.start();
   const ui =
     uiPort === undefined
       ? undefined
@@ -169,7 +183,7 @@ export async function watchCommand(
     const signal = await untilSignal();
     log.info('watch stopping', { signal });
     await ui?.close();
-    oauth2?.manager.stop();
+    for (const manager of managers) manager.stop();
     await engine.stop();
     stdout.flush();
     return EXIT.ok;
@@ -178,9 +192,9 @@ export async function watchCommand(
   // --once: every file present at start, with its merge windows and retries.
   const stopping = untilSignal().then(() => 'signal' as const);
   const finished = await Promise.race([engine.whenIdle().then(() => 'idle' as const), stopping]);
-  const { pausedBy, unavailableRoots } = engine.summary();
+  const { pausedBy, unavailableRoots, signInNeeded } = engine.summary();
   await ui?.close();
-  oauth2?.manager.stop();
+  for (const manager of managers) manager.stop();
   await engine.stop();
   stdout.flush();
   if (finished === 'signal') return EXIT.ok;
@@ -191,6 +205,7 @@ export async function watchCommand(
     pausedBy,
     unavailableRoots,
     roots: settings.folders.map((f) => f.path),
+    ...(signInNeeded ? { signInNeeded } : {}),
   };
   // A folder that could not be reached had files nobody looked at: not a success.
   // A full data disk stops everything until someone frees space: say so now rather than wait.

@@ -17,8 +17,8 @@ import { TokenManager, type SignInState } from './token-manager.js';
  * (CONCUR_DROP_CLIENT_SECRET, else the keychain) and its token manager.
  */
 
-/** The account a single `concur` block stands for. */
-export const DEFAULT_ACCOUNT = 'default';
+export { DEFAULT_ACCOUNT } from '../settings/accounts.js';
+import { DEFAULT_ACCOUNT } from '../settings/accounts.js';
 
 export interface OAuth2Account {
   name: string;

@@ -37,6 +37,8 @@ export const folderSchema = z.strictObject({
   /** Files in subfolders that match no convention or route: upload as receipts, or leave alone. */
   unmatched: z.enum(['receipt', 'ignore']).default('receipt'),
   routes: z.array(routeSchema).default([]),
+  /** Which of `accounts` its scans go to; default the first. */
+  account: z.string().min(1).optional(),
 });
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
@@ -109,8 +111,33 @@ export const concurSchema = z.strictObject({
   oauth2: oauth2Schema.optional(),
 });
 
+/** One Concur account of several (a shared scanner PC: Scans/alice for Alice, Scans/bob for Bob). */
+export const accountSchema = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .regex(/^[\w .@+-]{1,64}$/, 'an account name is 1–64 letters, digits, spaces or . @ + - _'),
+  concur: concurSchema.prefault({}),
+});
+
 export const settingsSchema = z.strictObject({
   concur: concurSchema.prefault({}),
+  /** Several accounts; empty: the one `concur` account. */
+  accounts: z
+    .array(accountSchema)
+    .superRefine((accounts, ctx) => {
+      const seen = new Set<string>();
+      accounts.forEach((a, i) => {
+        if (seen.has(a.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'name'],
+            message: `"${a.name}" is named twice`,
+          });
+        seen.add(a.name);
+      });
+    })
+    .default([]),
   folders: z
     .array(folderSchema)
     .superRefine((folders, ctx) => {
@@ -131,6 +158,7 @@ export const settingsSchema = z.strictObject({
 });
 
 export type Settings = z.output<typeof settingsSchema>;
+export type AccountSettings = z.output<typeof accountSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type FolderSettings = z.output<typeof folderSchema>;
 export type Route = z.output<typeof routeSchema>;
@@ -188,5 +216,23 @@ export function parseSettings(input: unknown, source = 'settings'): Settings {
     const issues = describeIssues(result.error);
     throw new SettingsError(`Invalid ${source}:\n  ${issues.join('\n  ')}`, issues);
   }
+  const issues = unknownAccounts(result.data);
+  if (issues.length)
+    throw new SettingsError(`Invalid ${source}:\n  ${issues.join('\n  ')}`, issues);
   return result.data;
+}
+
+/** Folders that name an account the settings do not have. */
+function unknownAccounts(settings: Settings): string[] {
+  const names = new Set(settings.accounts.map((a) => a.name));
+  const issues: string[] = [];
+  settings.folders.forEach((folder, i) => {
+    if (folder.account === undefined || names.has(folder.account)) return;
+    issues.push(
+      names.size
+        ? `folders.${i}.account: there is no account named "${folder.account}" in "accounts"`
+        : `folders.${i}.account: names an account, but the settings list no "accounts"`,
+    );
+  });
+  return issues;
 }
