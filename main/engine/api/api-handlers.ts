@@ -1,5 +1,11 @@
 import { join, resolve } from 'node:path';
-import type { CallArgs, CallName, CallResult, CheckResult } from '../../../preload/contract.js';
+import type {
+  CallArgs,
+  CallName,
+  CallResult,
+  CheckResult,
+  SignInView,
+} from '../../../preload/contract.js';
 import type { SecretStore, SettingsStore } from '../ports.js';
 import { accountFor } from '../secrets/secret-store.js';
 import { createLogger, redact, registerSecret } from '../log/logger.js';
@@ -7,6 +13,7 @@ import type { Settings } from '../settings/schema.js';
 import type { EngineApi } from '../types.js';
 import { checkConnection } from './connection-check.js';
 import { resolveInsideRoots } from './inside-roots.js';
+import type { SignInPort } from './sign-in-port.js';
 
 export { defaultOpenPath, defaultReveal } from './open-in-os.js';
 
@@ -36,6 +43,11 @@ export interface ApiHandlerOptions {
   version: string;
   /** The token the engine uploads with, when it is not simply the store's (e.g. CONCUR_DROP_TOKEN first). */
   getToken?: (settings: Settings) => Promise<string | null>;
+  /**
+   * The OAuth2 sign-in of the account, when the host offers one (the desktop
+   * opens the system browser); absent, the account uses a pasted token.
+   */
+  signIn?: SignInPort;
   /** For tests: the connection check's timeouts. */
   checkTimeouts?: { connectMs?: number; responseMs?: number };
 }
@@ -50,6 +62,10 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
     options.getToken
       ? options.getToken(settings)
       : secrets.get(accountFor(settings.concur.baseUrl));
+  const tokenSignIn = async (): Promise<SignInView> => ({
+    mode: 'token',
+    signedIn: !!(await readToken(settingsStore.get()).catch(() => null)),
+  });
   // The engine's roots are absolute and current; a job must also belong to one of them.
   const roots = () => engine.summary().roots;
 
@@ -154,6 +170,10 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       const result = await checkConnection(settings.concur, token, options.checkTimeouts);
       return { ok: result.ok, message: redact(result.message) };
     },
+
+    getSignIn: async () => (await options.signIn?.state()) ?? tokenSignIn(),
+    signIn: async () => (await options.signIn?.start()) ?? tokenSignIn(),
+    signOut: async () => (await options.signIn?.signOut()) ?? tokenSignIn(),
 
     pickFolder: () => options.pickFolder(),
     getAppInfo: async () => ({
