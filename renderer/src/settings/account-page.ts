@@ -62,27 +62,31 @@ export function accountPage(host: SettingsView) {
             </div>`
           : nothing
       }
-      <fieldset class="field">
-        <legend>Authorization scheme</legend>
-        ${(
-          [
-            ['OAuth', 'OAuth — the scheme Concur documents for the Image service'],
-            ['Bearer', 'Bearer — for OAuth 2.0 access tokens'],
-          ] as const
-        ).map(
-          ([value, text]) =>
-            html`<label class="choice">
-              <input
-                type="radio"
-                name="auth-scheme"
-                .checked=${live(draft.concur.authScheme === value)}
-                @change=${() => host.change((d) => (d.concur.authScheme = value))}
-              />
-              ${text}
-            </label>`,
-        )}
-      </fieldset>
-
+      ${
+        // OAuth2 sign-in always sends Bearer tokens: the scheme is a pasted token's choice.
+        draft.concur.oauth2
+          ? nothing
+          : html`<fieldset class="field">
+              <legend>Authorization scheme</legend>
+              ${(
+                [
+                  ['OAuth', 'OAuth — the scheme Concur documents for the Image service'],
+                  ['Bearer', 'Bearer — for OAuth 2.0 access tokens'],
+                ] as const
+              ).map(
+                ([value, text]) =>
+                  html`<label class="choice">
+                    <input
+                      type="radio"
+                      name="auth-scheme"
+                      .checked=${live(draft.concur.authScheme === value)}
+                      @change=${() => host.change((d) => (d.concur.authScheme = value))}
+                    />
+                    ${text}
+                  </label>`,
+              )}
+            </fieldset>`
+      }
       ${signInSection(host)}
 
       <details class="advanced" ?open=${host.signIn?.mode !== 'oauth2'}>
