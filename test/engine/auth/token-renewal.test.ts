@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { configureLogging } from '../../../main/engine/log/logger.js';
+import { SANDBOX_APP } from '../../../main/sandbox/oauth2.js';
 import { createConcurClient } from '../../../main/engine/concur/concur-client.js';
 import type { TokenManager } from '../../../main/engine/auth/token-manager.js';
 import { startSandbox, type Sandbox } from '../../../main/sandbox/sandbox.js';
@@ -17,7 +19,19 @@ import { join } from 'node:path';
 let harness: EngineHarness | undefined;
 let manager: TokenManager | undefined;
 const extra: Sandbox[] = [];
+const logLines: string[] = [];
+beforeAll(() => configureLogging({ dir: null, listener: (line) => logLines.push(line) }));
 afterEach(async () => {
+  // No token or secret in any log line, event or notice of the test.
+  const sandboxes = [...extra, ...(harness ? [harness.sandbox] : [])];
+  const secrets = [SANDBOX_APP.clientSecret, ...sandboxes.flatMap((s) => s.oauth2.issuedSecrets())];
+  const said = [
+    ...logLines.splice(0),
+    JSON.stringify(harness?.jobEvents ?? []),
+    JSON.stringify(harness?.notices ?? []),
+  ].join('\n');
+  expect(said.length).toBeGreaterThan(0);
+  for (const secret of secrets) expect(said).not.toContain(secret);
   manager?.stop();
   await harness?.close();
   for (const s of extra.splice(0)) await s.close();
