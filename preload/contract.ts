@@ -32,6 +32,24 @@ export interface SettingsView {
   locked?: string[];
 }
 
+/**
+ * The account's sign-in as the renderer sees it (docs/architecture.md#signing-in-to-concur):
+ * who, since when, until when; never a token.
+ */
+export interface SignInView {
+  /** 'oauth2': "Sign in with SAP Concur"; 'token': a pasted token (Advanced). */
+  mode: 'oauth2' | 'token';
+  signedIn: boolean;
+  userName?: string;
+  userId?: string;
+  /** When the user signed in (ms since the epoch). */
+  since?: number;
+  /** When the sign-in ends unless renewed, if Concur said. */
+  until?: number;
+  /** Why not signed in, or why the last sign-in did not work, in plain words. */
+  problem?: string;
+}
+
 export type SaveResult = { ok: true } | { ok: false; issues: string[] };
 export type CheckResult = {
   ok: boolean;
@@ -82,6 +100,12 @@ export const calls = {
   /** Native folder picker; null when cancelled or when there is none (browser view). */
   pickFolder: call<z.ZodTuple<[], null>, string | null>(z.tuple([])),
   getAppInfo: call<z.ZodTuple<[], null>, AppInfo>(z.tuple([])),
+  /** Who is signed in to Concur (OAuth2), and since when. */
+  getSignIn: call<z.ZodTuple<[], null>, SignInView>(z.tuple([])),
+  /** Opens Concur's sign-in page in the system browser; resolves once the browser answered. */
+  signIn: call<z.ZodTuple<[], null>, SignInView>(z.tuple([])),
+  /** Revokes the connection at Concur and forgets its tokens. */
+  signOut: call<z.ZodTuple<[], null>, SignInView>(z.tuple([])),
 } as const;
 
 /** Events main pushes to the renderer. */

@@ -1,6 +1,8 @@
 import { dialog, shell, type BrowserWindow } from 'electron';
 import { join } from 'node:path';
 import { createApiHandlers, type ApiHandlers } from '../engine/api/api-handlers.js';
+import { signInPort } from '../engine/api/sign-in-port.js';
+import { oauth2Account, usesOAuth2, type OAuth2Account } from '../engine/auth/account-auth.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { configureLogging, createLogger } from '../engine/log/logger.js';
 import type { SecretStore } from '../engine/ports.js';
@@ -73,11 +75,39 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
   const resolveProxy = electronProxyResolver();
   const tokenFor = (settings: Settings) =>
     tokenSource(settings.concur.baseUrl, { env: fromEnv, keychain }).getToken();
+  // The OAuth2 account of the current settings, made again when its address or app changes.
+  let oauth2: { key: string; account: OAuth2Account } | null = null;
+  const currentOAuth2 = (): OAuth2Account | null => {
+    const { concur } = settingsStore.get();
+    if (!usesOAuth2(concur)) {
+      oauth2?.account.manager.stop();
+      oauth2 = null;
+      return null;
+    }
+    const key = JSON.stringify([concur.baseUrl, concur.oauth2]);
+    if (oauth2?.key !== key) {
+      oauth2?.account.manager.stop();
+      oauth2 = { key, account: oauth2Account(concur, { keychain, env }) };
+      oauth2.account.manager.start();
+    }
+    return oauth2.account;
+  };
+  currentOAuth2();
   const engine = createEngine({
     settings: settingsStore.get(),
     dataDir: options.dataDir,
     // Read per request: the base URL (and so the keychain account) can change in Settings.
-    getToken: () => tokenFor(settingsStore.get()),
+    getToken: () => {
+      const account = currentOAuth2();
+      return account ? account.manager.token().catch(() => null) : tokenFor(settingsStore.get());
+    },
+    // Asked whenever the engine makes its client, i.e. again after the Concur settings change.
+    accountAuth: () => {
+      const account = currentOAuth2();
+      return account
+        ? { tokens: account.manager, getToken: () => account.manager.token().catch(() => null) }
+        : undefined;
+    },
     resolveProxy,
   });
 
@@ -89,6 +119,12 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
     version: options.version,
     getToken: tokenFor,
     resolveProxy,
+    signIn: signInPort({
+      account: currentOAuth2,
+      // The system browser: the user's own, with their Concur session and password manager.
+      openBrowser: (url) => shell.openExternal(url),
+      changed: () => engine.tokenChanged(),
+    }),
     async reveal(path) {
       shell.showItemInFolder(path);
       return true;

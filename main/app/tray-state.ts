@@ -80,7 +80,9 @@ export function countsLine(s: Summary): string {
 function statusLine(state: TrayState, s: Summary): string {
   switch (state) {
     case 'sign-in':
-      return 'Sign-in needed: Concur refused the token';
+      return s.signInNeeded?.length
+        ? `Sign-in needed for ${s.signInNeeded.join(', ')}`
+        : 'Sign-in needed: Concur refused the token';
     case 'unavailable':
       return s.unavailableRoots.length === 1
         ? `Folder unavailable: ${basename(s.unavailableRoots[0]) || s.unavailableRoots[0]}`

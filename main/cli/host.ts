@@ -16,7 +16,10 @@ import {
   type LoadedConfig,
 } from '../engine/settings/config-file.js';
 import { applyPolicy, loadPolicy, policyPath, type Policy } from '../engine/settings/policy.js';
-import { parseSettings, SettingsError } from '../engine/settings/schema.js';
+import { parseSettings, SettingsError, type Settings } from '../engine/settings/schema.js';
+import { accountsOf, findAccount } from '../engine/settings/accounts.js';
+import { oauth2Account, usesOAuth2, type OAuth2Account } from '../engine/auth/account-auth.js';
+import type { SecretStore } from '../engine/ports.js';
 import { CommandError, EXIT, UsageError } from './args.js';
 
 /**
@@ -103,4 +106,46 @@ export function tokenFor(baseUrl: string): TokenSource {
     env: envSecretStore(process.env),
     keychain: keychainSecretStore(),
   });
+}
+
+/**
+ * The OAuth2 parts of one account of the config (`--account NAME`, default
+ * the first), or null when that account uses a pasted token.
+ */
+export function oauth2For(
+  settings: Settings,
+  accountName?: string,
+  keychain: SecretStore = keychainSecretStore(),
+): OAuth2Account | null {
+  const account =
+    accountName === undefined ? accountsOf(settings)[0] : findAccount(settings, accountName);
+  if (!account)
+    throw new UsageError(
+      `The config has no account named "${accountName}" (it has ${accountsOf(settings)
+        .map((a) => `"${a.name}"`)
+        .join(', ')}).`,
+    );
+  if (!usesOAuth2(account.concur)) return null;
+  return oauth2Account(account.concur, { name: account.name, keychain, env: process.env });
+}
+
+/** Each account's token source for the engine: OAuth2 tokens that renew, or the pasted token. */
+export function accountTokens(
+  settings: Settings,
+  keychain: SecretStore = keychainSecretStore(),
+): Map<string, { oauth2: OAuth2Account | null; getToken: () => Promise<string | null> }> {
+  const all = new Map<
+    string,
+    { oauth2: OAuth2Account | null; getToken: () => Promise<string | null> }
+  >();
+  for (const account of accountsOf(settings)) {
+    const oauth2 = oauth2For(settings, account.name, keychain);
+    all.set(account.name, {
+      oauth2,
+      getToken: oauth2
+        ? () => oauth2.manager.token().catch(() => null) // a hold only asks whether one came
+        : tokenFor(account.concur.baseUrl).getToken,
+    });
+  }
+  return all;
 }

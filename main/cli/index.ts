@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sandbox: async () => (await import('./commands/sandbox.js')).sandboxCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
   retry: async () => (await import('./commands/retry.js')).retryCommand,
+  signin: async () => (await import('./commands/signin.js')).signinCommand,
+  signout: async () => (await import('./commands/signin.js')).signoutCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -119,7 +119,10 @@ export function summaryLine(summary: Summary): string {
   let line = parts.length ? parts.join(' · ') : 'no jobs';
   if (summary.pausedBy === 'disk-full')
     line += " — uploads wait: the disk of Concur Drop's data folder is full";
-  else if (summary.pausedBy === 'sign-in') line += ' — uploads paused: sign-in needed';
+  else if (summary.pausedBy === 'sign-in')
+    line += summary.signInNeeded?.length
+      ? ` — sign-in needed for ${summary.signInNeeded.join(', ')}: their folders wait`
+      : ' — uploads paused: sign-in needed';
   else if (summary.pausedBy === 'user') line += ' — uploads paused';
   if (summary.unavailableRoots.length)
     line += ` — unavailable: ${summary.unavailableRoots.join(', ')}`;

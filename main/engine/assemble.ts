@@ -53,8 +53,9 @@ export interface EngineHost {
   readonly retry: RetryPolicy;
   readonly log: Logger;
   settings(): Settings;
-  client(): ConcurClient;
+  client(account: string): ConcurClient;
   folderFor(root: string): FolderSettings | undefined;
+  accountOf(root: string): string;
   /** Set once stop() began. */
   readonly stopping: boolean;
   track<T>(work: Promise<T>): Promise<T>;
@@ -91,6 +92,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
     settings: host.settings,
     client: host.client,
     folderFor: host.folderFor,
+    accountOf: host.accountOf,
     rootReachable: async (root) => {
       try {
         return (await host.fs.lstat(root)).kind === 'dir';
@@ -109,7 +111,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
   };
   const sending = new Sending(ctx);
   const holds = new Holds(ctx, sending, {
-    getToken: options.getToken,
+    getToken: (account) => (options.accountAuth?.(account) ?? options).getToken(),
     recheckMs: options.tokenRecheckMs,
     emitPaused: (reason, message) => host.emit('paused', reason, message),
     emitResumed: () => host.emit('resumed'),
@@ -118,7 +120,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
   const collecting = new Collecting(ctx, options.merge ?? mergeToPdf, sending);
   const inspection = new Inspection(
     ctx,
-    () => holds.detail(),
+    (root) => holds.detail(root),
     () => sending.room(),
   );
   const intake = new Intake(ctx);
@@ -140,7 +142,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
     leaveWaits: (job, before) => leave(job, before.batchId),
     finish: (job) => finishing.finish(job),
     releaseCopies: (job) => inspection.releaseCopies(job),
-    holdForSignIn: (message) => holds.hold('sign-in', message),
+    holdForSignIn: (message, job) => holds.hold('sign-in', message, host.accountOf(job.root)),
   });
   const watchers = new Watchers(
     {

@@ -8,11 +8,12 @@ import { transportForSettings } from './network/transport.js';
 import type { EngineJob } from './job-book.js';
 import { Ledger, ledgerDir } from './ledger/ledger.js';
 import { createLogger } from './log/logger.js';
-import { systemClock, type Clock } from './ports.js';
+import { systemClock, type AccessTokens, type Clock } from './ports.js';
 import type { FileSystem } from './ports/file-system.js';
 import { nodeFileSystem } from './ports/node-file-system.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './queue/backoff.js';
 import { resolveRoots, type WatchedRoot } from './roots.js';
+import { accountOfFolder, accountsOf, findAccount } from './settings/accounts.js';
 import type { FolderSettings, Settings } from './settings/schema.js';
 import type { Merger } from './stages/collecting.js';
 import { buildSummary, emptyCounts, startOfLocalDay } from './summary.js';
@@ -32,6 +33,19 @@ export interface EngineOptions {
   /** Ledger in <dataDir>/ledger, merge staging in <dataDir>/staging (never inside a watched folder). */
   dataDir: string;
   getToken: () => Promise<string | null>;
+  /**
+   * OAuth2 tokens that renew themselves (docs/architecture.md#signing-in-to-concur): the
+   * client asks them for each upload (Bearer), and calls go to the account's geolocation.
+   * getToken then only tells a sign-in hold whether a new token has come.
+   */
+  tokens?: AccessTokens;
+  /**
+   * Several accounts (settings.accounts): each one's token source; an account it
+   * does not know (or a host without it) uses getToken and tokens above.
+   */
+  accountAuth?: (
+    account: string,
+  ) => { getToken: () => Promise<string | null>; tokens?: AccessTokens } | undefined;
   clock?: Clock;
   retry?: { baseMs?: number; maxMs?: number; tries?: number };
   timeouts?: { connectMs?: number; responseMs?: number };
@@ -84,7 +98,8 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   private summaryQueued = false;
   private settings: Settings;
   private folders = new Map<string, FolderSettings>();
-  private client: ConcurClient | null = null;
+  /** One Concur client per account, made when first needed. */
+  private clients = new Map<string, ConcurClient>();
   private readonly clock: Clock;
   private readonly fs: FileSystem;
   private readonly retryPolicy: RetryPolicy;
@@ -135,8 +150,9 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       retry: this.retryPolicy,
       log,
       settings: () => this.settings,
-      client: () => (this.client ??= this.makeClient()),
+      client: (account) => this.clientFor(account),
       folderFor: (root) => this.folders.get(root),
+      accountOf: (root) => accountOfFolder(this.settings, this.folders.get(root)),
       get stopping() {
         return isStopping();
       },
@@ -207,7 +223,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     }
     await parts.ledger.close();
     this.parts = null;
-    this.client = null;
+    this.clients.clear();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -230,6 +246,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       counts: parts?.book.counts() ?? emptyCounts(),
       uploadedToday: parts?.book.uploadedSince(startOfLocalDay(this.clock.now())) ?? 0,
       pausedBy: parts?.holds.pausedBy() ?? null,
+      signInNeeded: this.settings.accounts.length ? (parts?.holds.signInNeeded() ?? []) : undefined,
       unavailableRoots: parts?.watchers.unavailableRoots() ?? [],
       roots: parts?.watchers.rootPaths() ?? [],
     });
@@ -263,8 +280,9 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     this.parts?.holds.release('user');
   }
 
-  tokenChanged(): void {
-    this.parts?.holds.release('sign-in');
+  /** The token (of one account, or of all) was set or replaced: its sign-in hold lifts. */
+  tokenChanged(account?: string): void {
+    this.parts?.holds.release('sign-in', account);
   }
 
   async updateSettings(settings: Settings): Promise<void> {
@@ -273,12 +291,12 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     const parts = this.parts;
     if (!parts) return;
     if (
-      settings.concur.baseUrl !== before.concur.baseUrl ||
+      JSON.stringify(accountsOf(settings)) !== JSON.stringify(accountsOf(before)) ||
       settings.concur.authScheme !== before.concur.authScheme ||
       settings.proxy !== before.proxy ||
       settings.caFile !== before.caFile
     )
-      this.client = null;
+      this.clients.clear();
     parts.inspection.readiness.configure(settings.settleMs, settings.maxWaitMs);
     parts.collecting.batches.configure(settings.batchWindowMs);
     parts.sending.queue.setConcurrency(settings.concurrency);
@@ -300,12 +318,33 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     return roots;
   }
 
-  private makeClient(): ConcurClient {
+  private clientFor(account: string): ConcurClient {
+    let client = this.clients.get(account);
+    if (!client) {
+      client = this.makeClient(account);
+      this.clients.set(account, client);
+    }
+    return client;
+  }
+
+  private makeClient(account: string): ConcurClient {
     if (this.options.client) return this.options.client;
+    const concur = findAccount(this.settings, account)?.concur ?? this.settings.concur;
+    const auth = this.options.accountAuth?.(account) ?? this.options;
+    const tokens = auth.tokens;
     return createConcurClient({
-      baseUrl: this.settings.concur.baseUrl,
-      authScheme: this.settings.concur.authScheme,
-      getToken: () => this.parts?.holds.token() ?? this.options.getToken(),
+      baseUrl: concur.baseUrl,
+      authScheme: tokens ? 'Bearer' : concur.authScheme,
+      getToken: () => this.parts?.holds.token(account) ?? auth.getToken(),
+      tokens: tokens && {
+        token: async () => {
+          const token = await tokens.token();
+          this.parts?.holds.noteToken(token, account);
+          return token;
+        },
+        refused: (token) => tokens.refused(token),
+        baseUrl: () => tokens.baseUrl(),
+      },
       timeouts: this.options.timeouts,
       transport: transportForSettings(this.settings, {
         configDir: this.options.configDir,

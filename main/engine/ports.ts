@@ -38,3 +38,16 @@ export const systemClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
+
+/**
+ * An account's access tokens when they renew themselves (OAuth2,
+ * docs/architecture.md#signing-in-to-concur): the Concur client asks for one
+ * per upload. `token()` throws auth/token-unavailable.ts's TokenUnavailable.
+ */
+export interface AccessTokens {
+  token(): Promise<string>;
+  /** Concur refused `token` (401/403): true when a different token is worth one more try. */
+  refused(token: string): Promise<boolean>;
+  /** Where the account's calls go now (its geolocation, else the configured base URL). */
+  baseUrl(): string;
+}

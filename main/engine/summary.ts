@@ -23,6 +23,7 @@ export function buildSummary(input: {
   pausedBy: PauseReason | null;
   unavailableRoots: string[];
   roots: string[];
+  signInNeeded?: string[];
 }): Summary {
   const { counts } = input;
   return {
@@ -37,5 +38,6 @@ export function buildSummary(input: {
     pausedBy: input.pausedBy,
     unavailableRoots: [...input.unavailableRoots],
     roots: [...input.roots],
+    ...(input.signInNeeded?.length ? { signInNeeded: [...input.signInNeeded] } : {}),
   };
 }

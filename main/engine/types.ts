@@ -125,6 +125,8 @@ export interface Summary {
   unavailableRoots: string[];
   /** Watched roots, absolute. */
   roots: string[];
+  /** With several accounts: those waiting for sign-in (their folders are paused, the others go on). */
+  signInNeeded?: string[];
 }
 
 export type PauseReason = 'user' | 'sign-in' | 'disk-full';

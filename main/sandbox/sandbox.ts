@@ -4,6 +4,8 @@ import { createServer as createSecureServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { MAX_IMAGE_BYTES } from '../engine/inspect/inspect.js';
 import { createLogger } from '../engine/log/logger.js';
+import { authorize } from './oauth2-authorize.js';
+import { OAuth2Authority } from './oauth2.js';
 import { handleControl } from './sandbox-control.js';
 import {
   checkAuthorization,
@@ -64,6 +66,9 @@ export interface ReceivedImage {
   imageId: string;
   at: number;
   pdfPages?: number;
+  /** For an upload with a token the sandbox issued: whose, and until when it was valid. */
+  userId?: string;
+  tokenExpiresAt?: number;
 }
 
 /** A running sandbox. */
@@ -80,6 +85,10 @@ export interface Sandbox {
   setToken(token: string): void;
   /** Forgets received images, faults, the request count and which entries/invoices hold an image. */
   reset(): void;
+  /** The sign-in service (`/oauth2/v0`): tokens, users, calls; shared with a geolocation sandbox. */
+  oauth2: OAuth2Authority;
+  /** Image requests refused because their issued token had expired. */
+  expiredRefusals(): number;
   close(): Promise<void>;
 }
 
@@ -105,9 +114,21 @@ export async function startSandbox(
     maxBytes?: number;
     /** Served over HTTPS with this key and certificate (PEM): a company network's TLS, rehearsed. */
     tls?: { key: string; cert: string };
+    /** Another sandbox's sign-in service, to play a second data center for the same users. */
+    oauth2?: OAuth2Authority;
+    /** Access token lifetime in seconds (default 3600, as Concur's). */
+    tokenLifetimeS?: number;
+    /** The base URL token answers name as where users live (default: the sandbox itself). */
+    geolocation?: string;
   } = {},
 ): Promise<Sandbox> {
   let token = options.token ?? 'sandbox-token';
+  const oauth2 = options.oauth2 ?? new OAuth2Authority({ tokenLifetimeS: options.tokenLifetimeS });
+  if (options.tokenLifetimeS !== undefined) oauth2.tokenLifetimeS = options.tokenLifetimeS;
+  if (options.geolocation !== undefined)
+    oauth2.geolocation = options.geolocation.replace(/\/+$/, '');
+  let expiredRefusals = 0;
+  let url = '';
   const maxBytes = options.maxBytes ?? MAX_IMAGE_BYTES;
   let received: ReceivedImage[] = [];
   let faults: Fault[] = [];
@@ -247,7 +268,15 @@ export async function startSandbox(
         status: 405,
         message: `The requested resource does not support http method '${req.method}'.`,
       });
-    const auth = checkAuthorization(req.headers.authorization, token);
+    const issued = issuedToken(req.headers.authorization);
+    const grant = issued === undefined ? undefined : oauth2.checkAccess(issued);
+    if (grant === 'expired') expiredRefusals++;
+    if (grant === 'expired' || grant === 'unknown')
+      return refuse(res, {
+        status: grant === 'expired' ? 401 : 403,
+        message: 'The OAuth token is invalid, expired or has been revoked.',
+      });
+    const auth = grant ? null : checkAuthorization(req.headers.authorization, token);
     if (auth) return refuse(res, auth);
     const route = matchRoute(pathname);
     if ('status' in route) return refuse(res, route);
@@ -290,6 +319,7 @@ export async function startSandbox(
       imageId,
       at: Date.now(),
       ...(pdfPages !== undefined ? { pdfPages } : {}),
+      ...(grant ? { userId: grant.userId, tokenExpiresAt: grant.expiresAt } : {}),
     });
     if (fault && 'acceptThenDrop' in fault) return void req.socket.destroy();
     if (shaped) {
@@ -299,15 +329,28 @@ export async function startSandbox(
     send(res, 201, imageXml(imageId));
   }
 
+  /** A Bearer/OAuth token other than the fixed one: one the sign-in service may have issued. */
+  function issuedToken(header: string | undefined): string | undefined {
+    const m = /^(?:OAuth|Bearer) +(\S+)\s*$/i.exec(header ?? '');
+    return m && m[1] !== token ? m[1] : undefined;
+  }
+
+  function route(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<unknown> {
+    const path = pathname.replace(/\/+$/, '').toLowerCase();
+    if (path === '/oauth2/v0/token' && req.method === 'POST') return oauth2.token(req, res, url);
+    if (path === '/oauth2/v0/authorize') return authorize(req, res, oauth2, url);
+    if (path === '/app-mgmt/v0/connections' && req.method === 'DELETE')
+      return Promise.resolve(oauth2.revoke(req, res));
+    if (pathname.startsWith('/_sandbox/')) return handleControl(req, res, pathname, state);
+    if (isImagePath(pathname)) return handleImage(req, res, pathname);
+    return Promise.resolve(refuse(res, { status: 404, message: STATUS_TEXT[404] }));
+  }
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('concur-correlationid', randomUUID());
     const started = Date.now();
     const pathname = new URL(req.url ?? '/', 'http://sandbox').pathname;
-    const done = pathname.startsWith('/_sandbox/')
-      ? handleControl(req, res, pathname, state)
-      : isImagePath(pathname)
-        ? handleImage(req, res, pathname)
-        : Promise.resolve(refuse(res, { status: 404, message: STATUS_TEXT[404] }));
+    const done = route(req, res, pathname);
     done
       .catch(() => send(res, 500, errorXml(STATUS_TEXT[500])))
       .finally(() => {
@@ -348,7 +391,7 @@ export async function startSandbox(
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   log.info('sandbox listening', { url });
 
   return {
@@ -361,6 +404,8 @@ export async function startSandbox(
       token = next;
     },
     ...state,
+    oauth2,
+    expiredRefusals: () => expiredRefusals,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

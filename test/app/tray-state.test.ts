@@ -79,6 +79,12 @@ describe('the tray state', () => {
     expect(item(signIn.menu, 'Pause uploads')!.enabled).toBe(false);
   });
 
+  test('with several accounts, the status names the accounts that need sign-in', () => {
+    const view = trayView(summary({ pausedBy: 'sign-in', paused: 1, signInNeeded: ['bob'] }));
+    expect(trayState(summary({ pausedBy: 'sign-in', signInNeeded: ['bob'] }))).toBe('sign-in');
+    expect(view.status).toBe('Sign-in needed for bob');
+  });
+
   test('an unavailable folder is named and cannot be opened', () => {
     const view = trayView(
       summary({ roots: ['/home/anna/Scans', '/mnt/share'], unavailableRoots: ['/mnt/share'] }),

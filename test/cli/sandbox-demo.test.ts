@@ -67,6 +67,8 @@ describe('concur-drop demo', { timeout: 90_000 }, () => {
         30_000,
         'the scan to be uploaded',
       );
+      // Signed in through the sandbox's OAuth2 service, as the demo's own user.
+      expect(child.out.stdout).toContain('Signed in to the sandbox as Alice Example');
       expect(child.out.stdout).toMatch(
         /uploaded +report\/Berlin trip \[DEMO-REPORT-1\]\/hotel\.jpg → report Berlin trip/,
       );

@@ -37,7 +37,7 @@ export interface EngineHarness {
 
 export interface HarnessOptions {
   settings?: Partial<SettingsInput>;
-  engine?: Partial<Omit<EngineOptions, 'settings' | 'dataDir' | 'getToken'>>;
+  engine?: Partial<Omit<EngineOptions, 'settings' | 'dataDir'>>;
   /** Files written before the engine starts. */
   before?: Record<string, Buffer | string>;
   /** Don't start the engine (the test calls harness.engine.start()). */

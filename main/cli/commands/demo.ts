@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { requestTokens } from '../../engine/auth/token-endpoint.js';
+import type { SecretStore } from '../../engine/ports.js';
+import { SANDBOX_APP, SANDBOX_USER } from '../../sandbox/oauth2.js';
 import { startSandbox } from '../../sandbox/sandbox.js';
 import { EXIT, parseCommand } from '../args.js';
 import { watchCommand } from './watch.js';
@@ -10,6 +13,19 @@ const HELP = `${DEMO_USAGE}
 
 Try Concur Drop without a Concur account: starts the local sandbox on a free
 port, creates ./concur-drop-demo/ with example folders and watches it until Ctrl-C.`;
+
+const DEMO_TOKEN_LIFETIME_S = 80;
+
+/** A keychain for the demo's own sign-in that lives and dies with the process. */
+function demoKeychain(): SecretStore {
+  const entries = new Map<string, string>();
+  return {
+    get: async (account) => entries.get(account) ?? null,
+    set: async (account, secret) => void entries.set(account, secret),
+    delete: async (account) => entries.delete(account),
+    availability: async () => ({ available: true }),
+  };
+}
 
 /** The demo's example targets; the ids are the sandbox's, any valid id works there. */
 const EXAMPLES = [
@@ -35,7 +51,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
     console.log(HELP);
     return EXIT.ok;
   }
-  const sandbox = await startSandbox({ token: `demo-${randomBytes(9).toString('base64url')}` });
+  // Access lasts 80 s and is renewed 20 s before it ends: a renewal every minute, to watch.
+  const sandbox = await startSandbox({
+    token: `demo-${randomBytes(9).toString('base64url')}`,
+    tokenLifetimeS: DEMO_TOKEN_LIFETIME_S,
+  });
   try {
     const demo = resolve('concur-drop-demo');
     const scans = join(demo, 'Scans');
@@ -46,20 +66,45 @@ export async function demoCommand(argv: string[]): Promise<number> {
     await writeFile(
       config,
       JSON.stringify(
-        { concur: { baseUrl: sandbox.url }, folders: [{ path: '../Scans' }], batchWindowMs: 5000 },
+        {
+          concur: {
+            baseUrl: sandbox.url,
+            oauth2: { clientId: SANDBOX_APP.clientId, redirectUri: SANDBOX_APP.redirectUris[0] },
+          },
+          folders: [{ path: '../Scans' }],
+          batchWindowMs: 5000,
+        },
         null,
         2,
       ) + '\n',
     );
     const guide = tryThis(scans);
     await writeFile(join(demo, 'README.txt'), guide + '\n');
-    // The sandbox token lives in this process only: never in the keychain.
-    process.env.CONCUR_DROP_TOKEN = sandbox.token;
+    // The sandbox's secrets live in this process only: never in the keychain.
+    process.env.CONCUR_DROP_CLIENT_SECRET = SANDBOX_APP.clientSecret;
 
     console.log(`Concur Drop demo: a local Concur sandbox runs on ${sandbox.url}\n`);
     console.log(guide);
     console.log('\nCtrl-C ends the demo.\n');
-    return await watchCommand(['--config', config, '--data-dir', join(own, 'data')]);
+    return await watchCommand(['--config', config, '--data-dir', join(own, 'data')], {
+      keychain: demoKeychain(),
+      onSignIn: async (account) => {
+        // Signed in as the sandbox's user, as IT would with a password grant.
+        const answer = await requestTokens(sandbox.url, {
+          grant_type: 'password',
+          username: SANDBOX_USER.username,
+          password: SANDBOX_USER.password,
+          credtype: 'password',
+          client_id: SANDBOX_APP.clientId,
+          client_secret: SANDBOX_APP.clientSecret,
+        });
+        if (answer.kind !== 'tokens') throw new Error('The sandbox refused the demo sign-in.');
+        const state = await account.manager.signedIn(answer.tokens);
+        console.log(
+          `Signed in to the sandbox as ${state.userName}; access lasts ${DEMO_TOKEN_LIFETIME_S} s and renews itself every minute.\n`,
+        );
+      },
+    });
   } finally {
     await sandbox.close();
   }

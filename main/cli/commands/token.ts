@@ -7,7 +7,10 @@ import {
   TOKEN_ENV,
 } from '../../engine/secrets/secret-store.js';
 import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
-import { loadSettings, openDataDir } from '../host.js';
+import { loadSettings, oauth2For, openDataDir } from '../host.js';
+import type { OAuth2Account } from '../../engine/auth/account-auth.js';
+import { CLIENT_SECRET_ENV, REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
+import { who } from './signin.js';
 import { TOKEN_USAGE } from '../usage.js';
 
 const HELP = `${TOKEN_USAGE}
@@ -16,7 +19,10 @@ The Concur token lives in the OS keychain (service "Concur Drop", account = the
 base URL's origin, from --config or the default https://www.concursolutions.com).
   token set     reads the token from stdin (e.g. \`concur-drop token set < token.txt\`)
   token clear   removes it
-  token check   says whether a token is stored (or comes from ${TOKEN_ENV}); sends nothing
+  token check   says whether a token is stored (or comes from ${TOKEN_ENV}); sends nothing;
+                with an OAuth2 config: who is signed in, and until when
+  token set --client-secret    stores the OAuth2 app registration's client secret (stdin)
+  token clear --client-secret  removes it
 ${TOKEN_ENV}, when set, wins over the keychain.`;
 
 /** `concur-drop token set|clear|check`: the token in the OS keychain. */
@@ -24,7 +30,11 @@ export async function tokenCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
     usage: TOKEN_USAGE,
     positionals: true,
-    options: { config: { type: 'string' } },
+    options: {
+      config: { type: 'string' },
+      account: { type: 'string' },
+      'client-secret': { type: 'boolean' },
+    },
   });
   if (values.help) {
     console.log(HELP);
@@ -39,6 +49,14 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     );
   const { settings } = loadSettings(values.config);
   openDataDir();
+  const oauth2 = oauth2For(settings, values.account);
+  if (oauth2 && (action === 'check' || values['client-secret']))
+    return oauth2Token(oauth2, action, !!values['client-secret']);
+  if (values['client-secret'])
+    throw new UsageError(
+      'a client secret belongs to an OAuth2 sign-in: the config has no "concur": {"oauth2": …}',
+      TOKEN_USAGE,
+    );
   const account = accountFor(settings.concur.baseUrl);
   const keychain = keychainSecretStore();
   const fromEnv = await envSecretStore(process.env).get(account);
@@ -86,12 +104,68 @@ export async function tokenCommand(argv: string[]): Promise<number> {
 }
 
 /** The prompt on a terminal: it names the keys that end input there (Ctrl-D does nothing on Windows). */
-export function tokenPrompt(platform: NodeJS.Platform = process.platform): string {
+export function tokenPrompt(
+  platform: NodeJS.Platform = process.platform,
+  what = 'Concur token',
+): string {
   const end = platform === 'win32' ? 'Enter, then Ctrl-Z and Enter' : 'Enter, then Ctrl-D';
-  return `Paste the Concur token, then press ${end}: `;
+  return `Paste the ${what}, then press ${end}: `;
 }
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write(tokenPrompt());
+async function readStdin(what = 'Concur token'): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write(tokenPrompt(process.platform, what));
   return text(process.stdin);
+}
+
+/**
+ * `token check` of an OAuth2 account (who is signed in, until when; nothing
+ * is sent), and `token set|clear --client-secret` (the app registration's secret).
+ */
+async function oauth2Token(
+  account: OAuth2Account,
+  action: string,
+  secret: boolean,
+): Promise<number> {
+  const keychain = keychainSecretStore();
+  try {
+    if (secret && action === 'set') {
+      const value = (await readStdin('client secret')).trim();
+      if (!value) throw new UsageError('no client secret on stdin', TOKEN_USAGE);
+      await keychain.set(account.clientSecretEntry, value);
+      console.log(`Stored the client secret of ${account.oauth2.clientId} in the OS keychain.`);
+      return EXIT.ok;
+    }
+    if (secret && action === 'clear') {
+      const removed = await keychain.delete(account.clientSecretEntry);
+      console.log(removed ? 'Removed the client secret.' : 'No client secret was stored.');
+      return EXIT.ok;
+    }
+    if (action !== 'check') throw new UsageError(`unknown token action "${action}"`, TOKEN_USAGE);
+    const state = await account.manager.state();
+    const where = await account.sessions.where();
+    const secretKnown = !!(await account.clientSecret());
+    if (!state.signedIn) {
+      console.log(state.problem ?? 'Not signed in to Concur: run "concur-drop signin".');
+      return EXIT.failed;
+    }
+    const since = state.since ? ` since ${new Date(state.since).toLocaleString()}` : '';
+    const until = state.refreshExpiresAt
+      ? `until ${new Date(state.refreshExpiresAt).toLocaleString()} (each renewal extends it)`
+      : 'for as long as it is renewed (Concur keeps a sign-in six months after its last renewal)';
+    console.log(`Signed in to Concur as ${who(state)}${since}; the sign-in lasts ${until}.`);
+    console.log(`Uploads go to ${state.baseUrl}.`);
+    if (where === 'memory')
+      console.log(
+        `No OS keychain: the sign-in comes from ${REFRESH_TOKEN_ENV} and renewals are kept in memory, so a restart needs the variable again.`,
+      );
+    if (!secretKnown)
+      console.log(
+        `No client secret is stored: run "concur-drop token set --client-secret" or set ${CLIENT_SECRET_ENV}.`,
+      );
+    return secretKnown ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    if (error instanceof KeychainUnavailableError)
+      throw new CommandError(error.message, EXIT.failed);
+    throw error;
+  }
 }

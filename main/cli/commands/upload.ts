@@ -10,7 +10,7 @@ import { mergeToPdf, naturalCompare } from '../../engine/merge/merge-pdf.js';
 import { CONCUR_ID } from '../../engine/settings/schema.js';
 import type { ContentType, UploadTarget } from '../../engine/types.js';
 import { EXIT, parseCommand, UsageError } from '../args.js';
-import { loadSettings, openDataDir, tokenFor } from '../host.js';
+import { loadSettings, oauth2For, openDataDir, tokenFor } from '../host.js';
 import { UPLOAD_USAGE } from '../usage.js';
 
 const HELP = `${UPLOAD_USAGE}
@@ -58,17 +58,27 @@ export async function uploadCommand(argv: string[]): Promise<number> {
   const { settings } = loadSettings(values.config);
   openDataDir();
 
+  const oauth2 = oauth2For(settings);
   const token = tokenFor(settings.concur.baseUrl);
-  const found = await token.lookup();
-  if (found.token === null) {
-    console.error(found.reason);
-    return EXIT.tokenRefused;
+  if (oauth2) {
+    const state = await oauth2.manager.state();
+    if (!state.signedIn) {
+      console.error(state.problem ?? 'Not signed in to Concur: run "concur-drop signin".');
+      return EXIT.tokenRefused;
+    }
+  } else {
+    const found = await token.lookup();
+    if (found.token === null) {
+      console.error(found.reason);
+      return EXIT.tokenRefused;
+    }
   }
   const client = createConcurClient({
     baseUrl: settings.concur.baseUrl,
-    authScheme: settings.concur.authScheme,
+    authScheme: oauth2 ? 'Bearer' : settings.concur.authScheme,
     getToken: token.getToken,
     transport: transportForSettings(settings),
+    tokens: oauth2?.manager,
   });
 
   const files = positionals.map((p) => resolve(p));
@@ -172,7 +182,9 @@ async function uploadOne(
       return true;
     case 'auth':
       throw new TokenRefused(
-        `Concur refused the token (${outcome.message}): run "concur-drop token set" or set CONCUR_DROP_TOKEN.`,
+        /sign in/i.test(outcome.message)
+          ? outcome.message
+          : `Concur refused the token (${outcome.message}): run "concur-drop token set" or set CONCUR_DROP_TOKEN.`,
       );
     default:
       console.error(

@@ -5,7 +5,11 @@ import { createLogger } from '../../engine/log/logger.js';
 import { accountFor } from '../../engine/secrets/secret-store.js';
 import type { EngineEventMap, Job } from '../../engine/types.js';
 import { CommandError, EXIT, parseCommand, portFlag, portRefused, UsageError } from '../args.js';
-import { loadSettings, openDataDir, tokenFor } from '../host.js';
+import { accountTokens, loadSettings, openDataDir, tokenFor } from '../host.js';
+import { findAccount } from '../../engine/settings/accounts.js';
+import type { OAuth2Account } from '../../engine/auth/account-auth.js';
+import { REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
+import type { SecretStore } from '../../engine/ports.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
 import {
   batchedLines,
@@ -43,7 +47,11 @@ const EVENTS: (keyof EngineEventMap)[] = [
 ];
 
 /** `concur-drop watch`: the engine over the configured folders until a signal, or once. */
-export async function watchCommand(argv: string[]): Promise<number> {
+export async function watchCommand(
+  argv: string[],
+  /** The demo's own in-memory keychain and the sign-in it made there. */
+  host: { keychain?: SecretStore; onSignIn?: (account: OAuth2Account) => Promise<void> } = {},
+): Promise<number> {
   const { values } = parseCommand(argv, {
     usage: WATCH_USAGE,
     options: {
@@ -68,12 +76,38 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const stdout = batchedLines((text) => process.stdout.write(text));
   const out = (line: string) => stdout.line(line);
 
-  const token = tokenFor(settings.concur.baseUrl);
-  const found = await token.lookup();
-  if (found.token === null) {
-    // Not fatal: the engine holds uploads as "sign-in needed" until a token appears.
-    if (json) out(jsonLine('token-missing', { message: found.reason }));
-    else console.error(found.reason);
+  const accounts = accountTokens(settings, host.keychain);
+  const first = [...accounts.values()][0];
+  if (first.oauth2) await host.onSignIn?.(first.oauth2);
+  const getToken = first.getToken;
+  const managers = [...accounts.values()].flatMap((a) => (a.oauth2 ? [a.oauth2.manager] : []));
+  const say = (event: string, message: string) => {
+    if (json) out(jsonLine(event, { message }));
+    else console.error(message);
+  };
+  const many = settings.accounts.length > 0;
+  let memoryTold = false;
+  for (const [name, { oauth2 }] of accounts) {
+    const who = many ? `${name}: ` : '';
+    if (oauth2) {
+      const state = await oauth2.manager.state();
+      if (!state.signedIn)
+        say(
+          'token-missing',
+          who + (state.problem ?? 'Not signed in to Concur: run "concur-drop signin".'),
+        );
+      if (!memoryTold && (await oauth2.sessions.where()) === 'memory') {
+        memoryTold = true;
+        say(
+          'keychain-missing',
+          `No OS keychain: renewed sign-ins are kept in memory for this run only. The refresh token in ${REFRESH_TOKEN_ENV} is spent at the first renewal, so a restart needs a fresh one in the variable.`,
+        );
+      }
+    } else {
+      const found = await tokenFor(findAccount(settings, name)!.concur.baseUrl).lookup();
+      // Not fatal: the engine holds uploads as "sign-in needed" until a token appears.
+      if (found.token === null) say('token-missing', who + found.reason);
+    }
   }
 
   // Loaded only now: a config or usage error is reported without loading the whole engine.
@@ -81,7 +115,12 @@ export async function watchCommand(argv: string[]): Promise<number> {
   const engine = createEngine({
     settings,
     dataDir,
-    getToken: token.getToken,
+    getToken,
+    tokens: first.oauth2?.manager,
+    accountAuth: (name) => {
+      const account = accounts.get(name);
+      return account && { getToken: account.getToken, tokens: account.oauth2?.manager };
+    },
     configDir,
     ownFiles: [resolve(values.config)],
   });
@@ -136,18 +175,20 @@ export async function watchCommand(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  for (const manager of managers) manager.start();
   if (ui) {
     if (json) out(jsonLine('ui', { url: ui.url }));
     else console.error(`Status window for a browser: ${ui.url}`);
   }
 
   if (!values.once) {
-    followTokenChanges(engine, token.getToken);
+    followTokenChanges(engine, getToken);
     if (!json)
       console.error(`Watching ${settings.folders.map((f) => f.path).join(', ')} — Ctrl-C to stop.`);
     const signal = await untilSignal();
     log.info('watch stopping', { signal });
     await ui?.close();
+    for (const manager of managers) manager.stop();
     await engine.stop();
     stdout.flush();
     return EXIT.ok;
@@ -156,8 +197,9 @@ export async function watchCommand(argv: string[]): Promise<number> {
   // --once: every file present at start, with its merge windows and retries.
   const stopping = untilSignal().then(() => 'signal' as const);
   const finished = await Promise.race([engine.whenIdle().then(() => 'idle' as const), stopping]);
-  const { pausedBy, unavailableRoots } = engine.summary();
+  const { pausedBy, unavailableRoots, signInNeeded } = engine.summary();
   await ui?.close();
+  for (const manager of managers) manager.stop();
   await engine.stop();
   stdout.flush();
   if (finished === 'signal') return EXIT.ok;
@@ -168,6 +210,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
     pausedBy,
     unavailableRoots,
     roots: settings.folders.map((f) => f.path),
+    ...(signInNeeded ? { signInNeeded } : {}),
   };
   // A folder that could not be reached had files nobody looked at: not a success.
   // A full data disk stops everything until someone frees space: say so now rather than wait.

@@ -1,5 +1,11 @@
 import { join, resolve } from 'node:path';
-import type { CallArgs, CallName, CallResult, CheckResult } from '../../../preload/contract.js';
+import type {
+  CallArgs,
+  CallName,
+  CallResult,
+  CheckResult,
+  SignInView,
+} from '../../../preload/contract.js';
 import type { SecretStore, SettingsStore } from '../ports.js';
 import { accountFor } from '../secrets/secret-store.js';
 import { createLogger, redact, registerSecret } from '../log/logger.js';
@@ -9,6 +15,7 @@ import type { ProxyResolver } from '../network/proxy-choice.js';
 import { transportForSettings } from '../network/transport.js';
 import { checkConnection } from './connection-check.js';
 import { resolveInsideRoots } from './inside-roots.js';
+import type { SignInPort } from './sign-in-port.js';
 
 export { defaultOpenPath, defaultReveal } from './open-in-os.js';
 
@@ -38,6 +45,11 @@ export interface ApiHandlerOptions {
   version: string;
   /** The token the engine uploads with, when it is not simply the store's (e.g. CONCUR_DROP_TOKEN first). */
   getToken?: (settings: Settings) => Promise<string | null>;
+  /**
+   * The OAuth2 sign-in of the account, when the host offers one (the desktop
+   * opens the system browser); absent, the account uses a pasted token.
+   */
+  signIn?: SignInPort;
   /** For tests: the connection check's timeouts. */
   checkTimeouts?: { connectMs?: number; responseMs?: number };
   /** The desktop's proxy resolution (PAC, OS settings), so the check goes the way uploads go. */
@@ -54,6 +66,10 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
     options.getToken
       ? options.getToken(settings)
       : secrets.get(accountFor(settings.concur.baseUrl));
+  const tokenSignIn = async (): Promise<SignInView> => ({
+    mode: 'token',
+    signedIn: !!(await readToken(settingsStore.get()).catch(() => null)),
+  });
   // The engine's roots are absolute and current; a job must also belong to one of them.
   const roots = () => engine.summary().roots;
 
@@ -172,6 +188,10 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       ).finally(() => transport.close());
       return { ok: result.ok, message: redact(result.message) };
     },
+
+    getSignIn: async () => (await options.signIn?.state()) ?? tokenSignIn(),
+    signIn: async () => (await options.signIn?.start()) ?? tokenSignIn(),
+    signOut: async () => (await options.signIn?.signOut()) ?? tokenSignIn(),
 
     pickFolder: () => options.pickFolder(),
     getAppInfo: async () => ({

@@ -42,3 +42,17 @@ export function defaultOpenPath(path: string): Promise<boolean> {
       return launch('xdg-open', [path]);
   }
 }
+
+/** Opens an http(s) address in the default browser (the CLI's sign-in); false when nothing could. */
+export function defaultOpenUrl(url: string): Promise<boolean> {
+  if (!/^https?:\/\//i.test(url)) return Promise.resolve(false);
+  switch (process.platform) {
+    case 'win32':
+      // Not `start`: that needs a shell, and an address is not to be read by one.
+      return launch('rundll32.exe', ['url.dll,FileProtocolHandler', url]);
+    case 'darwin':
+      return launch('open', [url]);
+    default:
+      return launch('xdg-open', [url]);
+  }
+}

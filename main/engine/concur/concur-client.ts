@@ -4,7 +4,9 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { describeType, isUploadable, sniffContentType, SNIFF_BYTES } from '../inspect/file-type.js';
 import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
+import { TokenUnavailable } from '../auth/token-unavailable.js';
 import { createLogger, registerSecret } from '../log/logger.js';
+import type { AccessTokens } from '../ports.js';
 import type { ContentType, UploadTarget } from '../types.js';
 import { classifyAnswer, type UploadOutcome } from './concur-outcome.js';
 import { NetworkSetupError } from '../network/proxy-choice.js';
@@ -39,6 +41,12 @@ export interface ConcurClientOptions {
   authScheme: 'OAuth' | 'Bearer';
   /** null → an `auth` outcome without any request. */
   getToken: () => Promise<string | null>;
+  /**
+   * OAuth2 tokens that renew themselves: used instead of getToken; a refused
+   * token is renewed once and the upload sent again; calls go to the account's
+   * geolocation.
+   */
+  tokens?: AccessTokens;
   /**
    * Defaults: connect 10 s; response 60 s after the body was sent; total 60 s for the
    * whole call, from connecting to the answer's last byte (Concur answers within 60 s
@@ -79,57 +87,103 @@ const log = createLogger('concur');
 
 /** Builds a client; throws InsecureBaseUrlError for a non-https, non-loopback base URL. */
 export function createConcurClient(options: ConcurClientOptions): ConcurClient {
-  const base = checkBaseUrl(options.baseUrl);
+  checkBaseUrl(options.baseUrl);
   const connectMs = options.timeouts?.connectMs ?? 10_000;
   const responseMs = options.timeouts?.responseMs ?? 60_000;
   const totalMs = options.timeouts?.totalMs ?? 60_000;
-  const post = streamedPoster(
-    base,
-    {
-      connectMs,
-      responseMs,
-      // `response` only starts once the body is sent: a stalled upload needs its own
-      // limit. Nothing moving on the socket for longer than Concur may take = failed.
-      socketMs: responseMs + 1000,
-      totalMs,
-      maxAnswerBytes: MAX_ANSWER_BYTES,
-    },
-    options.transport,
-  );
+  // One poster (and its kept-alive connections) per origin: a geolocation moves the account.
+  const posters = new Map<string, ReturnType<typeof streamedPoster>>();
+  const posterFor = (base: URL) => {
+    let post = posters.get(base.origin);
+    if (!post) {
+      post = streamedPoster(
+        base,
+        {
+          connectMs,
+          responseMs,
+          // `response` only starts once the body is sent: a stalled upload needs its own
+          // limit. Nothing moving on the socket for longer than Concur may take = failed.
+          socketMs: responseMs + 1000,
+          totalMs,
+          maxAnswerBytes: MAX_ANSWER_BYTES,
+        },
+        options.transport,
+      );
+      posters.set(base.origin, post);
+    }
+    return post;
+  };
 
   async function uploadImage(
     target: UploadTarget,
     filePath: string,
     upload: UploadOptions = {},
   ): Promise<UploadOutcome> {
+    const first = await attempt(target, filePath, upload);
+    const { outcome, token } = first;
+    // A token that expired or was revoked early: renewed once, and the scan sent again
+    // (Concur kept nothing of a refused request).
+    if (
+      options.tokens &&
+      token &&
+      outcome.kind === 'auth' &&
+      (outcome.status === 401 || outcome.status === 403) &&
+      (await options.tokens.refused(token))
+    )
+      return (await attempt(target, filePath, upload)).outcome;
+    return outcome;
+  }
+
+  async function attempt(
+    target: UploadTarget,
+    filePath: string,
+    upload: UploadOptions,
+  ): Promise<{ outcome: UploadOutcome; token?: string }> {
+    let base = checkBaseUrl(options.tokens?.baseUrl() ?? options.baseUrl);
     let url: string;
     try {
       url = imageUrl(base.href, target);
     } catch (error) {
-      if (error instanceof InvalidTargetError) return refused(error.message);
+      if (error instanceof InvalidTargetError) return { outcome: refused(error.message) };
       throw error;
     }
 
     const file = await openScan(filePath, !!upload.expect);
-    if ('refusal' in file) return file.refusal;
+    if ('refusal' in file) return { outcome: file.refusal };
     const { handle, size, contentType } = file;
     if (upload.expect && upload.expect.size !== size) {
       await handle.close();
-      return changedOutcome();
+      return { outcome: changedOutcome() };
     }
 
     let token: string | null;
     try {
-      token = (await options.getToken())?.trim() || null;
+      token = options.tokens
+        ? await options.tokens.token()
+        : (await options.getToken())?.trim() || null;
     } catch (error) {
       await handle.close();
+      if (error instanceof TokenUnavailable)
+        return {
+          outcome: error.transient
+            ? { kind: 'transient', message: error.message, retryAfterMs: error.retryAfterMs }
+            : { kind: 'auth', message: error.message },
+        };
       const why = error instanceof Error ? error.message : String(error);
-      return { kind: 'auth', message: `Could not read the Concur token: ${why}` };
+      return { outcome: { kind: 'auth', message: `Could not read the Concur token: ${why}` } };
     }
     if (!token) {
       await handle.close();
-      return { kind: 'auth', message: 'No Concur token is stored. Set one to upload.' };
+      return {
+        outcome: { kind: 'auth', message: 'No Concur token is stored. Set one to upload.' },
+      };
     }
+    if (options.tokens && options.tokens.baseUrl() !== base.href) {
+      // The token's renewal may have learnt where the user lives: the upload goes there.
+      base = checkBaseUrl(options.tokens.baseUrl());
+      url = imageUrl(base.href, target);
+    }
+    const post = posterFor(base);
     registerSecret(token);
 
     const started = Date.now();
@@ -190,7 +244,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
     };
     if (outcome.kind === 'uploaded') log.info('image uploaded', line);
     else log.warn('upload not accepted', line);
-    return outcome;
+    return { outcome, token };
   }
 
   return { uploadImage };

@@ -23,7 +23,8 @@ export interface EffectHandlers {
   leaveWaits(job: EngineJob, before: EngineJob): void;
   finish(job: EngineJob): void;
   releaseCopies(job: EngineJob): void;
-  holdForSignIn(message: string): void;
+  /** `job`: whose account Concur refused. */
+  holdForSignIn(message: string, job: EngineJob): void;
 }
 
 /** The ledger's disk said no (full, read-only): uploads wait until a write goes through again. */
@@ -132,7 +133,7 @@ export class JobRunner {
       case 'release-copies':
         return h.releaseCopies(job);
       case 'hold-for-sign-in':
-        return h.holdForSignIn(effect.message);
+        return h.holdForSignIn(effect.message, job);
     }
   }
 }

@@ -37,6 +37,8 @@ export const folderSchema = z.strictObject({
   /** Files in subfolders that match no convention or route: upload as receipts, or leave alone. */
   unmatched: z.enum(['receipt', 'ignore']).default('receipt'),
   routes: z.array(routeSchema).default([]),
+  /** Which of `accounts` its scans go to; default the first. */
+  account: z.string().min(1).optional(),
 });
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
@@ -95,13 +97,67 @@ export function proxySettingProblem(text: string): string | null {
   return null;
 }
 
+/**
+ * The loopback address the browser's sign-in answer comes back to: registered
+ * with Concur for the app, and listened on once per sign-in.
+ */
+export const redirectUriSchema = z.string().superRefine((text, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    // said below
+  }
+  if (!url || url.protocol !== 'http:' || !isLoopbackHost(url.hostname) || !url.port)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a loopback address with a port, e.g. http://127.0.0.1:53682/callback',
+    });
+});
+
+/** OAuth2 sign-in with automatic renewal (docs/architecture.md#signing-in-to-concur). */
+export const oauth2Schema = z.strictObject({
+  /** The app registration's client id; its secret lives in the keychain or CONCUR_DROP_CLIENT_SECRET. */
+  clientId: z.string().trim().min(1, 'the client id of the Concur app registration is required'),
+  redirectUri: redirectUriSchema.default('http://127.0.0.1:53682/callback'),
+  /** The scopes asked for at sign-in, space-separated. */
+  scope: z.string().trim().min(1).default('openid'),
+});
+
+export const concurSchema = z.strictObject({
+  baseUrl: baseUrlSchema.default('https://www.concursolutions.com'),
+  authScheme: z.enum(['OAuth', 'Bearer']).default('OAuth'),
+  /** Set: this account signs in with OAuth2 (Bearer tokens that renew); unset: a pasted token. */
+  oauth2: oauth2Schema.optional(),
+});
+
+/** One Concur account of several (a shared scanner PC: Scans/alice for Alice, Scans/bob for Bob). */
+export const accountSchema = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .regex(/^[\w .@+-]{1,64}$/, 'an account name is 1–64 letters, digits, spaces or . @ + - _'),
+  concur: concurSchema.prefault({}),
+});
+
 export const settingsSchema = z.strictObject({
-  concur: z
-    .strictObject({
-      baseUrl: baseUrlSchema.default('https://www.concursolutions.com'),
-      authScheme: z.enum(['OAuth', 'Bearer']).default('OAuth'),
+  concur: concurSchema.prefault({}),
+  /** Several accounts; empty: the one `concur` account. */
+  accounts: z
+    .array(accountSchema)
+    .superRefine((accounts, ctx) => {
+      const seen = new Set<string>();
+      accounts.forEach((a, i) => {
+        if (seen.has(a.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'name'],
+            message: `"${a.name}" is named twice`,
+          });
+        seen.add(a.name);
+      });
     })
-    .prefault({}),
+    .default([]),
   folders: z
     .array(folderSchema)
     .superRefine((folders, ctx) => {
@@ -134,9 +190,12 @@ export const settingsSchema = z.strictObject({
 });
 
 export type Settings = z.output<typeof settingsSchema>;
+export type AccountSettings = z.output<typeof accountSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type FolderSettings = z.output<typeof folderSchema>;
 export type Route = z.output<typeof routeSchema>;
+export type ConcurSettings = z.output<typeof concurSchema>;
+export type OAuth2Settings = z.output<typeof oauth2Schema>;
 
 /** Region presets for the base URL (docs/architecture.md#concurs-rules). */
 export const REGION_PRESETS: readonly { label: string; url: string }[] = [
@@ -189,5 +248,23 @@ export function parseSettings(input: unknown, source = 'settings'): Settings {
     const issues = describeIssues(result.error);
     throw new SettingsError(`Invalid ${source}:\n  ${issues.join('\n  ')}`, issues);
   }
+  const issues = unknownAccounts(result.data);
+  if (issues.length)
+    throw new SettingsError(`Invalid ${source}:\n  ${issues.join('\n  ')}`, issues);
   return result.data;
+}
+
+/** Folders that name an account the settings do not have. */
+function unknownAccounts(settings: Settings): string[] {
+  const names = new Set(settings.accounts.map((a) => a.name));
+  const issues: string[] = [];
+  settings.folders.forEach((folder, i) => {
+    if (folder.account === undefined || names.has(folder.account)) return;
+    issues.push(
+      names.size
+        ? `folders.${i}.account: there is no account named "${folder.account}" in "accounts"`
+        : `folders.${i}.account: names an account, but the settings list no "accounts"`,
+    );
+  });
+  return issues;
 }

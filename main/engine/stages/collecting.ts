@@ -235,7 +235,7 @@ export class Collecting {
     const { ctx } = this;
     const { runner } = ctx;
     if (jobs.length === 1) {
-      await runner.dispatch(jobs[0], { type: 'queued', heldBy: this.sending.heldBy() });
+      await runner.dispatch(jobs[0], { type: 'queued', heldBy: this.sending.heldBy(jobs[0].root) });
       return;
     }
     jobs.sort((a, b) => naturalCompare(a.relPath, b.relPath));
@@ -303,7 +303,7 @@ export class Collecting {
       staged: true,
       size: merged.size,
     };
-    const heldBy = this.sending.heldBy();
+    const heldBy = this.sending.heldBy(jobs[0].root);
     for (const job of jobs) await runner.dispatch(job, { type: 'queued', heldBy });
     this.sending.add(unit);
   }

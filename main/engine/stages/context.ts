@@ -21,8 +21,11 @@ export interface StageContext {
   readonly dataDir: string;
   readonly retry: RetryPolicy;
   settings(): Settings;
-  client(): ConcurClient;
+  /** The Concur client of an account (docs/architecture.md#signing-in-to-concur). */
+  client(account: string): ConcurClient;
   folderFor(root: string): FolderSettings | undefined;
+  /** The account a root's scans go to ('' or an unknown root: the first account). */
+  accountOf(root: string): string;
   /** Whether the watched root itself is reachable now (a deleted file vs an unplugged share). */
   rootReachable(root: string): Promise<boolean>;
   notice(level: 'info' | 'warn' | 'error', message: string, path?: string): void;

@@ -6,10 +6,12 @@ import type { StageContext } from './context.js';
 import type { Sending } from './sending.js';
 
 /**
- * Holding and releasing uploads, and Retry. A refused token (401/403), a
- * user's Pause or a full data disk holds every upload: waiting jobs show
- * `paused`, nothing fails, and they go on when the hold lifts. A sign-in hold
- * lifts when the host says the token changed, or when a periodic look finds a
+ * Holding and releasing uploads, and Retry. A user's Pause or a full data
+ * disk holds every upload; a refused token (401/403, or a sign-in Concur
+ * refused) holds the uploads of that account only
+ * (docs/architecture.md#signing-in-to-concur). Waiting jobs show `paused`,
+ * nothing fails, and they go on when the hold lifts. A sign-in hold lifts
+ * when the host says the token changed, or when a periodic look finds a
  * different token.
  */
 
@@ -17,7 +19,8 @@ import type { Sending } from './sending.js';
 const TOKEN_RECHECK_MS = 30_000;
 
 export interface HoldHooks {
-  getToken: () => Promise<string | null>;
+  /** The token of an account, for the periodic look; never throws for a missing one. */
+  getToken: (account: string) => Promise<string | null>;
   recheckMs?: number;
   emitPaused: (reason: PauseReason, message: string) => void;
   emitResumed: () => void;
@@ -30,12 +33,17 @@ const DETAIL: Record<PauseReason, string> = {
   user: 'uploads paused',
 };
 
+/** One account waiting for sign-in: the token Concur refused (memory only, never logged). */
+interface SignInHold {
+  refusedToken: string | null;
+  timer: unknown;
+}
+
 export class Holds {
   readonly reasons = new Set<PauseReason>();
-  /** The last token handed to the client and the one Concur refused; in memory only, never logged. */
-  private lastToken: string | null = null;
-  private refusedToken: string | null = null;
-  private recheckTimer: unknown;
+  /** The last token handed to each account's client; in memory only, never logged. */
+  private readonly lastToken = new Map<string, string | null>();
+  private readonly signIn = new Map<string, SignInHold>();
   private stopped = false;
 
   constructor(
@@ -44,17 +52,24 @@ export class Holds {
     private readonly hooks: HoldHooks,
   ) {}
 
-  /** The client's token source: remembers which token an answer was about. */
-  async token(): Promise<string | null> {
-    const token = await this.hooks.getToken();
-    this.lastToken = token;
+  /** An account client's token source: remembers which token an answer was about. */
+  async token(account: string): Promise<string | null> {
+    const token = await this.hooks.getToken(account);
+    this.lastToken.set(account, token);
     return token;
   }
 
-  /** The detail a held job shows, for the strongest reason held now. */
-  detail(): string | undefined {
-    for (const reason of ['disk-full', 'sign-in', 'user'] as const)
+  /** A token handed to the client by another source (OAuth2): remembered like token()'s. */
+  noteToken(token: string, account: string): string {
+    this.lastToken.set(account, token);
+    return token;
+  }
+
+  /** The detail a held job of `root` shows, for the strongest reason holding it now. */
+  detail(root?: string): string | undefined {
+    for (const reason of ['disk-full', 'user'] as const)
       if (this.reasons.has(reason)) return DETAIL[reason];
+    if (root !== undefined && this.signIn.has(this.ctx.accountOf(root))) return DETAIL['sign-in'];
     return undefined;
   }
 
@@ -65,30 +80,67 @@ export class Holds {
     return null;
   }
 
-  hold(reason: PauseReason, message: string): void {
+  /** The accounts waiting for sign-in, in the order they were held. */
+  signInNeeded(): string[] {
+    return [...this.signIn.keys()];
+  }
+
+  hold(reason: PauseReason, message: string, account?: string): void {
+    if (reason === 'sign-in') return this.holdAccount(account ?? this.ctx.accountOf(''), message);
     const had = this.reasons.has(reason);
     this.reasons.add(reason);
     const detail = this.detail()!;
     this.sending.hold(detail);
     if (had) return;
-    if (reason === 'sign-in') {
-      this.refusedToken = this.lastToken;
-      this.scheduleTokenCheck();
-    }
     this.hooks.emitPaused(reason, message);
     if (reason !== 'disk-full') this.markWaiting({ type: 'held', detail });
     this.hooks.changed();
   }
 
-  release(reason: PauseReason): void {
+  /** Lifts a hold; a sign-in hold of one account, or of every account when none is named. */
+  release(reason: PauseReason, account?: string): void {
+    if (reason === 'sign-in') {
+      for (const name of account === undefined ? this.signInNeeded() : [account])
+        this.releaseAccount(name);
+      return;
+    }
     if (!this.reasons.delete(reason)) return;
-    if (reason === 'sign-in') this.ctx.clock.clearTimeout(this.recheckTimer);
     this.hooks.changed();
-    if (this.reasons.size) return;
-    this.markWaiting({ type: 'released' });
+    if (this.reasons.has('disk-full') || this.reasons.has('user')) return;
     if (this.stopped) return;
+    this.markWaiting({ type: 'released' });
     this.sending.release();
-    this.hooks.emitResumed();
+    if (!this.reasons.size) this.hooks.emitResumed();
+  }
+
+  private holdAccount(account: string, message: string): void {
+    if (this.signIn.has(account)) return;
+    this.signIn.set(account, {
+      refusedToken: this.lastToken.get(account) ?? null,
+      timer: undefined,
+    });
+    this.reasons.add('sign-in');
+    this.sending.holdAccount(account, DETAIL['sign-in']);
+    this.scheduleTokenCheck(account);
+    const many = this.ctx.settings().accounts.length > 0;
+    this.hooks.emitPaused('sign-in', many ? `${account}: ${message}` : message);
+    this.markWaiting({ type: 'held', detail: DETAIL['sign-in'] }, account);
+    this.hooks.changed();
+  }
+
+  private releaseAccount(account: string): void {
+    const hold = this.signIn.get(account);
+    if (!hold) return;
+    this.signIn.delete(account);
+    this.ctx.clock.clearTimeout(hold.timer);
+    if (!this.signIn.size) this.reasons.delete('sign-in');
+    this.hooks.changed();
+    if (this.stopped) return;
+    this.sending.releaseAccount(account);
+    // Still held for everyone (Pause, a full disk): those holds release these jobs later.
+    if (this.reasons.has('user') || this.reasons.has('disk-full')) return;
+    this.markWaiting({ type: 'released' }, account);
+    if (!this.reasons.size) this.hooks.emitResumed();
   }
 
   /**
@@ -143,14 +195,26 @@ export class Holds {
 
   stop(): void {
     this.stopped = true;
-    this.ctx.clock.clearTimeout(this.recheckTimer);
+    for (const hold of this.signIn.values()) this.ctx.clock.clearTimeout(hold.timer);
   }
 
-  private markWaiting(event: { type: 'held'; detail: string } | { type: 'released' }): void {
+  /** Waiting jobs (of one account, when named) take the hold, or leave it. */
+  private markWaiting(
+    event: { type: 'held'; detail: string } | { type: 'released' },
+    account?: string,
+  ): void {
     const { ctx } = this;
     const jobs: EngineJob[] = [];
     for (const job of ctx.book.live.values()) {
       const phase = job.phase;
+      if (account !== undefined && ctx.accountOf(job.root) !== account) continue;
+      // Released for everyone: an account still waiting for sign-in keeps its jobs.
+      if (
+        event.type === 'released' &&
+        account === undefined &&
+        this.signIn.has(ctx.accountOf(job.root))
+      )
+        continue;
       if (event.type === 'held' ? phase === 'queued' || phase === 'backing-off' : phase === 'held')
         jobs.push(job);
     }
@@ -165,19 +229,20 @@ export class Holds {
     }
   }
 
-  private scheduleTokenCheck(): void {
+  private scheduleTokenCheck(account: string): void {
     const { ctx } = this;
-    ctx.clock.clearTimeout(this.recheckTimer);
-    if (this.stopped) return;
-    this.recheckTimer = ctx.clock.setTimeout(() => {
+    const hold = this.signIn.get(account);
+    if (!hold || this.stopped) return;
+    ctx.clock.clearTimeout(hold.timer);
+    hold.timer = ctx.clock.setTimeout(() => {
       void this.hooks
-        .getToken()
+        .getToken(account)
         .then((token) => {
-          if (!this.reasons.has('sign-in')) return;
-          if (token && token !== this.refusedToken) this.release('sign-in');
-          else this.scheduleTokenCheck();
+          if (this.signIn.get(account) !== hold) return;
+          if (token && token !== hold.refusedToken) this.releaseAccount(account);
+          else this.scheduleTokenCheck(account);
         })
-        .catch(() => this.scheduleTokenCheck());
+        .catch(() => this.scheduleTokenCheck(account));
     }, this.hooks.recheckMs ?? TOKEN_RECHECK_MS);
   }
 }

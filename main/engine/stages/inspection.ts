@@ -34,7 +34,7 @@ export class Inspection {
   constructor(
     private readonly ctx: StageContext,
     /** Says which uploads are held now, so a job fit to send waits held instead of queued. */
-    private readonly heldBy: () => string | undefined,
+    private readonly heldBy: (root: string) => string | undefined,
     /** Resolves when the upload queue has room for more: a backlog is checked as it is sent. */
     private readonly room: () => Promise<void> = async () => undefined,
   ) {
@@ -234,7 +234,12 @@ export class Inspection {
       });
       return;
     }
-    await runner.dispatch(job, { type: 'inspected', found, oneImage, heldBy: this.heldBy() });
+    await runner.dispatch(job, {
+      type: 'inspected',
+      found,
+      oneImage,
+      heldBy: this.heldBy(job.root),
+    });
   }
 
   private crashed(id: string, err: unknown): void {

@@ -89,6 +89,10 @@ export class Sending {
   /** Units asked for again during their attempt, with when they may go. */
   private readonly deferred = new Map<string, number | undefined>();
   private held: string | undefined;
+  /** Accounts waiting for sign-in, with the detail their jobs show. */
+  private readonly heldAccounts = new Map<string, string>();
+  /** Units of those accounts, set aside until their account is signed in again. */
+  private readonly parked = new Map<string, UploadUnit>();
 
   constructor(private readonly ctx: StageContext) {
     this.queue = new UploadQueue<UploadUnit>({
@@ -98,9 +102,31 @@ export class Sending {
     });
   }
 
-  /** Why uploads are held now (the detail a held job shows), or undefined. */
-  heldBy(): string | undefined {
-    return this.held;
+  /** Why uploads (of `root`'s account, when named) are held now: the detail a held job shows. */
+  heldBy(root?: string): string | undefined {
+    return (
+      this.held ??
+      (root === undefined ? undefined : this.heldAccounts.get(this.ctx.accountOf(root)))
+    );
+  }
+
+  /** One account waits for sign-in: its units are set aside as they come up; the others go on. */
+  holdAccount(account: string, detail: string): void {
+    this.heldAccounts.set(account, detail);
+  }
+
+  releaseAccount(account: string): void {
+    if (!this.heldAccounts.delete(account)) return;
+    for (const unit of [...this.parked.values()]) {
+      if (this.accountOfUnit(unit) !== account) continue;
+      this.parked.delete(unit.id);
+      if (this.units.has(unit.id)) this.add(unit);
+    }
+  }
+
+  private accountOfUnit(unit: UploadUnit): string {
+    const job = unit.jobIds.map((id) => this.ctx.book.live.get(id)).find((j) => j !== undefined);
+    return this.ctx.accountOf(job?.root ?? '');
   }
 
   hold(detail: string): void {
@@ -218,6 +244,13 @@ export class Sending {
       for (const job of jobs) await runner.dispatch(job, { type: 'changed' });
       return;
     }
+    const heldFor = this.heldAccounts.get(ctx.accountOf(jobs[0].root));
+    if (heldFor !== undefined) {
+      this.parked.set(unit.id, unit);
+      for (const job of jobs)
+        if (job.phase !== 'held') await runner.dispatch(job, { type: 'held', detail: heldFor });
+      return;
+    }
     const sent = await this.versionToSend(unit, jobs);
     if (!sent) return;
 
@@ -237,7 +270,7 @@ export class Sending {
     let lastProgress = 0;
     let outcome: UploadOutcome;
     try {
-      outcome = await ctx.client().uploadImage(unit.target, unit.path, {
+      outcome = await ctx.client(ctx.accountOf(jobs[0].root)).uploadImage(unit.target, unit.path, {
         contentType: unit.contentType,
         signal: controller.signal,
         expect: { size: sent.size, sha256: sent.sha256 },
@@ -331,6 +364,7 @@ export class Sending {
 
   private async forget(unit: UploadUnit): Promise<void> {
     this.units.delete(unit.id);
+    this.parked.delete(unit.id);
     if (this.waiting.delete(unit.id)) {
       this.queue.remove((u) => u === unit);
       this.roomMade();

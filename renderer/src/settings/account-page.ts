@@ -57,9 +57,9 @@ export function accountPage(host: SettingsView) {
               <input
                 id="base-url"
                 type="url"
-                ?readonly=${urlLocked}
                 spellcheck="false"
                 autocomplete="off"
+                ?readonly=${urlLocked}
                 .value=${live(draft.concur.baseUrl)}
                 aria-invalid=${urlError ? 'true' : 'false'}
                 aria-describedby=${urlError ? errorId('concur.baseUrl') : nothing}
@@ -73,107 +73,172 @@ export function accountPage(host: SettingsView) {
             </div>`
           : nothing
       }
-      <fieldset class="field">
-        <legend>Authorization scheme</legend>
-        ${(
-          [
-            ['OAuth', 'OAuth — the scheme Concur documents for the Image service'],
-            ['Bearer', 'Bearer — for OAuth 2.0 access tokens'],
-          ] as const
-        ).map(
-          ([value, text]) =>
-            html`<label class="choice">
-              <input
-                type="radio"
-                name="auth-scheme"
-                ?disabled=${schemeLocked}
-                .checked=${live(draft.concur.authScheme === value)}
-                @change=${() => host.change((d) => (d.concur.authScheme = value))}
-              />
-              ${text}
-            </label>`,
-        )}
-        ${lockedNote(host, 'concur.authScheme')}
-      </fieldset>
-
-      <h3>Access token</h3>
       ${
-        keychainOk
+        // OAuth2 sign-in always sends Bearer tokens: the scheme is a pasted token's choice.
+        draft.concur.oauth2
           ? nothing
-          : html`<div class="banner warn" role="note">
-              <span
-                ><strong>No keychain on this computer.</strong> ${
-                  view.keychainMessage ?? 'The OS keychain cannot be used here.'
-                }
-                The token cannot be saved from here; on a machine without a keychain, give it to the
-                command line in the <code>CONCUR_DROP_TOKEN</code> variable.</span
-              >
-            </div>`
+          : html`<fieldset class="field">
+              <legend>Authorization scheme</legend>
+              ${(
+                [
+                  ['OAuth', 'OAuth — the scheme Concur documents for the Image service'],
+                  ['Bearer', 'Bearer — for OAuth 2.0 access tokens'],
+                ] as const
+              ).map(
+                ([value, text]) =>
+                  html`<label class="choice">
+                    <input
+                      type="radio"
+                      name="auth-scheme"
+                      ?disabled=${schemeLocked}
+                      .checked=${live(draft.concur.authScheme === value)}
+                      @change=${() => host.change((d) => (d.concur.authScheme = value))}
+                    />
+                    ${text}
+                  </label>`,
+              )}
+              ${lockedNote(host, 'concur.authScheme')}
+            </fieldset>`
       }
-      <p class="token-status ${view.signedIn ? 'is-ok' : ''}">
-        <span aria-hidden="true">${view.signedIn ? '✓' : '○'}</span>
-        ${view.signedIn ? 'A token is saved' : 'No token saved yet'} for <code>${savedUrl}</code>.
-      </p>
-      <div class="field">
-        <label for="token">${view.signedIn ? 'Replace the token' : 'Token'}</label>
-        <div class="inline">
-          <input
-            id="token"
-            type="password"
-            autocomplete="off"
-            spellcheck="false"
-            ?disabled=${!keychainOk}
-            aria-describedby="token-hint"
-            @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && host.saveToken()}
-          />
-          <button class="secondary" ?disabled=${!keychainOk || host.busy} @click=${host.saveToken}>
-            Save token
-          </button>
+      ${signInSection(host)}
+
+      <details class="advanced" ?open=${host.signIn?.mode !== 'oauth2'}>
+        <summary>Advanced: a pasted access token</summary>
+        <h3>Access token</h3>
+        ${
+          keychainOk
+            ? nothing
+            : html`<div class="banner warn" role="note">
+                <span
+                  ><strong>No keychain on this computer.</strong> ${
+                    view.keychainMessage ?? 'The OS keychain cannot be used here.'
+                  }
+                  The token cannot be saved from here; on a machine without a keychain, give it to
+                  the command line in the <code>CONCUR_DROP_TOKEN</code> variable.</span
+                >
+              </div>`
+        }
+        <p class="token-status ${view.signedIn ? 'is-ok' : ''}">
+          <span aria-hidden="true">${view.signedIn ? '✓' : '○'}</span>
+          ${view.signedIn ? 'A token is saved' : 'No token saved yet'} for <code>${savedUrl}</code>.
+        </p>
+        <div class="field">
+          <label for="token">${view.signedIn ? 'Replace the token' : 'Token'}</label>
+          <div class="inline">
+            <input
+              id="token"
+              type="password"
+              autocomplete="off"
+              spellcheck="false"
+              ?disabled=${!keychainOk}
+              aria-describedby="token-hint"
+              @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && host.saveToken()}
+            />
+            <button
+              class="secondary"
+              ?disabled=${!keychainOk || host.busy}
+              @click=${host.saveToken}
+            >
+              Save token
+            </button>
+            ${
+              view.signedIn
+                ? html`<button class="ghost" ?disabled=${host.busy} @click=${host.removeToken}>
+                    Remove token
+                  </button>`
+                : nothing
+            }
+          </div>
+          <p class="hint" id="token-hint">
+            Kept in the OS keychain, never in the settings file, and never shown again.
+            ${
+              draft.concur.baseUrl !== savedUrl
+                ? 'It belongs to the saved address: save the settings first if you changed it.'
+                : ''
+            }
+          </p>
           ${
-            view.signedIn
-              ? html`<button class="ghost" ?disabled=${host.busy} @click=${host.removeToken}>
-                  Remove token
-                </button>`
+            host.tokenResult
+              ? html`<p class="result ${resultTone(host.tokenResult)}" role="status">
+                  ${host.tokenResult.message}
+                </p>`
               : nothing
           }
         </div>
-        <p class="hint" id="token-hint">
-          Kept in the OS keychain, never in the settings file, and never shown again.
-          ${
-            draft.concur.baseUrl !== savedUrl
-              ? 'It belongs to the saved address: save the settings first if you changed it.'
-              : ''
-          }
-        </p>
-        ${
-          host.tokenResult
-            ? html`<p class="result ${resultTone(host.tokenResult)}" role="status">
-                ${host.tokenResult.message}
-              </p>`
-            : nothing
-        }
-      </div>
-      <div class="field">
-        <div class="inline">
-          <button class="secondary" ?disabled=${host.busy} @click=${host.checkConnection}>
-            Check connection
-          </button>
-          <span class="result-slot" role="status">
-            ${
-              host.checkResult
-                ? html`<span class="result ${resultTone(host.checkResult)}"
-                    ><span aria-hidden="true">${host.checkResult.ok ? '✓ ' : '✕ '}</span
-                    >${host.checkResult.message}</span
-                  >`
-                : host.busy
-                  ? 'Checking…'
-                  : ''
-            }
-          </span>
+        <div class="field">
+          <div class="inline">
+            <button class="secondary" ?disabled=${host.busy} @click=${host.checkConnection}>
+              Check connection
+            </button>
+            <span class="result-slot" role="status">
+              ${
+                host.checkResult
+                  ? html`<span class="result ${resultTone(host.checkResult)}"
+                      ><span aria-hidden="true">${host.checkResult.ok ? '✓ ' : '✕ '}</span
+                      >${host.checkResult.message}</span
+                    >`
+                  : host.busy
+                    ? 'Checking…'
+                    : ''
+              }
+            </span>
+          </div>
         </div>
-      </div>
+      </details>
     </section>
   `;
+}
+
+const when = (ms: number) => new Date(ms).toLocaleString();
+
+/** "Sign in with SAP Concur": who is signed in and since when, or the button. */
+function signInSection(host: SettingsView) {
+  const signIn = host.signIn;
+  if (signIn?.mode !== 'oauth2')
+    return html`<h3>Sign in</h3>
+      <p class="hint">
+        Signing in with SAP Concur needs your company's app registration (a client id in the
+        settings, set up by IT). Until then, use an access token below.
+      </p>`;
+  const who = signIn.userName ?? signIn.userId ?? 'a Concur user';
+  return html`<h3>Sign in</h3>
+    ${
+      signIn.signedIn
+        ? html`<p class="token-status is-ok" data-testid="signed-in">
+              <span aria-hidden="true">✓</span> Signed in as <strong>${who}</strong>${
+                signIn.since ? html` since ${when(signIn.since)}` : nothing
+              }.
+            </p>
+            <p class="hint">
+              Concur Drop renews the access by
+              itself${
+                signIn.until
+                  ? html`; the sign-in lasts until ${when(signIn.until)} and each renewal extends it`
+                  : ''
+              }.
+            </p>
+            <button class="secondary" ?disabled=${host.busy} @click=${host.signOut}>
+              Sign out
+            </button>`
+        : html`<p class="token-status">
+              <span aria-hidden="true">○</span> Not signed in to SAP Concur.
+            </p>
+            <button class="primary" ?disabled=${host.signingIn} @click=${host.startSignIn}>
+              Sign in with SAP Concur
+            </button>
+            ${
+              host.signingIn
+                ? html`<p class="hint" role="status">
+                    Finish signing in in your browser; this page updates by itself.
+                  </p>`
+                : nothing
+            }`
+    }
+    ${
+      signIn.problem
+        ? html`<p class="result is-error" role="status">${signIn.problem}</p>`
+        : nothing
+    }`;
 }
 
 /** Colour by meaning: green only for a plain success, amber for one with a caveat. */

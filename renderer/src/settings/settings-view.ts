@@ -3,6 +3,7 @@ import type {
   AppInfo,
   CheckResult,
   SettingsView as SettingsSnapshot,
+  SignInView,
 } from '../../../preload/contract.js';
 import type { Settings } from '../../../main/engine/settings/schema.js';
 import { api } from '../api.js';
@@ -38,6 +39,8 @@ export class SettingsView extends LitElement {
     busy: { state: true },
     tokenResult: { state: true },
     checkResult: { state: true },
+    signIn: { state: true },
+    signingIn: { state: true },
     customUrl: { state: true },
     loadError: { state: true },
   };
@@ -53,6 +56,10 @@ export class SettingsView extends LitElement {
   declare busy: boolean;
   declare tokenResult: CheckResult | null;
   declare checkResult: CheckResult | null;
+  /** Who is signed in to Concur (OAuth2), or that the account uses a pasted token. */
+  declare signIn: SignInView | null;
+  /** The browser's sign-in page is open; the answer is awaited. */
+  declare signingIn: boolean;
   declare customUrl: boolean;
   declare loadError: string | null;
 
@@ -72,6 +79,8 @@ export class SettingsView extends LitElement {
     this.busy = false;
     this.tokenResult = null;
     this.checkResult = null;
+    this.signIn = null;
+    this.signingIn = false;
     this.customUrl = false;
     this.loadError = null;
   }
@@ -88,9 +97,14 @@ export class SettingsView extends LitElement {
   /** Loads the stored settings into a fresh draft. */
   async load(): Promise<void> {
     try {
-      const [view, info] = await Promise.all([api().getSettings(), api().getAppInfo()]);
+      const [view, info, signIn] = await Promise.all([
+        api().getSettings(),
+        api().getAppInfo(),
+        api().getSignIn(),
+      ]);
       this.view = view;
       this.info = info;
+      this.signIn = signIn;
       this.draft = structuredClone(view.settings);
       this.touched.clear();
       this.submitted = false;
@@ -184,6 +198,29 @@ export class SettingsView extends LitElement {
         ok: false,
         message: `The token was not removed: ${(error as Error).message}`,
       };
+    } finally {
+      this.busy = false;
+    }
+  };
+
+  /** Opens Concur's sign-in page in the system browser and waits for its answer. */
+  readonly startSignIn = async (): Promise<void> => {
+    this.signingIn = true;
+    try {
+      this.signIn = await api().signIn();
+    } catch (error) {
+      this.signIn = { mode: 'oauth2', signedIn: false, problem: (error as Error).message };
+    } finally {
+      this.signingIn = false;
+    }
+  };
+
+  readonly signOut = async (): Promise<void> => {
+    this.busy = true;
+    try {
+      this.signIn = await api().signOut();
+    } catch (error) {
+      this.signIn = { ...this.signIn!, problem: `Not signed out: ${(error as Error).message}` };
     } finally {
       this.busy = false;
     }

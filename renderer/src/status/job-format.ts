@@ -119,7 +119,10 @@ export function headline(summary: Summary): {
   text: string;
   tone: 'ok' | 'busy' | 'warn' | 'error';
 } {
-  if (summary.pausedBy === 'sign-in') return { text: 'Paused — sign-in needed', tone: 'error' };
+  if (summary.pausedBy === 'sign-in')
+    return summary.signInNeeded?.length
+      ? { text: `Sign-in needed for ${summary.signInNeeded.join(', ')}`, tone: 'error' }
+      : { text: 'Paused — sign-in needed', tone: 'error' };
   if (summary.pausedBy === 'disk-full')
     return { text: 'Waiting — the disk is full', tone: 'error' };
   if (summary.pausedBy === 'user') return { text: 'Paused', tone: 'warn' };
