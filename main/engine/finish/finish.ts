@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { createLogger } from '../log/logger.js';
-import { errorCode, type FileSystem } from '../ports/file-system.js';
+import { errorCode, type FileStat, type FileSystem } from '../ports/file-system.js';
 import { nodeFileSystem } from '../ports/node-file-system.js';
 import type { JobError } from '../types.js';
 
@@ -90,15 +90,47 @@ export async function moveFile(
   await fs.move(from, to);
 }
 
+/**
+ * A move is a hard link then an unlink (it never replaces a file): one cut
+ * short between the two (a crash, a kill) left the file under both names.
+ * Found again, it is finished, not moved a second time as "name (2)".
+ */
+async function movedAlready(
+  from: string,
+  to: string,
+  fs: FileSystem,
+): Promise<{ moved?: string; free: string }> {
+  let source: FileStat | undefined;
+  const dir = dirname(to);
+  const ext = extname(to);
+  const stem = basename(to, ext);
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? to : join(dir, fitName(`${stem} (${n})`, ext));
+    let there: FileStat;
+    try {
+      there = await fs.lstat(candidate);
+    } catch {
+      return { free: candidate }; // the first free name: nothing of this file is there
+    }
+    source ??= await fs.lstat(from);
+    if (there.kind === 'file' && there.id === source.id) return { moved: candidate, free: '' };
+  }
+}
+
 /** Moves `from` to a free name at `to`; returns where it landed. */
 export async function moveToFree(
   from: string,
   to: string,
   fs: FileSystem = nodeFileSystem,
 ): Promise<string> {
+  const found = await movedAlready(from, to, fs);
+  if (found.moved) {
+    await fs.remove(from);
+    return found.moved;
+  }
   // A clash can appear between choosing a name and moving; try the next name then.
   for (let tries = 0; ; tries++) {
-    const target = await freePath(to, fs);
+    const target = tries === 0 ? found.free : await freePath(to, fs);
     try {
       await fs.move(from, target);
       return target;

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -117,4 +117,25 @@ describe('finishing files', () => {
       }
     },
   );
+});
+
+describe('a move cut short by a crash', () => {
+  it('is finished, not made a second copy "(2)": the file was already linked under its new name', async () => {
+    await put('receipt-083.jpg', 'the scan');
+    await mkdir(join(root, 'Uploaded'), { recursive: true });
+    // What a kill between the move's link and its unlink leaves: one file under both names.
+    await link(join(root, 'receipt-083.jpg'), join(root, 'Uploaded', 'receipt-083.jpg'));
+    const landed = await finishUploaded(root, 'receipt-083.jpg', 'move');
+    expect(landed).toBe(join(root, 'Uploaded', 'receipt-083.jpg'));
+    expect(await readdir(join(root, 'Uploaded'))).toEqual(['receipt-083.jpg']);
+    expect(existsSync(join(root, 'receipt-083.jpg'))).toBe(false);
+  });
+
+  it('still moves a different file of the same name beside the one there', async () => {
+    await put('receipt.jpg', 'today');
+    await put('Uploaded/receipt.jpg', 'yesterday');
+    const landed = await finishUploaded(root, 'receipt.jpg', 'move');
+    expect(landed).toBe(join(root, 'Uploaded', 'receipt (2).jpg'));
+    expect(await readFile(join(root, 'Uploaded', 'receipt.jpg'), 'utf8')).toBe('yesterday');
+  });
 });
