@@ -216,7 +216,11 @@ export class Collecting {
     let merged;
     try {
       merged = await this.merge(
-        jobs.map((j) => ({ path: absolutePath(j.root, j.relPath), contentType: j.contentType! })),
+        // A converted file goes in as what it became.
+        jobs.map((j) => ({
+          path: j.prepared?.[0]?.path ?? absolutePath(j.root, j.relPath),
+          contentType: j.contentType!,
+        })),
         out,
       );
     } catch (err) {

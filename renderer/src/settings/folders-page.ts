@@ -14,7 +14,14 @@ const KINDS: { value: TargetKind; label: string }[] = [
 
 /** A new watched folder with the schema's defaults. */
 export function newFolder(path: string): FolderSettings {
-  return { path, polling: false, unmatched: 'receipt', routes: [] };
+  return {
+    path,
+    polling: false,
+    unmatched: 'receipt',
+    routes: [],
+    split: 'none',
+    blankPages: 'keep',
+  };
 }
 
 /** Settings › Folders: watched roots, polling, unmatched files, and explicit routes. */

@@ -60,8 +60,15 @@ export function describeFolder(job: Job): string {
   return slash < 0 ? rootName : `${rootName}/${job.relPath.slice(0, slash)}`;
 }
 
-/** One line under the file name that says why a job is where it is. */
+/** One line under the file name that says why a job is where it is, and what was done to the file. */
 export function describeState(job: Job, now = Date.now()): string {
+  const line = stateLine(job, now);
+  return job.note && job.state !== 'failed' && job.state !== 'duplicate'
+    ? `${line} · ${job.note}`
+    : line;
+}
+
+function stateLine(job: Job, now: number): string {
   switch (job.state) {
     case 'failed':
       return job.error?.reason ?? 'The upload failed.';
