@@ -51,7 +51,9 @@ export async function prepareFile(req: PrepareRequest): Promise<PrepareResult> {
       return { ok: false, reason: error.message, code: 'unsupported-type' };
     if (error instanceof TooLargeError)
       return { ok: false, reason: error.message, code: 'too-large' };
-    throw error;
+    // A decoder that gives up midway (a cut-off or damaged file): plain words, the detail logged.
+    const detail = error instanceof Error ? error.message : String(error);
+    return { ok: false, reason: damaged(req.from), code: 'convert-failed', detail };
   } finally {
     source.close();
   }
@@ -313,6 +315,10 @@ function describe(
   if (req.split !== 'none' && groups > 1) notes.push(`split into ${groups} receipts`);
   else if (parts > 1) notes.push(`sent in ${parts} parts (too large for one image)`);
   return notes.join(', ');
+}
+
+function damaged(from: PrepareRequest['from']): string {
+  return `The ${from === 'application/pdf' ? 'PDF' : describeType(from)} is damaged or cut off; it could not be converted for Concur.`;
 }
 
 function shortName(from: PrepareRequest['from']): string {

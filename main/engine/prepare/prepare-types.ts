@@ -48,4 +48,6 @@ export type PrepareResult =
       ok: false;
       reason: string;
       code: 'unsupported-type' | 'too-large' | 'convert-failed';
+      /** The decoder's own words, for the log. */
+      detail?: string;
     };

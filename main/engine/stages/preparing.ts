@@ -88,6 +88,8 @@ export class Preparing {
       throw err;
     }
     if (!result.ok) {
+      if (result.detail)
+        ctx.log.warn('a file could not be converted', { path: job.relPath, detail: result.detail });
       await ctx.runner.dispatch(job, {
         type: 'refused',
         error: { reason: result.reason, retryable: false, code: result.code },

@@ -14,7 +14,7 @@ const AFTER_UPLOAD: { value: Settings['afterUpload']; label: string; hint: strin
   { value: 'delete', label: 'Delete it', hint: 'Concur keeps the image' },
 ];
 
-/** Settings › Behaviour: what happens after an upload, notifications, login item, concurrency. */
+/** Settings › Behaviour: what happens after an upload, converting and shrinking, notifications, login item, concurrency. */
 export function behaviourPage(host: SettingsView) {
   const draft = host.draft!;
   const concurrencyError = host.errorFor('concurrency');
@@ -36,6 +36,29 @@ export function behaviourPage(host: SettingsView) {
               <span><strong>${o.label}</strong> <span class="muted">— ${o.hint}</span></span>
             </label>`,
         )}
+      </fieldset>
+      <fieldset class="field">
+        <legend>Scans Concur cannot take as they are</legend>
+        <label class="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            .checked=${live(draft.convert)}
+            @change=${(e: Event) =>
+              host.change((d) => (d.convert = (e.target as HTMLInputElement).checked))}
+          />
+          <span>Convert TIFF, HEIC, WebP, GIF and BMP to PDF, JPEG or PNG</span>
+        </label>
+        <label class="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            .checked=${live(draft.shrink)}
+            @change=${(e: Event) =>
+              host.change((d) => (d.shrink = (e.target as HTMLInputElement).checked))}
+          />
+          <span>Shrink files over 10 MB (never below about 200 dpi)</span>
+        </label>
       </fieldset>
       <fieldset class="field">
         <legend>Desktop</legend>
