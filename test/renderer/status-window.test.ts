@@ -80,7 +80,10 @@ describe('the status window in Chromium', { timeout: 60_000 }, () => {
       .toContain('Failed');
     const reason = await rowOf(page, 'lunch-receipt.jpg').locator('.job-detail').textContent();
     expect(reason?.trim().length).toBeGreaterThan(5);
-    await expect.poll(() => badge('scan-0042.gif').textContent()).toContain('Failed');
+    // Converting is tried first (in a worker thread), then it fails.
+    await expect
+      .poll(() => badge('scan-0042.gif').textContent(), { timeout: 20_000 })
+      .toContain('Failed');
     expect(await rowOf(page, 'scan-0042.gif').locator('.job-detail').textContent()).toMatch(/GIF/i);
 
     await page.getByRole('radio', { name: /Failed/ }).check();
