@@ -84,7 +84,11 @@ export class PdfPages {
   }
 
   /** A black-and-white page as a 1-bit image (white = 1), Flate-compressed by zlib. */
-  async addBilevel(page: SourcePage, squeeze: Squeeze, size: { width: number; height: number }) {
+  async addBilevel(
+    page: SourcePage,
+    squeeze: Squeeze,
+    size: { width: number; height: number },
+  ): Promise<number> {
     const { data, info } = await scaled(page, squeeze.scale)
       .greyscale()
       .raw()
@@ -114,6 +118,7 @@ export class PdfPages {
       drawObject(name),
       popGraphicsState(),
     );
+    return stream.getContentsSize();
   }
 
   /** Copies pages of an existing PDF as they are (a stack split without re-rendering). */

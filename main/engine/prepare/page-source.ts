@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { PDFiumDocument, PDFiumLibrary } from '@hyzyla/pdfium';
+import type { PDFiumDocument, PDFiumLibrary, PDFiumPage } from '@hyzyla/pdfium';
 import sharp, { type Sharp } from 'sharp';
 import { describeType, type SniffedType } from '../inspect/file-type.js';
 import { bmpPixels, bmpSize, UnreadableImageError } from './bmp-pixels.js';
@@ -162,11 +162,16 @@ async function openPdf(bytes: Buffer, maxPixels: number): Promise<PageSource> {
   const pages = doc.getPageCount();
   let hasText = false;
   const sizes: { width: number; height: number }[] = [];
+  /** Pages that are one image and nothing else (what scanners write). */
+  const single = new Set<number>();
   for (let i = 0; i < pages; i++) {
     const page = doc.getPage(i);
     const { originalWidth, originalHeight } = page.getOriginalSize();
     sizes.push({ width: originalWidth, height: originalHeight });
-    if (!hasText) for (const object of page.objects()) if (object.type === 'text') hasText = true;
+    const objects = [...page.objects()];
+    if (objects.some((object) => object.type === 'text')) hasText = true;
+    if (objects.length === 1 && objects[0].type === 'image') single.add(i);
+    closePage(page);
   }
   return {
     pages,
@@ -175,6 +180,17 @@ async function openPdf(bytes: Buffer, maxPixels: number): Promise<PageSource> {
       const size = sizes[index];
       const scale = dpi / 72;
       checkPixels(Math.floor(size.width * scale), Math.floor(size.height * scale), maxPixels);
+      const scan = single.has(index) ? await scannedJpeg(doc, index, size, maxPixels) : undefined;
+      if (scan) {
+        // libvips decodes the page's own JPEG, shrinking while it loads: far faster than
+        // pdfium rendering it in WebAssembly, and the same pixels.
+        const width = Math.min(scan.width, Math.round(size.width * scale));
+        const height = Math.min(scan.height, Math.round(size.height * scale));
+        const image = sharp(scan.jpeg, { limitInputPixels: maxPixels, failOn: 'none' })
+          .resize(width, height, { fit: 'fill' })
+          .flatten({ background: WHITE });
+        return { image, width, height, dpi: Math.round((width / size.width) * 72), bilevel: false };
+      }
       const rendered = await doc.getPage(index).render({ scale, colorSpace: 'BGRA' });
       // The render flags ask pdfium for RGBA byte order; white is filled in behind.
       const image = sharp(
@@ -189,6 +205,48 @@ async function openPdf(bytes: Buffer, maxPixels: number): Promise<PageSource> {
     pointSize: (index) => sizes[index],
     close: () => doc.destroy(),
   };
+}
+
+/**
+ * The JPEG of a page that is only that JPEG, when it fills the page (same
+ * shape): a scanner's page. Anything else (a logo on a blank page, a rotated
+ * page, other filters) is rendered instead.
+ */
+async function scannedJpeg(
+  doc: PDFiumDocument,
+  index: number,
+  page: { width: number; height: number },
+  maxPixels: number,
+): Promise<{ jpeg: Buffer; width: number; height: number } | undefined> {
+  const loaded = doc.getPage(index);
+  let raw;
+  try {
+    const [object] = [...loaded.objects()];
+    if (object?.type !== 'image') return undefined;
+    raw = await object.getImageDataRaw();
+  } catch {
+    return undefined;
+  } finally {
+    closePage(loaded);
+  }
+  if (raw.filters.length !== 1 || raw.filters[0] !== 'DCTDecode') return undefined;
+  if (Math.abs(raw.width / raw.height - page.width / page.height) > 0.02) return undefined;
+  if (raw.width * raw.height > maxPixels) throw new TooManyPixelsError(raw.width, raw.height);
+  const jpeg = Buffer.from(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
+  return { jpeg, width: raw.width, height: raw.height };
+}
+
+/**
+ * Unloads a page pdfium loaded: the wrapper closes pages only after rendering,
+ * so looking at 50 pages would keep 50 parsed pages in its heap. Reaches its
+ * private handle (pinned version 2.1); a later version without it just keeps them.
+ */
+function closePage(page: PDFiumPage): void {
+  const inner = page as unknown as {
+    module?: { _FPDF_ClosePage?: (handle: number) => void };
+    pageIdx?: number;
+  };
+  if (typeof inner.pageIdx === 'number') inner.module?._FPDF_ClosePage?.(inner.pageIdx);
 }
 
 function nameOf(from: SniffedType): string {

@@ -26,6 +26,8 @@ import type { PrepareRequest, PrepareResult, PreparedPart } from './prepare-type
 
 /** PDF pages are re-rendered at this resolution: legible receipts, reasonable files. */
 const RENDER_DPI = 200;
+/** JPEG quality never goes below this: receipts stay readable. */
+const LOWEST_QUALITY = 40;
 /** Looking for blank pages needs far less. */
 const LOOK_DPI = 100;
 /** Room left under the limit for what a PDF adds around its pages. */
@@ -71,8 +73,11 @@ async function prepareSource(req: PrepareRequest, source: PageSource): Promise<P
       code: 'unsupported-type',
     };
   const built: { bytes: Uint8Array; contentType: ContentType; pages: number[] }[] = [];
+  // pdf-lib parses the whole file: only when pages are copied, not for a scan re-rendered.
+  let parsed: Promise<PDFDocument> | undefined;
   const pdf = isPdf
-    ? await PDFDocument.load(await readFile(req.path), { updateMetadata: false })
+    ? () =>
+        (parsed ??= readFile(req.path).then((b) => PDFDocument.load(b, { updateMetadata: false })))
     : null;
   for (const group of groups) {
     for (const part of await buildGroup(req, source, pdf, group, looks, size, groups.length === 1))
@@ -170,7 +175,7 @@ const RENDERED: Squeeze[] = [
 async function buildGroup(
   req: PrepareRequest,
   source: PageSource,
-  pdf: PDFDocument | null,
+  pdf: (() => Promise<PDFDocument>) | null,
   group: number[],
   looks: (PageLook | undefined)[],
   sourceSize: number,
@@ -179,10 +184,10 @@ async function buildGroup(
   const budget = req.maxBytes * HEADROOM;
   if (pdf) {
     // Pages of a PDF are copied as they are when that fits: nothing is lost.
-    const untouched = whole && group.length === pdf.getPageCount();
+    const untouched = whole && group.length === source.pages;
     if (!untouched || source.hasText) {
       const copy = await PdfPages.create();
-      await copy.copyFrom(pdf, group);
+      await copy.copyFrom(await pdf(), group);
       const bytes = await copy.bytes();
       if (bytes.length <= req.maxBytes || !req.shrink)
         return tooLargeUnless(req, sourceSize, [
@@ -196,7 +201,7 @@ async function buildGroup(
   let last: Built | undefined;
   for (const squeeze of steps) {
     if (!req.shrink && squeeze !== steps[0]) break;
-    last = await encodeGroup(source, group, looks, squeeze, pdf !== null);
+    last = await encodeGroup(source, group, looks, squeeze, pdf !== null, budget);
     if (last.bytes.length <= budget || (!req.shrink && last.bytes.length <= req.maxBytes))
       return [{ ...last, pages: group }];
   }
@@ -234,6 +239,7 @@ async function encodeGroup(
   looks: (PageLook | undefined)[],
   squeeze: Squeeze,
   rendered: boolean,
+  budget = Infinity,
 ): Promise<Built> {
   if (group.length === 1 && !rendered) {
     const page = await source.page(group[0]);
@@ -243,7 +249,14 @@ async function encodeGroup(
     return { bytes: await jpegBytes(page, squeeze), contentType: 'image/jpeg' };
   }
   const out = await PdfPages.create();
-  for (const index of group) await addPage(out, source, index, squeeze, rendered);
+  let quality = squeeze.quality;
+  let total = 0;
+  for (const [done, index] of group.entries()) {
+    total += await addPage(out, source, index, { ...squeeze, quality }, rendered);
+    // Heading over the budget: the pages still to come go smaller, rather than all pages twice.
+    if ((total / (done + 1)) * group.length > budget && quality > LOWEST_QUALITY)
+      quality = Math.max(LOWEST_QUALITY, quality - 15);
+  }
   return { bytes: await out.bytes(), contentType: 'application/pdf' };
 }
 
@@ -253,11 +266,13 @@ async function addPage(
   index: number,
   squeeze: Squeeze,
   rendered: boolean,
-): Promise<void> {
+): Promise<number> {
   const page = await source.page(index, RENDER_DPI);
   const size = (rendered && source.pointSize(index)) || paperSize(page);
-  if (page.bilevel) await out.addBilevel(page, squeeze, size);
-  else await out.addJpeg(await jpegBytes(page, squeeze), size);
+  if (page.bilevel) return out.addBilevel(page, squeeze, size);
+  const jpeg = await jpegBytes(page, squeeze);
+  await out.addJpeg(jpeg, size);
+  return jpeg.length;
 }
 
 /** A report appends: pages go in order, as many per part as fit. */

@@ -12,6 +12,8 @@ import type { PrepareRequest } from './prepare-types.js';
 
 // One page at a time is the memory plan; libvips' operation cache would keep old ones.
 sharp.cache(false);
+// One libvips thread: pages go one at a time anyway, and each thread keeps its own malloc arena.
+sharp.concurrency(1);
 
 parentPort?.on('message', (request: PrepareRequest) => {
   prepareFile(request).then(
