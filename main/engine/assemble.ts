@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ConcurClient } from './concur/concur-client.js';
 import type { EngineOptions } from './engine.js';
 import { JobBook, type EngineJob } from './job-book.js';
@@ -16,7 +16,7 @@ import type { StageContext } from './stages/context.js';
 import { Finishing } from './stages/finishing.js';
 import { Holds } from './stages/holds.js';
 import { Inspection } from './stages/inspection.js';
-import { Preparing } from './stages/preparing.js';
+import { Preparing, shrinkRequest } from './stages/preparing.js';
 import { prepareInWorker } from './prepare/run-in-worker.js';
 import { Intake } from './stages/intake.js';
 import { RetryRequests } from './stages/retry-requests.js';
@@ -117,9 +117,14 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
     emitResumed: () => host.emit('resumed'),
     changed: host.summaryChanged,
   });
-  const collecting = new Collecting(ctx, options.merge ?? mergeToPdf, sending);
   // The worker reads real files: with the simulator's virtual files, preparing is off unless given.
   const preparer = options.prepare ?? (options.fs ? undefined : prepareInWorker);
+  const collecting = new Collecting(
+    ctx,
+    options.merge ?? mergeToPdf,
+    sending,
+    preparer && ((path) => preparer(shrinkRequest(path, join(dataDir, 'staging'), ctx.newId()))),
+  );
   const inspection = new Inspection(
     ctx,
     () => holds.detail(),

@@ -22,6 +22,22 @@ export type Preparer = (request: PrepareRequest, signal?: AbortSignal) => Promis
 /** One decoded page of 60,000 × 60,000 is 10 GB: no scan comes near this (A3 at 1200 dpi is 0.3 G). */
 const MAX_PIXELS = 400_000_000;
 
+/** The request that shrinks a PDF (an entry's merged batch) to one file under the limit. */
+export function shrinkRequest(path: string, outDir: string, outStem: string): PrepareRequest {
+  return {
+    path,
+    from: 'application/pdf',
+    outDir,
+    outStem,
+    maxBytes: MAX_IMAGE_BYTES,
+    shrink: true,
+    mayAppendParts: false,
+    split: 'none',
+    blankPages: 'keep',
+    maxPixels: MAX_PIXELS,
+  };
+}
+
 export class Preparing {
   private readonly running = new Map<string, AbortController>();
   /** One file at a time: the app shares the computer, and each page is big. */

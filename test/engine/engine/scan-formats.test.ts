@@ -98,6 +98,22 @@ describe('engine: scans in any format', () => {
     expect(existsSync(join(h.root, 'Uploaded', 'scan.pdf'))).toBe(true);
   });
 
+  it('shrinks an entry batch whose merged PDF passes 10 MB, so the entry still gets its one image', async () => {
+    h = await startEngineHarness();
+    const [one, two] = [await scannedPdf(2, 3), await scannedPdf(2, 3.1)];
+    await h.put('entry/Dinner [ENT42]/page-1.pdf', one);
+    await h.put('entry/Dinner [ENT42]/page-2.pdf', two);
+    for (const name of ['page-1.pdf', 'page-2.pdf']) {
+      const job = await h.waitForJob(`entry/Dinner [ENT42]/${name}`, undefined, 60_000);
+      expect(job.state, job.error?.reason).toBe('uploaded');
+    }
+    await h.engine.whenIdle();
+    const [image] = h.sandbox.received();
+    expect(h.sandbox.received()).toHaveLength(1);
+    expect([image.kind, image.id, image.pdfPages]).toEqual(['entry', 'ENT42', 4]);
+    expect(image.size).toBeLessThanOrEqual(10 * MB);
+  });
+
   it('leaves a file Concur takes as it is untouched, and refuses when converting is off', async () => {
     h = await startEngineHarness({ settings: { convert: false } });
     const png = await page({ lines: ['as is'] });
