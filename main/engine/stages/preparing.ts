@@ -67,7 +67,9 @@ export class Preparing {
   leave(job: EngineJob, before: EngineJob): void {
     this.running.get(job.id)?.abort();
     this.running.delete(job.id);
-    if (before.prepared && before.prepared !== job.prepared) void this.removeParts(before.prepared);
+    // Parts no longer wanted: the job prepares anew, or it ended (a failed part takes the rest along).
+    if (before.prepared && (before.prepared !== job.prepared || job.phase === 'done'))
+      void this.removeParts(before.prepared);
   }
 
   stop(): void {

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page, receipt, stackPdf } from '../../fixtures/scan-formats.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+import { waitFor } from '../../helpers/temp-dir.js';
 
 /**
  * A stack of receipts fed through the document feeder as one PDF, through the
@@ -63,6 +65,8 @@ describe('engine: stacks', () => {
     await h.engine.whenIdle();
     expect(existsSync(join(h.root, 'Failed', 'stack.pdf'))).toBe(true);
     expect(h.sandbox.received()).toHaveLength(1);
+    // The parts still to go were staged in the data dir: they went with the failure.
+    await waitFor(async () => (await readdir(join(h!.dataDir, 'staging'))).length === 0);
 
     expect(await h.engine.retry(failed.id)).toBe(true);
     const done = await h.waitForJob(
