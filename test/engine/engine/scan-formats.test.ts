@@ -6,6 +6,7 @@ import {
   bmp,
   bombPng,
   gif,
+  incompressiblePdf,
   page,
   photoPng,
   receipt,
@@ -112,6 +113,25 @@ describe('engine: scans in any format', () => {
     expect(h.sandbox.received()).toHaveLength(1);
     expect([image.kind, image.id, image.pdfPages]).toEqual(['entry', 'ENT42', 4]);
     expect(image.size).toBeLessThanOrEqual(10 * MB);
+  });
+
+  it('sends a report file that cannot fit one image as parts appended in page order; a receipt fails with the sizes', async () => {
+    h = await startEngineHarness();
+    const big = await incompressiblePdf(10);
+    await h.put('report/Trip [REP9]/statement.pdf', big);
+    await h.put('statement.pdf', big);
+    const report = await h.waitForJob('report/Trip [REP9]/statement.pdf', undefined, 90_000);
+    expect(report.state, report.error?.reason).toBe('uploaded');
+    expect(report.parts).toBeGreaterThan(1);
+    expect(report.note).toMatch(/sent in \d parts \(too large for one image\)/);
+    const receipt = await h.waitForJob('statement.pdf', undefined, 90_000);
+    expect(receipt.state).toBe('failed');
+    expect(receipt.error?.reason).toMatch(/^The file is \d+\.\d MB; shrunk .* still \d+\.\d MB\./);
+    await h.engine.whenIdle();
+    const parts = h.sandbox.received().filter((r) => r.kind === 'report');
+    expect(parts).toHaveLength(report.parts!);
+    expect(parts.reduce((n, r) => n + r.pdfPages!, 0)).toBe(10);
+    for (const r of parts) expect(r.size).toBeLessThanOrEqual(10 * MB);
   });
 
   it('leaves a file Concur takes as it is untouched, and refuses when converting is off', async () => {
