@@ -9,7 +9,13 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       externalizeDeps: true,
-      lib: { entry: resolve('main/app/index.ts') },
+      // The preparing worker (main/engine/prepare/) is its own entry: a worker thread loads it by path.
+      lib: {
+        entry: {
+          index: resolve('main/app/index.ts'),
+          'prepare-worker': resolve('main/engine/prepare/prepare-worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -5,13 +5,18 @@ import { defineConfig } from 'vite';
 // npm dependencies left external (they are installed beside it).
 export default defineConfig({
   build: {
-    ssr: resolve('main/cli/index.ts'),
+    ssr: true,
     outDir: 'out/cli',
     emptyOutDir: true,
     target: 'node20',
     minify: false,
     rollupOptions: {
-      output: { entryFileNames: 'concur-drop.js', banner: '#!/usr/bin/env node' },
+      // The preparing worker (main/engine/prepare/) is its own entry: a worker thread loads it by path.
+      input: {
+        'concur-drop': resolve('main/cli/index.ts'),
+        'prepare-worker': resolve('main/engine/prepare/prepare-worker.ts'),
+      },
+      output: { entryFileNames: '[name].js', banner: '#!/usr/bin/env node' },
     },
   },
 });

@@ -7,6 +7,7 @@ import { memoryBench } from './memory.js';
 import { profileBacklog } from './profile-backlog.js';
 import { rssBench } from './rss-20k.js';
 import { scaleBench } from './scale.js';
+import { shrinkBench } from './shrink.js';
 import { startupBench } from './startup.js';
 import { throughputBench } from './throughput.js';
 
@@ -25,6 +26,7 @@ const benches: Record<string, (ctx: BenchContext) => Promise<void>> = {
   idle: idleCpuBench,
   startup: startupBench,
   rss: rssBench,
+  shrink: shrinkBench,
 };
 
 const args = process.argv.slice(2);

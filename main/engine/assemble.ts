@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ConcurClient } from './concur/concur-client.js';
 import type { EngineOptions } from './engine.js';
 import { JobBook, type EngineJob } from './job-book.js';
@@ -16,6 +16,8 @@ import type { StageContext } from './stages/context.js';
 import { Finishing } from './stages/finishing.js';
 import { Holds } from './stages/holds.js';
 import { Inspection } from './stages/inspection.js';
+import { Preparing, shrinkRequest } from './stages/preparing.js';
+import { prepareInWorker } from './prepare/run-in-worker.js';
 import { Intake } from './stages/intake.js';
 import { RetryRequests } from './stages/retry-requests.js';
 import { Sending } from './stages/sending.js';
@@ -38,6 +40,7 @@ export interface Parts {
   runner: JobRunner;
   intake: Intake;
   inspection: Inspection;
+  preparing: Preparing;
   collecting: Collecting;
   sending: Sending;
   finishing: Finishing;
@@ -117,19 +120,33 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
     emitResumed: () => host.emit('resumed'),
     changed: host.summaryChanged,
   });
-  const collecting = new Collecting(ctx, options.merge ?? mergeToPdf, sending);
+  // The worker reads real files: with the simulator's virtual files, preparing is off unless given.
+  const preparer = options.prepare ?? (options.fs ? undefined : prepareInWorker);
+  const collecting = new Collecting(
+    ctx,
+    options.merge ?? mergeToPdf,
+    sending,
+    preparer && ((path) => preparer(shrinkRequest(path, join(dataDir, 'staging'), ctx.newId()))),
+  );
   const inspection = new Inspection(
     ctx,
     (root) => holds.detail(root),
     () => sending.room(),
+    preparer !== undefined,
+  );
+  const preparing = new Preparing(
+    ctx,
+    preparer ?? (() => Promise.reject(new Error('preparing is not available here'))),
+    () => holds.detail(),
   );
   const intake = new Intake(ctx);
   const finishing = new Finishing(ctx, (root, rel) => intake.onFile(root, rel));
   /** Out of every waiting place: readiness, the merge window, the queue, the copies. */
-  const leave = (job: EngineJob, batchId: string | undefined) => {
+  const leave = (job: EngineJob, before: EngineJob) => {
     inspection.leave(job);
+    preparing.leave(job, before);
     collecting.leave(job);
-    sending.leave(job, batchId);
+    sending.leave(job, before.batchId);
   };
   runner.connect({
     awaitReady: (job) => {
@@ -139,7 +156,8 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
     inspect: (job) => inspection.inspect(job),
     collect: (job) => collecting.collect(job),
     enqueue: (job, notBefore) => sending.enqueue(job, notBefore),
-    leaveWaits: (job, before) => leave(job, before.batchId),
+    prepare: (job) => preparing.prepare(job),
+    leaveWaits: (job, before) => leave(job, before),
     finish: (job) => finishing.finish(job),
     releaseCopies: (job) => inspection.releaseCopies(job),
     holdForSignIn: (message, job) => holds.hold('sign-in', message, host.accountOf(job.root)),
@@ -157,7 +175,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
       forgetRoot: (root) => {
         for (const job of [...book.live.values()]) {
           if (job.root !== root || job.phase === 'uploading') continue;
-          leave(job, job.batchId);
+          leave(job, job);
           book.forget(job.id);
         }
       },
@@ -179,6 +197,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
     runner,
     intake,
     inspection,
+    preparing,
     collecting,
     sending,
     finishing,

@@ -15,6 +15,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './queue/backoff.js';
 import { resolveRoots, type WatchedRoot } from './roots.js';
 import { accountOfFolder, accountsOf, findAccount } from './settings/accounts.js';
 import type { FolderSettings, Settings } from './settings/schema.js';
+import type { Preparer } from './stages/preparing.js';
 import type { Merger } from './stages/collecting.js';
 import { buildSummary, emptyCounts, startOfLocalDay } from './summary.js';
 import type { EngineApi, EngineEventMap, Job, JobFilter, Summary } from './types.js';
@@ -73,6 +74,8 @@ export interface EngineOptions {
   client?: ConcurClient;
   /** How a batch becomes one PDF; default pdf-lib. */
   merge?: Merger;
+  /** How a file is converted, shrunk or split; default a worker thread (off with a custom `fs`). */
+  prepare?: Preparer;
   /** How often the data dir is looked at for Retry requests of the CLI; default 2000. */
   requestsMs?: number;
   /** Finished jobs kept whole in memory (and listed); older ones keep only their indexes. Default 1000. */
@@ -213,6 +216,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     parts.holds.stop();
     await parts.watchers.closeAll();
     parts.inspection.stop();
+    parts.preparing.stop();
     parts.collecting.stop();
     parts.finishing.stop();
     parts.sending.stop();

@@ -1,4 +1,6 @@
+import type { SniffedType } from './inspect/file-type.js';
 import type { Ledger } from './ledger/ledger.js';
+import type { PreparedPart } from './prepare/prepare-types.js';
 import { BEFORE_READY } from './lifecycle/phase.js';
 import { targetKey } from './routing/route.js';
 import type { Job, JobState, SentVersion } from './types.js';
@@ -25,6 +27,10 @@ export type EngineJob = Job & {
   v?: 2;
   sent?: SentVersion;
   mayHaveLanded?: boolean | string;
+  /** Its type when Concur cannot take it as it is (it is prepared first). */
+  from?: SniffedType;
+  /** What goes to Concur instead of the file, in order (staged in the data dir). */
+  prepared?: PreparedPart[];
 };
 
 /** What the engine reads and writes of the ledger (main/engine/ledger/ledger.ts). */

@@ -84,6 +84,12 @@ export interface Job {
   mtimeMs?: number;
   sha256?: string;
   contentType?: ContentType;
+  /** What was done to the file before upload: "converted from TIFF (3 pages)", "shrunk from 24.1 MB to 8.7 MB". */
+  note?: string;
+  /** Sent as this many images (a split stack, or a report file too large for one). */
+  parts?: number;
+  /** Of those, how many Concur has taken. */
+  partsSent?: number;
   /** The Concur image id once uploaded (or the original's, for a duplicate). */
   imageId?: string;
   attempts: number;

@@ -45,7 +45,14 @@ describe('the settings store', () => {
     expect(result).toEqual({ ok: true });
     const again = await openSettingsStore({ cwd: dir, saveLegacyToken });
     expect(again.get().folders).toEqual([
-      { path: '/scans', polling: false, unmatched: 'receipt', routes: [] },
+      {
+        path: '/scans',
+        polling: false,
+        unmatched: 'receipt',
+        routes: [],
+        split: 'none',
+        blankPages: 'keep',
+      },
     ]);
     expect(again.get().notifications).toBe(false);
   });

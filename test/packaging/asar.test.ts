@@ -127,6 +127,21 @@ describe('the packaged app', () => {
     }
   });
 
+  test('sharp’s native module and libvips are unpacked beside the asar; the preparing worker ships', () => {
+    const native = files.filter(
+      (f) => /^\/node_modules\/(sharp|@img)\//.test(f) && /\.(node|so(\.\d+)*|dylib|dll)$/.test(f),
+    );
+    expect(native.some((f) => f.endsWith('.node'))).toBe(true);
+    expect(native.some((f) => /libvips/.test(f))).toBe(true);
+    for (const f of native) {
+      expect((statFile(asar, f.slice(1)) as { unpacked?: boolean }).unpacked, f).toBe(true);
+      expect(existsSync(join(resources, 'app.asar.unpacked', f)), f).toBe(true);
+    }
+    expect(files).toContain('/out/main/prepare-worker.js');
+    for (const dep of ['sharp', '@hyzyla/pdfium', 'heic-decode'])
+      expect(packagesIn(files).has(dep), `${dep} must ship`).toBe(true);
+  });
+
   test('the app icon and a tray icon for every state ship beside the asar', () => {
     expect(existsSync(join(resources, 'icons', 'icon.png'))).toBe(true);
     for (const state of TRAY_STATES) {

@@ -89,8 +89,9 @@ export async function uploadCommand(argv: string[]): Promise<number> {
       ok: false as const,
       reason: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error.message,
     }));
-    if (inspected.ok) ready.push({ path: file, contentType: inspected.contentType });
-    else {
+    // Without `preparable`, inspection never asks for preparing: a file is sent as it is or refused.
+    if (inspected.ok === true) ready.push({ path: file, contentType: inspected.contentType });
+    else if (inspected.ok === false) {
       console.error(`${file}: ${inspected.reason}`);
       failed = true;
     }

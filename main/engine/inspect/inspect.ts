@@ -26,7 +26,24 @@ export type Completeness = 'complete' | 'incomplete' | 'unknown-type';
 
 export type Inspection =
   | { ok: true; contentType: ContentType; size: number; sha256: string; mtimeMs: number }
+  /** Concur cannot take it as it is (another type, over 10 MB): it can be prepared. */
+  | { ok: 'prepare'; from: SniffedType; size: number; sha256: string; mtimeMs: number }
   | { ok: false; reason: string; code: ErrorCode };
+
+/** What may be prepared rather than refused (the `convert` and `shrink` settings). */
+export interface Preparable {
+  convert?: boolean;
+  shrink?: boolean;
+}
+
+/** Types the preparing worker turns into JPEG, PNG or PDF. */
+export const CONVERTIBLE: ReadonlySet<SniffedType> = new Set([
+  'image/tiff',
+  'image/heic',
+  'image/webp',
+  'image/gif',
+  'image/bmp',
+]);
 
 /** The path is a directory, FIFO, socket or device: never a scan. The message says which. */
 export class NotAFileError extends Error {
@@ -157,7 +174,9 @@ function looksLikeText(head: Uint8Array): boolean {
   return control / head.length < 0.02;
 }
 
-function unsupportedReason(type: SniffedType, head: Uint8Array): string {
+function unsupportedReason(type: SniffedType, head: Uint8Array, convertOff: boolean): string {
+  if (convertOff && CONVERTIBLE.has(type))
+    return `This is ${withArticle(describeType(type))}; Concur accepts only PDF, JPEG and PNG, and converting is turned off in the settings.`;
   if (type === 'unknown') {
     const looks = looksLikeText(head) ? 'it looks like text' : 'its content is not recognised';
     return `This file is not a PDF, JPEG or PNG (${looks}).`;
@@ -184,6 +203,7 @@ function incompleteReason(type: ContentType): string {
 export async function inspectFile(
   path: string,
   fs: FileSystem = nodeFileSystem,
+  preparable: Preparable = {},
 ): Promise<Inspection> {
   const { handle, stats } = await openRegularFile(fs, path);
   const size = stats.size;
@@ -199,16 +219,22 @@ export async function inspectFile(
       ? [whole.subarray(0, HEAD_BYTES), whole.subarray(Math.max(0, size - TAIL_BYTES))]
       : await headAndTail(handle, size);
     const type = sniffContentType(head);
-    if (!isUploadable(type))
-      return { ok: false, reason: unsupportedReason(type, head), code: 'unsupported-type' };
-    if (size > MAX_IMAGE_BYTES) {
+    const convert = preparable.convert === true && CONVERTIBLE.has(type);
+    if (!isUploadable(type) && !convert)
+      return {
+        ok: false,
+        reason: unsupportedReason(type, head, preparable.convert === false),
+        code: 'unsupported-type',
+      };
+    const shrink = preparable.shrink === true && size > MAX_IMAGE_BYTES;
+    if (size > MAX_IMAGE_BYTES && !convert && !shrink) {
       return {
         ok: false,
         reason: `The file is ${megabytes(size)}; Concur accepts at most 10 MB.`,
         code: 'too-large',
       };
     }
-    if (!hasCompleteEnd(type, tail))
+    if (isUploadable(type) && !hasCompleteEnd(type, tail))
       return { ok: false, reason: incompleteReason(type), code: 'incomplete' };
 
     const scanner = type === 'application/pdf' ? new PdfEncryptionScanner() : null;
@@ -225,6 +251,8 @@ export async function inspectFile(
         code: 'encrypted',
       };
     }
+    if (convert || shrink || !isUploadable(type))
+      return { ok: 'prepare', from: type, size, sha256, mtimeMs: stats.mtimeMs };
     return { ok: true, contentType: type, size, sha256, mtimeMs: stats.mtimeMs };
   } finally {
     if (buffer) spareBuffers.push(buffer);

@@ -16,6 +16,8 @@ export type ErrorCode =
   /** Concur took an image for this entry or invoice already. */
   | 'already-has-image'
   | 'merge-failed'
+  /** Converting or shrinking the file failed for a reason of its own (a damaged page). */
+  | 'convert-failed'
   | 'batch-too-large'
   /** Concur does not know the report, entry or invoice (404). */
   | 'unknown-target'

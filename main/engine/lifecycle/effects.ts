@@ -7,6 +7,8 @@ export type Effect =
   | { kind: 'await-ready' }
   /** Route, type-check and hash it. */
   | { kind: 'inspect' }
+  /** Convert, shrink or split it into the parts Concur gets (a worker). */
+  | { kind: 'prepare' }
   /** Add it to its entry's or invoice's merge window. */
   | { kind: 'collect' }
   /** Hand a single-file upload to the queue. */

@@ -1,5 +1,7 @@
 import type { UploadOutcome } from '../concur/concur-client.js';
 import type { ContentType, JobError, SentVersion, UploadTarget } from '../types.js';
+import type { SniffedType } from '../inspect/file-type.js';
+import type { PreparedPart } from '../prepare/prepare-types.js';
 import type { Disposition } from './phase.js';
 
 /**
@@ -39,6 +41,16 @@ export type JobEvent =
       found: Found;
       oneImage: boolean;
       /** Set when uploads are held now: the job waits held rather than queued. */
+      heldBy?: string;
+    }
+  /** Inspected, but Concur cannot take it as it is: converted, shrunk or split first. */
+  | { type: 'needs-preparing'; found: Found; from: SniffedType }
+  /** Prepared: these parts go to Concur instead of the file, in order. */
+  | {
+      type: 'prepared';
+      parts: PreparedPart[];
+      note: string;
+      oneImage: boolean;
       heldBy?: string;
     }
   /** The same content already went to the same target. */
@@ -83,7 +95,8 @@ export type JobEvent =
 export interface Found {
   target: UploadTarget;
   sha256: string;
-  contentType: ContentType;
+  /** What goes to Concur; unset while a file that must be prepared first is not yet. */
+  contentType?: ContentType;
   size: number;
   mtimeMs: number;
 }

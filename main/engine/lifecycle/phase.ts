@@ -12,6 +12,8 @@ export type Phase =
   | 'waiting-for-writer'
   /** Ready: routing, type check and hash. */
   | 'inspecting'
+  /** Being converted, shrunk or split (in a worker) into what Concur takes. */
+  | 'preparing'
   /** In its entry's or invoice's merge window. */
   | 'collecting'
   /** Its batch is being merged into one PDF. */
@@ -49,6 +51,7 @@ const STATE_OF_PHASE: Record<Exclude<Phase, 'done'>, JobState> = {
   settling: 'waiting',
   'waiting-for-writer': 'waiting',
   inspecting: 'waiting',
+  preparing: 'waiting',
   collecting: 'waiting',
   merging: 'waiting',
   unreachable: 'waiting',
@@ -70,4 +73,5 @@ export const BEFORE_READY: ReadonlySet<Phase> = new Set([
   'settling',
   'waiting-for-writer',
   'inspecting',
+  'preparing',
 ]);

@@ -20,6 +20,7 @@ export interface Transition {
 /** Phases where the content was inspected and the job waits to be sent. */
 const INSPECTED: ReadonlySet<Phase> = new Set([
   'inspecting',
+  'preparing',
   'collecting',
   'merging',
   'parked',
@@ -35,6 +36,15 @@ const INSPECTED: ReadonlySet<Phase> = new Set([
 const AWAITING_READY: ReadonlySet<Phase> = new Set(['settling', 'waiting-for-writer']);
 
 const NOTHING: Effect[] = [];
+
+/** A file Concur takes as it is carries nothing of an earlier version's preparing. */
+const UNPREPARED: Partial<EngineJob> = {
+  from: undefined,
+  prepared: undefined,
+  note: undefined,
+  parts: undefined,
+  partsSent: undefined,
+};
 
 function to(job: EngineJob, phase: Phase, patch: Partial<EngineJob>, now: number): EngineJob {
   const next: EngineJob = { ...job, ...patch, phase, updatedAt: now };
@@ -98,6 +108,7 @@ function again(job: EngineJob, detail: string, now: number): Transition {
         contentType: undefined,
         batchId: undefined,
         nextAttemptAt: undefined,
+        prepared: undefined,
       },
       now,
     ),
@@ -171,6 +182,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             sha256: undefined,
             contentType: undefined,
             batchId: undefined,
+            prepared: undefined,
           },
           now,
         ),
@@ -185,7 +197,41 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
     }
     case 'inspected': {
       if (phase !== 'inspecting') return { job, effects: NOTHING };
-      const patch: Partial<EngineJob> = { ...event.found, detail: undefined };
+      const patch: Partial<EngineJob> = { ...event.found, detail: undefined, ...UNPREPARED };
+      if (event.oneImage)
+        return { job: to(job, 'collecting', patch, now), effects: [{ kind: 'collect' }] };
+      return queueing(job, patch, { heldBy: event.heldBy }, now);
+    }
+    case 'needs-preparing': {
+      if (phase !== 'inspecting') return { job, effects: NOTHING };
+      // Parts already taken by Concur count only for the version they came from (a Retry resumes).
+      const resumes = job.partsSent && job.sent?.sha256 === event.found.sha256;
+      return {
+        job: to(
+          job,
+          'preparing',
+          {
+            ...event.found,
+            from: event.from,
+            detail: 'preparing the file for Concur',
+            ...(!resumes && { partsSent: undefined }),
+          },
+          now,
+        ),
+        effects: [{ kind: 'prepare' }],
+      };
+    }
+    case 'prepared': {
+      if (phase !== 'preparing') return { job, effects: NOTHING };
+      const parts = event.parts.length;
+      const patch: Partial<EngineJob> = {
+        prepared: event.parts,
+        contentType: event.parts[0].contentType,
+        note: event.note || undefined,
+        parts: parts > 1 ? parts : undefined,
+        partsSent: parts > 1 ? Math.min(job.partsSent ?? 0, parts - 1) : undefined,
+        detail: undefined,
+      };
       if (event.oneImage)
         return { job: to(job, 'collecting', patch, now), effects: [{ kind: 'collect' }] };
       return queueing(job, patch, { heldBy: event.heldBy }, now);
@@ -294,6 +340,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
           {
             detail: 'checking the file again after a restart',
             batchId: undefined,
+            prepared: undefined,
             nextAttemptAt: undefined,
             finalPath: undefined,
             // An upload cut off by the stop may have landed: Concur's "already has an image" then means done.
@@ -314,6 +361,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             name: event.name,
             detail: 'trying again',
             error: undefined,
+            prepared: undefined,
             finishedAt: undefined,
             nextAttemptAt: undefined,
             batchId: undefined,
@@ -362,16 +410,39 @@ function answered(
   const { outcome, reasons } = event;
   const finish: Effect[] = [{ kind: 'release-copies' }, { kind: 'finish' }];
   switch (outcome.kind) {
-    case 'uploaded':
+    case 'uploaded': {
+      const sentParts = (job.partsSent ?? 0) + 1;
+      if (job.parts !== undefined && sentParts < job.parts)
+        // The next part goes once this one is taken: a report appends them in page order.
+        return {
+          job: to(
+            job,
+            'queued',
+            {
+              partsSent: sentParts,
+              attempts: 0,
+              imageId: outcome.imageId,
+              detail: `${sentParts} of ${job.parts} parts uploaded`,
+            },
+            now,
+          ),
+          effects: [{ kind: 'enqueue' }],
+        };
       return {
         job: ended(
           job,
           'uploaded',
-          { imageId: outcome.imageId, detail: undefined, error: undefined },
+          {
+            imageId: outcome.imageId,
+            detail: undefined,
+            error: undefined,
+            ...(job.parts !== undefined && { partsSent: job.parts }),
+          },
           now,
         ),
         effects: finish,
       };
+    }
     case 'alreadyHasImage':
       if (job.mayHaveLanded === true || job.mayHaveLanded === job.sent?.sha256) {
         // Our own earlier attempt landed and its answer was lost (a crash, a dropped connection).

@@ -17,6 +17,7 @@ import { reduce } from './reduce.js';
 export interface EffectHandlers {
   awaitReady(job: EngineJob): void;
   inspect(job: EngineJob): void;
+  prepare(job: EngineJob): void;
   collect(job: EngineJob): void;
   enqueue(job: EngineJob, notBefore?: number): void;
   /** `before`: the job as it was, e.g. the batch it is leaving. */
@@ -122,6 +123,8 @@ export class JobRunner {
         return h.awaitReady(job);
       case 'inspect':
         return h.inspect(job);
+      case 'prepare':
+        return h.prepare(job);
       case 'collect':
         return h.collect(job);
       case 'enqueue':

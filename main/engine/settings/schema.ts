@@ -39,6 +39,10 @@ export const folderSchema = z.strictObject({
   routes: z.array(routeSchema).default([]),
   /** Which of `accounts` its scans go to; default the first. */
   account: z.string().min(1).optional(),
+  /** A stack scanned as one file, for the receipt store: one receipt, one per page, or split at blank sheets. */
+  split: z.enum(['none', 'page', 'separator']).default('none'),
+  /** Blank pages (the backs of a duplex scan): kept, or dropped before upload. */
+  blankPages: z.enum(['keep', 'drop']).default('keep'),
 });
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
@@ -171,6 +175,10 @@ export const settingsSchema = z.strictObject({
   settleMs: z.number().int().min(0).max(600_000).default(1000),
   batchWindowMs: z.number().int().min(0).max(3_600_000).default(5000),
   maxWaitMs: z.number().int().min(1000).max(86_400_000).default(600_000),
+  /** TIFF, HEIC, WebP, GIF and BMP become JPEG, PNG or PDF before upload. */
+  convert: z.boolean().default(true),
+  /** Files over Concur's 10 MB are re-encoded or re-rendered to fit. */
+  shrink: z.boolean().default(true),
   /** Desktop only: notifications when uploads finish or fail. */
   notifications: z.boolean().default(true),
   /** Desktop only: start Concur Drop when the user logs in. */

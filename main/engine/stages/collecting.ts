@@ -7,6 +7,7 @@ import { naturalCompare } from '../merge/merge-pdf.js';
 import { errorCode } from '../ports/file-system.js';
 import { describeTarget, targetKey } from '../routing/route.js';
 import type { ContentType, JobError, UploadTarget } from '../types.js';
+import type { PrepareResult } from '../prepare/prepare-types.js';
 import type { StageContext } from './context.js';
 import type { Sending, UploadUnit } from './sending.js';
 
@@ -74,6 +75,8 @@ export class Collecting {
     private readonly ctx: StageContext,
     private readonly merge: Merger,
     private readonly sending: Sending,
+    /** Shrinks a merged PDF over the limit to one file that fits (the `shrink` setting). */
+    private readonly shrink?: (path: string) => Promise<PrepareResult>,
   ) {
     this.batches = new BatchCollector({
       clock: ctx.clock,
@@ -261,7 +264,7 @@ export class Collecting {
       return;
     }
     jobs = merging as EngineJob[];
-    const out = join(ctx.dataDir, 'staging', `${batchId}.pdf`);
+    let out = join(ctx.dataDir, 'staging', `${batchId}.pdf`);
     const refuse = async (error: JobError) => {
       await ctx.fs.remove(out).catch(() => undefined);
       for (const job of jobs) await runner.dispatch(job, { type: 'refused', error });
@@ -269,7 +272,11 @@ export class Collecting {
     let merged;
     try {
       merged = await this.merge(
-        jobs.map((j) => ({ path: absolutePath(j.root, j.relPath), contentType: j.contentType! })),
+        // A converted file goes in as what it became.
+        jobs.map((j) => ({
+          path: j.prepared?.[0]?.path ?? absolutePath(j.root, j.relPath),
+          contentType: j.contentType!,
+        })),
         out,
       );
     } catch (err) {
@@ -286,6 +293,19 @@ export class Collecting {
         retryable: false,
         code: 'merge-failed',
       });
+    }
+    if (merged.size > MAX_IMAGE_BYTES && this.shrink && ctx.settings().shrink) {
+      const shrunk = await this.shrink(out).catch((err: unknown) => {
+        ctx.log.warn('a merged batch could not be shrunk', { error: err });
+        return undefined;
+      });
+      if (shrunk?.ok === true && shrunk.parts.length === 1) {
+        await ctx.fs.remove(out).catch(() => undefined);
+        out = shrunk.parts[0].path;
+        merged = { size: shrunk.parts[0].size };
+      } else if (shrunk?.ok === true) {
+        for (const part of shrunk.parts) await ctx.fs.remove(part.path).catch(() => undefined);
+      }
     }
     if (merged.size > MAX_IMAGE_BYTES) {
       return refuse({

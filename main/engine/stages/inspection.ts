@@ -37,6 +37,8 @@ export class Inspection {
     private readonly heldBy: (root: string) => string | undefined,
     /** Resolves when the upload queue has room for more: a backlog is checked as it is sent. */
     private readonly room: () => Promise<void> = async () => undefined,
+    /** Whether files can be prepared (converted, shrunk, split) here: not in the simulator's virtual files. */
+    private readonly canPrepare = false,
   ) {
     const settings = ctx.settings();
     this.readiness = new Readiness({
@@ -172,7 +174,12 @@ export class Inspection {
     const target = route.target;
     let inspection;
     try {
-      inspection = await inspectFile(absolutePath(job.root, job.relPath), ctx.fs);
+      const settings = ctx.settings();
+      inspection = await inspectFile(
+        absolutePath(job.root, job.relPath),
+        ctx.fs,
+        this.canPrepare ? { convert: settings.convert, shrink: settings.shrink } : {},
+      );
     } catch (err) {
       if (err instanceof FileChangedError) {
         await runner.dispatch(job, { type: 'changed' });
@@ -196,7 +203,14 @@ export class Inspection {
       });
       return;
     }
-    const { sha256, contentType, size, mtimeMs } = inspection;
+    const { sha256, size, mtimeMs } = inspection;
+    const contentType = inspection.ok === true ? inspection.contentType : undefined;
+    // A stack scanned as one PDF is split, or its blank pages dropped, before it goes.
+    const stack =
+      this.canPrepare &&
+      contentType === 'application/pdf' &&
+      (folder.blankPages === 'drop' || (target.kind === 'receipt' && folder.split !== 'none'));
+    const from = inspection.ok === 'prepare' ? inspection.from : stack ? contentType : undefined;
     const key = targetKey(target);
     const original = book.findUploaded(sha256, key);
     if (original) {
@@ -232,6 +246,10 @@ export class Inspection {
         found,
         detail: `same content as "${book.get(leader)?.name}": waiting for its upload`,
       });
+      return;
+    }
+    if (from) {
+      await runner.dispatch(job, { type: 'needs-preparing', found, from });
       return;
     }
     await runner.dispatch(job, {

@@ -30,6 +30,22 @@ export interface UploadUnit {
   /** True when `path` is a merged PDF in the staging folder (deleted after). */
   staged: boolean;
   size?: number;
+  /** One of several parts of a file (a split stack, a report file sent in parts): named in reasons. */
+  part?: { index: number; of: number; pages: number[] };
+}
+
+/** The unit a job goes in: its batch's, its current part's, or its own. */
+function unitIdOf(job: EngineJob): string {
+  if (job.batchId) return job.batchId;
+  return job.prepared && job.prepared.length > 1 ? `${job.id}#${job.partsSent ?? 0}` : job.id;
+}
+
+/** "Part 2 of 3 (pages 4–6)". */
+function partName(part: NonNullable<UploadUnit['part']>): string {
+  const { pages } = part;
+  const where =
+    pages.length === 1 ? `page ${pages[0]}` : `pages ${pages[0]}–${pages[pages.length - 1]}`;
+  return `Part ${part.index + 1} of ${part.of} (${where})`;
 }
 
 /** Progress is announced at most this often per upload (the UI needs a few per second). */
@@ -159,17 +175,22 @@ export class Sending {
 
   /** The `enqueue` effect for one job: its batch's unit, or a unit of its own. */
   enqueue(job: EngineJob, notBefore?: number): void {
-    const unitId = job.batchId ?? job.id;
+    const unitId = unitIdOf(job);
     let unit = this.units.get(unitId);
     if (!unit) {
       if (job.batchId || !job.target || !job.contentType) return;
+      const index = job.partsSent ?? 0;
+      const prepared = job.prepared?.[index];
       unit = {
-        id: job.id,
+        id: unitId,
         jobIds: [job.id],
         target: job.target,
-        path: absolutePath(job.root, job.relPath),
-        contentType: job.contentType,
-        staged: false,
+        path: prepared?.path ?? absolutePath(job.root, job.relPath),
+        contentType: prepared?.contentType ?? job.contentType,
+        staged: prepared !== undefined,
+        ...(job.prepared &&
+          job.prepared.length > 1 &&
+          prepared && { part: { index, of: job.prepared.length, pages: prepared.pages } }),
       };
     }
     this.add(unit, notBefore);
@@ -199,7 +220,7 @@ export class Sending {
    * other members look again and are merged anew with the file as it is now.
    */
   leave(job: EngineJob, batchId: string | undefined): void {
-    const unit = this.units.get(batchId ?? job.id);
+    const unit = this.units.get(batchId ?? unitIdOf(job));
     if (!unit || this.attempting.has(unit.id)) return;
     void this.forget(unit);
     for (const id of unit.jobIds) {
@@ -289,6 +310,12 @@ export class Sending {
     }
     if (ctx.stopping()) return; // the ledger still says `uploading`: the next start repeats it
     const reasons = this.reasons(unit, outcome, attempt);
+    if (unit.part) {
+      // The reason names the part: the rest of the file waits for it.
+      const name = partName(unit.part);
+      for (const key of ['alreadyHasImage', 'rejected', 'gaveUp'] as const)
+        reasons[key] = { ...reasons[key], reason: `${name}: ${reasons[key].reason}` };
+    }
     for (const job of jobs) await runner.dispatch(job, { type: 'answered', outcome, reasons });
     const again = unit.jobIds.some((id) => {
       const phase = book.live.get(id)?.phase;

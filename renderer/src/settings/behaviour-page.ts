@@ -21,7 +21,7 @@ const THEMES: { value: Settings['theme']; label: string }[] = [
   { value: 'dark', label: 'Dark' },
 ];
 
-/** Settings › Behaviour: what happens after an upload, notifications, login item, concurrency. */
+/** Settings › Behaviour: what happens after an upload, converting and shrinking, notifications, login item, concurrency, theme. */
 export function behaviourPage(host: SettingsView) {
   const draft = host.draft!;
   const concurrencyError = host.errorFor('concurrency');
@@ -45,6 +45,29 @@ export function behaviourPage(host: SettingsView) {
             </label>`,
         )}
         ${lockedNote(host, 'afterUpload')}
+      </fieldset>
+      <fieldset class="field">
+        <legend>Scans Concur cannot take as they are</legend>
+        <label class="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            .checked=${live(draft.convert)}
+            @change=${(e: Event) =>
+              host.change((d) => (d.convert = (e.target as HTMLInputElement).checked))}
+          />
+          <span>Convert TIFF, HEIC, WebP, GIF and BMP to PDF, JPEG or PNG</span>
+        </label>
+        <label class="switch">
+          <input
+            type="checkbox"
+            role="switch"
+            .checked=${live(draft.shrink)}
+            @change=${(e: Event) =>
+              host.change((d) => (d.shrink = (e.target as HTMLInputElement).checked))}
+          />
+          <span>Shrink files over 10 MB (never below about 200 dpi)</span>
+        </label>
       </fieldset>
       <fieldset class="field">
         <legend>Desktop</legend>

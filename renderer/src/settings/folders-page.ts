@@ -15,10 +15,17 @@ const KINDS: { value: TargetKind; label: string }[] = [
 
 /** A new watched folder with the schema's defaults. */
 export function newFolder(path: string): FolderSettings {
-  return { path, polling: false, unmatched: 'receipt', routes: [] };
+  return {
+    path,
+    polling: false,
+    unmatched: 'receipt',
+    routes: [],
+    split: 'none',
+    blankPages: 'keep',
+  };
 }
 
-/** Settings › Folders: watched roots, polling, unmatched files, and explicit routes. */
+/** Settings › Folders: watched roots, polling, unmatched files, stacks, blank pages, and explicit routes. */
 export function foldersPage(host: SettingsView) {
   const folders = host.draft!.folders;
   // A disabled fieldset makes every field of every folder read-only at once.
@@ -100,6 +107,39 @@ function folderCard(host: SettingsView, folder: FolderSettings, i: number) {
           Upload them as receipts
         </option>
         <option value="ignore" ?selected=${folder.unmatched === 'ignore'}>Leave them alone</option>
+      </select>
+    </div>
+    <div class="field">
+      <label for="folder-${i}-split">A stack of receipts scanned as one file</label>
+      <select
+        id="folder-${i}-split"
+        @change=${(e: Event) =>
+          host.change(
+            (d) =>
+              (d.folders[i].split = (e.target as HTMLSelectElement)
+                .value as FolderSettings['split']),
+          )}
+      >
+        <option value="none" ?selected=${folder.split === 'none'}>Upload it as one receipt</option>
+        <option value="page" ?selected=${folder.split === 'page'}>One receipt per page</option>
+        <option value="separator" ?selected=${folder.split === 'separator'}>
+          A blank sheet starts the next receipt
+        </option>
+      </select>
+    </div>
+    <div class="field">
+      <label for="folder-${i}-blank">Blank pages (backs of two-sided scans)</label>
+      <select
+        id="folder-${i}-blank"
+        @change=${(e: Event) =>
+          host.change(
+            (d) =>
+              (d.folders[i].blankPages = (e.target as HTMLSelectElement)
+                .value as FolderSettings['blankPages']),
+          )}
+      >
+        <option value="keep" ?selected=${folder.blankPages === 'keep'}>Keep them</option>
+        <option value="drop" ?selected=${folder.blankPages === 'drop'}>Leave them out</option>
       </select>
     </div>
     <table class="routes">

@@ -69,8 +69,15 @@ export function folderPath(job: Job): string {
   return job.root.endsWith(sep) ? job.root + dir : job.root + sep + dir;
 }
 
-/** One line under the file name that says why a job is where it is. */
+/** One line under the file name that says why a job is where it is, and what was done to the file. */
 export function describeState(job: Job, now = Date.now()): string {
+  const line = stateLine(job, now);
+  return job.note && job.state !== 'failed' && job.state !== 'duplicate'
+    ? `${line} · ${job.note}`
+    : line;
+}
+
+function stateLine(job: Job, now: number): string {
   switch (job.state) {
     case 'failed':
       return job.error?.reason ?? 'The upload failed.';

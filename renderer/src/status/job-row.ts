@@ -67,7 +67,7 @@ export function jobRow(job: Job, options: JobRowOptions) {
         >
       </div>
       ${
-        job.state === 'uploaded' && !job.detail
+        job.state === 'uploaded' && !job.detail && !job.note
           ? nothing
           : html`<div class="job-detail ${job.state === 'failed' ? 'is-error' : ''}">
               ${describeState(job, now)}

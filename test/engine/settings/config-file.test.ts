@@ -135,6 +135,8 @@ describe('fileSettingsStore', () => {
       polling: false,
       unmatched: 'receipt',
       routes: [],
+      split: 'none',
+      blankPages: 'keep',
     });
     expect(await store.save(draft)).toEqual({ ok: true });
     const saved = await readFile(file, 'utf8');

@@ -1,0 +1,254 @@
+import { readFile } from 'node:fs/promises';
+import type { PDFiumDocument, PDFiumLibrary, PDFiumPage } from '@hyzyla/pdfium';
+import sharp, { type Sharp } from 'sharp';
+import { describeType, type SniffedType } from '../inspect/file-type.js';
+import { bmpPixels, bmpSize, UnreadableImageError } from './bmp-pixels.js';
+
+/**
+ * A source file as a list of pages, decoded one at a time so memory holds one
+ * page, never the whole stack: sharp for TIFF (every page, every compression,
+ * CCITT G4 included), WebP, GIF (first frame), PNG and JPEG; heic-decode for
+ * HEIC; pdfium (WebAssembly) to render PDF pages. EXIF orientation is applied.
+ */
+
+export interface SourcePage {
+  /** The page upright, without alpha (on white). */
+  image: Sharp;
+  width: number;
+  height: number;
+  /** Dots per inch, when the file says so (scanners do). */
+  dpi?: number;
+  /** Already black and white (a G4 fax page, a 1-bit scan). */
+  bilevel: boolean;
+}
+
+export interface PageSource {
+  readonly pages: number;
+  /** A PDF with real text (not only scanned images) on some page. */
+  readonly hasText: boolean;
+  /** Page `index` (0-based); PDF pages are rendered at `dpi` (default 200). */
+  page(index: number, dpi?: number): Promise<SourcePage>;
+  /** Page size in points (1/72 inch), for PDF pages. */
+  pointSize(index: number): { width: number; height: number } | undefined;
+  close(): void;
+}
+
+/** A decoded page would exceed the pixel limit: refused before decoding. */
+export class TooManyPixelsError extends UnreadableImageError {
+  constructor(width: number, height: number) {
+    super(
+      `The image is ${width.toLocaleString('en')} × ${height.toLocaleString('en')} pixels, far larger than any scan; it was not opened (it could exhaust the computer's memory).`,
+    );
+    this.name = 'TooManyPixelsError';
+  }
+}
+
+function checkPixels(width: number, height: number, maxPixels: number): void {
+  if (!(width > 0 && height > 0)) throw new UnreadableImageError('The image has no pixels.');
+  if (width * height > maxPixels) throw new TooManyPixelsError(width, height);
+}
+
+const WHITE = { r: 255, g: 255, b: 255 };
+
+export async function openSource(
+  path: string,
+  from: SniffedType,
+  maxPixels: number,
+): Promise<PageSource> {
+  const bytes = await readFile(path);
+  switch (from) {
+    case 'application/pdf':
+      return openPdf(bytes, maxPixels);
+    case 'image/heic':
+      return openHeic(bytes, maxPixels);
+    case 'image/bmp': {
+      const { width, height } = bmpSize(bytes);
+      checkPixels(width, height, maxPixels);
+      const raw = bmpPixels(bytes);
+      return single({
+        image: sharp(raw.data, {
+          raw: { width: raw.width, height: raw.height, channels: 3 },
+          limitInputPixels: maxPixels,
+        }),
+        width: raw.width,
+        height: raw.height,
+        bilevel: false,
+      });
+    }
+    default:
+      return openRaster(bytes, from, maxPixels);
+  }
+}
+
+function single(page: SourcePage): PageSource {
+  return {
+    pages: 1,
+    hasText: false,
+    page: async () => ({ ...page, image: page.image.clone() }),
+    pointSize: () => undefined,
+    close: () => undefined,
+  };
+}
+
+async function openRaster(
+  bytes: Buffer,
+  from: SniffedType,
+  maxPixels: number,
+): Promise<PageSource> {
+  let meta;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    throw new UnreadableImageError(`The ${nameOf(from)} is damaged or not readable.`);
+  }
+  // GIF and WebP may be animated: the first frame is the picture.
+  const pages = from === 'image/tiff' ? (meta.pages ?? 1) : 1;
+  return {
+    pages,
+    hasText: false,
+    async page(index) {
+      const m = index === 0 ? meta : await sharp(bytes, { page: index }).metadata();
+      // A multi-page file reports the first page's height for every page; each page is read alone.
+      checkPixels(m.width, m.pageHeight ?? m.height, maxPixels);
+      const sideways = (m.orientation ?? 1) >= 5;
+      const width = sideways ? (m.pageHeight ?? m.height) : m.width;
+      const height = sideways ? m.width : (m.pageHeight ?? m.height);
+      const image = sharp(bytes, { page: index, pages: 1, limitInputPixels: maxPixels })
+        .autoOrient()
+        .flatten({ background: WHITE });
+      const dpi = m.density && m.density >= 50 && m.density <= 2400 ? m.density : undefined;
+      const bilevel = m.bitsPerSample === 1 || (m.space === 'b-w' && m.bitsPerSample === 1);
+      return { image, width, height, dpi, bilevel };
+    },
+    pointSize: () => undefined,
+    close: () => undefined,
+  };
+}
+
+async function openHeic(bytes: Buffer, maxPixels: number): Promise<PageSource> {
+  let images;
+  try {
+    // Loaded when first needed: libheif is large, and most scans are not HEIC.
+    const { default: decodeHeic } = await import('heic-decode');
+    images = await decodeHeic.all({ buffer: bytes });
+  } catch {
+    throw new UnreadableImageError('The HEIC photo is damaged or not readable.');
+  }
+  try {
+    const first = images[0];
+    checkPixels(first.width, first.height, maxPixels);
+    const { width, height, data } = await first.decode();
+    const image = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+      raw: { width, height, channels: 4 },
+      limitInputPixels: maxPixels,
+    }).flatten({ background: WHITE });
+    return single({ image, width, height, bilevel: false });
+  } finally {
+    images.dispose();
+  }
+}
+
+let pdfium: Promise<PDFiumLibrary> | undefined;
+
+async function openPdf(bytes: Buffer, maxPixels: number): Promise<PageSource> {
+  pdfium ??= import('@hyzyla/pdfium').then(({ PDFiumLibrary }) => PDFiumLibrary.init());
+  const library = await pdfium;
+  let doc: PDFiumDocument;
+  try {
+    doc = await library.loadDocument(bytes);
+  } catch {
+    throw new UnreadableImageError('The PDF is damaged or not readable.');
+  }
+  const pages = doc.getPageCount();
+  let hasText = false;
+  const sizes: { width: number; height: number }[] = [];
+  /** Pages that are one image and nothing else (what scanners write). */
+  const single = new Set<number>();
+  for (let i = 0; i < pages; i++) {
+    const page = doc.getPage(i);
+    const { originalWidth, originalHeight } = page.getOriginalSize();
+    sizes.push({ width: originalWidth, height: originalHeight });
+    const objects = [...page.objects()];
+    if (objects.some((object) => object.type === 'text')) hasText = true;
+    if (objects.length === 1 && objects[0].type === 'image') single.add(i);
+    closePage(page);
+  }
+  return {
+    pages,
+    hasText,
+    async page(index, dpi = 200) {
+      const size = sizes[index];
+      const scale = dpi / 72;
+      checkPixels(Math.floor(size.width * scale), Math.floor(size.height * scale), maxPixels);
+      const scan = single.has(index) ? await scannedJpeg(doc, index, size, maxPixels) : undefined;
+      if (scan) {
+        // libvips decodes the page's own JPEG, shrinking while it loads: far faster than
+        // pdfium rendering it in WebAssembly, and the same pixels.
+        const width = Math.min(scan.width, Math.round(size.width * scale));
+        const height = Math.min(scan.height, Math.round(size.height * scale));
+        const image = sharp(scan.jpeg, { limitInputPixels: maxPixels, failOn: 'none' })
+          .resize(width, height, { fit: 'fill' })
+          .flatten({ background: WHITE });
+        return { image, width, height, dpi: Math.round((width / size.width) * 72), bilevel: false };
+      }
+      const rendered = await doc.getPage(index).render({ scale, colorSpace: 'BGRA' });
+      // The render flags ask pdfium for RGBA byte order; white is filled in behind.
+      const image = sharp(
+        Buffer.from(rendered.data.buffer, rendered.data.byteOffset, rendered.data.byteLength),
+        {
+          raw: { width: rendered.width, height: rendered.height, channels: 4 },
+          limitInputPixels: maxPixels,
+        },
+      ).flatten({ background: WHITE });
+      return { image, width: rendered.width, height: rendered.height, dpi, bilevel: false };
+    },
+    pointSize: (index) => sizes[index],
+    close: () => doc.destroy(),
+  };
+}
+
+/**
+ * The JPEG of a page that is only that JPEG, when it fills the page (same
+ * shape): a scanner's page. Anything else (a logo on a blank page, a rotated
+ * page, other filters) is rendered instead.
+ */
+async function scannedJpeg(
+  doc: PDFiumDocument,
+  index: number,
+  page: { width: number; height: number },
+  maxPixels: number,
+): Promise<{ jpeg: Buffer; width: number; height: number } | undefined> {
+  const loaded = doc.getPage(index);
+  let raw;
+  try {
+    const [object] = [...loaded.objects()];
+    if (object?.type !== 'image') return undefined;
+    raw = await object.getImageDataRaw();
+  } catch {
+    return undefined;
+  } finally {
+    closePage(loaded);
+  }
+  if (raw.filters.length !== 1 || raw.filters[0] !== 'DCTDecode') return undefined;
+  if (Math.abs(raw.width / raw.height - page.width / page.height) > 0.02) return undefined;
+  if (raw.width * raw.height > maxPixels) throw new TooManyPixelsError(raw.width, raw.height);
+  const jpeg = Buffer.from(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength);
+  return { jpeg, width: raw.width, height: raw.height };
+}
+
+/**
+ * Unloads a page pdfium loaded: the wrapper closes pages only after rendering,
+ * so looking at 50 pages would keep 50 parsed pages in its heap. Reaches its
+ * private handle (pinned version 2.1); a later version without it just keeps them.
+ */
+function closePage(page: PDFiumPage): void {
+  const inner = page as unknown as {
+    module?: { _FPDF_ClosePage?: (handle: number) => void };
+    pageIdx?: number;
+  };
+  if (typeof inner.pageIdx === 'number') inner.module?._FPDF_ClosePage?.(inner.pageIdx);
+}
+
+function nameOf(from: SniffedType): string {
+  return describeType(from);
+}
