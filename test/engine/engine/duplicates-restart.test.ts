@@ -44,14 +44,20 @@ describe('engine: duplicates and restarts', () => {
   });
 
   it('resumes jobs a stopped run left queued or uploading, and each is uploaded once', async () => {
-    h = await startEngineHarness();
-    // Concur hangs: the uploads are in flight when the engine stops.
-    h.sandbox.inject({ hang: true }, { hang: true });
+    h = await startEngineHarness({ settings: { concurrency: 2 } });
+    // Concur hangs: two uploads are in flight and the third waits for a slot when the engine
+    // stops, whichever order the files were found in.
+    h.sandbox.inject({ hang: true }, { hang: true }, { hang: true });
     await h.put('one.pdf', await pdf({ text: 'one' }));
     await h.put('two.pdf', await pdf({ text: 'two' }));
     await h.put('three.pdf', await pdf({ text: 'three' }));
-    await h.waitForJob('one.pdf', (j) => j.state === 'uploading');
-    await h.waitForJob('three.pdf', (j) => j.state === 'queued' || j.state === 'uploading');
+    await waitFor(() => {
+      const states = ['one.pdf', 'two.pdf', 'three.pdf'].map((n) => h!.jobAt(n)?.state);
+      return (
+        states.filter((s) => s === 'uploading').length === 2 &&
+        states.filter((s) => s === 'queued').length === 1
+      );
+    });
     await h.engine.stop();
 
     const ledger = await Ledger.open(ledgerDir(h.dataDir));
