@@ -122,7 +122,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
             .map((j) => targetKey(j.target!)),
         );
         for (const j of engine!.jobs())
-          if (j.phase === 'collecting' && j.target && holding.has(targetKey(j.target)))
+          if (
+            (j.phase === 'collecting' || j.phase === 'parked') &&
+            j.target &&
+            holding.has(targetKey(j.target))
+          )
             mayChange.add(`${j.root}/${j.relPath}`);
         kill('engine restarted to replay its ledger');
         await launch();
@@ -130,11 +134,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
         const after = statesByPath(engine!);
         for (const [path, state] of after) {
           const was = before.get(path);
-          if (
-            was &&
-            was !== state &&
-            !((was === 'failed' || was === 'waiting') && mayChange.has(path))
-          )
+          if (was && was !== state && !mayChange.has(path))
             violations.push({
               invariant: 'replay',
               message: `${path} was ${was} before a restart and ${state} after it`,

@@ -410,8 +410,13 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     // A job in a folder that cannot be reached waits for it like a paused one: settled for now.
     for (const job of parts.book.live.values()) {
       if (job.phase === 'unreachable' || job.phase === 'held') continue;
-      // Waiting for someone to drop a fixed batch-mate, or to send without it.
-      if (job.phase === 'collecting' && job.target && parts.book.batchHolder(targetKey(job.target)))
+      // Waiting for someone to drop a fixed batch-mate, or to send without it (a copy of one
+      // of its files, parked behind it, too).
+      if (
+        (job.phase === 'collecting' || job.phase === 'parked') &&
+        job.target &&
+        parts.book.batchHolder(targetKey(job.target))
+      )
         continue;
       if (job.state === 'waiting' || job.state === 'queued' || job.state === 'uploading')
         return false;

@@ -395,14 +395,17 @@ export class MemoryConcur {
   ): Promise<{ bytes: Uint8Array } | { refusal: UploadOutcome }> {
     const fs = this.world.fs.view(life);
     const name = filePath.slice(filePath.lastIndexOf('/') + 1);
-    const refused = (message: string) => ({
-      refusal: { kind: 'rejected', status: 0, message } as UploadOutcome,
+    const refused = (message: string, unreadable?: string) => ({
+      refusal: (unreadable === undefined
+        ? { kind: 'rejected', status: 0, message }
+        : { kind: 'rejected', status: 0, message, unreadable }) as UploadOutcome,
     });
     let handle;
     try {
       handle = await fs.open(filePath);
     } catch (error) {
-      return refused(`Could not open ${name} (${(error as { code?: string }).code}).`);
+      const code = (error as { code?: string }).code ?? 'EIO';
+      return refused(`Could not open ${name} (${code}).`, code);
     }
     try {
       const stat = await handle.stat();

@@ -140,6 +140,19 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       "a failed scan's .error.txt was removed when another file of the same name uploaded, " +
       'though the failed copy was still in Failed/: a file there without its reason',
   },
+  {
+    seed: 70435,
+    broke:
+      "an entry's scan whose upload had landed (answer lost) became unreadable before the next " +
+      'try; the client\'s "could not open" was taken as Concur\'s refusal and the scan went to ' +
+      "Failed/, though the entry's image held it",
+  },
+  {
+    seed: 69579,
+    broke:
+      'a copy of a file in a batch waiting for a fixed scan was parked behind it and kept ' +
+      '`watch --once` from ending',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

@@ -345,8 +345,10 @@ async function readChunk(
   }
 }
 
-function refused(message: string): UploadOutcome {
-  return { kind: 'rejected', status: 0, message };
+function refused(message: string, unreadable?: string): UploadOutcome {
+  return unreadable === undefined
+    ? { kind: 'rejected', status: 0, message }
+    : { kind: 'rejected', status: 0, message, unreadable };
 }
 
 type OpenedScan =
@@ -364,7 +366,8 @@ async function openScan(filePath: string, checked: boolean): Promise<OpenedScan>
     // O_NONBLOCK: a named pipe called scan.pdf must not block the open forever.
     handle = await open(filePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
-    return { refusal: refused(`Could not open ${name} (${errorCode(error)}).`) };
+    const code = errorCode(error);
+    return { refusal: refused(`Could not open ${name} (${code}).`, code) };
   }
   try {
     const stat = await handle.stat();
@@ -384,11 +387,9 @@ async function openScan(filePath: string, checked: boolean): Promise<OpenedScan>
     return { handle, size: stat.size, contentType: sniffed, first: { buffer, bytesRead } };
   } catch (error) {
     await handle.close();
-    const message =
-      error instanceof Error && !('code' in error)
-        ? error.message
-        : `Could not read ${name} (${errorCode(error)}).`;
-    return { refusal: refused(message) };
+    if (error instanceof Error && !('code' in error)) return { refusal: refused(error.message) };
+    const code = errorCode(error);
+    return { refusal: refused(`Could not read ${name} (${code}).`, code) };
   }
 }
 

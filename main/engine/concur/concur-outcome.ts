@@ -21,7 +21,15 @@ export type UploadOutcome =
       errorId?: string;
       correlationId?: string;
     }
-  | { kind: 'rejected'; status: number; message: string; errorId?: string; correlationId?: string }
+  | {
+      kind: 'rejected';
+      status: number;
+      message: string;
+      errorId?: string;
+      correlationId?: string;
+      /** Nothing was sent: the scan could not be read here (the errno code), which may pass. */
+      unreadable?: string;
+    }
   | {
       kind: 'alreadyHasImage';
       status: number;

@@ -6,6 +6,7 @@ import type { AnswerReasons } from '../lifecycle/events.js';
 import { errorCode } from '../ports/file-system.js';
 import { describeRetry, retryDelay } from '../queue/backoff.js';
 import { UploadQueue } from '../queue/upload-queue.js';
+import { UNREADABLE_REASON } from './inspection.js';
 import { describeTarget, targetKey } from '../routing/route.js';
 import type { ContentType, JobError, SentVersion, UploadTarget } from '../types.js';
 import { alreadyHasImage } from './collecting.js';
@@ -90,6 +91,9 @@ export function rejectedReason(status: number, target: UploadTarget, message?: s
     return `Concur does not know ${targetWithId(target)} (HTTP 404): check the id in the folder's name.`;
   return `Concur refused the file for ${targetWithId(target)} (HTTP ${status})${tail}`;
 }
+
+/** Read errors at send time that may pass: a permission, a program holding the file open. */
+const MAY_PASS = new Set(['EACCES', 'EPERM', 'EBUSY']);
 
 export class Sending {
   readonly queue: UploadQueue<UploadUnit>;
@@ -369,6 +373,17 @@ export class Sending {
     const retryAfter = outcome.kind === 'transient' ? outcome.retryAfterMs : undefined;
     const delay = retryDelay(attempt, this.ctx.retry, retryAfter, this.ctx.random);
     const status = 'status' in outcome && outcome.status !== undefined ? outcome.status : 0;
+    // The scan could not be read here (a permission, a program holding it): nothing was sent,
+    // and it may pass; the file stays in place for the next start or Retry.
+    if (outcome.kind === 'rejected' && MAY_PASS.has(outcome.unreadable ?? ''))
+      return {
+        alreadyHasImage: alreadyHasImage(unit.target, fields),
+        rejected: { reason: UNREADABLE_REASON, retryable: true, code: 'unreadable' },
+        gaveUp: { reason: UNREADABLE_REASON, retryable: true, code: 'unreadable' },
+        retryDetail: describeRetry(delay, attempt + 1, tries),
+        nextAttemptAt: this.ctx.clock.now() + delay,
+        tries,
+      };
     return {
       alreadyHasImage: alreadyHasImage(unit.target, fields),
       rejected: {
