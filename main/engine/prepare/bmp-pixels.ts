@@ -1,15 +1,19 @@
+import decodeBmp from 'decode-bmp';
+
 /**
- * sharp's prebuilt libvips has no BMP loader. Scanners write BMP uncompressed
- * (24 or 32 bits per pixel), so the pixels are already raw: this reads the
- * header, refuses anything else with a plain reason, and hands the rows to
- * sharp as raw RGB. No decompression happens here.
+ * sharp's prebuilt libvips has no BMP loader, so a small decoder (decode-bmp:
+ * 1, 4, 8, 24 and 32 bits per pixel, palettes, either row order) turns a BMP
+ * into RGBA pixels, handed to sharp. Only the header's size is read here
+ * first, so a decompression bomb is refused before anything is decoded.
+ * Run-length-compressed BMPs (rare from scanners) are refused plainly.
  */
 
 export interface RawPixels {
   data: Buffer;
   width: number;
   height: number;
-  channels: 3;
+  /** RGBA; the alpha of a BMP is not meaningful and is dropped by the caller. */
+  channels: 4;
 }
 
 export class UnreadableImageError extends Error {
@@ -28,30 +32,18 @@ export function bmpSize(bytes: Buffer): { width: number; height: number } {
 
 export function bmpPixels(bytes: Buffer): RawPixels {
   const { width, height } = bmpSize(bytes);
-  const offset = bytes.readUInt32LE(10);
-  const bottomUp = bytes.readInt32LE(22) > 0;
-  const bpp = bytes.readUInt16LE(28);
-  const compression = bytes.readUInt32LE(30);
-  // 3 (bit fields) with 32 bpp is the usual BGRA/BGRX layout.
-  if ((bpp !== 24 && bpp !== 32) || !(compression === 0 || (compression === 3 && bpp === 32)))
-    throw new UnreadableImageError(
-      `This BMP image uses ${bpp} bits per pixel${compression ? ' with compression' : ''}; Concur Drop reads only uncompressed 24- and 32-bit BMP. Save the scan as JPEG, PNG, TIFF or PDF instead.`,
-    );
   if (width <= 0 || height <= 0) throw new UnreadableImageError('The BMP image is damaged.');
-  const step = bpp / 8;
-  const stride = Math.ceil((width * step) / 4) * 4;
-  if (offset + stride * height > bytes.length)
-    throw new UnreadableImageError('The BMP image is incomplete (cut off before its end).');
-  const data = Buffer.allocUnsafe(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const row = offset + (bottomUp ? height - 1 - y : y) * stride;
-    let out = y * width * 3;
-    for (let x = 0; x < width; x++) {
-      const at = row + x * step;
-      data[out++] = bytes[at + 2];
-      data[out++] = bytes[at + 1];
-      data[out++] = bytes[at];
-    }
+  // 1 and 2: RLE8 and RLE4, which decode-bmp does not read.
+  if (bytes.length >= 34 && [1, 2].includes(bytes.readUInt32LE(30)))
+    throw new UnreadableImageError(
+      'This BMP image is compressed (RLE), which Concur Drop cannot read. Save the scan as JPEG, PNG, TIFF or PDF instead.',
+    );
+  let decoded;
+  try {
+    decoded = decodeBmp(bytes);
+  } catch {
+    throw new UnreadableImageError('The BMP image is damaged or cut off before its end.');
   }
-  return { data, width, height, channels: 3 };
+  const data = Buffer.from(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
+  return { data, width: decoded.width, height: decoded.height, channels: 4 };
 }

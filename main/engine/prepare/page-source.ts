@@ -67,9 +67,9 @@ export async function openSource(
       const raw = bmpPixels(bytes);
       return single({
         image: sharp(raw.data, {
-          raw: { width: raw.width, height: raw.height, channels: 3 },
+          raw: { width: raw.width, height: raw.height, channels: raw.channels },
           limitInputPixels: maxPixels,
-        }),
+        }).removeAlpha(),
         width: raw.width,
         height: raw.height,
         bilevel: false,

@@ -170,3 +170,32 @@ describe('fitting the limit', () => {
     expect(photo.ok === true && photo.parts[0].contentType).toBe('image/jpeg');
   });
 });
+
+describe('preparing a BMP as older scanner software writes it', () => {
+  for (const name of ['scan-8bit-palette.bmp', 'scan-4bit-palette.bmp'])
+    it(`converts ${name} (a palette BMP) to one upright image of the same size`, async () => {
+      const { readFile } = await import('node:fs/promises');
+      const bytes = await readFile(join(import.meta.dirname, '../../fixtures', name));
+      const result = await prepareFile(await request(bytes, 'image/bmp'));
+      expect(result.ok).toBe(true);
+      if (result.ok !== true) return;
+      expect(result.parts).toHaveLength(1);
+      const { data, info } = await sharp(result.parts[0].path)
+        .greyscale()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height]).toEqual([120, 80]);
+      // Top row white, bottom row black: the rows are in the right order.
+      expect(data[0]).toBeGreaterThan(200);
+      expect(data[(info.height - 1) * info.width]).toBeLessThan(60);
+    });
+
+  it('refuses a run-length-compressed BMP with a plain reason', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const bytes = await readFile(join(import.meta.dirname, '../../fixtures/scan-8bit-rle.bmp'));
+    const result = await prepareFile(await request(bytes, 'image/bmp'));
+    expect(result).toMatchObject({ ok: false });
+    if (result.ok !== false) return;
+    expect(result.reason).toContain('compressed (RLE)');
+  });
+});
