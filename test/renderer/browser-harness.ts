@@ -64,6 +64,8 @@ export async function ensureRendererBuilt(): Promise<void> {
       await newestMtime(join(ROOT, 'renderer')),
       await newestMtime(join(ROOT, 'preload', 'contract.ts')),
       await newestMtime(join(ROOT, 'main', 'engine', 'settings', 'schema.ts')),
+      await newestMtime(join(ROOT, 'main', 'engine', 'i18n')),
+      await newestMtime(join(ROOT, 'locales')),
     );
     const built = await stat(join(RENDERER_OUT, 'index.html')).then(
       (s) => s.mtimeMs,

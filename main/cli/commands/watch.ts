@@ -6,6 +6,7 @@ import { accountFor } from '../../engine/secrets/secret-store.js';
 import type { EngineEventMap, Job } from '../../engine/types.js';
 import { CommandError, EXIT, parseCommand, portFlag, UsageError } from '../args.js';
 import { loadSettings, openDataDir, tokenFor } from '../host.js';
+import { cli, useConfigLanguage } from '../language.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
 import {
   batchedLines,
@@ -61,6 +62,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   if (!values.config) throw new UsageError('watch needs --config FILE', WATCH_USAGE);
   const uiPort = portFlag(values['ui-port'], '--ui-port', WATCH_USAGE);
   const { settings, configDir } = loadSettings(values.config);
+  useConfigLanguage(settings.language);
   if (settings.folders.length === 0)
     throw new UsageError(`The config file ${values.config} lists no folders to watch.`);
   const dataDir = openDataDir(values['data-dir']);
@@ -115,10 +117,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT') {
       log.error('the data folder has no space to start', { error });
-      throw new CommandError(
-        `The disk of Concur Drop's data folder ${dataDir} is full: nothing was uploaded. Free some space, then start again.`,
-        EXIT.failed,
-      );
+      throw new CommandError(cli().t('cli.diskFullStart', { dir: dataDir }), EXIT.failed);
     }
     throw error;
   }
@@ -133,13 +132,15 @@ export async function watchCommand(argv: string[]): Promise<number> {
         });
   if (ui) {
     if (json) out(jsonLine('ui', { url: ui.url }));
-    else console.error(`Status window for a browser: ${ui.url}`);
+    else console.error(cli().t('cli.browser', { url: ui.url }));
   }
 
   if (!values.once) {
     followTokenChanges(engine, token.getToken);
     if (!json)
-      console.error(`Watching ${settings.folders.map((f) => f.path).join(', ')} — Ctrl-C to stop.`);
+      console.error(
+        cli().t('cli.watching', { folders: settings.folders.map((f) => f.path).join(', ') }),
+      );
     const signal = await untilSignal();
     log.info('watch stopping', { signal });
     await ui?.close();

@@ -3,7 +3,8 @@ import type { EntryKind, FileStat, FileSystem, ReadHandle } from '../ports/file-
 import { nodeFileSystem } from '../ports/node-file-system.js';
 import type { ContentType } from '../types.js';
 import type { ErrorCode } from '../lifecycle/codes.js';
-import { describeType, isUploadable, sniffContentType } from './file-type.js';
+import { msg, reasonOf, type Message } from '../i18n/translate.js';
+import { isUploadable, sniffContentType } from './file-type.js';
 import type { SniffedType } from './file-type.js';
 import { PdfEncryptionScanner } from './pdf-encryption.js';
 import { hasCompleteEnd, TAIL_BYTES } from './structure.js';
@@ -26,7 +27,7 @@ export type Completeness = 'complete' | 'incomplete' | 'unknown-type';
 
 export type Inspection =
   | { ok: true; contentType: ContentType; size: number; sha256: string; mtimeMs: number }
-  | { ok: false; reason: string; code: ErrorCode };
+  | { ok: false; reason: string; code: ErrorCode; text?: Message };
 
 /** The path is a directory, FIFO, socket or device: never a scan. The message says which. */
 export class NotAFileError extends Error {
@@ -141,11 +142,6 @@ export async function checkCompleteness(
   }
 }
 
-/** "a GIF image", "an Office document or ZIP archive". */
-function withArticle(words: string): string {
-  return /^[aeiouAEIOU]/.test(words) ? `an ${words}` : `a ${words}`;
-}
-
 /** Text has no NULs and few control characters; scanners never produce it. */
 function looksLikeText(head: Uint8Array): boolean {
   if (head.length === 0) return false;
@@ -157,21 +153,34 @@ function looksLikeText(head: Uint8Array): boolean {
   return control / head.length < 0.02;
 }
 
-function unsupportedReason(type: SniffedType, head: Uint8Array): string {
-  if (type === 'unknown') {
-    const looks = looksLikeText(head) ? 'it looks like text' : 'its content is not recognised';
-    return `This file is not a PDF, JPEG or PNG (${looks}).`;
-  }
-  return `This is ${withArticle(describeType(type))}; Concur accepts only PDF, JPEG and PNG.`;
+function unsupported(type: SniffedType, head: Uint8Array): Inspection {
+  if (type === 'unknown')
+    return refusal(
+      'unsupported-type',
+      msg(looksLikeText(head) ? 'fixed.notScanText' : 'fixed.notScanUnknown'),
+    );
+  return refusal(
+    'unsupported-type',
+    msg('reason.otherType', { type: msg(`fileType.${typeKey(type)}`) }),
+  );
 }
 
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+/** The catalog's name of a type: fileType.gif, fileType.zip, … */
+function typeKey(type: SniffedType): string {
+  const sub = type.split('/')[1] ?? 'unknown';
+  if (sub === 'x-ole-storage') return 'ole';
+  return ['pdf', 'jpeg', 'png', 'gif', 'tiff', 'heic', 'webp', 'bmp', 'zip'].includes(sub)
+    ? sub
+    : 'unknown';
 }
 
-function incompleteReason(type: ContentType): string {
-  const what = type === 'application/pdf' ? 'PDF' : `${describeType(type)}`;
-  return `The ${what} is incomplete (cut off before its end).`;
+/** Binary megabytes, as the 10 MB limit counts them. */
+export function megabytes(bytes: number): Message {
+  return msg('size.mb', { n: Math.round((bytes / (1024 * 1024)) * 10) / 10 });
+}
+
+function refusal(code: ErrorCode, text: Message): Inspection {
+  return { ok: false, code, ...reasonOf(text) };
 }
 
 /**
@@ -192,24 +201,21 @@ export async function inspectFile(
   const buffer =
     size < CHUNK_BYTES ? (spareBuffers.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : null;
   try {
-    if (size === 0) return { ok: false, reason: 'The file is empty.', code: 'empty' };
+    if (size === 0) return refusal('empty', msg('fixed.empty'));
     const whole = buffer && (await readWhole(handle, buffer, size));
     if (whole && whole.length !== size) throw new FileChangedError(path);
     const [head, tail] = whole
       ? [whole.subarray(0, HEAD_BYTES), whole.subarray(Math.max(0, size - TAIL_BYTES))]
       : await headAndTail(handle, size);
     const type = sniffContentType(head);
-    if (!isUploadable(type))
-      return { ok: false, reason: unsupportedReason(type, head), code: 'unsupported-type' };
-    if (size > MAX_IMAGE_BYTES) {
-      return {
-        ok: false,
-        reason: `The file is ${megabytes(size)}; Concur accepts at most 10 MB.`,
-        code: 'too-large',
-      };
-    }
+    if (!isUploadable(type)) return unsupported(type, head);
+    if (size > MAX_IMAGE_BYTES)
+      return refusal('too-large', msg('reason.tooLarge', { size: megabytes(size) }));
     if (!hasCompleteEnd(type, tail))
-      return { ok: false, reason: incompleteReason(type), code: 'incomplete' };
+      return refusal(
+        'incomplete',
+        msg('reason.incomplete', { type: msg(`fileType.${typeKey(type)}`) }),
+      );
 
     const scanner = type === 'application/pdf' ? new PdfEncryptionScanner() : null;
     const { sha256, bytes } = whole
@@ -218,13 +224,7 @@ export async function inspectFile(
     const after = await handle.stat();
     if (bytes !== size || after.size !== size || after.mtimeMs !== stats.mtimeMs)
       throw new FileChangedError(path);
-    if (scanner?.encrypted) {
-      return {
-        ok: false,
-        reason: 'The PDF is password protected (encrypted); Concur cannot accept it.',
-        code: 'encrypted',
-      };
-    }
+    if (scanner?.encrypted) return refusal('encrypted', msg('fixed.encrypted'));
     return { ok: true, contentType: type, size, sha256, mtimeMs: stats.mtimeMs };
   } finally {
     if (buffer) spareBuffers.push(buffer);

@@ -1,6 +1,7 @@
 import type { UploadOutcome } from '../concur/concur-client.js';
 import type { ContentType, JobError, SentVersion, UploadTarget } from '../types.js';
 import type { Disposition } from './phase.js';
+import type { Message } from '../i18n/translate.js';
 
 /**
  * What can happen to a job: the reducer's input. Each names a fact (the file
@@ -44,14 +45,15 @@ export type JobEvent =
       type: 'duplicate';
       imageId?: string;
       detail: string;
+      note?: Message;
       found?: Found;
       /** `uploaded`: it is our own earlier upload that landed (its answer was lost), not a copy. */
       outcome?: 'uploaded';
     }
   /** The same content is being uploaded to the same target by another job: wait for it. */
-  | { type: 'parked'; detail: string; found: Found }
+  | { type: 'parked'; detail: string; note?: Message; found: Found }
   /** Its merge window closed: its batch is being merged. */
-  | { type: 'merging'; batchId: string; detail: string }
+  | { type: 'merging'; batchId: string; batchSize?: number; detail: string; note?: Message }
   /** Ready to go: waits for a slot (or for `notBefore`, or held while `heldBy`). */
   | { type: 'queued'; notBefore?: number; detail?: string; heldBy?: string }
   /** Uploads were held (sign-in, user pause, disk full). */
@@ -59,7 +61,7 @@ export type JobEvent =
   /** Uploads may go again. */
   | { type: 'released'; detail?: string }
   /** The request is going out now with these bytes. */
-  | { type: 'sending'; attempt: number; sent: SentVersion; detail: string }
+  | { type: 'sending'; attempt: number; sent: SentVersion; detail: string; note?: Message }
   /** Concur answered (or did not). `targetText` names the target for reasons. */
   | { type: 'answered'; outcome: UploadOutcome; reasons: AnswerReasons }
   /** The file was moved, kept or deleted after the job ended. */
@@ -85,6 +87,7 @@ export interface AnswerReasons {
   gaveUp: JobError;
   /** Backing-off detail for a transient answer given its delay. */
   retryDetail: string;
+  retryNote?: Message;
   /** When the next attempt may go (transient answers). */
   nextAttemptAt: number;
   tries: number;

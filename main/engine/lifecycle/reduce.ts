@@ -1,4 +1,5 @@
 import type { EngineJob } from '../job-book.js';
+import { durationOf, msg, reasonOf } from '../i18n/translate.js';
 import type { JobError } from '../types.js';
 import { RETRYABLE_CODES } from './codes.js';
 import type { Effect } from './effects.js';
@@ -38,6 +39,8 @@ const NOTHING: Effect[] = [];
 
 function to(job: EngineJob, phase: Phase, patch: Partial<EngineJob>, now: number): EngineJob {
   const next: EngineJob = { ...job, ...patch, phase, updatedAt: now };
+  // A new detail without its Message: the old Message would say the old thing.
+  if ('detail' in patch && !('note' in patch)) delete next.note;
   next.state = stateOf(
     phase,
     (patch.state ?? (phase === 'done' ? job.state : undefined)) as Outcome,
@@ -97,6 +100,7 @@ function again(job: EngineJob, detail: string, now: number): Transition {
         sha256: undefined,
         contentType: undefined,
         batchId: undefined,
+        batchSize: undefined,
         nextAttemptAt: undefined,
       },
       now,
@@ -142,7 +146,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       return failed(
         { ...job, size: event.size, mtimeMs: event.mtimeMs },
         {
-          reason: `Waited ${duration(event.waitedMs)} for the scanner, but the file is still incomplete (cut off before its end).`,
+          ...reasonOf(msg('reason.stillIncomplete', { duration: durationOf(event.waitedMs) })),
           retryable: false,
           code: 'incomplete',
         },
@@ -171,6 +175,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             sha256: undefined,
             contentType: undefined,
             batchId: undefined,
+            batchSize: undefined,
           },
           now,
         ),
@@ -195,7 +200,13 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         job: ended(
           job,
           event.outcome ?? 'duplicate',
-          { ...event.found, imageId: event.imageId, detail: event.detail, error: undefined },
+          {
+            ...event.found,
+            imageId: event.imageId,
+            detail: event.detail,
+            note: event.note,
+            error: undefined,
+          },
           now,
         ),
         effects: [{ kind: 'leave-waits' }, { kind: 'release-copies' }, { kind: 'finish' }],
@@ -203,13 +214,23 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
     case 'parked':
       if (phase !== 'inspecting') return { job, effects: NOTHING };
       return {
-        job: to(job, 'parked', { ...event.found, detail: event.detail }, now),
+        job: to(job, 'parked', { ...event.found, detail: event.detail, note: event.note }, now),
         effects: NOTHING,
       };
     case 'merging':
       if (phase !== 'collecting') return { job, effects: NOTHING };
       return {
-        job: to(job, 'merging', { batchId: event.batchId, detail: event.detail }, now),
+        job: to(
+          job,
+          'merging',
+          {
+            batchId: event.batchId,
+            batchSize: event.batchSize,
+            detail: event.detail,
+            note: event.note,
+          },
+          now,
+        ),
         effects: NOTHING,
       };
     case 'queued':
@@ -244,6 +265,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             attempts: event.attempt,
             sent: event.sent,
             detail: event.detail,
+            note: event.note,
             nextAttemptAt: undefined,
             progress: 0,
           },
@@ -274,6 +296,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
           {
             detail: 'checking the file again after a restart',
             batchId: undefined,
+            batchSize: undefined,
             nextAttemptAt: undefined,
             finalPath: undefined,
             // An upload cut off by the stop may have landed: Concur's "already has an image" then means done.
@@ -297,6 +320,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             finishedAt: undefined,
             nextAttemptAt: undefined,
             batchId: undefined,
+            batchSize: undefined,
             disposition: undefined,
             finalPath: undefined,
             attempts: 0,
@@ -393,7 +417,12 @@ function answered(
         job: to(
           job,
           'backing-off',
-          { nextAttemptAt: reasons.nextAttemptAt, detail: reasons.retryDetail, mayHaveLanded },
+          {
+            nextAttemptAt: reasons.nextAttemptAt,
+            detail: reasons.retryDetail,
+            note: reasons.retryNote,
+            mayHaveLanded,
+          },
           now,
         ),
         effects: [{ kind: 'enqueue', notBefore: reasons.nextAttemptAt }],
@@ -409,7 +438,3 @@ function sentVersion(job: EngineJob): string | true {
 
 /** The reason shown when a file vanished before its upload. */
 export const DELETED_REASON = 'The file was deleted before it could be uploaded.';
-
-function duration(ms: number): string {
-  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
-}

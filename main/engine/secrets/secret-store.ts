@@ -16,10 +16,14 @@ export const TOKEN_ENV = 'CONCUR_DROP_TOKEN';
 const UNAVAILABLE =
   'No OS keychain is available (on Linux, install and unlock GNOME Keyring or KWallet) — set CONCUR_DROP_TOKEN instead';
 
-/** The OS keychain cannot be reached; `message` says what the user can do. */
+/**
+ * The OS keychain cannot be reached; `message` says what the user can do.
+ * The system's own reason ("Cannot autolaunch D-Bus without X11 $DISPLAY")
+ * is kept in `detail` for the log: it means nothing to the person reading.
+ */
 export class KeychainUnavailableError extends Error {
   constructor(readonly detail?: string) {
-    super(UNAVAILABLE + (detail ? ` (${detail})` : ''));
+    super(UNAVAILABLE);
     this.name = 'KeychainUnavailableError';
   }
 }

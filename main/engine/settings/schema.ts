@@ -99,6 +99,8 @@ export const settingsSchema = z.strictObject({
   notifications: z.boolean().default(true),
   /** Desktop only: start Concur Drop when the user logs in. */
   startAtLogin: z.boolean().default(true),
+  /** The language of the window, tray, notifications, error files and CLI; "system" follows the OS. */
+  language: z.enum(['system', 'en', 'de', 'fr', 'es', 'ja']).default('system'),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { BatchCollector } from '../batches.js';
 import { absolutePath } from '../finish/finish.js';
-import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
+import { MAX_IMAGE_BYTES, megabytes } from '../inspect/inspect.js';
+import { msg, noteOf, reasonOf, targetInSentence } from '../i18n/translate.js';
 import type { EngineJob } from '../job-book.js';
 import { naturalCompare } from '../merge/merge-pdf.js';
 import { errorCode } from '../ports/file-system.js';
@@ -23,15 +24,16 @@ export type Merger = (
   out: string,
 ) => Promise<{ size: number }>;
 
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 /** "Entry X already has an image in Concur; Concur allows one image per entry." */
 export function alreadyHasImage(target: UploadTarget, fromConcur?: Partial<JobError>): JobError {
   return {
     ...fromConcur,
-    reason: `${capitalized(describeTarget(target))} already has an image in Concur; Concur allows one image per ${target.kind}.`,
+    ...reasonOf(
+      msg('reason.hasImage', {
+        target: targetInSentence(target, true),
+        kind: msg(`kind.${target.kind}`),
+      }),
+    ),
     retryable: false,
     code: 'already-has-image',
   };
@@ -43,10 +45,6 @@ function fileTrouble(err: unknown): boolean {
     errorCode(err) !== undefined ||
     errorCode((err as { cause?: unknown } | null)?.cause) !== undefined
   );
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 export class Collecting {
@@ -140,7 +138,12 @@ export class Collecting {
       await runner.dispatch(job, {
         type: 'refused',
         error: {
-          reason: `An earlier version of this file may already be the image of ${describeTarget(target)} (its upload's answer was lost), and Concur allows one image per ${target.kind}. Retry this file if that image is not in Concur.`,
+          ...reasonOf(
+            msg('reason.mayBeImage', {
+              target: targetInSentence(target),
+              kind: msg(`kind.${target.kind}`),
+            }),
+          ),
           retryable: false,
           code: 'already-has-image',
         },
@@ -149,12 +152,16 @@ export class Collecting {
     if (!jobs.length) return;
     if (!jobs.some((j) => j.mayHaveLanded) && this.earlierMayHaveLanded(key)) {
       // Sent now, Concur's "already has an image" could not tell this upload from that one.
-      const what = describeTarget(target);
       for (const job of jobs)
         await runner.dispatch(job, {
           type: 'refused',
           error: {
-            reason: `${capitalized(what)} may already have its image in Concur: an earlier upload to it may have landed, its answer lost. Concur allows one image per ${target.kind}; retry this file if that upload is not in Concur.`,
+            ...reasonOf(
+              msg('reason.mayHaveImage', {
+                target: targetInSentence(target, true),
+                kind: msg(`kind.${target.kind}`),
+              }),
+            ),
             retryable: false,
             code: 'already-has-image',
           },
@@ -194,7 +201,8 @@ export class Collecting {
         await runner.dispatch(job, {
           type: 'merging',
           batchId,
-          detail: `merging ${jobs.length} files into one PDF for ${what}`,
+          batchSize: jobs.length,
+          ...noteOf(msg('detail.merging', { n: jobs.length, target: targetInSentence(target) })),
         }),
       );
     const same = (job: EngineJob | undefined, i: number) =>
@@ -236,7 +244,14 @@ export class Collecting {
     }
     if (merged.size > MAX_IMAGE_BYTES) {
       return refuse({
-        reason: `Together, the ${jobs.length} files for ${what} make a ${megabytes(merged.size)} PDF; Concur accepts at most 10 MB per ${target.kind}.`,
+        ...reasonOf(
+          msg('reason.batchTooLarge', {
+            n: jobs.length,
+            target: targetInSentence(target),
+            size: megabytes(merged.size),
+            kind: msg(`kind.${target.kind}`),
+          }),
+        ),
         retryable: false,
         code: 'batch-too-large',
       });

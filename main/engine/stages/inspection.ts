@@ -1,4 +1,5 @@
 import { CopiesInFlight } from '../copies.js';
+import { msg, noteOf } from '../i18n/translate.js';
 import { absolutePath } from '../finish/finish.js';
 import { FileChangedError, inspectFile, NotAFileError } from '../inspect/inspect.js';
 import type { EngineJob } from '../job-book.js';
@@ -76,7 +77,7 @@ export class Inspection {
         void runner.dispatch(copy, {
           type: 'duplicate',
           imageId: leader.imageId,
-          detail: `same content as "${leader.name}"`,
+          ...noteOf(msg('detail.sameContent', { name: leader.name })),
         });
       else void runner.dispatch(copy, { type: 'changed' });
     }
@@ -165,7 +166,7 @@ export class Inspection {
     if (route.kind === 'invalid') {
       await runner.dispatch(job, {
         type: 'refused',
-        error: { reason: route.reason, retryable: false, code: 'invalid-folder' },
+        error: { reason: route.reason, text: route.text, retryable: false, code: 'invalid-folder' },
       });
       return;
     }
@@ -189,7 +190,12 @@ export class Inspection {
     if (!inspection.ok) {
       await runner.dispatch(job, {
         type: 'refused',
-        error: { reason: inspection.reason, retryable: false, code: inspection.code },
+        error: {
+          reason: inspection.reason,
+          text: inspection.text,
+          retryable: false,
+          code: inspection.code,
+        },
       });
       return;
     }
@@ -200,7 +206,7 @@ export class Inspection {
       await runner.dispatch(job, {
         type: 'duplicate',
         imageId: original.imageId,
-        detail: `same content as "${original.name}", already uploaded`,
+        ...noteOf(msg('detail.sameUploaded', { name: original.name })),
         found: { target, sha256, contentType, size, mtimeMs },
       });
       return;
@@ -227,7 +233,7 @@ export class Inspection {
       await runner.dispatch(job, {
         type: 'parked',
         found,
-        detail: `same content as "${book.get(leader)?.name}": waiting for its upload`,
+        ...noteOf(msg('detail.sameWaiting', { name: book.get(leader)?.name })),
       });
       return;
     }

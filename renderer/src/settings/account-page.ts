@@ -1,6 +1,7 @@
 import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { REGION_PRESETS } from '../../../main/engine/settings/schema.js';
+import { t } from '../i18n.js';
 import type { SettingsView } from './settings-view.js';
 import { errorId, fieldError } from './validate.js';
 
@@ -15,9 +16,9 @@ export function accountPage(host: SettingsView) {
   const savedUrl = view.settings.concur.baseUrl;
   return html`
     <section class="settings-page" aria-labelledby="account-title">
-      <h2 id="account-title">Account</h2>
+      <h2 id="account-title">${t('settings.page.account')}</h2>
       <div class="field">
-        <label for="region">Concur data center</label>
+        <label for="region">${t('account.region')}</label>
         <select
           id="region"
           @change=${(e: Event) => {
@@ -34,16 +35,14 @@ export function accountPage(host: SettingsView) {
                 ${p.label} — ${new URL(p.url).host}
               </option>`,
           )}
-          <option value="custom" ?selected=${custom}>Custom address…</option>
+          <option value="custom" ?selected=${custom}>${t('account.custom')}</option>
         </select>
-        <p class="hint">
-          The address your company's Concur runs on; your Concur administrator knows it.
-        </p>
+        <p class="hint">${t('account.regionHint')}</p>
       </div>
       ${
         custom
           ? html`<div class="field">
-              <label for="base-url">Concur address (base URL)</label>
+              <label for="base-url">${t('account.baseUrl')}</label>
               <input
                 id="base-url"
                 type="url"
@@ -58,16 +57,16 @@ export function accountPage(host: SettingsView) {
                     'concur.baseUrl',
                   )}
               />
-              ${fieldError(urlError, 'concur.baseUrl', 'Concur address')}
+              ${fieldError(urlError, 'concur.baseUrl')}
             </div>`
           : nothing
       }
       <fieldset class="field">
-        <legend>Authorization scheme</legend>
+        <legend>${t('account.scheme')}</legend>
         ${(
           [
-            ['OAuth', 'OAuth — the scheme Concur documents for the Image service'],
-            ['Bearer', 'Bearer — for OAuth 2.0 access tokens'],
+            ['OAuth', t('account.oauth')],
+            ['Bearer', t('account.bearer')],
           ] as const
         ).map(
           ([value, text]) =>
@@ -83,26 +82,23 @@ export function accountPage(host: SettingsView) {
         )}
       </fieldset>
 
-      <h3>Access token</h3>
+      <h3>${t('account.token')}</h3>
       ${
         keychainOk
           ? nothing
           : html`<div class="banner warn" role="note">
               <span
-                ><strong>No keychain on this computer.</strong> ${
-                  view.keychainMessage ?? 'The OS keychain cannot be used here.'
-                }
-                The token cannot be saved from here; on a machine without a keychain, give it to the
-                command line in the <code>CONCUR_DROP_TOKEN</code> variable.</span
+                ><strong>${t('account.noKeychainTitle')}</strong> ${t('account.noKeychain')}
+                ${t('account.noKeychainHint')}</span
               >
             </div>`
       }
       <p class="token-status ${view.signedIn ? 'is-ok' : ''}">
         <span aria-hidden="true">${view.signedIn ? '✓' : '○'}</span>
-        ${view.signedIn ? 'A token is saved' : 'No token saved yet'} for <code>${savedUrl}</code>.
+        ${t(view.signedIn ? 'account.tokenSaved' : 'account.noToken', { url: savedUrl })}
       </p>
       <div class="field">
-        <label for="token">${view.signedIn ? 'Replace the token' : 'Token'}</label>
+        <label for="token">${view.signedIn ? t('account.replace') : t('account.tokenLabel')}</label>
         <div class="inline">
           <input
             id="token"
@@ -114,23 +110,19 @@ export function accountPage(host: SettingsView) {
             @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && host.saveToken()}
           />
           <button class="secondary" ?disabled=${!keychainOk || host.busy} @click=${host.saveToken}>
-            Save token
+            ${t('account.saveToken')}
           </button>
           ${
             view.signedIn
               ? html`<button class="ghost" ?disabled=${host.busy} @click=${host.removeToken}>
-                  Remove token
+                  ${t('account.removeToken')}
                 </button>`
               : nothing
           }
         </div>
         <p class="hint" id="token-hint">
-          Kept in the OS keychain, never in the settings file, and never shown again.
-          ${
-            draft.concur.baseUrl !== savedUrl
-              ? 'It belongs to the saved address: save the settings first if you changed it.'
-              : ''
-          }
+          ${t('account.tokenHint')}
+          ${draft.concur.baseUrl !== savedUrl ? t('account.tokenHintUrl') : ''}
         </p>
         ${
           host.tokenResult
@@ -143,7 +135,7 @@ export function accountPage(host: SettingsView) {
       <div class="field">
         <div class="inline">
           <button class="secondary" ?disabled=${host.busy} @click=${host.checkConnection}>
-            Check connection
+            ${t('account.check')}
           </button>
           <span class="result-slot" role="status">
             ${
@@ -153,7 +145,7 @@ export function accountPage(host: SettingsView) {
                     >${host.checkResult.message}</span
                   >`
                 : host.busy
-                  ? 'Checking…'
+                  ? t('account.checking')
                   : ''
             }
           </span>

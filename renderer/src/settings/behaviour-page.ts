@@ -1,18 +1,12 @@
 import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
+import { LANGUAGES } from '../../../main/engine/i18n/translate.js';
 import type { Settings } from '../../../main/engine/settings/schema.js';
+import { t } from '../i18n.js';
 import type { SettingsView } from './settings-view.js';
 import { errorId, fieldError } from './validate.js';
 
-const AFTER_UPLOAD: { value: Settings['afterUpload']; label: string; hint: string }[] = [
-  {
-    value: 'move',
-    label: 'Move it to Uploaded',
-    hint: 'into the Uploaded folder inside the watched folder, same subfolders (recommended)',
-  },
-  { value: 'keep', label: 'Leave it where it is', hint: 'it is not uploaded twice' },
-  { value: 'delete', label: 'Delete it', hint: 'Concur keeps the image' },
-];
+const AFTER_UPLOAD: readonly Settings['afterUpload'][] = ['move', 'keep', 'delete'];
 
 /** Settings › Behaviour: what happens after an upload, notifications, login item, concurrency. */
 export function behaviourPage(host: SettingsView) {
@@ -21,24 +15,27 @@ export function behaviourPage(host: SettingsView) {
   const desktopOnly = host.info?.mode === 'browser';
   return html`
     <section class="settings-page" aria-labelledby="behaviour-title">
-      <h2 id="behaviour-title">Behaviour</h2>
+      <h2 id="behaviour-title">${t('behaviour.title')}</h2>
       <fieldset class="field">
-        <legend>After a scan is uploaded</legend>
+        <legend>${t('behaviour.after')}</legend>
         ${AFTER_UPLOAD.map(
           (o) =>
             html`<label class="choice">
               <input
                 type="radio"
                 name="after-upload"
-                .checked=${live(draft.afterUpload === o.value)}
-                @change=${() => host.change((d) => (d.afterUpload = o.value))}
+                .checked=${live(draft.afterUpload === o)}
+                @change=${() => host.change((d) => (d.afterUpload = o))}
               />
-              <span><strong>${o.label}</strong> <span class="muted">— ${o.hint}</span></span>
+              <span
+                ><strong>${t(`behaviour.${o}`)}</strong>
+                <span class="muted">— ${t(`behaviour.${o}Hint`)}</span></span
+              >
             </label>`,
         )}
       </fieldset>
       <fieldset class="field">
-        <legend>Desktop</legend>
+        <legend>${t('behaviour.desktop')}</legend>
         <label class="switch">
           <input
             type="checkbox"
@@ -47,7 +44,7 @@ export function behaviourPage(host: SettingsView) {
             @change=${(e: Event) =>
               host.change((d) => (d.notifications = (e.target as HTMLInputElement).checked))}
           />
-          <span>Show a notification when uploads finish or fail</span>
+          <span>${t('behaviour.notifications')}</span>
         </label>
         <label class="switch">
           <input
@@ -57,16 +54,12 @@ export function behaviourPage(host: SettingsView) {
             @change=${(e: Event) =>
               host.change((d) => (d.startAtLogin = (e.target as HTMLInputElement).checked))}
           />
-          <span>Start Concur Drop when I log in</span>
+          <span>${t('behaviour.login')}</span>
         </label>
-        ${
-          desktopOnly
-            ? html`<p class="hint">These two apply when the desktop app runs on this computer.</p>`
-            : nothing
-        }
+        ${desktopOnly ? html`<p class="hint">${t('behaviour.desktopOnly')}</p>` : nothing}
       </fieldset>
       <div class="field">
-        <label for="concurrency">Uploads at the same time</label>
+        <label for="concurrency">${t('behaviour.concurrency')}</label>
         <input
           id="concurrency"
           type="number"
@@ -86,8 +79,30 @@ export function behaviourPage(host: SettingsView) {
             );
           }}
         />
-        <p class="hint" id="concurrency-hint">1 to 8. Two suits most office connections.</p>
-        ${fieldError(concurrencyError, 'concurrency', 'Uploads at the same time')}
+        <p class="hint" id="concurrency-hint">${t('behaviour.concurrencyHint')}</p>
+        ${fieldError(concurrencyError, 'concurrency')}
+      </div>
+      <div class="field">
+        <label for="language">${t('behaviour.language')}</label>
+        <select
+          id="language"
+          aria-describedby="language-hint"
+          @change=${(e: Event) =>
+            host.change(
+              (d) => (d.language = (e.target as HTMLSelectElement).value as Settings['language']),
+            )}
+        >
+          <option value="system" ?selected=${draft.language === 'system'}>
+            ${t('behaviour.languageSystem')}
+          </option>
+          ${LANGUAGES.map(
+            (l) =>
+              html`<option value=${l} lang=${l} ?selected=${draft.language === l}>
+                ${t(`behaviour.languageName.${l}`)}
+              </option>`,
+          )}
+        </select>
+        <p class="hint" id="language-hint">${t('behaviour.languageHint')}</p>
       </div>
     </section>
   `;

@@ -1,14 +1,14 @@
 import { html, nothing } from 'lit';
 import { ref } from 'lit/directives/ref.js';
 import type { Job } from '../../../main/engine/types.js';
+import { t, targetText } from '../i18n.js';
 import {
   STATE_GLYPH,
-  STATE_LABEL,
   describeFolder,
   describeState,
-  describeTarget,
   formatTime,
   percent,
+  stateLabel,
 } from './job-format.js';
 
 /** What a row needs besides its job. */
@@ -25,7 +25,7 @@ export interface JobRowOptions {
  */
 export function jobRow(job: Job, options: JobRowOptions) {
   const now = options.now;
-  const label = STATE_LABEL[job.state];
+  const label = stateLabel(job.state);
   const time = job.finishedAt ?? job.updatedAt;
   const pct = job.progress != null ? percent(job.progress) : null;
   return html`<li
@@ -41,12 +41,12 @@ export function jobRow(job: Job, options: JobRowOptions) {
       <div class="job-name" title=${job.relPath}>${job.name}</div>
       <div class="job-meta">
         <span class="job-target"
-          ><span class="visually-hidden">Goes to </span
-          ><span aria-hidden="true">→ </span>${describeTarget(job.target)}</span
+          ><span class="visually-hidden">${t('row.goesTo')}</span
+          ><span aria-hidden="true">→ </span>${targetText(job.target)}</span
         >
         <span class="job-folder" title=${job.root}
           ><span aria-hidden="true"> · </span
-          ><span class="visually-hidden">, from folder </span>${describeFolder(job)}</span
+          ><span class="visually-hidden">${t('row.fromFolder')}</span>${describeFolder(job)}</span
         >
       </div>
       ${
@@ -61,7 +61,7 @@ export function jobRow(job: Job, options: JobRowOptions) {
           ? html`<div
               class="progress ${pct == null ? 'is-indeterminate' : ''}"
               role="progressbar"
-              aria-label="Upload progress of ${job.name}"
+              aria-label=${t('row.progress', { name: job.name })}
               aria-valuemin="0"
               aria-valuemax="100"
               aria-valuenow=${pct ?? nothing}
@@ -74,7 +74,7 @@ export function jobRow(job: Job, options: JobRowOptions) {
     <div class="job-image">
       ${
         job.imageId
-          ? html`<span class="field-label">Image ID</span
+          ? html`<span class="field-label">${t('row.imageId')}</span
               ><code title=${job.imageId}>${job.imageId}</code>`
           : nothing
       }
@@ -85,19 +85,19 @@ export function jobRow(job: Job, options: JobRowOptions) {
         job.state === 'failed'
           ? html`<button
               class="secondary small"
-              aria-label="Retry ${job.name}"
+              aria-label=${t('row.retryLabel', { name: job.name })}
               @click=${() => options.onRetry(job)}
             >
-              Retry
+              ${t('row.retry')}
             </button>`
           : nothing
       }
       <button
         class="ghost small"
-        aria-label="Show in folder: ${job.name}"
+        aria-label=${t('row.showLabel', { name: job.name })}
         @click=${() => options.onShowInFolder(job)}
       >
-        Show in folder
+        ${t('row.show')}
       </button>
     </div>
   </li>`;
