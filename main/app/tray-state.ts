@@ -68,8 +68,7 @@ export function trayState(s: Summary): TrayState {
 /** "2 uploading · 3 waiting · 1 failed · 14 uploaded today" — only the parts that are not zero. */
 export function countsLine(s: Summary, tr: Translator = english): string {
   const parts: string[] = [];
-  const add = (key: string, n: number) =>
-    parts.push(tr.t(`tray.counts.${key}`, { n: tr.number(n) }));
+  const add = (key: string, n: number) => parts.push(tr.t(`tray.counts.${key}`, { count: n }));
   if (s.uploading) add('uploading', s.uploading);
   if (s.waiting + s.queued) add('waiting', s.waiting + s.queued);
   if (s.paused) add('held', s.paused);

@@ -146,7 +146,7 @@ function changeKey(job: Job): string {
 export function summaryLine(summary: Summary, tr: Translator = cli()): string {
   const parts: string[] = [];
   for (const state of STATES)
-    if (summary[state]) parts.push(tr.t(`cli.summary.${state}`, { n: tr.number(summary[state]) }));
+    if (summary[state]) parts.push(tr.t(`cli.summary.${state}`, { count: summary[state] }));
   let line = parts.length ? parts.join(' · ') : tr.t('cli.noJobs');
   if (summary.pausedBy === 'disk-full') line += ` — ${tr.t('cli.diskFull')}`;
   else if (summary.pausedBy === 'sign-in') line += ` — ${tr.t('cli.signIn')}`;

@@ -35,8 +35,9 @@ export const targetText = (target: UploadTarget | null): string =>
 /** Switches language (after the settings load or change) and tells the components. */
 export function useLanguage(setting: LanguageSetting | undefined): void {
   const next = fromSetting(setting ?? 'system');
-  if (next.language === current.language && next.locale === current.locale) return;
-  current = next;
+  // Screen readers pick their voice from it.
   document.documentElement.lang = next.locale;
+  if (next === current) return;
+  current = next;
   window.dispatchEvent(new Event('cd-language'));
 }

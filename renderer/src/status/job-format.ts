@@ -70,6 +70,7 @@ export function describeState(job: Job, now = Date.now()): string {
     case 'duplicate':
       return note(job) ?? t('row.duplicate');
     case 'uploaded':
+      if (job.batchSize && job.batchSize > 1) return t('row.merged', { count: job.batchSize });
       return note(job) ?? t('row.uploaded');
   }
 }
@@ -114,8 +115,7 @@ export function headline(
 /** "2 uploading · 3 queued · 14 uploaded today · 1 failed" (only the non-zero parts). */
 export function countsLine(summary: Summary): string {
   const parts: string[] = [];
-  const add = (key: string, count: number) =>
-    parts.push(t(`status.counts.${key}`, { n: tr().number(count) }));
+  const add = (key: string, count: number) => parts.push(t(`status.counts.${key}`, { count }));
   if (n(summary.uploading) > 0) add('uploading', summary.uploading);
   if (n(summary.queued) > 0) add('queued', summary.queued);
   if (n(summary.waiting) > 0) add('waiting', summary.waiting);

@@ -50,7 +50,7 @@ export function jobRow(job: Job, options: JobRowOptions) {
         >
       </div>
       ${
-        job.state === 'uploaded' && !job.detail
+        job.state === 'uploaded' && !job.detail && !(job.batchSize && job.batchSize > 1)
           ? nothing
           : html`<div class="job-detail ${job.state === 'failed' ? 'is-error' : ''}">
               ${describeState(job, now)}
