@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { settingsSchema } from '../main/engine/settings/schema.js';
 import type { Job, JobFilter, Summary } from '../main/engine/types.js';
 import type { Settings } from '../main/engine/settings/schema.js';
+import type { Message } from '../main/engine/i18n/translate.js';
 
 /**
  * The one contract between main, preload and renderer (and the browser UI
@@ -31,7 +32,8 @@ export interface SettingsView {
 }
 
 export type SaveResult = { ok: true } | { ok: false; issues: string[] };
-export type CheckResult = { ok: boolean; message: string };
+/** `message` in English; `text` the same as a catalog key, for the window's language. */
+export type CheckResult = { ok: boolean; message: string; text?: Message };
 export interface AppInfo {
   mode: 'desktop' | 'browser';
   version: string;

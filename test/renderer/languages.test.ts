@@ -47,10 +47,11 @@ const EXPECT: Record<string, { headline: string; failed: string; reason: string 
 describe('the status window’s words', { timeout: 90_000 }, () => {
   it('says nothing about "in progress" under All when the scans could not be loaded', async () => {
     const open = await openUi(browser, h, '', {
-      beforeLoad: (page) =>
-        page.route('**/api/call/getJobs', (route) =>
+      beforeLoad: async (page) => {
+        await page.route('**/api/call/getJobs', (route) =>
           route.fulfill({ status: 500, contentType: 'application/json', body: '{}' }),
-        ),
+        );
+      },
     });
     try {
       const { page } = open;
@@ -91,4 +92,29 @@ describe('the status window in each language', { timeout: 90_000 }, () => {
       }
     });
   }
+});
+
+describe('the language setting', { timeout: 90_000 }, () => {
+  it('overrides the browser’s language once saved on the Behaviour page', async () => {
+    const open = await openUi(browser, h, '#settings/behaviour', { locale: 'en-GB' });
+    try {
+      const { page } = open;
+      await page.getByLabel('Language').selectOption('de');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await expect
+        .poll(() => page.locator('.save-state').textContent())
+        .toContain('Einstellungen gespeichert.');
+      expect(h.settingsStore.get().language).toBe('de');
+      expect(await page.getByRole('tab', { name: 'Verhalten' }).count()).toBe(1);
+      await page.getByRole('tab', { name: 'Status' }).click();
+      await expect
+        .poll(() => rowOf(page, 'empty-scan.pdf').locator('.job-detail').textContent())
+        .toContain('Die Datei ist leer.');
+      expect(await page.evaluate(`document.documentElement.lang`)).toBe('de');
+      expect(open.pageErrors).toEqual([]);
+    } finally {
+      await open.close();
+      await h.handlers.saveSettings({ ...h.settingsStore.get(), language: 'system' });
+    }
+  });
 });

@@ -7,6 +7,7 @@ import type { Settings } from '../settings/schema.js';
 import type { EngineApi } from '../types.js';
 import { checkConnection } from './connection-check.js';
 import { resolveInsideRoots } from './inside-roots.js';
+import { english, msg, type Message } from '../i18n/translate.js';
 
 export { defaultOpenPath, defaultReveal } from './open-in-os.js';
 
@@ -128,12 +129,8 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       engine.tokenChanged();
       // CONCUR_DROP_TOKEN wins over the keychain: say so, or the user would wonder why nothing changed.
       const inUse = await readToken(settingsStore.get()).catch(() => null);
-      if (inUse !== token)
-        return {
-          ok: true,
-          message: `The token is saved in the keychain for ${where}, but the CONCUR_DROP_TOKEN environment variable is set and is used instead. Remove it to use this token.`,
-        };
-      return { ok: true, message: `The token is saved in the keychain for ${where}.` };
+      if (inUse !== token) return said(true, msg('check.savedEnv', { where }));
+      return said(true, msg('check.saved', { where }));
     },
 
     async clearToken() {
@@ -148,11 +145,17 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       } catch (error) {
         return { ok: false, message: (error as Error).message };
       }
-      if (!token)
-        return { ok: false, message: `No token is saved for ${account()}. Save one first.` };
+      if (!token) return said(false, msg('check.noToken', { where: account() }));
       registerSecret(token);
       const result = await checkConnection(settings.concur, token, options.checkTimeouts);
-      return { ok: result.ok, message: redact(result.message) };
+      // Concur's own words may echo a token: both forms go out redacted.
+      return {
+        ok: result.ok,
+        message: redact(result.message),
+        ...(result.text
+          ? { text: JSON.parse(redact(JSON.stringify(result.text))) as Message }
+          : {}),
+      };
     },
 
     pickFolder: () => options.pickFolder(),
@@ -162,4 +165,9 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       platform: process.platform,
     }),
   };
+}
+
+/** A result in English words and as a Message for the window's language. */
+function said(ok: boolean, text: Message): CheckResult {
+  return { ok, message: english.say(text), text };
 }

@@ -1,7 +1,7 @@
 import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { REGION_PRESETS } from '../../../main/engine/settings/schema.js';
-import { t } from '../i18n.js';
+import { t, tr } from '../i18n.js';
 import type { SettingsView } from './settings-view.js';
 import { errorId, fieldError } from './validate.js';
 
@@ -127,7 +127,7 @@ export function accountPage(host: SettingsView) {
         ${
           host.tokenResult
             ? html`<p class="result ${host.tokenResult.ok ? 'is-ok' : 'is-error'}" role="status">
-                ${host.tokenResult.message}
+                ${tr().words(host.tokenResult.text, host.tokenResult.message)}
               </p>`
             : nothing
         }
@@ -142,7 +142,7 @@ export function accountPage(host: SettingsView) {
               host.checkResult
                 ? html`<span class="result ${host.checkResult.ok ? 'is-ok' : 'is-error'}"
                     ><span aria-hidden="true">${host.checkResult.ok ? '✓ ' : '✕ '}</span
-                    >${host.checkResult.message}</span
+                    >${tr().words(host.checkResult.text, host.checkResult.message)}</span
                   >`
                 : host.busy
                   ? t('account.checking')
