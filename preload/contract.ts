@@ -77,7 +77,7 @@ export interface EventPayloads {
   summary: Summary;
   /** A notification was clicked: show this job. */
   focusJob: string;
-  notice: { level: 'info' | 'warn' | 'error'; message: string };
+  notice: { level: 'info' | 'warn' | 'error'; message: string; text?: Message };
 }
 
 export type CallName = keyof typeof calls;

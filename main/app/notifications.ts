@@ -156,7 +156,7 @@ export function setupNotifications(options: NotificationOptions): () => void {
 
   const onPaused = (reason: PauseReason, message: string) => {
     if (reason === 'disk-full' && options.enabled()) {
-      show(tr().t('notify.diskFull'), message, () => window.show('status'));
+      show(tr().t('notify.diskFull'), tr().t('notify.diskFullBody'), () => window.show('status'));
       return;
     }
     if (reason !== 'sign-in' || signInShown || !options.enabled()) return;

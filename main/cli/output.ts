@@ -179,7 +179,8 @@ export function readableReporter(write: (line: string) => void, tr: Translator =
       write(`${tr.clock(Date.now())}  ${column(tr.t('cli.resumedLine'))} ${tr.t('cli.continue')}`);
     },
     notice(notice: EngineEventMap['notice'][0]) {
-      write(`${tr.clock(Date.now())}  ${column(notice.level)} ${notice.message}`);
+      const text = tr.words(notice.text, notice.message);
+      write(`${tr.clock(Date.now())}  ${column(notice.level)} ${text}`);
     },
   };
 }

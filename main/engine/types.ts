@@ -139,7 +139,15 @@ export interface EngineEventMap {
   'root-unavailable': [root: string, reason: string];
   'root-available': [root: string];
   /** Something the user should know that is not a job (e.g. a skipped non-file). */
-  notice: [notice: { level: 'info' | 'warn' | 'error'; message: string; path?: string }];
+  notice: [
+    notice: {
+      level: 'info' | 'warn' | 'error';
+      message: string;
+      path?: string;
+      /** `message` as a catalog key, for hosts that speak another language. */
+      text?: Message;
+    },
+  ];
 }
 
 /** What hosts (CLI, Electron shell, browser UI server) may ask of the engine. */

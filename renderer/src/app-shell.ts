@@ -1,6 +1,6 @@
 import { LitElement, html, nothing } from 'lit';
 import { api } from './api.js';
-import { t } from './i18n.js';
+import { t, tr } from './i18n.js';
 import { SETTINGS_PAGES, type SettingsPage } from './settings/settings-view.js';
 import type { StatusView } from './status/status-view.js';
 import { tablistKeydown } from './tabs.js';
@@ -61,7 +61,9 @@ export class AppShell extends LitElement {
     window.addEventListener('cd-language', this.relabel);
     const bridge = api();
     this.unsubscribe.push(
-      bridge.onNotice((n) => this.notice(n)),
+      bridge.onNotice((n) =>
+        this.notice({ level: n.level, message: tr().words(n.text, n.message) }),
+      ),
       bridge.onFocusJob((id) => {
         this.navigate('status');
         void this.updateComplete.then(() =>

@@ -216,6 +216,12 @@ function fixedKeys(): Map<string, string> {
   return fixedMap;
 }
 
+/** One of the engine's fixed English sentences as a Message, to go inside another; else the words. */
+export function fixedMessage(englishText: string): Message | string {
+  const key = fixedKeys().get(englishText);
+  return key ? msg(key) : englishText;
+}
+
 /** A job error's reason: English words for logs, the ledger and `--json`, and the Message. */
 export function reasonOf(text: Message): { reason: string; text: Message } {
   return { reason: english.say(text), text };
