@@ -90,6 +90,16 @@ describe('the CLI in the user’s language', { timeout: 90_000 }, () => {
     );
   });
 
+  it('says where the token comes from in Spanish with LC_ALL=es_ES.UTF-8', async () => {
+    const r = await runCli(['token', 'check', '--config', config], {
+      env: { ...env({}), LANG: 'de_DE.UTF-8', LC_ALL: 'es_ES.UTF-8', CONCUR_DROP_HOME: dataDir },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `Un token para ${new URL(sandbox.url).origin} viene de CONCUR_DROP_TOKEN.`,
+    );
+  });
+
   it('follows the config file’s language over the environment’s', async () => {
     await writeConfig({ language: 'fr' });
     const r = await watchOnce({ LANG: 'de_DE.UTF-8' });

@@ -9,7 +9,9 @@ import { mergeToPdf, naturalCompare } from '../../engine/merge/merge-pdf.js';
 import { CONCUR_ID } from '../../engine/settings/schema.js';
 import type { ContentType, UploadTarget } from '../../engine/types.js';
 import { EXIT, parseCommand, UsageError } from '../args.js';
+import { msg } from '../../engine/i18n/translate.js';
 import { loadSettings, openDataDir, tokenFor } from '../host.js';
+import { cli, useConfigLanguage } from '../language.js';
 import { UPLOAD_USAGE } from '../usage.js';
 
 const HELP = `${UPLOAD_USAGE}
@@ -55,6 +57,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     throw new UsageError('upload needs at least one FILE', UPLOAD_USAGE);
   const target = targetFrom(values);
   const { settings } = loadSettings(values.config);
+  useConfigLanguage(settings.language);
   openDataDir();
 
   const token = tokenFor(settings.concur.baseUrl);
@@ -75,11 +78,15 @@ export async function uploadCommand(argv: string[]): Promise<number> {
   for (const file of files) {
     const inspected = await inspectFile(file).catch((error: Error) => ({
       ok: false as const,
-      reason: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error.message,
+      reason:
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? cli().t('cli.noSuchFile')
+          : error.message,
+      text: undefined,
     }));
     if (inspected.ok) ready.push({ path: file, contentType: inspected.contentType });
     else {
-      console.error(`${file}: ${inspected.reason}`);
+      console.error(`${file}: ${cli().words(inspected.text, inspected.reason)}`);
       failed = true;
     }
   }
@@ -88,9 +95,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     // Concur keeps one image per entry or invoice: several files become one PDF.
     if (target.kind === 'entry' || target.kind === 'invoice') {
       if (failed) {
-        console.error(
-          `Nothing was uploaded to the ${target.kind}: it takes one image, and not every file could be used.`,
-        );
+        console.error(cli().t('cli.uploadNone', { kind: msg(`kind.${target.kind}`) }));
         return EXIT.failed;
       }
       if (ready.length > 1)
@@ -138,10 +143,16 @@ async function uploadMerged(
     const inspected = await inspectFile(merged);
     // The same checks as any scan, the 10 MB limit included.
     if (!inspected.ok) {
-      console.error(`${scans.length} files merged for the ${target.kind}: ${inspected.reason}`);
+      console.error(
+        cli().t('cli.mergedFor', {
+          n: scans.length,
+          kind: msg(`kind.${target.kind}`),
+          reason: cli().words(inspected.text, inspected.reason),
+        }),
+      );
       return false;
     }
-    return await uploadOne(client, target, merged, `${scans.length} files merged`);
+    return await uploadOne(client, target, merged, cli().t('cli.mergedLabel', { n: scans.length }));
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -160,7 +171,8 @@ async function uploadOne(
     if (outcome.kind !== 'transient' || attempt === TRIES) break;
     const waitMs = Math.min(MAX_WAIT_MS, outcome.retryAfterMs ?? 1000 * 2 ** (attempt - 1));
     log.info('upload retry', { file, attempt, waitMs, message: outcome.message });
-    console.error(`${label}: ${outcome.message} — trying again in ${Math.ceil(waitMs / 1000)} s`);
+    const message = cli().words(outcome.text, outcome.message);
+    console.error(cli().t('cli.tryAgain', { label, message, seconds: Math.ceil(waitMs / 1000) }));
     await sleep(waitMs);
   }
   if (!outcome) return false;
@@ -169,9 +181,7 @@ async function uploadOne(
       console.log(outcome.imageId ?? '');
       return true;
     case 'auth':
-      throw new TokenRefused(
-        `Concur refused the token (${outcome.message}): run "concur-drop token set" or set CONCUR_DROP_TOKEN.`,
-      );
+      throw new TokenRefused(cli().t('cli.tokenRefused', { message: outcome.message }));
     default:
       console.error(
         `${label}: ${outcome.message}${'errorId' in outcome || 'correlationId' in outcome ? concurRefs(outcome) : ''}`,
