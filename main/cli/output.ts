@@ -172,7 +172,11 @@ export function readableReporter(write: (line: string) => void, tr: Translator =
       write(jobLine(job, tr));
     },
     paused(reason: string, message: string) {
-      const text = reason === 'sign-in' ? tr.t('cli.signInNeeded', { message }) : message;
+      // The engine's pause message is English; its reason is known here in the user's words.
+      const text =
+        reason === 'sign-in'
+          ? tr.t('cli.signInNeeded', { message })
+          : tr.t(reason === 'disk-full' ? 'cli.diskFull' : 'cli.paused');
       write(`${tr.clock(Date.now())}  ${column(tr.t('cli.pausedLine'))} ${text}`);
     },
     resumed() {

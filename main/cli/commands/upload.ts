@@ -63,7 +63,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
   const token = tokenFor(settings.concur.baseUrl);
   const found = await token.lookup();
   if (found.token === null) {
-    console.error(found.reason);
+    console.error(cli().words(found.text, found.reason));
     return EXIT.tokenRefused;
   }
   const client = createConcurClient({

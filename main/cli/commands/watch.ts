@@ -75,7 +75,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   if (found.token === null) {
     // Not fatal: the engine holds uploads as "sign-in needed" until a token appears.
     if (json) out(jsonLine('token-missing', { message: found.reason }));
-    else console.error(found.reason);
+    else console.error(cli().words('text' in found ? found.text : undefined, found.reason));
   }
 
   // Loaded only now: a config or usage error is reported without loading the whole engine.

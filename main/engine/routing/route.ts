@@ -15,7 +15,7 @@ export { isIgnoredPath, ignoredPathReason } from './ignore.js';
 export type RouteResult =
   | { kind: 'target'; target: UploadTarget }
   /** An unmatched subfolder with unmatched:'ignore', or an ignored name. */
-  | { kind: 'ignore'; why: string }
+  | { kind: 'ignore'; why: string; whyText?: Message }
   /** A convention folder that does not name a usable id; the reason names the folder. */
   | { kind: 'invalid'; reason: string; text: Message };
 
@@ -78,10 +78,8 @@ export function routeFile(
   }
 
   if (folder.unmatched === 'ignore') {
-    return {
-      kind: 'ignore',
-      why: `the subfolder "${dirs.join('/')}" matches no route and unmatched files are ignored`,
-    };
+    const whyText = msg('reason.unmatchedIgnored', { folder: dirs.join('/') });
+    return { kind: 'ignore', why: english.say(whyText), whyText };
   }
   return { kind: 'target', target: { kind: 'receipt' } };
 }

@@ -1,5 +1,5 @@
 import { CopiesInFlight } from '../copies.js';
-import { msg, noteOf } from '../i18n/translate.js';
+import { fixedMessage, msg, noteOf, reasonOf } from '../i18n/translate.js';
 import { absolutePath } from '../finish/finish.js';
 import { FileChangedError, inspectFile, NotAFileError } from '../inspect/inspect.js';
 import type { EngineJob } from '../job-book.js';
@@ -158,7 +158,11 @@ export class Inspection {
     if (route.kind === 'ignore') {
       await runner.dispatch(job, {
         type: 'refused',
-        error: { reason: `Not uploaded: ${route.why}.`, retryable: false, code: 'ignored' },
+        error: {
+          ...reasonOf(msg('reason.ignored', { why: route.whyText ?? fixedMessage(route.why) })),
+          retryable: false,
+          code: 'ignored',
+        },
         keepInPlace: true,
       });
       return;
