@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { systemLocales } from '../../main/engine/i18n/system-locale.js';
-import { fixedMessage, msg, pickLanguage, translator } from '../../main/engine/i18n/translate.js';
+import {
+  CATALOGS,
+  english,
+  fixedMessage,
+  msg,
+  pickLanguage,
+  translator,
+} from '../../main/engine/i18n/translate.js';
 
 describe('choosing the language', () => {
   it('follows the OS: LC_ALL, then LC_MESSAGES, then LANG; C and POSIX are English', () => {
@@ -52,5 +59,46 @@ describe('putting the engine’s words into a language', () => {
     const pseudo = translator('en-XA', 'en');
     expect(pseudo.t('status.headline.working', { count: 2 })).toMatch(/^\[Wörkíñg öñ 2 šçáñš ~/);
     expect(pseudo.t('row.retry').length).toBeGreaterThan('Retry'.length * 1.4);
+  });
+});
+
+describe('the engine’s fast English', () => {
+  it('says every sentence exactly as i18next does, plurals and number formats included', () => {
+    const i18nextEnglish = translator('en', 'en');
+    const keys: string[] = [];
+    const walk = (node: object, prefix: string) => {
+      for (const [k, v] of Object.entries(node))
+        if (typeof v === 'string') keys.push(`${prefix}${k}`.replace(/_(one|other)$/, ''));
+        else walk(v as object, `${prefix}${k}.`);
+    };
+    walk(CATALOGS.en, '');
+    const differ: string[] = [];
+    for (const key of new Set(keys))
+      for (const count of [1, 1234.5]) {
+        const params = {
+          count,
+          n: 12.34,
+          id: 'A2C4',
+          name: 'a & b.pdf',
+          target: 'report X',
+          folder: 2,
+          route: 3,
+        } as Record<string, string | number>;
+        for (const blank of [
+          'error',
+          'status',
+          'tries',
+          'seconds',
+          'percent',
+          'min',
+          'max',
+          'rest',
+        ])
+          params[blank] = 7;
+        const fast = english.t(key, params);
+        const slow = i18nextEnglish.t(key, params);
+        if (fast !== slow) differ.push(`${key}: ${fast} ≠ ${slow}`);
+      }
+    expect(differ).toEqual([]);
   });
 });
