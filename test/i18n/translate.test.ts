@@ -64,7 +64,7 @@ describe('putting the engine’s words into a language', () => {
 
 describe('the engine’s fast English', () => {
   it('says every sentence exactly as i18next does, plurals and number formats included', () => {
-    const i18nextEnglish = translator('en', 'en');
+    const i18nextEnglish = translator('en', 'en', 'i18next');
     const keys: string[] = [];
     const walk = (node: object, prefix: string) => {
       for (const [k, v] of Object.entries(node))

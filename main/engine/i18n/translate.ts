@@ -124,10 +124,18 @@ const DAY_MS = 86_400_000;
 const translators = new Map<string, Translator>();
 
 /** A translator for one language; `locale` sets how dates and numbers look. */
-export function translator(language: string, locale: string = language): Translator {
-  const key = `${language} ${locale}`;
+export function translator(
+  language: string,
+  locale: string = language,
+  via: 'fastest' | 'i18next' = 'fastest',
+): Translator {
+  const key = `${language} ${locale} ${via}`;
   let found = translators.get(key);
-  if (!found) translators.set(key, (found = makeTranslator(language, locale)));
+  if (!found) {
+    // English, the default of every host and of the engine's own words, takes the direct path.
+    const lookup = language === 'en' && via === 'fastest' ? directEnglish() : undefined;
+    translators.set(key, (found = makeTranslator(language, locale, lookup)));
+  }
   return found;
 }
 
@@ -247,7 +255,7 @@ function directEnglish(): (key: string, params: Record<string, unknown>) => stri
 }
 
 /** English, for logs, the ledger and `--json`, whose words tools already read. */
-export const english: Translator = makeTranslator('en', 'en', directEnglish());
+export const english: Translator = translator('en');
 
 /** A target for people, always with its full id: two entries may share a name. */
 export function targetMessage(target: UploadTarget | null): Message {
