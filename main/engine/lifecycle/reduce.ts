@@ -1,4 +1,5 @@
 import type { EngineJob } from '../job-book.js';
+import { durationOf, msg, reasonOf } from '../i18n/translate.js';
 import type { JobError } from '../types.js';
 import { RETRYABLE_CODES } from './codes.js';
 import type { Effect } from './effects.js';
@@ -48,6 +49,8 @@ const UNPREPARED: Partial<EngineJob> = {
 
 function to(job: EngineJob, phase: Phase, patch: Partial<EngineJob>, now: number): EngineJob {
   const next: EngineJob = { ...job, ...patch, phase, updatedAt: now };
+  // A new detail without its Message: the old Message would say the old thing.
+  if ('detail' in patch && !('detailText' in patch)) delete next.detailText;
   next.state = stateOf(
     phase,
     (patch.state ?? (phase === 'done' ? job.state : undefined)) as Outcome,
@@ -107,6 +110,7 @@ function again(job: EngineJob, detail: string, now: number): Transition {
         sha256: undefined,
         contentType: undefined,
         batchId: undefined,
+        batchSize: undefined,
         nextAttemptAt: undefined,
         prepared: undefined,
       },
@@ -153,7 +157,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       return failed(
         { ...job, size: event.size, mtimeMs: event.mtimeMs },
         {
-          reason: `Waited ${duration(event.waitedMs)} for the scanner, but the file is still incomplete (cut off before its end).`,
+          ...reasonOf(msg('reason.stillIncomplete', { duration: durationOf(event.waitedMs) })),
           retryable: false,
           code: 'incomplete',
         },
@@ -183,6 +187,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             contentType: undefined,
             batchId: undefined,
             prepared: undefined,
+            batchSize: undefined,
           },
           now,
         ),
@@ -242,7 +247,13 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         job: ended(
           job,
           event.outcome ?? 'duplicate',
-          { ...event.found, imageId: event.imageId, detail: event.detail, error: undefined },
+          {
+            ...event.found,
+            imageId: event.imageId,
+            detail: event.detail,
+            detailText: event.detailText,
+            error: undefined,
+          },
           now,
         ),
         effects: [{ kind: 'leave-waits' }, { kind: 'release-copies' }, { kind: 'finish' }],
@@ -250,13 +261,28 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
     case 'parked':
       if (phase !== 'inspecting') return { job, effects: NOTHING };
       return {
-        job: to(job, 'parked', { ...event.found, detail: event.detail }, now),
+        job: to(
+          job,
+          'parked',
+          { ...event.found, detail: event.detail, detailText: event.detailText },
+          now,
+        ),
         effects: NOTHING,
       };
     case 'merging':
       if (phase !== 'collecting') return { job, effects: NOTHING };
       return {
-        job: to(job, 'merging', { batchId: event.batchId, detail: event.detail }, now),
+        job: to(
+          job,
+          'merging',
+          {
+            batchId: event.batchId,
+            batchSize: event.batchSize,
+            detail: event.detail,
+            detailText: event.detailText,
+          },
+          now,
+        ),
         effects: NOTHING,
       };
     case 'queued':
@@ -291,6 +317,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             attempts: event.attempt,
             sent: event.sent,
             detail: event.detail,
+            detailText: event.detailText,
             nextAttemptAt: undefined,
             progress: 0,
           },
@@ -315,12 +342,21 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
     case 'batch-released':
       if (!job.holdsBatch) return { job, effects: NOTHING };
       return {
-        job: { ...job, holdsBatch: undefined, detail: event.detail, updatedAt: now },
+        job: {
+          ...job,
+          holdsBatch: undefined,
+          detail: event.detail,
+          detailText: event.detailText,
+          updatedAt: now,
+        },
         effects: NOTHING,
       };
     case 'batch-waits':
       if (phase !== 'collecting' || job.detail === event.detail) return { job, effects: NOTHING };
-      return { job: to(job, 'collecting', { detail: event.detail }, now), effects: NOTHING };
+      return {
+        job: to(job, 'collecting', { detail: event.detail, detailText: event.detailText }, now),
+        effects: NOTHING,
+      };
     case 'replaced':
       if (job.state !== 'failed' || job.replacedBy) return { job, effects: NOTHING };
       return {
@@ -341,6 +377,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             detail: 'checking the file again after a restart',
             batchId: undefined,
             prepared: undefined,
+            batchSize: undefined,
             nextAttemptAt: undefined,
             finalPath: undefined,
             // An upload cut off by the stop may have landed: Concur's "already has an image" then means done.
@@ -365,6 +402,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             finishedAt: undefined,
             nextAttemptAt: undefined,
             batchId: undefined,
+            batchSize: undefined,
             disposition: undefined,
             finalPath: undefined,
             holdsBatch: undefined,
@@ -485,7 +523,12 @@ function answered(
         job: to(
           job,
           'backing-off',
-          { nextAttemptAt: reasons.nextAttemptAt, detail: reasons.retryDetail, mayHaveLanded },
+          {
+            nextAttemptAt: reasons.nextAttemptAt,
+            detail: reasons.retryDetail,
+            detailText: reasons.retryNote,
+            mayHaveLanded,
+          },
           now,
         ),
         effects: [{ kind: 'enqueue', notBefore: reasons.nextAttemptAt }],
@@ -501,7 +544,3 @@ function sentVersion(job: EngineJob): string | true {
 
 /** The reason shown when a file vanished before its upload. */
 export const DELETED_REASON = 'The file was deleted before it could be uploaded.';
-
-function duration(ms: number): string {
-  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
-}
