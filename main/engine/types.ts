@@ -93,6 +93,8 @@ export interface Job {
   contentType?: ContentType;
   /** What was done to the file before upload: "converted from TIFF (3 pages)", "shrunk from 24.1 MB to 8.7 MB". */
   note?: string;
+  /** `note` as catalog keys (one per part of it), for hosts that speak another language. */
+  noteText?: Message[];
   /** Sent as this many images (a split stack, or a report file too large for one). */
   parts?: number;
   /** Of those, how many Concur has taken. */

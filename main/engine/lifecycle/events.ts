@@ -51,6 +51,7 @@ export type JobEvent =
       type: 'prepared';
       parts: PreparedPart[];
       note: string;
+      noteText?: Message[];
       oneImage: boolean;
       heldBy?: string;
     }

@@ -43,6 +43,7 @@ const UNPREPARED: Partial<EngineJob> = {
   from: undefined,
   prepared: undefined,
   note: undefined,
+  noteText: undefined,
   parts: undefined,
   partsSent: undefined,
 };
@@ -233,6 +234,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         prepared: event.parts,
         contentType: event.parts[0].contentType,
         note: event.note || undefined,
+        noteText: event.note ? event.noteText : undefined,
         parts: parts > 1 ? parts : undefined,
         partsSent: parts > 1 ? Math.min(job.partsSent ?? 0, parts - 1) : undefined,
         detail: undefined,

@@ -2,6 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { describeType } from '../inspect/file-type.js';
+import type { Message } from '../i18n/translate.js';
 import type { ContentType } from '../types.js';
 import { UnreadableImageError } from './bmp-pixels.js';
 import { lookAt, type PageLook } from './page-look.js';
@@ -106,6 +107,7 @@ async function prepareSource(req: PrepareRequest, source: PageSource): Promise<P
     ok: true,
     parts,
     note: describe(req, source.pages, size, total, dropped, groups.length, parts.length),
+    noteText: noteMessages(req, source.pages, size, total, dropped, groups.length, parts.length),
   };
 }
 
@@ -330,6 +332,38 @@ function describe(
   if (req.split !== 'none' && groups > 1) notes.push(`split into ${groups} receipts`);
   else if (parts > 1) notes.push(`sent in ${parts} parts (too large for one image)`);
   return notes.join(', ');
+}
+
+/**
+ * The note as catalog keys, built as plain objects: the worker does not load the catalogs
+ * (docs/architecture.md#languages).
+ */
+function noteMessages(
+  req: PrepareRequest,
+  pages: number,
+  sourceSize: number,
+  total: number,
+  dropped: number,
+  groups: number,
+  parts: number,
+): Message[] {
+  const mb = (bytes: number): Message => ({
+    key: 'size.mb',
+    params: { n: Math.round((bytes / (1024 * 1024)) * 10) / 10 },
+  });
+  const notes: Message[] = [];
+  if (!['application/pdf', 'image/jpeg', 'image/png'].includes(req.from))
+    notes.push({
+      key: pages > 1 ? 'prep.convertedPages' : 'prep.converted',
+      params: { type: shortName(req.from), n: pages },
+    });
+  if (sourceSize > req.maxBytes)
+    notes.push({ key: 'prep.shrunk', params: { from: mb(sourceSize), to: mb(total) } });
+  if (dropped && req.split !== 'separator')
+    notes.push({ key: 'prep.blankDropped', params: { count: dropped } });
+  if (req.split !== 'none' && groups > 1) notes.push({ key: 'prep.split', params: { n: groups } });
+  else if (parts > 1) notes.push({ key: 'prep.parts', params: { n: parts } });
+  return notes;
 }
 
 function damaged(from: PrepareRequest['from']): string {

@@ -123,6 +123,7 @@ export class Preparing {
       type: 'prepared',
       parts: result.parts,
       note: result.note,
+      noteText: result.noteText,
       oneImage: takesOneImage(job.target),
       heldBy: this.heldBy(),
     });

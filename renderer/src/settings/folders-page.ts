@@ -104,7 +104,7 @@ function folderCard(host: SettingsView, folder: FolderSettings, i: number) {
       </select>
     </div>
     <div class="field">
-      <label for="folder-${i}-split">A stack of receipts scanned as one file</label>
+      <label for="folder-${i}-split">${t('folders.split')}</label>
       <select
         id="folder-${i}-split"
         @change=${(e: Event) =>
@@ -114,15 +114,15 @@ function folderCard(host: SettingsView, folder: FolderSettings, i: number) {
                 .value as FolderSettings['split']),
           )}
       >
-        <option value="none" ?selected=${folder.split === 'none'}>Upload it as one receipt</option>
-        <option value="page" ?selected=${folder.split === 'page'}>One receipt per page</option>
+        <option value="none" ?selected=${folder.split === 'none'}>${t('folders.splitNone')}</option>
+        <option value="page" ?selected=${folder.split === 'page'}>${t('folders.splitPage')}</option>
         <option value="separator" ?selected=${folder.split === 'separator'}>
-          A blank sheet starts the next receipt
+          ${t('folders.splitSeparator')}
         </option>
       </select>
     </div>
     <div class="field">
-      <label for="folder-${i}-blank">Blank pages (backs of two-sided scans)</label>
+      <label for="folder-${i}-blank">${t('folders.blankPages')}</label>
       <select
         id="folder-${i}-blank"
         @change=${(e: Event) =>
@@ -132,8 +132,12 @@ function folderCard(host: SettingsView, folder: FolderSettings, i: number) {
                 .value as FolderSettings['blankPages']),
           )}
       >
-        <option value="keep" ?selected=${folder.blankPages === 'keep'}>Keep them</option>
-        <option value="drop" ?selected=${folder.blankPages === 'drop'}>Leave them out</option>
+        <option value="keep" ?selected=${folder.blankPages === 'keep'}>
+          ${t('folders.blankKeep')}
+        </option>
+        <option value="drop" ?selected=${folder.blankPages === 'drop'}>
+          ${t('folders.blankDrop')}
+        </option>
       </select>
     </div>
     <table class="routes">

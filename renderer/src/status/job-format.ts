@@ -55,9 +55,11 @@ function note(job: Job): string | undefined {
 /** One line under the file name that says why a job is where it is, and what was done to the file. */
 export function describeState(job: Job, now = Date.now()): string {
   const line = stateLine(job, now);
-  return job.note && job.state !== 'failed' && job.state !== 'duplicate'
-    ? `${line} · ${job.note}`
-    : line;
+  if (!job.note || job.state === 'failed' || job.state === 'duplicate') return line;
+  const said = job.noteText?.length
+    ? job.noteText.map((m) => tr().say(m)).join(t('prep.separator'))
+    : job.note;
+  return `${line} · ${said}`;
 }
 
 function stateLine(job: Job, now: number): string {

@@ -174,7 +174,7 @@ export class StatusView extends LitElement {
 
   private async sendWithout(job: Job): Promise<void> {
     const ok = await api().sendWithout(job.id);
-    if (!ok) notify(this, `The other files no longer wait for ${job.name}.`, 'warn');
+    if (!ok) notify(this, t('status.noLongerWaits', { name: job.name }), 'warn');
   }
 
   private async retryAll(): Promise<void> {
@@ -187,7 +187,7 @@ export class StatusView extends LitElement {
       // The folder is on the watching machine, perhaps another one: say where, ready to copy.
       const path = await api().locateJob(job.id);
       if (path) this.located = this.located?.id === job.id ? null : { id: job.id, path };
-      else notify(this, `${job.name} is no longer inside a watched folder.`, 'warn');
+      else notify(this, t('status.notInFolder', { name: job.name }), 'warn');
       return;
     }
     const ok = await api().showInFolder(job.id);
