@@ -36,7 +36,14 @@ const HEADROOM = 0.98;
 
 type Built = { bytes: Uint8Array; contentType: ContentType };
 
-class TooLargeError extends Error {}
+class TooLargeError extends Error {
+  constructor(
+    message: string,
+    readonly text: Message,
+  ) {
+    super(message);
+  }
+}
 
 export async function prepareFile(req: PrepareRequest): Promise<PrepareResult> {
   let source: PageSource;
@@ -53,10 +60,16 @@ export async function prepareFile(req: PrepareRequest): Promise<PrepareResult> {
     if (error instanceof UnreadableImageError)
       return { ok: false, reason: error.message, code: 'unsupported-type' };
     if (error instanceof TooLargeError)
-      return { ok: false, reason: error.message, code: 'too-large' };
+      return { ok: false, reason: error.message, code: 'too-large', text: error.text };
     // A decoder that gives up midway (a cut-off or damaged file): plain words, the detail logged.
     const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, reason: damaged(req.from), code: 'convert-failed', detail };
+    return {
+      ok: false,
+      reason: damaged(req.from),
+      code: 'convert-failed',
+      detail,
+      text: { key: 'prep.damaged', params: { type: { key: `fileType.${typeKey(req.from)}` } } },
+    };
   } finally {
     source.close();
   }
@@ -72,6 +85,7 @@ async function prepareSource(req: PrepareRequest, source: PageSource): Promise<P
       ok: false,
       reason: `Every page of this file is blank (${source.pages} ${plural(source.pages, 'page')}); nothing was uploaded.`,
       code: 'unsupported-type',
+      text: { key: 'prep.allBlank', params: { count: source.pages } },
     };
   const built: { bytes: Uint8Array; contentType: ContentType; pages: number[] }[] = [];
   // pdf-lib parses the whole file: only when pages are copied, not for a scan re-rendered.
@@ -210,7 +224,7 @@ async function buildGroup(
   const squeeze = steps[steps.length - 1];
   if (req.mayAppendParts && group.length > 1 && req.shrink)
     return splitToFit(source, group, looks, squeeze, pdf !== null, budget, sourceSize, req);
-  throw new TooLargeError(tooLargeReason(req, sourceSize, last?.bytes.length));
+  throw new TooLargeError(...tooLargeReason(req, sourceSize, last?.bytes.length));
 }
 
 function tooLargeUnless(
@@ -220,19 +234,45 @@ function tooLargeUnless(
 ) {
   for (const part of parts)
     if (part.bytes.length > req.maxBytes)
-      throw new TooLargeError(tooLargeReason(req, sourceSize, part.bytes.length));
-  if (!parts.length) throw new TooLargeError(tooLargeReason(req, sourceSize, undefined));
+      throw new TooLargeError(...tooLargeReason(req, sourceSize, part.bytes.length));
+  if (!parts.length) throw new TooLargeError(...tooLargeReason(req, sourceSize, undefined));
   return parts;
 }
 
-function tooLargeReason(req: PrepareRequest, sourceSize: number, best: number | undefined): string {
+function tooLargeReason(
+  req: PrepareRequest,
+  sourceSize: number,
+  best: number | undefined,
+): [string, Message] {
+  const size = mbMessage(sourceSize);
   if (!req.shrink)
-    return `The file is ${megabytes(sourceSize)}; Concur accepts at most 10 MB (shrinking is turned off in the settings).`;
+    return [
+      `The file is ${megabytes(sourceSize)}; Concur accepts at most 10 MB (shrinking is turned off in the settings).`,
+      { key: 'prep.tooLargeNoShrink', params: { size } },
+    ];
   const tried =
     best !== undefined
       ? `; shrunk as far as it stays legible (about 200 dpi) it is still ${megabytes(best)}`
       : '';
-  return `The file is ${megabytes(sourceSize)}${tried}. Concur accepts at most 10 MB per image: scan it in colour at a lower resolution, or in black and white.`;
+  return [
+    `The file is ${megabytes(sourceSize)}${tried}. Concur accepts at most 10 MB per image: scan it in colour at a lower resolution, or in black and white.`,
+    best !== undefined
+      ? { key: 'prep.tooLargeShrunk', params: { size, best: mbMessage(best) } }
+      : { key: 'prep.tooLarge', params: { size } },
+  ];
+}
+
+/** Megabytes as the catalogs word them (`size.mb`), rounded as `megabytes` rounds. */
+function mbMessage(bytes: number): Message {
+  return { key: 'size.mb', params: { n: Math.round((bytes / (1024 * 1024)) * 10) / 10 } };
+}
+
+/** The catalog's name of a type (`fileType.*`), as inspection names it. */
+function typeKey(from: PrepareRequest['from']): string {
+  const sub = from.split('/')[1] ?? 'unknown';
+  return ['pdf', 'jpeg', 'png', 'gif', 'tiff', 'heic', 'webp', 'bmp'].includes(sub)
+    ? sub
+    : 'unknown';
 }
 
 async function encodeGroup(
@@ -303,7 +343,7 @@ async function splitToFit(
     const bytes = page.bilevel
       ? (page.width * page.height) / 40
       : (await jpegBytes(page, squeeze)).length;
-    if (bytes > budget) throw new TooLargeError(tooLargeReason(req, sourceSize, bytes));
+    if (bytes > budget) throw new TooLargeError(...tooLargeReason(req, sourceSize, bytes));
     if (estimate + bytes > budget) await flush();
     pages.push(index);
     estimate += bytes;
@@ -347,10 +387,7 @@ function noteMessages(
   groups: number,
   parts: number,
 ): Message[] {
-  const mb = (bytes: number): Message => ({
-    key: 'size.mb',
-    params: { n: Math.round((bytes / (1024 * 1024)) * 10) / 10 },
-  });
+  const mb = mbMessage;
   const notes: Message[] = [];
   if (!['application/pdf', 'image/jpeg', 'image/png'].includes(req.from))
     notes.push({

@@ -51,6 +51,8 @@ export type PrepareResult =
       ok: false;
       reason: string;
       code: 'unsupported-type' | 'too-large' | 'convert-failed';
+      /** The reason as catalog keys, when there are any for it. */
+      text?: Message;
       /** The decoder's own words, for the log. */
       detail?: string;
     };

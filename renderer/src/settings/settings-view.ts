@@ -235,7 +235,10 @@ export class SettingsView extends LitElement {
     try {
       this.signIn = await api().signOut();
     } catch (error) {
-      this.signIn = { ...this.signIn!, problem: `Not signed out: ${(error as Error).message}` };
+      this.signIn = {
+        ...this.signIn!,
+        problem: t('account.notSignedOut', { message: (error as Error).message }),
+      };
     } finally {
       this.busy = false;
     }
