@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { settingsSchema } from '../main/engine/settings/schema.js';
 import type { Job, JobFilter, Summary } from '../main/engine/types.js';
 import type { Settings } from '../main/engine/settings/schema.js';
+import type { Message } from '../main/engine/i18n/translate.js';
 
 /**
  * The one contract between main, preload and renderer (and the browser UI
@@ -51,9 +52,11 @@ export interface SignInView {
 }
 
 export type SaveResult = { ok: true } | { ok: false; issues: string[] };
+/** `message` in English; `text` the same as a catalog key, for the window's language. */
 export type CheckResult = {
   ok: boolean;
   message: string;
+  text?: Message;
   /** Done, but with something to heed (shown amber, not as a success). */
   warning?: boolean;
 };
@@ -114,7 +117,7 @@ export interface EventPayloads {
   summary: Summary;
   /** A notification was clicked: show this job. */
   focusJob: string;
-  notice: { level: 'info' | 'warn' | 'error'; message: string };
+  notice: { level: 'info' | 'warn' | 'error'; message: string; text?: Message };
 }
 
 export type CallName = keyof typeof calls;

@@ -5,6 +5,7 @@ import { setupAppUserModelId } from './app-user-model-id.js';
 import { setupEngine } from './engine-host.js';
 import { appIconFile, iconRoot } from './icons.js';
 import { setupIpc } from './ipc.js';
+import { appTranslator } from './language.js';
 import { currentExecutable, HIDDEN_FLAG, setupLoginItem } from './login-item.js';
 import { setupNotifications } from './notifications.js';
 import { setupQuit } from './quit.js';
@@ -58,9 +59,15 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       keychainMessage: ctx.keychainMessage(),
       settingsWarning: settingsStore.warning,
     }),
+    translator: () => appTranslator(settingsStore.get().language),
     quit,
   });
-  setupNotifications({ engine, window: win, enabled: () => settingsStore.get().notifications });
+  setupNotifications({
+    engine,
+    window: win,
+    enabled: () => settingsStore.get().notifications,
+    translator: () => appTranslator(settingsStore.get().language),
+  });
   setupLoginItem(settingsStore, {
     platform: process.platform,
     exePath: currentExecutable(),

@@ -2,7 +2,7 @@ import { ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { CALL_NAMES, callChannel, parseArgs, type CallName } from '../../preload/contract.js';
 import type { ApiHandlers } from '../engine/api/api-handlers.js';
 import { createLogger, redact } from '../engine/log/logger.js';
-import type { Job, Summary } from '../engine/types.js';
+import type { EngineEventMap, Job, Summary } from '../engine/types.js';
 import type { ShellEngine } from './shell-engine.js';
 import type { StatusWindow } from './window.js';
 
@@ -71,8 +71,8 @@ export function setupIpc({ handlers, window, engine }: IpcOptions): () => void {
     job: (job: Job) => window.send('job', job),
     summary: (summary: Summary) => window.send('summary', summary),
     // The page gets the words only; paths in notices stay in main's log.
-    notice: (notice: { level: 'info' | 'warn' | 'error'; message: string }) =>
-      window.send('notice', { level: notice.level, message: notice.message }),
+    notice: (notice: EngineEventMap['notice'][0]) =>
+      window.send('notice', { level: notice.level, message: notice.message, text: notice.text }),
   };
   engine.on('job', listeners.job);
   engine.on('summary', listeners.summary);

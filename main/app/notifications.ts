@@ -1,7 +1,8 @@
 import { Notification } from 'electron';
 import { createLogger } from '../engine/log/logger.js';
 import { systemClock, type Clock } from '../engine/ports.js';
-import { describeTarget, targetKey } from '../engine/routing/route.js';
+import { english, targetInSentence, type Translator } from '../engine/i18n/translate.js';
+import { targetKey } from '../engine/routing/route.js';
 import type { Job, PauseReason } from '../engine/types.js';
 import type { ShellEngine } from './shell-engine.js';
 import type { StatusWindow } from './window.js';
@@ -22,6 +23,8 @@ export interface NotificationOptions {
   window: Pick<StatusWindow, 'show' | 'focusJob'>;
   /** Read on every flush, so turning the setting off takes effect at once. */
   enabled: () => boolean;
+  /** The language to speak, read on every notification (the setting may change). */
+  translator?: () => Translator;
   clock?: Clock;
   /** Quiet time that ends a burst. */
   burstMs?: number;
@@ -43,6 +46,7 @@ export function setupNotifications(options: NotificationOptions): () => void {
   const burstMs = options.burstMs ?? 3000;
   const minGapMs = options.minGapMs ?? 10_000;
   const maxPerRound = options.maxPerRound ?? 3;
+  const tr = () => options.translator?.() ?? english;
 
   let pending: Pending = { uploads: new Map(), failures: [] };
   /** Jobs already told about, so a later change of the same finished job says nothing. */
@@ -78,21 +82,22 @@ export function setupNotifications(options: NotificationOptions): () => void {
     if (!options.enabled()) return;
     lastRoundAt = clock.now();
 
+    const t = tr();
     const notes: { title: string; body: string; onClick: () => void }[] = [];
-    for (const jobs of round.uploads.values()) notes.push(uploadNote(jobs));
+    for (const jobs of round.uploads.values()) notes.push(uploadNote(jobs, t));
     for (const job of round.failures) {
       notes.push({
-        title: `Upload failed: ${job.name}`,
-        body: job.error?.reason ?? 'The scan could not be uploaded.',
+        title: t.t('notify.failedTitle', { name: job.name }),
+        body: job.error ? t.words(job.error.text, job.error.reason) : t.t('notify.failedBody'),
         onClick: () => window.focusJob(job.id),
       });
     }
     if (notes.length > maxPerRound) {
       const uploaded = [...round.uploads.values()].reduce((n, jobs) => n + jobs.length, 0);
       const parts = [];
-      if (uploaded) parts.push(`${uploaded} ${uploaded === 1 ? 'scan' : 'scans'} uploaded`);
-      if (round.failures.length) parts.push(`${round.failures.length} failed`);
-      show('Concur Drop', `${parts.join(', ')}. Open Concur Drop for details.`, () =>
+      if (uploaded) parts.push(t.t('notify.uploaded', { count: uploaded }));
+      if (round.failures.length) parts.push(t.t('notify.failed', { n: round.failures.length }));
+      show('Concur Drop', t.t('notify.summary', { parts: parts.join(', ') }), () =>
         window.show('status'),
       );
       return;
@@ -100,23 +105,31 @@ export function setupNotifications(options: NotificationOptions): () => void {
     for (const note of notes) show(note.title, note.body, note.onClick);
   }
 
-  function uploadNote(jobs: Job[]) {
+  function uploadNote(jobs: Job[], t: Translator) {
     const last = jobs[jobs.length - 1];
-    const where = last.target ? describeTarget(last.target) : 'Concur';
-    const word = last.target?.kind === 'invoice' ? 'invoice scan' : 'receipt';
+    const where = last.target ? t.say(targetInSentence(last.target)) : t.t('notify.concur');
+    const invoice = last.target?.kind === 'invoice';
+    // Members of one merged PDF arrive together: say so once, not as separate receipts.
+    const merged = last.batchSize && last.batchSize > 1 ? last.batchSize : 0;
+    const mergedLine = merged ? ` ${t.t('row.merged', { count: merged })}.` : '';
     if (jobs.length === 1) {
-      const title = `${word[0].toUpperCase()}${word.slice(1)} uploaded`;
       return {
-        title,
-        body: `${last.name} is in ${where}.`,
+        title: t.t(invoice ? 'notify.invoice' : 'notify.receipt'),
+        body: t.t('notify.isIn', { name: last.name, where }) + mergedLine,
         onClick: () => window.focusJob(last.id),
       };
     }
-    const names = jobs.slice(0, 3).map((j) => j.name);
-    const more = jobs.length > 3 ? ` and ${jobs.length - 3} more` : '';
+    const names = jobs
+      .slice(0, 3)
+      .map((j) => j.name)
+      .join(', ');
+    const body =
+      jobs.length > 3
+        ? t.t('notify.namesMore', { names, n: jobs.length - 3 })
+        : t.t('notify.names', { names });
     return {
-      title: `${jobs.length} ${word}s uploaded to ${where}`,
-      body: `${names.join(', ')}${more}.`,
+      title: t.t(invoice ? 'notify.invoices' : 'notify.receipts', { n: jobs.length, where }),
+      body: body + mergedLine,
       onClick: () => window.focusJob(last.id),
     };
   }
@@ -143,16 +156,14 @@ export function setupNotifications(options: NotificationOptions): () => void {
 
   const onPaused = (reason: PauseReason, message: string) => {
     if (reason === 'disk-full' && options.enabled()) {
-      show('The disk is full', message, () => window.show('status'));
+      show(tr().t('notify.diskFull'), tr().t('notify.diskFullBody'), () => window.show('status'));
       return;
     }
     if (reason !== 'sign-in' || signInShown || !options.enabled()) return;
     signInShown = true;
     log.info('sign-in needed: notifying');
-    show(
-      'Sign-in needed',
-      message || 'Concur refused the token. Enter a new one in Settings.',
-      () => window.show('settings'),
+    show(tr().t('notify.signIn'), message || tr().t('notify.signInBody'), () =>
+      window.show('settings'),
     );
   };
   const onResumed = () => {

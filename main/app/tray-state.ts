@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { english, type Translator } from '../engine/i18n/translate.js';
 import type { Summary } from '../engine/types.js';
 
 /**
@@ -64,69 +65,75 @@ export function trayState(s: Summary): TrayState {
   return 'idle';
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
 /** "2 uploading · 3 waiting · 1 failed · 14 uploaded today" — only the parts that are not zero. */
-export function countsLine(s: Summary): string {
+export function countsLine(s: Summary, tr: Translator = english): string {
   const parts: string[] = [];
-  if (s.uploading) parts.push(`${s.uploading} uploading`);
-  if (s.waiting + s.queued) parts.push(`${s.waiting + s.queued} waiting`);
-  if (s.paused) parts.push(`${s.paused} on hold`);
-  if (s.failed) parts.push(`${s.failed} failed`);
-  parts.push(`${s.uploadedToday} uploaded today`);
+  const add = (key: string, n: number) => parts.push(tr.t(`tray.counts.${key}`, { count: n }));
+  if (s.uploading) add('uploading', s.uploading);
+  if (s.waiting + s.queued) add('waiting', s.waiting + s.queued);
+  if (s.paused) add('held', s.paused);
+  if (s.failed) add('failed', s.failed);
+  add('uploadedToday', s.uploadedToday);
   return parts.join(' · ');
 }
 
-function statusLine(state: TrayState, s: Summary): string {
+function statusLine(state: TrayState, s: Summary, tr: Translator): string {
   switch (state) {
     case 'sign-in':
       return s.signInNeeded?.length
-        ? `Sign-in needed for ${s.signInNeeded.join(', ')}`
-        : 'Sign-in needed: Concur refused the token';
+        ? tr.t('tray.signInFor', { accounts: s.signInNeeded.join(', ') })
+        : tr.t('tray.signIn');
     case 'unavailable':
       return s.unavailableRoots.length === 1
-        ? `Folder unavailable: ${basename(s.unavailableRoots[0]) || s.unavailableRoots[0]}`
-        : `${s.unavailableRoots.length} folders unavailable`;
+        ? tr.t('tray.unavailableOne', {
+            name: basename(s.unavailableRoots[0]) || s.unavailableRoots[0],
+          })
+        : tr.t('tray.unavailableMany', { n: s.unavailableRoots.length });
     case 'failed':
-      return `${plural(s.failed, 'scan')} failed`;
+      return tr.t('tray.failed', { count: s.failed });
     case 'paused':
-      return s.pausedBy === 'disk-full' ? 'Uploads wait: the disk is full' : 'Uploads paused';
+      return tr.t(s.pausedBy === 'disk-full' ? 'tray.diskFull' : 'tray.paused');
     case 'uploading':
-      return s.uploading
-        ? `Uploading ${plural(s.uploading, 'scan')}`
-        : 'Waiting for scans to settle';
+      return s.uploading ? tr.t('tray.uploading', { count: s.uploading }) : tr.t('tray.settling');
     case 'idle':
-      return s.roots.length ? 'All done' : 'No folder watched yet';
+      if (!s.roots.length) return tr.t('tray.noFolder');
+      // "All done" only once something was done; before the first scan it would say nothing true.
+      return tr.t(s.uploaded + s.duplicate + s.uploadedToday > 0 ? 'tray.allDone' : 'tray.ready');
   }
 }
 
-/** The icon, tooltip and menu for a summary. */
-export function trayView(s: Summary, extras: TrayExtras = {}): TrayView {
+/** The icon, tooltip and menu for a summary, in the given language. */
+export function trayView(s: Summary, extras: TrayExtras = {}, tr: Translator = english): TrayView {
   const state = trayState(s);
-  const status = statusLine(state, s);
+  const status = statusLine(state, s, tr);
   const notes: string[] = [];
-  if (extras.keychainMessage) notes.push('Keychain unavailable: the token cannot be stored');
-  if (extras.settingsWarning) notes.push('Settings were recovered: see Settings');
+  if (extras.keychainMessage) notes.push(tr.t('tray.keychain'));
+  if (extras.settingsWarning) notes.push(tr.t('tray.recovered'));
   // Windows cuts tray tooltips at 127 characters.
-  const tooltip = [`Concur Drop: ${status}`, countsLine(s), ...notes].join('\n').slice(0, 127);
+  const counts = countsLine(s, tr);
+  const tooltip = [tr.t('tray.tooltip', { status }), counts, ...notes].join('\n').slice(0, 127);
 
   const menu: TrayMenuItem[] = [
     { label: status, enabled: false },
-    { label: countsLine(s), enabled: false },
+    { label: counts, enabled: false },
     ...notes.map((label) => ({ label, enabled: false })),
     { type: 'separator' },
-    { label: 'Open Concur Drop', action: { type: 'open' } },
+    { label: tr.t('tray.open'), action: { type: 'open' } },
     s.pausedBy === 'user'
-      ? { label: 'Resume uploads', action: { type: 'resume' } }
+      ? { label: tr.t('tray.resume'), action: { type: 'resume' } }
       : {
-          label: 'Pause uploads',
+          label: tr.t('tray.pause'),
           // While Concur refuses the token, pausing adds nothing: sign in instead.
           enabled: s.pausedBy !== 'sign-in',
           action: { type: 'pause' },
         },
-    { label: `Retry failed (${s.failed})`, enabled: s.failed > 0, action: { type: 'retryFailed' } },
     {
-      label: 'Open watched folder',
+      label: tr.t('tray.retry', { n: s.failed }),
+      enabled: s.failed > 0,
+      action: { type: 'retryFailed' },
+    },
+    {
+      label: tr.t('tray.folders'),
       enabled: s.roots.length > 0,
       submenu: s.roots.map((root) => ({
         label: root,
@@ -135,8 +142,8 @@ export function trayView(s: Summary, extras: TrayExtras = {}): TrayView {
       })),
     },
     { type: 'separator' },
-    { label: 'Settings…', action: { type: 'settings' } },
-    { label: 'Quit Concur Drop', action: { type: 'quit' } },
+    { label: tr.t('tray.settings'), action: { type: 'settings' } },
+    { label: tr.t('tray.quit'), action: { type: 'quit' } },
   ];
   return { state, tooltip, status, menu };
 }

@@ -1,4 +1,5 @@
 import { Menu, nativeImage, shell, Tray, type MenuItemConstructorOptions } from 'electron';
+import type { Translator } from '../engine/i18n/translate.js';
 import { createLogger } from '../engine/log/logger.js';
 import type { Summary } from '../engine/types.js';
 import { trayIconFile } from './icons.js';
@@ -21,6 +22,8 @@ export interface TrayOptions {
   iconRoot: string;
   /** Keychain and settings-file conditions, read on every render. */
   extras: () => TrayExtras;
+  /** The language to speak, read on every render (the setting may change). */
+  translator?: () => Translator;
   quit: () => void;
   platform?: NodeJS.Platform;
   /** For testing, like Signal's createTrayInstance. */
@@ -84,7 +87,7 @@ export function setupTray(options: TrayOptions): TrayHandle {
     );
 
   const render = (summary: Summary) => {
-    const view = trayView(summary, options.extras());
+    const view = trayView(summary, options.extras(), options.translator?.());
     if (view.state !== shownState) {
       tray.setImage(image(view.state));
       shownState = view.state;

@@ -1,6 +1,7 @@
+import { targetInSentence, type Translator } from '../engine/i18n/translate.js';
 import { redact } from '../engine/log/logger.js';
-import { describeTarget } from '../engine/routing/route.js';
 import type { EngineEventMap, Job, JobState, Summary } from '../engine/types.js';
+import { cli } from './language.js';
 
 /**
  * What the CLI prints: one JSON object per line for tools (`--json`), or one
@@ -72,27 +73,65 @@ export function batchedLines(write: (text: string) => void): {
   };
 }
 
-const STATE_WIDTH = 10;
+const STATES: readonly JobState[] = [
+  'waiting',
+  'queued',
+  'uploading',
+  'paused',
+  'uploaded',
+  'duplicate',
+  'failed',
+];
 
-function clock(ms: number): string {
-  return new Date(ms).toTimeString().slice(0, 8);
+/** Columns a terminal gives a text: CJK characters take two. */
+function columns(text: string): number {
+  let n = 0;
+  for (const c of text)
+    n +=
+      /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(
+        c,
+      )
+        ? 2
+        : 1;
+  return n;
+}
+
+const widths = new WeakMap<Translator, number>();
+
+/** The state word, padded so the paths line up whatever the language's words. */
+function stateColumn(state: JobState, tr: Translator): string {
+  let width = widths.get(tr);
+  if (width === undefined) {
+    width = Math.max(10, ...STATES.map((s) => columns(tr.t(`cli.state.${s}`)))) + 1;
+    widths.set(tr, width);
+  }
+  const word = tr.t(`cli.state.${state}`);
+  return word + ' '.repeat(Math.max(1, width - columns(word)));
 }
 
 /** States whose detail says something a person wants to read (the engine's wording). */
 const DETAIL_STATES: readonly JobState[] = ['waiting', 'queued', 'paused'];
 
-/** `12:01:03  uploaded   report/Berlin trip [A2C…]/taxi.pdf → report Berlin trip (image 8F3…)` */
-export function jobLine(job: Job): string {
-  const where = job.target ? ` → ${describeTarget(job.target)}` : '';
+/**
+ * `12:01:03  uploaded   report/Berlin trip [A2C…]/taxi.pdf → report Berlin trip (image 8F3…)`;
+ * `at` formats the time (the watch prints the time of day, `status` the date with it).
+ */
+export function jobLine(job: Job, tr: Translator = cli(), at = tr.clock): string {
+  const where = job.target ? ` → ${tr.say(targetInSentence(job.target))}` : '';
   let tail = '';
-  if (job.state === 'uploaded' && job.imageId) tail = ` (image ${job.imageId})`;
-  else if (job.state === 'duplicate')
-    tail = ` (already uploaded${job.imageId ? `: image ${job.imageId}` : ''})`;
-  else if (job.state === 'failed' && job.error) tail = `: ${job.error.reason}`;
-  else if (job.detail && DETAIL_STATES.includes(job.state)) tail = ` (${job.detail})`;
-  return redact(
-    `${clock(job.updatedAt)}  ${job.state.padEnd(STATE_WIDTH)} ${job.relPath}${where}${tail}`,
-  );
+  if (job.state === 'uploaded') {
+    const parts = [];
+    if (job.batchSize && job.batchSize > 1)
+      parts.push(tr.t('row.merged', { count: job.batchSize }));
+    if (job.imageId) parts.push(tr.t('cli.image', { id: job.imageId }));
+    if (parts.length) tail = ` (${parts.join('; ')})`;
+  } else if (job.state === 'duplicate')
+    tail = ` (${job.imageId ? tr.t('cli.alreadyImage', { id: job.imageId }) : tr.t('cli.already')})`;
+  else if (job.state === 'failed' && job.error)
+    tail = `: ${tr.words(job.error.text, job.error.reason)}`;
+  else if (job.detail && DETAIL_STATES.includes(job.state))
+    tail = ` (${tr.words(job.detailText, job.detail)})`;
+  return redact(`${at(job.updatedAt)}  ${stateColumn(job.state, tr)}${job.relPath}${where}${tail}`);
 }
 
 // A waiting job's detail changes as it is checked, batched and merged; only
@@ -104,28 +143,19 @@ function changeKey(job: Job): string {
 }
 
 /** "3 uploaded · 1 duplicate · 2 failed", leaving out what is zero. */
-export function summaryLine(summary: Summary): string {
+export function summaryLine(summary: Summary, tr: Translator = cli()): string {
   const parts: string[] = [];
-  const states: JobState[] = [
-    'waiting',
-    'queued',
-    'uploading',
-    'paused',
-    'uploaded',
-    'duplicate',
-    'failed',
-  ];
-  for (const state of states) if (summary[state]) parts.push(`${summary[state]} ${state}`);
-  let line = parts.length ? parts.join(' · ') : 'no jobs';
-  if (summary.pausedBy === 'disk-full')
-    line += " — uploads wait: the disk of Concur Drop's data folder is full";
+  for (const state of STATES)
+    if (summary[state]) parts.push(tr.t(`cli.summary.${state}`, { count: summary[state] }));
+  let line = parts.length ? parts.join(' · ') : tr.t('cli.noJobs');
+  if (summary.pausedBy === 'disk-full') line += ` — ${tr.t('cli.diskFull')}`;
   else if (summary.pausedBy === 'sign-in')
     line += summary.signInNeeded?.length
-      ? ` — sign-in needed for ${summary.signInNeeded.join(', ')}: their folders wait`
-      : ' — uploads paused: sign-in needed';
-  else if (summary.pausedBy === 'user') line += ' — uploads paused';
+      ? ` — ${tr.t('cli.signInFor', { accounts: summary.signInNeeded.join(', ') })}`
+      : ` — ${tr.t('cli.signIn')}`;
+  else if (summary.pausedBy === 'user') line += ` — ${tr.t('cli.paused')}`;
   if (summary.unavailableRoots.length)
-    line += ` — unavailable: ${summary.unavailableRoots.join(', ')}`;
+    line += ` — ${tr.t('cli.unavailable', { roots: summary.unavailableRoots.join(', ') })}`;
   return line;
 }
 
@@ -134,25 +164,30 @@ export function summaryLine(summary: Summary): string {
  * waiting for the scanner), never for progress or detail alone, plus pauses
  * and notices (which also tell of folders that cannot be reached).
  */
-export function readableReporter(write: (line: string) => void) {
+export function readableReporter(write: (line: string) => void, tr: Translator = cli()) {
   const seen = new Map<string, string>();
+  const column = (word: string) => word.padEnd(10);
   return {
     job(job: Job) {
       const key = changeKey(job);
       if (seen.get(job.id) === key) return;
       seen.set(job.id, key);
-      write(jobLine(job));
+      write(jobLine(job, tr));
     },
     paused(reason: string, message: string) {
-      write(
-        `${clock(Date.now())}  paused     ${reason === 'sign-in' ? 'sign-in needed: ' : ''}${message}`,
-      );
+      // The engine's pause message is English; its reason is known here in the user's words.
+      const text =
+        reason === 'sign-in'
+          ? tr.t('cli.signInNeeded', { message })
+          : tr.t(reason === 'disk-full' ? 'cli.diskFull' : 'cli.paused');
+      write(`${tr.clock(Date.now())}  ${column(tr.t('cli.pausedLine'))} ${text}`);
     },
     resumed() {
-      write(`${clock(Date.now())}  resumed    uploads continue`);
+      write(`${tr.clock(Date.now())}  ${column(tr.t('cli.resumedLine'))} ${tr.t('cli.continue')}`);
     },
     notice(notice: EngineEventMap['notice'][0]) {
-      write(`${clock(Date.now())}  ${notice.level.padEnd(STATE_WIDTH)} ${notice.message}`);
+      const text = tr.words(notice.text, notice.message);
+      write(`${tr.clock(Date.now())}  ${column(notice.level)} ${text}`);
     },
   };
 }

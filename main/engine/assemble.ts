@@ -23,6 +23,7 @@ import { RetryRequests } from './stages/retry-requests.js';
 import { Sending } from './stages/sending.js';
 import type { EngineEventMap, Job } from './types.js';
 import { Watchers } from './watchers.js';
+import { english } from './i18n/translate.js';
 
 /**
  * The engine's stages, built once per start in one direction (docs/architecture.md#the-lifecycle):
@@ -103,9 +104,15 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
         return false;
       }
     },
-    notice: (level, message, path) => {
+    notice: (level, said, path) => {
+      const message = typeof said === 'string' ? said : english.say(said);
       host.log[level](message, { path });
-      host.emit('notice', { level, message, path });
+      host.emit('notice', {
+        level,
+        message,
+        path,
+        ...(typeof said === 'string' ? {} : { text: said }),
+      });
     },
     track: host.track,
     stopping: () => host.stopping,

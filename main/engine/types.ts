@@ -1,3 +1,4 @@
+import type { Message } from './i18n/translate.js';
 import type { ErrorCode } from './lifecycle/codes.js';
 import type { Disposition, Phase } from './lifecycle/phase.js';
 import type { Settings } from './settings/schema.js';
@@ -50,6 +51,8 @@ export interface JobError {
   retryable: boolean;
   /** Stable code: what recovery and tests compare (never the reason's words). */
   code?: ErrorCode;
+  /** The reason as a catalog key and its parameters: what each host words in its language. */
+  text?: Message;
 }
 
 /** The version of a file that was sent (or inspected to be sent): finishing moves only this version. */
@@ -76,16 +79,22 @@ export interface Job {
   disposition?: Disposition;
   /** A short note on the current state, e.g. "waiting for the scanner". */
   detail?: string;
+  /** `detail` as a catalog key and its parameters, for hosts that speak another language. */
+  detailText?: Message;
   /** 0..1 while uploading. */
   progress?: number;
   /** Files for one entry/invoice merged into one PDF share a batch id. */
   batchId?: string;
+  /** How many scans that PDF holds: "3 scans merged into one PDF". */
+  batchSize?: number;
   size?: number;
   mtimeMs?: number;
   sha256?: string;
   contentType?: ContentType;
   /** What was done to the file before upload: "converted from TIFF (3 pages)", "shrunk from 24.1 MB to 8.7 MB". */
   note?: string;
+  /** `note` as catalog keys (one per part of it), for hosts that speak another language. */
+  noteText?: Message[];
   /** Sent as this many images (a split stack, or a report file too large for one). */
   parts?: number;
   /** Of those, how many Concur has taken. */
@@ -149,7 +158,15 @@ export interface EngineEventMap {
   'root-unavailable': [root: string, reason: string];
   'root-available': [root: string];
   /** Something the user should know that is not a job (e.g. a skipped non-file). */
-  notice: [notice: { level: 'info' | 'warn' | 'error'; message: string; path?: string }];
+  notice: [
+    notice: {
+      level: 'info' | 'warn' | 'error';
+      message: string;
+      path?: string;
+      /** `message` as a catalog key, for hosts that speak another language. */
+      text?: Message;
+    },
+  ];
 }
 
 /** What hosts (CLI, Electron shell, browser UI server) may ask of the engine. */

@@ -9,6 +9,7 @@ import type { WatchedRoot } from './roots.js';
 import type { FolderSettings } from './settings/schema.js';
 import { RootWatcher, type RootWatcherEventMap, type RootWatcherOptions } from './watch/watcher.js';
 import type { EventEmitter } from 'node:events';
+import { fixedMessage, msg, type Message } from './i18n/translate.js';
 
 /** One watched root as the engine uses it: the RootWatcher, or the simulator's in-memory one. */
 export interface WatchSource extends EventEmitter<RootWatcherEventMap> {
@@ -44,7 +45,7 @@ export interface WatchersContext {
   readonly ownPaths: readonly string[];
   settleMs(): number;
   folderFor(root: string): FolderSettings | undefined;
-  notice(level: 'info' | 'warn' | 'error', message: string, path?: string): void;
+  notice(level: 'info' | 'warn' | 'error', message: string | Message, path?: string): void;
   /** A root stopped being watched: its waiting jobs leave memory (they stay in the ledger). */
   forgetRoot(root: string): void;
 }
@@ -138,20 +139,12 @@ export class Watchers {
       if (code !== 'not-a-file') intake.onProblem(root, rel, code, reason);
     });
     watcher.on('unavailable', (reason) => {
-      core.notice(
-        'warn',
-        `The folder ${root} cannot be reached: ${reason}. It is checked again every few seconds.`,
-        root,
-      );
+      core.notice('warn', msg('notice.unavailable', { root, reason: fixedMessage(reason) }), root);
       hooks.emit('root-unavailable', root, reason);
       hooks.changed();
     });
     watcher.on('available', () => {
-      core.notice(
-        'info',
-        `The folder ${root} is back; files that arrived meanwhile are picked up.`,
-        root,
-      );
+      core.notice('info', msg('notice.available', { root }), root);
       hooks.emit('root-available', root);
       intake.onRootBack(root);
     });

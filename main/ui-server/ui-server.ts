@@ -150,7 +150,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     summary: (summary: EngineEventMap['summary'][0]) => broadcast('summary', summary),
     // The page gets the words only; paths in notices stay in the log (as over IPC).
     notice: (notice: EngineEventMap['notice'][0]) =>
-      broadcast('notice', { level: notice.level, message: notice.message }),
+      broadcast('notice', { level: notice.level, message: notice.message, text: notice.text }),
   };
   options.engine.on('job', engineListeners.job);
   options.engine.on('summary', engineListeners.summary);

@@ -1,5 +1,6 @@
 import { LitElement, html, nothing } from 'lit';
 import { api } from './api.js';
+import { t, tr } from './i18n.js';
 import { SETTINGS_PAGES, type SettingsPage } from './settings/settings-view.js';
 import type { StatusView } from './status/status-view.js';
 import { tablistKeydown } from './tabs.js';
@@ -58,9 +59,12 @@ export class AppShell extends LitElement {
     window.addEventListener('hashchange', this.fromHash);
     this.addEventListener('cd-navigate', (e) => this.navigate((e as CustomEvent<string>).detail));
     this.addEventListener('cd-notice', (e) => this.notice((e as CustomEvent<Notice>).detail));
+    window.addEventListener('cd-language', this.relabel);
     const bridge = api();
     this.unsubscribe.push(
-      bridge.onNotice((n) => this.notice(n)),
+      bridge.onNotice((n) =>
+        this.notice({ level: n.level, message: tr().words(n.text, n.message) }),
+      ),
       bridge.onFocusJob((id) => {
         this.navigate('status');
         void this.updateComplete.then(() =>
@@ -78,8 +82,11 @@ export class AppShell extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('hashchange', this.fromHash);
+    window.removeEventListener('cd-language', this.relabel);
     for (const off of this.unsubscribe.splice(0)) off();
   }
+
+  private readonly relabel = (): void => this.requestUpdate();
 
   private readonly fromHash = (): void => {
     const [view, page] = location.hash.replace(/^#/, '').split('/');
@@ -105,7 +112,7 @@ export class AppShell extends LitElement {
   }
 
   override render() {
-    const label = { status: 'Status', settings: 'Settings' };
+    const label = { status: t('app.status'), settings: t('app.settings') };
     return html`
       <a
         class="skip-link"
@@ -114,15 +121,15 @@ export class AppShell extends LitElement {
           e.preventDefault();
           this.querySelector<HTMLElement>('#main')?.focus();
         }}
-        >Skip to content</a
+        >${t('app.skip')}</a
       >
       <header class="app-header">
         <div class="brand"><span class="logo" aria-hidden="true"></span>Concur Drop</div>
-        <nav aria-label="Views">
+        <nav aria-label=${t('app.views')}>
           <div
             class="tabs"
             role="tablist"
-            aria-label="Views"
+            aria-label=${t('app.views')}
             @keydown=${(e: KeyboardEvent) =>
               tablistKeydown(e, VIEWS, this.view, (v) =>
                 this.navigate(v === 'settings' ? `settings/${this.settingsPage}` : v),
@@ -146,8 +153,8 @@ export class AppShell extends LitElement {
         </nav>
         ${
           this.mode === 'browser'
-            ? html`<span class="mode-tag" title="Served by concur-drop watch --ui-port"
-                >Browser view</span
+            ? html`<span class="mode-tag" title=${t('app.browserViewTitle')}
+                >${t('app.browserView')}</span
               >`
             : nothing
         }
@@ -175,7 +182,11 @@ export class AppShell extends LitElement {
           (n) =>
             html`<div class="notice notice-${n.level}">
               <span>${n.message}</span>
-              <button class="ghost small" aria-label="Dismiss" @click=${() => this.dismiss(n.id)}>
+              <button
+                class="ghost small"
+                aria-label=${t('app.dismiss')}
+                @click=${() => this.dismiss(n.id)}
+              >
                 ✕
               </button>
             </div>`,

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { setupNotifications } from '../../main/app/notifications.js';
+import { translator } from '../../main/engine/i18n/translate.js';
 import { fake, FakeNotification } from './fake-electron.js';
 import { engineEvents, job, ManualClock } from './helpers.js';
 
@@ -50,6 +51,37 @@ describe('notifications', () => {
         title: '3 receipts uploaded to report Berlin trip',
         body: 'taxi-1.jpg, taxi-2.jpg, taxi-3.jpg.',
       },
+    ]);
+  });
+
+  test('the scans of one merged PDF say they were merged, with the entry’s full id', () => {
+    const taxi = { kind: 'entry' as const, id: 'DEMO-ENTRY-0001', label: 'Taxi' };
+    for (const name of ['a.jpg', 'b.jpg', 'c.jpg'])
+      events.emit('job', job({ name, target: taxi, batchId: 'b1', batchSize: 3 }));
+    clock.advance(3000);
+    expect(shown()).toEqual([
+      {
+        title: '3 receipts uploaded to entry Taxi [DEMO-ENTRY-0001]',
+        body: 'a.jpg, b.jpg, c.jpg. 3 scans merged into one PDF.',
+      },
+    ]);
+  });
+
+  test('speaks the language it is given', () => {
+    stop();
+    stop = setupNotifications({
+      engine: events,
+      window: { show: () => undefined, focusJob: () => undefined },
+      enabled: () => true,
+      clock,
+      burstMs: 3000,
+      minGapMs: 10_000,
+      translator: () => translator('ja', 'ja-JP'),
+    });
+    events.emit('job', job({ name: 'lunch.pdf', target: { kind: 'receipt' } }));
+    clock.advance(3000);
+    expect(shown()).toEqual([
+      { title: '領収書をアップロードしました', body: 'lunch.pdf は領収書ストアにあります。' },
     ]);
   });
 

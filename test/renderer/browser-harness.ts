@@ -67,6 +67,8 @@ export async function ensureRendererBuilt(): Promise<void> {
       await newestMtime(join(ROOT, 'renderer')),
       await newestMtime(join(ROOT, 'preload', 'contract.ts')),
       await newestMtime(join(ROOT, 'main', 'engine', 'settings', 'schema.ts')),
+      await newestMtime(join(ROOT, 'main', 'engine', 'i18n')),
+      await newestMtime(join(ROOT, 'locales')),
     );
     const built = await stat(join(RENDERER_OUT, 'index.html')).then(
       (s) => s.mtimeMs,
@@ -109,6 +111,7 @@ export async function openUi(
   h: Harness,
   hash = '',
   handlers = h.handlers,
+  options: { locale?: string; beforeLoad?: (page: Page) => Promise<void> } = {},
 ): Promise<OpenUi> {
   const ui = await startUiServer({
     handlers,
@@ -119,7 +122,7 @@ export async function openUi(
   const context = await browser.newContext({
     viewport: { width: 1180, height: 760 },
     deviceScaleFactor: 1,
-    locale: 'en-GB',
+    locale: options.locale ?? 'en-GB',
     timezoneId: 'UTC',
   });
   const page = await context.newPage();
@@ -127,6 +130,7 @@ export async function openUi(
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+  await options.beforeLoad?.(page);
   await page.goto(ui.url + hash);
   return {
     ui,
@@ -169,6 +173,30 @@ export const inPage = {
   focusedText: `document.activeElement?.textContent?.trim()`,
   focusedJobId: `document.activeElement?.getAttribute('data-job-id')`,
   blur: `document.activeElement?.blur()`,
+  /**
+   * Text boxes of one status row that intersect (a pill over a file name):
+   * "row: a ⨯ b" for each pair, none when the row holds at any text length.
+   */
+  rowOverlaps: `(() => {
+    const parts = '.badge, .job-name, .job-meta, .job-detail, .job-image, .job-time, .job-actions button';
+    const out = [];
+    for (const row of document.querySelectorAll('li.job')) {
+      const boxes = [...row.querySelectorAll(parts)]
+        .filter((el) => el.getClientRects().length > 0)
+        .map((el) => ({ el, r: el.getBoundingClientRect() }))
+        .filter(({ r }) => r.width > 0 && r.height > 0);
+      for (let i = 0; i < boxes.length; i++)
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i], b = boxes[j];
+          if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
+          const x = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+          const y = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+          if (x > 1 && y > 1)
+            out.push(row.dataset.jobId + ': ' + a.el.className + ' ⨯ ' + b.el.className);
+        }
+    }
+    return out;
+  })()`,
   /** The window scrolls inside <main>: back to its top before a screenshot. */
   scrollTop: `document.querySelector('main').scrollTop = 0`,
   /** Resolves on the next frame: how long the page's main thread takes to answer. */

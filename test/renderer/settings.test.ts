@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandlers } from '../../main/engine/api/api-handlers.js';
+import { KeychainUnavailableError } from '../../main/engine/secrets/secret-store.js';
 import { pdf } from '../fixtures/scans.js';
 import {
   GOOD_TOKEN,
@@ -89,12 +90,18 @@ describe('Settings in Chromium', { timeout: 60_000 }, () => {
     const url = page.getByLabel('Concur address (base URL)');
     await url.fill('http://concur.example.com');
     const error = page.locator('.field-error', { hasText: 'Concur address' });
-    await expect.poll(() => error.textContent()).toMatch(/must use https/);
+    // A sentence naming the field as shown, not the schema's words.
+    await expect
+      .poll(() => error.textContent())
+      .toContain('The Concur address must start with https://');
     expect(await url.getAttribute('aria-invalid')).toBe('true');
 
     await page.getByRole('button', { name: 'Save settings' }).click();
     const issues = page.locator('.save-issues');
-    await expect.poll(() => issues.textContent()).toContain('concur.baseUrl');
+    await expect
+      .poll(() => issues.textContent())
+      .toContain('The Concur address must start with https://');
+    expect(await issues.textContent()).not.toContain('concur.baseUrl');
     expect(h.settingsStore.get().concur.baseUrl).toBe(h.sandbox.url);
 
     await page.getByRole('button', { name: 'Revert' }).click();
@@ -109,13 +116,16 @@ describe('Settings in Chromium', { timeout: 60_000 }, () => {
     await page.getByLabel('Destination of route 1').selectOption('report');
     const id = page.getByLabel('Concur ID of route 1');
     await id.fill('bad id!');
-    const error = page.locator('.field-error', { hasText: 'Concur ID of route 1' });
-    await expect.poll(() => error.textContent()).toMatch(/a Concur id is 1–128 characters/);
+    const error = page.locator('.field-error', { hasText: 'Folder 1, route 1: the Concur ID' });
+    await expect
+      .poll(() => error.textContent())
+      .toContain('Folder 1, route 1: the Concur ID may only contain the letters A–Z');
 
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect
       .poll(() => page.locator('.save-issues').textContent())
-      .toContain('folders.0.routes.0.target.id');
+      .toContain('Folder 1, route 1: the Concur ID may only contain');
+    expect(await page.locator('.save-issues').textContent()).not.toContain('folders.0');
     expect(h.settingsStore.get().folders[0].routes).toEqual([]);
 
     await id.fill('A2C40CEE415B43B2A0BE');
@@ -155,7 +165,7 @@ describe('Settings in Chromium', { timeout: 60_000 }, () => {
       .poll(() =>
         page.locator('.field-error', { hasText: 'Uploads at the same time' }).textContent(),
       )
-      .toMatch(/8/);
+      .toContain('Uploads at the same time must be at most 8.');
     await concurrency.fill('3');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => page.locator('.save-state').textContent()).toContain('Settings saved');
@@ -203,8 +213,13 @@ describe('Settings in Chromium', { timeout: 60_000 }, () => {
     const picked = join(h.dir, 'Desktop scans');
     await mkdir(picked);
     // The same handlers the shell builds: desktop mode, a picker, and a machine with no keychain.
+    // What Linux without a desktop session answers: its reason must not reach the window.
+    const dbus = new KeychainUnavailableError('Cannot autolaunch D-Bus without X11 $DISPLAY');
     const handlers = h.handlersWith({
-      secrets: noKeychainStore(),
+      secrets: {
+        ...noKeychainStore(),
+        availability: async () => ({ available: false, message: dbus.message }),
+      },
       mode: 'desktop',
       pickFolder: async () => picked,
     });
@@ -217,7 +232,11 @@ describe('Settings in Chromium', { timeout: 60_000 }, () => {
 
       await p.getByRole('tab', { name: 'Account' }).click();
       const note = p.locator('.banner.warn', { hasText: 'No keychain on this computer' });
-      await expect.poll(() => note.textContent()).toMatch(/No OS keychain is available/);
+      await expect
+        .poll(() => note.textContent())
+        .toContain('No keychain is available on this computer');
+      // The system's own reason is for the log, not for the person.
+      expect(await note.textContent()).not.toContain('D-Bus');
       expect(await p.getByLabel('Token', { exact: true }).isDisabled()).toBe(true);
       expect(desktop.pageErrors).toEqual([]);
     } finally {

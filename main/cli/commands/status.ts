@@ -1,6 +1,7 @@
 import { EXIT, parseCommand } from '../args.js';
 import { openExistingDataDir } from '../host.js';
 import { readLedgerJobs, summarize } from '../ledger-view.js';
+import { cli } from '../language.js';
 import { jobLine, summaryLine } from '../output.js';
 import { STATUS_USAGE } from '../usage.js';
 
@@ -31,9 +32,11 @@ export async function statusCommand(argv: string[]): Promise<number> {
     console.log(JSON.stringify({ summary, jobs: jobs.slice(0, JSON_LIMIT) }));
     return EXIT.ok;
   }
-  console.log(summaryLine(summary));
-  for (const job of jobs.slice(0, READABLE_LIMIT)) console.log(jobLine(job));
+  const tr = cli();
+  console.log(summaryLine(summary, tr));
+  // Jobs here may be days old: each line carries its date, in local time.
+  for (const job of jobs.slice(0, READABLE_LIMIT)) console.log(jobLine(job, tr, tr.stamp));
   if (jobs.length > READABLE_LIMIT)
-    console.log(`… and ${jobs.length - READABLE_LIMIT} older (see --json)`);
+    console.log(tr.t('cli.older', { n: jobs.length - READABLE_LIMIT }));
   return EXIT.ok;
 }

@@ -7,6 +7,7 @@ import {
   TOKEN_ENV,
 } from '../../engine/secrets/secret-store.js';
 import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
+import { cli, useConfigLanguage } from '../language.js';
 import { loadSettings, oauth2For, openDataDir } from '../host.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
 import { CLIENT_SECRET_ENV, REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
@@ -48,6 +49,8 @@ export async function tokenCommand(argv: string[]): Promise<number> {
       TOKEN_USAGE,
     );
   const { settings } = loadSettings(values.config);
+  useConfigLanguage(settings.language);
+  const tr = cli();
   openDataDir();
   const oauth2 = oauth2For(settings, values.account);
   if (oauth2 && (action === 'check' || values['client-secret']))
@@ -67,30 +70,26 @@ export async function tokenCommand(argv: string[]): Promise<number> {
         const token = (await readStdin()).trim();
         if (!token) throw new UsageError('no token on stdin', TOKEN_USAGE);
         await keychain.set(account, token);
-        console.log(`Stored the token for ${account} in the OS keychain.`);
-        if (fromEnv) console.error(`Note: ${TOKEN_ENV} is set and is used instead while it is.`);
+        console.log(tr.t('token.stored', { account }));
+        if (fromEnv) console.error(tr.t('token.envWins'));
         return EXIT.ok;
       }
       case 'clear': {
         const removed = await keychain.delete(account);
-        console.log(
-          removed ? `Removed the token for ${account}.` : `No token was stored for ${account}.`,
-        );
+        console.log(tr.t(removed ? 'token.removed' : 'token.noneStored', { account }));
         return EXIT.ok;
       }
       case 'check': {
         if (fromEnv) {
-          console.log(`A token for ${account} comes from ${TOKEN_ENV}.`);
+          console.log(tr.t('token.fromEnv', { account }));
           return EXIT.ok;
         }
         const stored = await keychain.get(account);
         if (stored) {
-          console.log(`A token for ${account} is stored in the OS keychain.`);
+          console.log(tr.t('token.inKeychain', { account }));
           return EXIT.ok;
         }
-        console.log(
-          `No token is stored for ${account}: run "concur-drop token set" or set ${TOKEN_ENV}.`,
-        );
+        console.log(tr.t('token.missing', { account }));
         return EXIT.failed;
       }
       default:
@@ -98,7 +97,7 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof KeychainUnavailableError)
-      throw new CommandError(error.message, EXIT.failed);
+      throw new CommandError(tr.words(undefined, error.message), EXIT.failed);
     throw error;
   }
 }

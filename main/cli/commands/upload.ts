@@ -10,7 +10,9 @@ import { mergeToPdf, naturalCompare } from '../../engine/merge/merge-pdf.js';
 import { CONCUR_ID } from '../../engine/settings/schema.js';
 import type { ContentType, UploadTarget } from '../../engine/types.js';
 import { EXIT, parseCommand, UsageError } from '../args.js';
+import { msg } from '../../engine/i18n/translate.js';
 import { loadSettings, oauth2For, openDataDir, tokenFor } from '../host.js';
+import { cli, useConfigLanguage } from '../language.js';
 import { UPLOAD_USAGE } from '../usage.js';
 
 const HELP = `${UPLOAD_USAGE}
@@ -56,6 +58,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     throw new UsageError('upload needs at least one FILE', UPLOAD_USAGE);
   const target = targetFrom(values);
   const { settings } = loadSettings(values.config);
+  useConfigLanguage(settings.language);
   openDataDir();
 
   const oauth2 = oauth2For(settings);
@@ -69,7 +72,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
   } else {
     const found = await token.lookup();
     if (found.token === null) {
-      console.error(found.reason);
+      console.error(cli().words('text' in found ? found.text : undefined, found.reason));
       return EXIT.tokenRefused;
     }
   }
@@ -87,12 +90,16 @@ export async function uploadCommand(argv: string[]): Promise<number> {
   for (const file of files) {
     const inspected = await inspectFile(file).catch((error: Error) => ({
       ok: false as const,
-      reason: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error.message,
+      reason:
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? cli().t('cli.noSuchFile')
+          : error.message,
+      text: undefined,
     }));
     // Without `preparable`, inspection never asks for preparing: a file is sent as it is or refused.
     if (inspected.ok === true) ready.push({ path: file, contentType: inspected.contentType });
     else if (inspected.ok === false) {
-      console.error(`${file}: ${inspected.reason}`);
+      console.error(`${file}: ${cli().words(inspected.text, inspected.reason)}`);
       failed = true;
     }
   }
@@ -101,9 +108,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     // Concur keeps one image per entry or invoice: several files become one PDF.
     if (target.kind === 'entry' || target.kind === 'invoice') {
       if (failed) {
-        console.error(
-          `Nothing was uploaded to the ${target.kind}: it takes one image, and not every file could be used.`,
-        );
+        console.error(cli().t('cli.uploadNone', { kind: msg(`kind.${target.kind}`) }));
         return EXIT.failed;
       }
       if (ready.length > 1)
@@ -151,10 +156,16 @@ async function uploadMerged(
     const inspected = await inspectFile(merged);
     // The same checks as any scan, the 10 MB limit included.
     if (!inspected.ok) {
-      console.error(`${scans.length} files merged for the ${target.kind}: ${inspected.reason}`);
+      console.error(
+        cli().t('cli.mergedFor', {
+          n: scans.length,
+          kind: msg(`kind.${target.kind}`),
+          reason: cli().words(inspected.text, inspected.reason),
+        }),
+      );
       return false;
     }
-    return await uploadOne(client, target, merged, `${scans.length} files merged`);
+    return await uploadOne(client, target, merged, cli().t('cli.mergedLabel', { n: scans.length }));
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -173,7 +184,8 @@ async function uploadOne(
     if (outcome.kind !== 'transient' || attempt === TRIES) break;
     const waitMs = Math.min(MAX_WAIT_MS, outcome.retryAfterMs ?? 1000 * 2 ** (attempt - 1));
     log.info('upload retry', { file, attempt, waitMs, message: outcome.message });
-    console.error(`${label}: ${outcome.message} — trying again in ${Math.ceil(waitMs / 1000)} s`);
+    const message = cli().words(outcome.text, outcome.message);
+    console.error(cli().t('cli.tryAgain', { label, message, seconds: Math.ceil(waitMs / 1000) }));
     await sleep(waitMs);
   }
   if (!outcome) return false;
@@ -185,7 +197,7 @@ async function uploadOne(
       throw new TokenRefused(
         /sign in/i.test(outcome.message)
           ? outcome.message
-          : `Concur refused the token (${outcome.message}): run "concur-drop token set" or set CONCUR_DROP_TOKEN.`,
+          : cli().t('cli.tokenRefused', { message: outcome.message }),
       );
     default:
       console.error(

@@ -10,6 +10,7 @@ import { findAccount } from '../../engine/settings/accounts.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
 import { REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
 import type { SecretStore } from '../../engine/ports.js';
+import { cli, useConfigLanguage } from '../language.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
 import {
   batchedLines,
@@ -69,6 +70,7 @@ export async function watchCommand(
   if (!values.config) throw new UsageError('watch needs --config FILE', WATCH_USAGE);
   const uiPort = portFlag(values['ui-port'], '--ui-port', WATCH_USAGE);
   const { settings, configDir } = loadSettings(values.config);
+  useConfigLanguage(settings.language);
   if (settings.folders.length === 0)
     throw new UsageError(`The config file ${values.config} lists no folders to watch.`);
   const dataDir = openDataDir(values['data-dir']);
@@ -81,9 +83,10 @@ export async function watchCommand(
   if (first.oauth2) await host.onSignIn?.(first.oauth2);
   const getToken = first.getToken;
   const managers = [...accounts.values()].flatMap((a) => (a.oauth2 ? [a.oauth2.manager] : []));
-  const say = (event: string, message: string) => {
+  // --json keeps the English words tools read; people read their language.
+  const say = (event: string, message: string, words = message) => {
     if (json) out(jsonLine(event, { message }));
-    else console.error(message);
+    else console.error(words);
   };
   const many = settings.accounts.length > 0;
   let memoryTold = false;
@@ -106,7 +109,12 @@ export async function watchCommand(
     } else {
       const found = await tokenFor(findAccount(settings, name)!.concur.baseUrl).lookup();
       // Not fatal: the engine holds uploads as "sign-in needed" until a token appears.
-      if (found.token === null) say('token-missing', who + found.reason);
+      if (found.token === null)
+        say(
+          'token-missing',
+          who + found.reason,
+          who + cli().words('text' in found ? found.text : undefined, found.reason),
+        );
     }
   }
 
@@ -168,23 +176,22 @@ export async function watchCommand(
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT') {
       log.error('the data folder has no space to start', { error });
-      throw new CommandError(
-        `The disk of Concur Drop's data folder ${dataDir} is full: nothing was uploaded. Free some space, then start again.`,
-        EXIT.failed,
-      );
+      throw new CommandError(cli().t('cli.diskFullStart', { dir: dataDir }), EXIT.failed);
     }
     throw error;
   }
   for (const manager of managers) manager.start();
   if (ui) {
     if (json) out(jsonLine('ui', { url: ui.url }));
-    else console.error(`Status window for a browser: ${ui.url}`);
+    else console.error(cli().t('cli.browser', { url: ui.url }));
   }
 
   if (!values.once) {
     followTokenChanges(engine, getToken);
     if (!json)
-      console.error(`Watching ${settings.folders.map((f) => f.path).join(', ')} — Ctrl-C to stop.`);
+      console.error(
+        cli().t('cli.watching', { folders: settings.folders.map((f) => f.path).join(', ') }),
+      );
     const signal = await untilSignal();
     log.info('watch stopping', { signal });
     await ui?.close();

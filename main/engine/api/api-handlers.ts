@@ -16,6 +16,7 @@ import { transportForSettings } from '../network/transport.js';
 import { checkConnection } from './connection-check.js';
 import { resolveInsideRoots } from './inside-roots.js';
 import type { SignInPort } from './sign-in-port.js';
+import { english, msg, type Message } from '../i18n/translate.js';
 
 export { defaultOpenPath, defaultReveal } from './open-in-os.js';
 
@@ -156,12 +157,8 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       // CONCUR_DROP_TOKEN wins over the keychain: say so, or the user would wonder why nothing changed.
       const inUse = await readToken(settingsStore.get()).catch(() => null);
       if (inUse !== token)
-        return {
-          ok: true,
-          warning: true,
-          message: `The token is saved in the keychain for ${where}, but the CONCUR_DROP_TOKEN environment variable is set and is used instead. Remove it to use this token.`,
-        };
-      return { ok: true, message: `The token is saved in the keychain for ${where}.` };
+        return { ...said(true, msg('check.savedEnv', { where })), warning: true };
+      return said(true, msg('check.saved', { where }));
     },
 
     async clearToken() {
@@ -176,8 +173,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       } catch (error) {
         return { ok: false, message: (error as Error).message };
       }
-      if (!token)
-        return { ok: false, message: `No token is saved for ${account()}. Save one first.` };
+      if (!token) return said(false, msg('check.noToken', { where: account() }));
       registerSecret(token);
       const transport = transportForSettings(settings, { resolveProxy: options.resolveProxy });
       const result = await checkConnection(
@@ -186,7 +182,14 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
         options.checkTimeouts,
         transport,
       ).finally(() => transport.close());
-      return { ok: result.ok, message: redact(result.message) };
+      // Concur's own words may echo a token: both forms go out redacted.
+      return {
+        ok: result.ok,
+        message: redact(result.message),
+        ...(result.text
+          ? { text: JSON.parse(redact(JSON.stringify(result.text))) as Message }
+          : {}),
+      };
     },
 
     getSignIn: async () => (await options.signIn?.state()) ?? tokenSignIn(),
@@ -200,4 +203,9 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       platform: process.platform,
     }),
   };
+}
+
+/** A result in English words and as a Message for the window's language. */
+function said(ok: boolean, text: Message): CheckResult {
+  return { ok, message: english.say(text), text };
 }

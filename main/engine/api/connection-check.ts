@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CheckResult } from '../../../preload/contract.js';
 import { createConcurClient } from '../concur/concur-client.js';
 import type { Transport } from '../network/transport.js';
+import { english, msg, type Message } from '../i18n/translate.js';
 import type { Settings } from '../settings/schema.js';
 
 /**
@@ -24,6 +25,11 @@ const ONE_PIXEL_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
   'base64',
 );
+
+/** A result in English words and as a Message for the window's language. */
+function said(ok: boolean, text: Message): CheckResult {
+  return { ok, message: english.say(text), text };
+}
 
 /** Sends the check request and words the answer for the user. */
 export async function checkConnection(
@@ -52,27 +58,30 @@ export async function checkConnection(
     const outcome = await client.uploadImage({ kind: 'entry', id: CHECK_ENTRY_ID }, file);
     switch (outcome.kind) {
       case 'auth':
-        return {
-          ok: false,
-          message: `Concur refused the token${outcome.status ? ` (HTTP ${outcome.status})` : ''}: ${outcome.message} Save a new token.`,
-        };
+        return said(
+          false,
+          msg(outcome.status ? 'check.refusedStatus' : 'check.refused', {
+            status: outcome.status,
+            message: outcome.message,
+          }),
+        );
       case 'transient':
         if (outcome.status === undefined)
-          return { ok: false, message: `Cannot reach ${origin}: ${outcome.message}` };
+          return said(
+            false,
+            msg('check.unreachable', { origin, message: outcome.text ?? outcome.message }),
+          );
         if (outcome.status >= 500)
-          return {
-            ok: false,
-            message: `${origin} answered but is not available right now (HTTP ${outcome.status}). Try again later.`,
-          };
+          return said(false, msg('check.down', { origin, status: outcome.status }));
         // A rate-limit 400/429 comes after the token was accepted.
-        return { ok: true, message: `Connected to ${origin}; the token was accepted.` };
+        return said(true, msg('check.ok', { origin }));
       case 'rejected':
         // Status 0: refused here before sending (e.g. the file); no word from Concur yet.
         if (outcome.status === 0) return { ok: false, message: outcome.message };
-        return { ok: true, message: `Connected to ${origin}; the token was accepted.` };
+        return said(true, msg('check.ok', { origin }));
       default:
         // uploaded / alreadyHasImage: Concur got past authorization.
-        return { ok: true, message: `Connected to ${origin}; the token was accepted.` };
+        return said(true, msg('check.ok', { origin }));
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

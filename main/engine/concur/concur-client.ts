@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { describeType, isUploadable, sniffContentType, SNIFF_BYTES } from '../inspect/file-type.js';
 import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
 import { TokenUnavailable } from '../auth/token-unavailable.js';
+import { english, msg, type Message } from '../i18n/translate.js';
 import { createLogger, registerSecret } from '../log/logger.js';
 import type { AccessTokens } from '../ports.js';
 import type { ContentType, UploadTarget } from '../types.js';
@@ -223,10 +224,10 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
       // The body's reader threw: the request was destroyed before the last chunk.
       outcome = changedOutcome();
     } else {
-      outcome = {
-        kind: 'transient',
-        message: describeFailure(reply, base, { connectMs, responseMs }),
-      };
+      const text = describeFailure(reply, base, { connectMs, responseMs });
+      // The errno is for whoever reads the log; people read the sentence.
+      log.info('no answer', { code: errorCode(reply.error) });
+      outcome = { kind: 'transient', message: english.say(text), text };
     }
 
     const status = 'status' in outcome ? outcome.status : undefined;
@@ -398,65 +399,67 @@ function errorCode(error: unknown): string {
   return typeof code === 'string' ? code : 'unknown error';
 }
 
-const seconds = (ms: number) => `${ms >= 1000 ? Math.round(ms / 100) / 10 : ms / 1000} s`;
+const seconds = (ms: number) => (ms >= 1000 ? Math.round(ms / 100) / 10 : ms / 1000);
 
 /**
- * Our own words for a failed request: nothing of the error but its code is
- * passed on (an HTTP library's errors may carry the request's headers).
+ * Our own words for a failed request, in plain words: the errno (ECONNREFUSED,
+ * ENOTFOUND) goes to the log, not to the person. Nothing of the error but its
+ * code is passed on (an HTTP library's errors may carry the request's headers).
  */
 function describeFailure(
   reply: Reply,
   base: URL,
   limits: { connectMs: number; responseMs: number },
-): string {
+): Message {
   const { error } = reply;
   const host = base.host;
   const code = errorCode(error);
-  if (error instanceof NetworkSetupError) return error.message;
+  // Our own setup's words (an unreadable caFile, a proxy setting that cannot be used): English only.
+  if (error instanceof NetworkSetupError) return msg('network.setup', { message: error.message });
   if (error instanceof ProxyRefused)
     return error.status === 407
-      ? `The company proxy (${error.proxy}) refused the connection (407): it asks for a sign-in Concur Drop could not give. Ask IT.`
-      : `The company proxy (${error.proxy}) refused the connection to ${host} (${error.status}): ask IT to allow it.`;
+      ? msg('network.proxy407', { proxy: error.proxy })
+      : msg('network.proxyRefused', { proxy: error.proxy, host, status: error.status });
   if (reply.proxy && !reply.tunnelled && !(error instanceof DeadlineExceeded)) {
     const why =
-      error instanceof RequestTimeout ? `no answer within ${seconds(limits.connectMs)}` : `${code}`;
-    return `Could not reach the company proxy (${reply.proxy}): ${why}. Check the proxy setting (or HTTPS_PROXY), or ask IT.`;
+      error instanceof RequestTimeout
+        ? msg('network.proxyNoAnswer', { seconds: seconds(limits.connectMs) })
+        : code;
+    return msg('network.proxyUnreachable', { proxy: reply.proxy, why });
   }
   if (error instanceof UntrustedCertificate)
-    return (
-      `The secure connection to ${host} was refused: its certificate was issued by ` +
-      `${error.issuer ? `"${error.issuer}"` : 'an authority'}, which this computer does not trust (${error.code}). ` +
-      'If your company inspects secure traffic, ask IT for its root certificate and set caFile, or install it in the system’s trust store.'
-    );
+    return msg('network.untrusted', {
+      host,
+      issuer: error.issuer ? `"${error.issuer}"` : msg('network.anAuthority'),
+      code: error.code,
+    });
   if (error instanceof DeadlineExceeded)
-    return `Concur (${host}) did not answer within ${seconds(error.ms)}.`;
+    return msg('network.deadline', { host, seconds: seconds(error.ms) });
   if (error instanceof RequestTimeout) {
     if (error.event === 'connect')
-      return `Could not connect to ${host} within ${seconds(limits.connectMs)}.`;
+      return msg('network.connectTimeout', { host, seconds: seconds(limits.connectMs) });
     if (error.event === 'response')
-      return `Concur (${host}) did not answer within ${seconds(limits.responseMs)}.`;
+      return msg('network.deadline', { host, seconds: seconds(limits.responseMs) });
     if (error.event === 'socket')
-      return `The upload to ${host} stalled: nothing moved for ${seconds(limits.responseMs + 1000)}.`;
+      return msg('network.stalled', { host, seconds: seconds(limits.responseMs + 1000) });
   }
   if (code === 'ERR_ABORTED' || (error instanceof Error && error.name === 'AbortError'))
-    return 'The upload was cancelled.';
-  if (error instanceof ScanReadError)
-    return `The file could not be read while it was being sent (${error.code}).`;
+    return msg('network.cancelled');
+  if (error instanceof ScanReadError) return msg('network.unreadable');
   switch (code) {
     case 'ECONNREFUSED':
-      return `Could not connect to ${host}: the connection was refused (ECONNREFUSED).`;
+      return msg('network.refused', { host });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `Could not find ${host} (${code}): check the network connection and the Concur address.`;
+      return msg('network.notFound', { host });
     case 'ECONNRESET':
     case 'EPIPE':
     case 'ERR_STREAM_PREMATURE_CLOSE':
-      return `The connection to ${host} was closed before Concur answered (${code}).`;
+      return msg('network.closed', { host });
     case 'ENETUNREACH':
     case 'EHOSTUNREACH':
-      return `${host} cannot be reached from this network (${code}).`;
+      return msg('network.unreachable', { host });
   }
-  if (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/.test(code))
-    return `The secure connection to ${host} could not be verified (${code}).`;
-  return `The request to ${host} failed (${code}).`;
+  if (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/.test(code)) return msg('network.certificate', { host });
+  return msg('network.other', { host });
 }

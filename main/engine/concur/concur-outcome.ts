@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/translate.js';
 import { redact } from '../log/logger.js';
 import type { UploadTarget } from '../types.js';
 import { parseErrorBody, parseImageId, parseRetryAfter } from './concur-response.js';
@@ -17,6 +18,8 @@ export type UploadOutcome =
       kind: 'transient';
       status?: number;
       message: string;
+      /** `message` as a catalog key, when the words are our own (no answer came). */
+      text?: Message;
       retryAfterMs?: number;
       errorId?: string;
       correlationId?: string;

@@ -3,7 +3,8 @@ import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { createLogger } from '../log/logger.js';
 import { errorCode, type FileStat, type FileSystem } from '../ports/file-system.js';
 import { nodeFileSystem } from '../ports/node-file-system.js';
-import type { JobError } from '../types.js';
+import { english, targetMessage, type Translator } from '../i18n/translate.js';
+import type { JobError, UploadTarget } from '../types.js';
 
 /**
  * What happens to a scan once Concur has it, or once it failed for good
@@ -163,32 +164,37 @@ export async function finishUploaded(
 /** What the .error.txt beside a failed scan says. */
 export interface FailureReport {
   relPath: string;
-  target?: string;
+  /** Where it was to go; words are taken as they are. */
+  target?: UploadTarget | string;
   error: JobError;
   at: number;
   attempts?: number;
 }
 
-/** The text of `<name>.error.txt`; never holds the token (the error fields never carry it). */
-export function formatFailureReport(report: FailureReport): string {
+/**
+ * The text of `<name>.error.txt`, in the user's language with the local date
+ * and time (the person who opens it reads it, not a tool); never holds the
+ * token (the error fields never carry it).
+ */
+export function formatFailureReport(report: FailureReport, tr: Translator = english): string {
   const { error } = report;
+  const line = (key: string, text: string | number) => tr.t(`errorFile.${key}`, { text });
   const lines = [
-    'Concur Drop could not upload this file.',
+    tr.t('errorFile.title'),
     '',
-    `Reason: ${error.reason}`,
-    `Time: ${new Date(report.at).toISOString()}`,
-    `File: ${report.relPath}`,
+    line('reason', tr.words(error.text, error.reason)),
+    line('time', tr.moment(report.at)),
+    line('file', report.relPath),
   ];
-  if (report.target) lines.push(`Target: ${report.target}`);
-  if (report.attempts) lines.push(`Attempts: ${report.attempts}`);
-  if (error.message) lines.push(`Concur's message: ${error.message}`);
-  if (error.errorId) lines.push(`Concur error id: ${error.errorId}`);
-  if (error.correlationId) lines.push(`Correlation id: ${error.correlationId}`);
-  if (error.status) lines.push(`HTTP status: ${error.status}`);
-  lines.push(
-    '',
-    'To try again: fix the cause, then use Retry in Concur Drop, or move the file back into its folder.',
-  );
+  const target = report.target;
+  if (target)
+    lines.push(line('target', typeof target === 'string' ? target : tr.say(targetMessage(target))));
+  if (report.attempts) lines.push(line('attempts', report.attempts));
+  if (error.message) lines.push(line('message', error.message));
+  if (error.errorId) lines.push(line('errorId', error.errorId));
+  if (error.correlationId) lines.push(line('correlationId', error.correlationId));
+  if (error.status) lines.push(line('status', error.status));
+  lines.push('', tr.t('errorFile.again'));
   return lines.join('\n') + '\n';
 }
 
@@ -202,10 +208,11 @@ export async function finishFailed(
   root: string,
   report: FailureReport,
   fs: FileSystem = nodeFileSystem,
+  tr: Translator = english,
 ): Promise<string> {
   const from = absolutePath(root, report.relPath);
   const landed = await moveToFree(from, absolutePath(join(root, FAILED_DIR), report.relPath), fs);
-  const text = formatFailureReport(report);
+  const text = formatFailureReport(report, tr);
   try {
     await fs.writeFile(errorFilePath(landed), text);
   } catch (error) {

@@ -3,7 +3,8 @@ import type { EntryKind, FileStat, FileSystem, ReadHandle } from '../ports/file-
 import { nodeFileSystem } from '../ports/node-file-system.js';
 import type { ContentType } from '../types.js';
 import type { ErrorCode } from '../lifecycle/codes.js';
-import { describeType, isUploadable, sniffContentType } from './file-type.js';
+import { msg, reasonOf, type Message } from '../i18n/translate.js';
+import { isUploadable, sniffContentType } from './file-type.js';
 import type { SniffedType } from './file-type.js';
 import { PdfEncryptionScanner } from './pdf-encryption.js';
 import { hasCompleteEnd, TAIL_BYTES } from './structure.js';
@@ -28,7 +29,7 @@ export type Inspection =
   | { ok: true; contentType: ContentType; size: number; sha256: string; mtimeMs: number }
   /** Concur cannot take it as it is (another type, over 10 MB): it can be prepared. */
   | { ok: 'prepare'; from: SniffedType; size: number; sha256: string; mtimeMs: number }
-  | { ok: false; reason: string; code: ErrorCode };
+  | { ok: false; reason: string; code: ErrorCode; text?: Message };
 
 /** What may be prepared rather than refused (the `convert` and `shrink` settings). */
 export interface Preparable {
@@ -158,11 +159,6 @@ export async function checkCompleteness(
   }
 }
 
-/** "a GIF image", "an Office document or ZIP archive". */
-function withArticle(words: string): string {
-  return /^[aeiouAEIOU]/.test(words) ? `an ${words}` : `a ${words}`;
-}
-
 /** Text has no NULs and few control characters; scanners never produce it. */
 function looksLikeText(head: Uint8Array): boolean {
   if (head.length === 0) return false;
@@ -174,23 +170,39 @@ function looksLikeText(head: Uint8Array): boolean {
   return control / head.length < 0.02;
 }
 
-function unsupportedReason(type: SniffedType, head: Uint8Array, convertOff: boolean): string {
+function unsupported(type: SniffedType, head: Uint8Array, convertOff: boolean): Inspection {
   if (convertOff && CONVERTIBLE.has(type))
-    return `This is ${withArticle(describeType(type))}; Concur accepts only PDF, JPEG and PNG, and converting is turned off in the settings.`;
-  if (type === 'unknown') {
-    const looks = looksLikeText(head) ? 'it looks like text' : 'its content is not recognised';
-    return `This file is not a PDF, JPEG or PNG (${looks}).`;
-  }
-  return `This is ${withArticle(describeType(type))}; Concur accepts only PDF, JPEG and PNG.`;
+    return refusal(
+      'unsupported-type',
+      msg('reason.convertOff', { type: msg(`fileType.${typeKey(type)}`) }),
+    );
+  if (type === 'unknown')
+    return refusal(
+      'unsupported-type',
+      msg(looksLikeText(head) ? 'fixed.notScanText' : 'fixed.notScanUnknown'),
+    );
+  return refusal(
+    'unsupported-type',
+    msg('reason.otherType', { type: msg(`fileType.${typeKey(type)}`) }),
+  );
 }
 
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+/** The catalog's name of a type: fileType.gif, fileType.zip, … */
+function typeKey(type: SniffedType): string {
+  const sub = type.split('/')[1] ?? 'unknown';
+  if (sub === 'x-ole-storage') return 'ole';
+  return ['pdf', 'jpeg', 'png', 'gif', 'tiff', 'heic', 'webp', 'bmp', 'zip'].includes(sub)
+    ? sub
+    : 'unknown';
 }
 
-function incompleteReason(type: ContentType): string {
-  const what = type === 'application/pdf' ? 'PDF' : `${describeType(type)}`;
-  return `The ${what} is incomplete (cut off before its end).`;
+/** Binary megabytes, as the 10 MB limit counts them. */
+export function megabytes(bytes: number): Message {
+  return msg('size.mb', { n: Math.round((bytes / (1024 * 1024)) * 10) / 10 });
+}
+
+function refusal(code: ErrorCode, text: Message): Inspection {
+  return { ok: false, code, ...reasonOf(text) };
 }
 
 /**
@@ -212,7 +224,7 @@ export async function inspectFile(
   const buffer =
     size < CHUNK_BYTES ? (spareBuffers.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : null;
   try {
-    if (size === 0) return { ok: false, reason: 'The file is empty.', code: 'empty' };
+    if (size === 0) return refusal('empty', msg('fixed.empty'));
     const whole = buffer && (await readWhole(handle, buffer, size));
     if (whole && whole.length !== size) throw new FileChangedError(path);
     const [head, tail] = whole
@@ -221,21 +233,15 @@ export async function inspectFile(
     const type = sniffContentType(head);
     const convert = preparable.convert === true && CONVERTIBLE.has(type);
     if (!isUploadable(type) && !convert)
-      return {
-        ok: false,
-        reason: unsupportedReason(type, head, preparable.convert === false),
-        code: 'unsupported-type',
-      };
+      return unsupported(type, head, preparable.convert === false);
     const shrink = preparable.shrink === true && size > MAX_IMAGE_BYTES;
-    if (size > MAX_IMAGE_BYTES && !convert && !shrink) {
-      return {
-        ok: false,
-        reason: `The file is ${megabytes(size)}; Concur accepts at most 10 MB.`,
-        code: 'too-large',
-      };
-    }
+    if (size > MAX_IMAGE_BYTES && !convert && !shrink)
+      return refusal('too-large', msg('reason.tooLarge', { size: megabytes(size) }));
     if (isUploadable(type) && !hasCompleteEnd(type, tail))
-      return { ok: false, reason: incompleteReason(type), code: 'incomplete' };
+      return refusal(
+        'incomplete',
+        msg('reason.incomplete', { type: msg(`fileType.${typeKey(type)}`) }),
+      );
 
     const scanner = type === 'application/pdf' ? new PdfEncryptionScanner() : null;
     const { sha256, bytes } = whole
@@ -244,13 +250,7 @@ export async function inspectFile(
     const after = await handle.stat();
     if (bytes !== size || after.size !== size || after.mtimeMs !== stats.mtimeMs)
       throw new FileChangedError(path);
-    if (scanner?.encrypted) {
-      return {
-        ok: false,
-        reason: 'The PDF is password protected (encrypted); Concur cannot accept it.',
-        code: 'encrypted',
-      };
-    }
+    if (scanner?.encrypted) return refusal('encrypted', msg('fixed.encrypted'));
     if (convert || shrink || !isUploadable(type))
       return { ok: 'prepare', from: type, size, sha256, mtimeMs: stats.mtimeMs };
     return { ok: true, contentType: type, size, sha256, mtimeMs: stats.mtimeMs };

@@ -3,6 +3,7 @@ import type { ContentType, JobError, SentVersion, UploadTarget } from '../types.
 import type { SniffedType } from '../inspect/file-type.js';
 import type { PreparedPart } from '../prepare/prepare-types.js';
 import type { Disposition } from './phase.js';
+import type { Message } from '../i18n/translate.js';
 
 /**
  * What can happen to a job: the reducer's input. Each names a fact (the file
@@ -50,6 +51,7 @@ export type JobEvent =
       type: 'prepared';
       parts: PreparedPart[];
       note: string;
+      noteText?: Message[];
       oneImage: boolean;
       heldBy?: string;
     }
@@ -58,14 +60,15 @@ export type JobEvent =
       type: 'duplicate';
       imageId?: string;
       detail: string;
+      detailText?: Message;
       found?: Found;
       /** `uploaded`: it is our own earlier upload that landed (its answer was lost), not a copy. */
       outcome?: 'uploaded';
     }
   /** The same content is being uploaded to the same target by another job: wait for it. */
-  | { type: 'parked'; detail: string; found: Found }
+  | { type: 'parked'; detail: string; detailText?: Message; found: Found }
   /** Its merge window closed: its batch is being merged. */
-  | { type: 'merging'; batchId: string; detail: string }
+  | { type: 'merging'; batchId: string; batchSize?: number; detail: string; detailText?: Message }
   /** Ready to go: waits for a slot (or for `notBefore`, or held while `heldBy`). */
   | { type: 'queued'; notBefore?: number; detail?: string; heldBy?: string }
   /** Uploads were held (sign-in, user pause, disk full). */
@@ -73,7 +76,7 @@ export type JobEvent =
   /** Uploads may go again. */
   | { type: 'released'; detail?: string }
   /** The request is going out now with these bytes. */
-  | { type: 'sending'; attempt: number; sent: SentVersion; detail: string }
+  | { type: 'sending'; attempt: number; sent: SentVersion; detail: string; detailText?: Message }
   /** Concur answered (or did not). `targetText` names the target for reasons. */
   | { type: 'answered'; outcome: UploadOutcome; reasons: AnswerReasons }
   /** The file was moved, kept or deleted after the job ended. */
@@ -83,9 +86,9 @@ export type JobEvent =
   /** A new version of its file, left in place after it failed, is a new job now. */
   | { type: 'superseded' }
   /** Its batch no longer waits for it: a fixed file arrived, or the user sent the rest without it. */
-  | { type: 'batch-released'; detail: string }
+  | { type: 'batch-released'; detail: string; detailText?: Message }
   /** A collecting file waits for a batch-mate that failed its check. */
-  | { type: 'batch-waits'; detail: string }
+  | { type: 'batch-waits'; detail: string; detailText?: Message }
   /** A later upload of the same file replaced this failure. */
   | { type: 'replaced'; by: string }
   /** Retry: start over from readiness (the file is back in place, maybe under another name). */
@@ -108,6 +111,7 @@ export interface AnswerReasons {
   gaveUp: JobError;
   /** Backing-off detail for a transient answer given its delay. */
   retryDetail: string;
+  retryNote?: Message;
   /** When the next attempt may go (transient answers). */
   nextAttemptAt: number;
   tries: number;

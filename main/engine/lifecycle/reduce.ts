@@ -1,4 +1,5 @@
 import type { EngineJob } from '../job-book.js';
+import { durationOf, msg, reasonOf } from '../i18n/translate.js';
 import type { JobError } from '../types.js';
 import { RETRYABLE_CODES } from './codes.js';
 import type { Effect } from './effects.js';
@@ -42,12 +43,15 @@ const UNPREPARED: Partial<EngineJob> = {
   from: undefined,
   prepared: undefined,
   note: undefined,
+  noteText: undefined,
   parts: undefined,
   partsSent: undefined,
 };
 
 function to(job: EngineJob, phase: Phase, patch: Partial<EngineJob>, now: number): EngineJob {
   const next: EngineJob = { ...job, ...patch, phase, updatedAt: now };
+  // A new detail without its Message: the old Message would say the old thing.
+  if ('detail' in patch && !('detailText' in patch)) delete next.detailText;
   next.state = stateOf(
     phase,
     (patch.state ?? (phase === 'done' ? job.state : undefined)) as Outcome,
@@ -107,6 +111,7 @@ function again(job: EngineJob, detail: string, now: number): Transition {
         sha256: undefined,
         contentType: undefined,
         batchId: undefined,
+        batchSize: undefined,
         nextAttemptAt: undefined,
         prepared: undefined,
       },
@@ -153,7 +158,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       return failed(
         { ...job, size: event.size, mtimeMs: event.mtimeMs },
         {
-          reason: `Waited ${duration(event.waitedMs)} for the scanner, but the file is still incomplete (cut off before its end).`,
+          ...reasonOf(msg('reason.stillIncomplete', { duration: durationOf(event.waitedMs) })),
           retryable: false,
           code: 'incomplete',
         },
@@ -183,6 +188,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             contentType: undefined,
             batchId: undefined,
             prepared: undefined,
+            batchSize: undefined,
           },
           now,
         ),
@@ -228,6 +234,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         prepared: event.parts,
         contentType: event.parts[0].contentType,
         note: event.note || undefined,
+        noteText: event.note ? event.noteText : undefined,
         parts: parts > 1 ? parts : undefined,
         partsSent: parts > 1 ? Math.min(job.partsSent ?? 0, parts - 1) : undefined,
         detail: undefined,
@@ -242,7 +249,13 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         job: ended(
           job,
           event.outcome ?? 'duplicate',
-          { ...event.found, imageId: event.imageId, detail: event.detail, error: undefined },
+          {
+            ...event.found,
+            imageId: event.imageId,
+            detail: event.detail,
+            detailText: event.detailText,
+            error: undefined,
+          },
           now,
         ),
         effects: [{ kind: 'leave-waits' }, { kind: 'release-copies' }, { kind: 'finish' }],
@@ -250,13 +263,28 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
     case 'parked':
       if (phase !== 'inspecting') return { job, effects: NOTHING };
       return {
-        job: to(job, 'parked', { ...event.found, detail: event.detail }, now),
+        job: to(
+          job,
+          'parked',
+          { ...event.found, detail: event.detail, detailText: event.detailText },
+          now,
+        ),
         effects: NOTHING,
       };
     case 'merging':
       if (phase !== 'collecting') return { job, effects: NOTHING };
       return {
-        job: to(job, 'merging', { batchId: event.batchId, detail: event.detail }, now),
+        job: to(
+          job,
+          'merging',
+          {
+            batchId: event.batchId,
+            batchSize: event.batchSize,
+            detail: event.detail,
+            detailText: event.detailText,
+          },
+          now,
+        ),
         effects: NOTHING,
       };
     case 'queued':
@@ -291,6 +319,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             attempts: event.attempt,
             sent: event.sent,
             detail: event.detail,
+            detailText: event.detailText,
             nextAttemptAt: undefined,
             progress: 0,
           },
@@ -315,12 +344,21 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
     case 'batch-released':
       if (!job.holdsBatch) return { job, effects: NOTHING };
       return {
-        job: { ...job, holdsBatch: undefined, detail: event.detail, updatedAt: now },
+        job: {
+          ...job,
+          holdsBatch: undefined,
+          detail: event.detail,
+          detailText: event.detailText,
+          updatedAt: now,
+        },
         effects: NOTHING,
       };
     case 'batch-waits':
       if (phase !== 'collecting' || job.detail === event.detail) return { job, effects: NOTHING };
-      return { job: to(job, 'collecting', { detail: event.detail }, now), effects: NOTHING };
+      return {
+        job: to(job, 'collecting', { detail: event.detail, detailText: event.detailText }, now),
+        effects: NOTHING,
+      };
     case 'replaced':
       if (job.state !== 'failed' || job.replacedBy) return { job, effects: NOTHING };
       return {
@@ -341,6 +379,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             detail: 'checking the file again after a restart',
             batchId: undefined,
             prepared: undefined,
+            batchSize: undefined,
             nextAttemptAt: undefined,
             finalPath: undefined,
             // An upload cut off by the stop may have landed: Concur's "already has an image" then means done.
@@ -365,6 +404,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             finishedAt: undefined,
             nextAttemptAt: undefined,
             batchId: undefined,
+            batchSize: undefined,
             disposition: undefined,
             finalPath: undefined,
             holdsBatch: undefined,
@@ -485,7 +525,12 @@ function answered(
         job: to(
           job,
           'backing-off',
-          { nextAttemptAt: reasons.nextAttemptAt, detail: reasons.retryDetail, mayHaveLanded },
+          {
+            nextAttemptAt: reasons.nextAttemptAt,
+            detail: reasons.retryDetail,
+            detailText: reasons.retryNote,
+            mayHaveLanded,
+          },
           now,
         ),
         effects: [{ kind: 'enqueue', notBefore: reasons.nextAttemptAt }],
@@ -501,7 +546,3 @@ function sentVersion(job: EngineJob): string | true {
 
 /** The reason shown when a file vanished before its upload. */
 export const DELETED_REASON = 'The file was deleted before it could be uploaded.';
-
-function duration(ms: number): string {
-  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
-}

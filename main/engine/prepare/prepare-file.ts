@@ -2,6 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { describeType } from '../inspect/file-type.js';
+import type { Message } from '../i18n/translate.js';
 import type { ContentType } from '../types.js';
 import { UnreadableImageError } from './bmp-pixels.js';
 import { lookAt, type PageLook } from './page-look.js';
@@ -35,7 +36,14 @@ const HEADROOM = 0.98;
 
 type Built = { bytes: Uint8Array; contentType: ContentType };
 
-class TooLargeError extends Error {}
+class TooLargeError extends Error {
+  constructor(
+    message: string,
+    readonly text: Message,
+  ) {
+    super(message);
+  }
+}
 
 export async function prepareFile(req: PrepareRequest): Promise<PrepareResult> {
   let source: PageSource;
@@ -52,10 +60,16 @@ export async function prepareFile(req: PrepareRequest): Promise<PrepareResult> {
     if (error instanceof UnreadableImageError)
       return { ok: false, reason: error.message, code: 'unsupported-type' };
     if (error instanceof TooLargeError)
-      return { ok: false, reason: error.message, code: 'too-large' };
+      return { ok: false, reason: error.message, code: 'too-large', text: error.text };
     // A decoder that gives up midway (a cut-off or damaged file): plain words, the detail logged.
     const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, reason: damaged(req.from), code: 'convert-failed', detail };
+    return {
+      ok: false,
+      reason: damaged(req.from),
+      code: 'convert-failed',
+      detail,
+      text: { key: 'prep.damaged', params: { type: { key: `fileType.${typeKey(req.from)}` } } },
+    };
   } finally {
     source.close();
   }
@@ -71,6 +85,7 @@ async function prepareSource(req: PrepareRequest, source: PageSource): Promise<P
       ok: false,
       reason: `Every page of this file is blank (${source.pages} ${plural(source.pages, 'page')}); nothing was uploaded.`,
       code: 'unsupported-type',
+      text: { key: 'prep.allBlank', params: { count: source.pages } },
     };
   const built: { bytes: Uint8Array; contentType: ContentType; pages: number[] }[] = [];
   // pdf-lib parses the whole file: only when pages are copied, not for a scan re-rendered.
@@ -106,6 +121,7 @@ async function prepareSource(req: PrepareRequest, source: PageSource): Promise<P
     ok: true,
     parts,
     note: describe(req, source.pages, size, total, dropped, groups.length, parts.length),
+    noteText: noteMessages(req, source.pages, size, total, dropped, groups.length, parts.length),
   };
 }
 
@@ -208,7 +224,7 @@ async function buildGroup(
   const squeeze = steps[steps.length - 1];
   if (req.mayAppendParts && group.length > 1 && req.shrink)
     return splitToFit(source, group, looks, squeeze, pdf !== null, budget, sourceSize, req);
-  throw new TooLargeError(tooLargeReason(req, sourceSize, last?.bytes.length));
+  throw new TooLargeError(...tooLargeReason(req, sourceSize, last?.bytes.length));
 }
 
 function tooLargeUnless(
@@ -218,19 +234,45 @@ function tooLargeUnless(
 ) {
   for (const part of parts)
     if (part.bytes.length > req.maxBytes)
-      throw new TooLargeError(tooLargeReason(req, sourceSize, part.bytes.length));
-  if (!parts.length) throw new TooLargeError(tooLargeReason(req, sourceSize, undefined));
+      throw new TooLargeError(...tooLargeReason(req, sourceSize, part.bytes.length));
+  if (!parts.length) throw new TooLargeError(...tooLargeReason(req, sourceSize, undefined));
   return parts;
 }
 
-function tooLargeReason(req: PrepareRequest, sourceSize: number, best: number | undefined): string {
+function tooLargeReason(
+  req: PrepareRequest,
+  sourceSize: number,
+  best: number | undefined,
+): [string, Message] {
+  const size = mbMessage(sourceSize);
   if (!req.shrink)
-    return `The file is ${megabytes(sourceSize)}; Concur accepts at most 10 MB (shrinking is turned off in the settings).`;
+    return [
+      `The file is ${megabytes(sourceSize)}; Concur accepts at most 10 MB (shrinking is turned off in the settings).`,
+      { key: 'prep.tooLargeNoShrink', params: { size } },
+    ];
   const tried =
     best !== undefined
       ? `; shrunk as far as it stays legible (about 200 dpi) it is still ${megabytes(best)}`
       : '';
-  return `The file is ${megabytes(sourceSize)}${tried}. Concur accepts at most 10 MB per image: scan it in colour at a lower resolution, or in black and white.`;
+  return [
+    `The file is ${megabytes(sourceSize)}${tried}. Concur accepts at most 10 MB per image: scan it in colour at a lower resolution, or in black and white.`,
+    best !== undefined
+      ? { key: 'prep.tooLargeShrunk', params: { size, best: mbMessage(best) } }
+      : { key: 'prep.tooLarge', params: { size } },
+  ];
+}
+
+/** Megabytes as the catalogs word them (`size.mb`), rounded as `megabytes` rounds. */
+function mbMessage(bytes: number): Message {
+  return { key: 'size.mb', params: { n: Math.round((bytes / (1024 * 1024)) * 10) / 10 } };
+}
+
+/** The catalog's name of a type (`fileType.*`), as inspection names it. */
+function typeKey(from: PrepareRequest['from']): string {
+  const sub = from.split('/')[1] ?? 'unknown';
+  return ['pdf', 'jpeg', 'png', 'gif', 'tiff', 'heic', 'webp', 'bmp'].includes(sub)
+    ? sub
+    : 'unknown';
 }
 
 async function encodeGroup(
@@ -301,7 +343,7 @@ async function splitToFit(
     const bytes = page.bilevel
       ? (page.width * page.height) / 40
       : (await jpegBytes(page, squeeze)).length;
-    if (bytes > budget) throw new TooLargeError(tooLargeReason(req, sourceSize, bytes));
+    if (bytes > budget) throw new TooLargeError(...tooLargeReason(req, sourceSize, bytes));
     if (estimate + bytes > budget) await flush();
     pages.push(index);
     estimate += bytes;
@@ -330,6 +372,35 @@ function describe(
   if (req.split !== 'none' && groups > 1) notes.push(`split into ${groups} receipts`);
   else if (parts > 1) notes.push(`sent in ${parts} parts (too large for one image)`);
   return notes.join(', ');
+}
+
+/**
+ * The note as catalog keys, built as plain objects: the worker does not load the catalogs
+ * (docs/architecture.md#languages).
+ */
+function noteMessages(
+  req: PrepareRequest,
+  pages: number,
+  sourceSize: number,
+  total: number,
+  dropped: number,
+  groups: number,
+  parts: number,
+): Message[] {
+  const mb = mbMessage;
+  const notes: Message[] = [];
+  if (!['application/pdf', 'image/jpeg', 'image/png'].includes(req.from))
+    notes.push({
+      key: pages > 1 ? 'prep.convertedPages' : 'prep.converted',
+      params: { type: shortName(req.from), n: pages },
+    });
+  if (sourceSize > req.maxBytes)
+    notes.push({ key: 'prep.shrunk', params: { from: mb(sourceSize), to: mb(total) } });
+  if (dropped && req.split !== 'separator')
+    notes.push({ key: 'prep.blankDropped', params: { count: dropped } });
+  if (req.split !== 'none' && groups > 1) notes.push({ key: 'prep.split', params: { n: groups } });
+  else if (parts > 1) notes.push({ key: 'prep.parts', params: { n: parts } });
+  return notes;
 }
 
 function damaged(from: PrepareRequest['from']): string {

@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/translate.js';
 import type { SniffedType } from '../inspect/file-type.js';
 import type { ContentType } from '../types.js';
 
@@ -43,11 +44,15 @@ export type PrepareResult =
       parts: PreparedPart[];
       /** What was done, for the ledger and the status: "converted from TIFF (3 pages)". */
       note: string;
+      /** The same, as catalog keys, for hosts that speak another language. */
+      noteText?: Message[];
     }
   | {
       ok: false;
       reason: string;
       code: 'unsupported-type' | 'too-large' | 'convert-failed';
+      /** The reason as catalog keys, when there are any for it. */
+      text?: Message;
       /** The decoder's own words, for the log. */
       detail?: string;
     };

@@ -1,3 +1,4 @@
+import { english, msg, type Message } from '../i18n/translate.js';
 /**
  * How long to wait before the next upload attempt (docs/architecture.md#from-file-to-concur): exponential
  * from `baseMs`, doubling to `maxMs`, with "equal jitter" so a fleet of office
@@ -32,8 +33,16 @@ export function retryDelay(
 }
 
 /** "retrying in 8 s (attempt 3 of 8)" — what a job shows while it backs off. */
-export function describeRetry(delayMs: number, nextAttempt: number, tries: number): string {
+export function retryNote(delayMs: number, nextAttempt: number, tries: number): Message {
   const s = Math.max(1, Math.round(delayMs / 1000));
-  const when = s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
-  return `retrying in ${when} (attempt ${nextAttempt} of ${tries})`;
+  const when =
+    s < 120
+      ? msg('duration.seconds', { n: s })
+      : msg('duration.minutes', { n: Math.round(s / 60) });
+  return msg('detail.retrying', { when, attempt: nextAttempt, tries });
+}
+
+/** The same in English, for logs and `--json`. */
+export function describeRetry(delayMs: number, nextAttempt: number, tries: number): string {
+  return english.say(retryNote(delayMs, nextAttempt, tries));
 }

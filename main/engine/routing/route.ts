@@ -1,6 +1,7 @@
 import { CONCUR_ID } from '../settings/schema.js';
 import type { FolderSettings, Route } from '../settings/schema.js';
 import type { TargetKind, UploadTarget } from '../types.js';
+import { english, msg, reasonOf, targetInSentence, type Message } from '../i18n/translate.js';
 import { ignoredPathReason } from './ignore.js';
 
 export { isIgnoredPath, ignoredPathReason } from './ignore.js';
@@ -14,9 +15,9 @@ export { isIgnoredPath, ignoredPathReason } from './ignore.js';
 export type RouteResult =
   | { kind: 'target'; target: UploadTarget }
   /** An unmatched subfolder with unmatched:'ignore', or an ignored name. */
-  | { kind: 'ignore'; why: string }
+  | { kind: 'ignore'; why: string; whyText?: Message }
   /** A convention folder that does not name a usable id; the reason names the folder. */
-  | { kind: 'invalid'; reason: string };
+  | { kind: 'invalid'; reason: string; text: Message };
 
 type IdKind = Exclude<TargetKind, 'receipt'>;
 
@@ -30,18 +31,14 @@ const CONVENTIONS: Record<string, IdKind> = {
 /** "Berlin trip [A2C40CEE415B43B2A0BE]": a name, then the id in square brackets at the end. */
 const NAMED_ID = /^(.*?)\s*\[([^\]]*)\]$/s;
 
+/** Ids in advice that nobody could mistake for a real one and paste into Concur. */
 const EXAMPLE_ID: Record<IdKind, string> = {
-  report: 'A2C40CEE415B43B2A0BE',
-  entry: 'A2C40CEE415B43B2A0BE',
-  invoice: '884E2WRE415B43B2A0BE',
+  report: 'EXAMPLE-REPORT-ID',
+  entry: 'EXAMPLE-ENTRY-ID',
+  invoice: 'EXAMPLE-INVOICE-ID',
 };
 
-/** Words for a kind in sentences: "a report id", "an entry id", "an invoice id". */
-const ID_WORDS: Record<IdKind, string> = {
-  report: 'a report id',
-  entry: 'an entry id',
-  invoice: 'an invoice id',
-};
+const invalid = (text: Message): RouteResult => ({ kind: 'invalid', ...reasonOf(text) });
 
 /**
  * Routes one file. `relPath` is relative to the root with '/' separators,
@@ -68,21 +65,21 @@ export function routeFile(
   if (convention) {
     if (dirs.length === 1) {
       const name = segments[segments.length - 1];
-      return {
-        kind: 'invalid',
-        reason:
-          `The file "${relPath}" is directly in the ${dirs[0]} folder: put it in a subfolder ` +
-          `named for the ${convention}, e.g. "${dirs[0]}/Berlin trip [${EXAMPLE_ID[convention]}]/${name}".`,
-      };
+      return invalid(
+        msg('reason.directlyIn', {
+          path: relPath,
+          folder: dirs[0],
+          kind: msg(`kind.${convention}`),
+          example: `${dirs[0]}/${english.t('example.trip')} [${EXAMPLE_ID[convention]}]/${name}`,
+        }),
+      );
     }
     return conventionTarget(convention, dirs[0], dirs[1]);
   }
 
   if (folder.unmatched === 'ignore') {
-    return {
-      kind: 'ignore',
-      why: `the subfolder "${dirs.join('/')}" matches no route and unmatched files are ignored`,
-    };
+    const whyText = msg('reason.unmatchedIgnored', { folder: dirs.join('/') });
+    return { kind: 'ignore', why: english.say(whyText), whyText };
   }
   return { kind: 'target', target: { kind: 'receipt' } };
 }
@@ -131,12 +128,7 @@ function conventionTarget(kind: IdKind, top: string, folderName: string): RouteR
   if (named) {
     const [, name, id] = named;
     if (!CONCUR_ID.test(id)) {
-      return {
-        kind: 'invalid',
-        reason:
-          `The folder "${where}" names "${id}" as its ${kind} id, but Concur ids are ` +
-          `1–128 characters of A-Z a-z 0-9 $ _ - . only.`,
-      };
+      return invalid(msg('reason.badIdInName', { folder: where, id, kind: msg(`kind.${kind}`) }));
     }
     // macOS hands out decomposed (NFD) names; people and notifications expect NFC.
     const label = name.trim().normalize('NFC') || id;
@@ -145,12 +137,13 @@ function conventionTarget(kind: IdKind, top: string, folderName: string): RouteR
   if (CONCUR_ID.test(folderName)) {
     return { kind: 'target', target: { kind, id: folderName, label: folderName } };
   }
-  return {
-    kind: 'invalid',
-    reason:
-      `The folder "${where}" does not name ${ID_WORDS[kind]}: name it ` +
-      `"${folderName} [${EXAMPLE_ID[kind]}]" or by the id itself.`,
-  };
+  return invalid(
+    msg('reason.noIdInName', {
+      folder: where,
+      kindId: msg(`kindId.${kind}`),
+      example: `${folderName} [${EXAMPLE_ID[kind]}]`,
+    }),
+  );
 }
 
 /** 'receipt' | 'report:ID' | 'entry:ID' | 'invoice:ID' — for dedupe and batching. */
@@ -158,20 +151,13 @@ export function targetKey(target: UploadTarget): string {
   return target.kind === 'receipt' ? 'receipt' : `${target.kind}:${target.id}`;
 }
 
-/** Long ids are unreadable in a sentence: "A2C4…". */
-function shortId(id: string): string {
-  return id.length > 8 ? `${id.slice(0, 4)}…` : id;
-}
-
 /**
- * For people: "the receipt store", "report Berlin trip", "entry A2C4…",
- * "invoice Acme [884E…]". Reports are known by their name; an entry or
- * invoice name alone is often ambiguous, so its id is kept beside it.
+ * For people, in English: "the receipt store", "report Berlin trip",
+ * "entry A2C40CEE415B43B2A0BE", "invoice Acme [884E2WRE415B43B2A0BE]".
+ * Reports are known by their name; an entry or invoice name alone is often
+ * ambiguous ("Taxi"), so its full id stays beside it: cut short, two entries
+ * could read the same.
  */
 export function describeTarget(target: UploadTarget): string {
-  if (target.kind === 'receipt') return 'the receipt store';
-  const label = target.label && target.label !== target.id ? target.label : undefined;
-  if (!label) return `${target.kind} ${shortId(target.id)}`;
-  if (target.kind === 'report') return `report ${label}`;
-  return `${target.kind} ${label} [${shortId(target.id)}]`;
+  return english.say(targetInSentence(target));
 }

@@ -1,5 +1,6 @@
 import { createLogger, registerSecret } from '../log/logger.js';
 import type { SecretStore } from '../ports.js';
+import { english, msg, type Message } from '../i18n/translate.js';
 
 /**
  * The token's home (docs/architecture.md#security, docs/architecture.md#the-command-line): CONCUR_DROP_TOKEN when set, else the OS
@@ -16,10 +17,14 @@ export const TOKEN_ENV = 'CONCUR_DROP_TOKEN';
 const UNAVAILABLE =
   'No OS keychain is available (on Linux, install and unlock GNOME Keyring or KWallet) — set CONCUR_DROP_TOKEN instead';
 
-/** The OS keychain cannot be reached; `message` says what the user can do. */
+/**
+ * The OS keychain cannot be reached; `message` says what the user can do.
+ * The system's own reason ("Cannot autolaunch D-Bus without X11 $DISPLAY")
+ * is kept in `detail` for the log: it means nothing to the person reading.
+ */
 export class KeychainUnavailableError extends Error {
   constructor(readonly detail?: string) {
-    super(UNAVAILABLE + (detail ? ` (${detail})` : ''));
+    super(UNAVAILABLE);
     this.name = 'KeychainUnavailableError';
   }
 }
@@ -157,7 +162,9 @@ export interface TokenSource {
   /** The token for the base URL, or null when there is none; never throws. */
   getToken(): Promise<string | null>;
   /** Like getToken, but says where it came from and why there is none. */
-  lookup(): Promise<{ token: string; origin: TokenOrigin } | { token: null; reason: string }>;
+  lookup(): Promise<
+    { token: string; origin: TokenOrigin } | { token: null; reason: string; text?: Message }
+  >;
 }
 
 /** The engine's getToken: the environment first, else the keychain entry for the base URL's origin. */
@@ -172,10 +179,8 @@ export function tokenSource(
     try {
       const fromKeychain = await stores.keychain.get(account);
       if (fromKeychain) return { token: fromKeychain, origin: 'keychain' };
-      return {
-        token: null,
-        reason: `No token is stored for ${account}: run "concur-drop token set" or set ${TOKEN_ENV}.`,
-      };
+      const text = msg('token.missing', { account });
+      return { token: null, reason: english.say(text), text };
     } catch (error) {
       return { token: null, reason: (error as Error).message };
     }

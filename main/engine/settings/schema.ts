@@ -195,6 +195,8 @@ export const settingsSchema = z.strictObject({
     .optional(),
   /** PEM certificates trusted besides Node's and the OS's (a company's TLS inspection root). */
   caFile: z.string().min(1, 'a file path is required').optional(),
+  /** The language of the window, tray, notifications, error files and CLI; "system" follows the OS. */
+  language: z.enum(['system', 'en', 'de', 'fr', 'es', 'ja']).default('system'),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

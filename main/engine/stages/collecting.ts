@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { BatchCollector } from '../batches.js';
 import { absolutePath } from '../finish/finish.js';
-import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
+import { MAX_IMAGE_BYTES, megabytes } from '../inspect/inspect.js';
+import { msg, noteOf, reasonOf, targetInSentence, type Message } from '../i18n/translate.js';
 import type { EngineJob } from '../job-book.js';
 import { naturalCompare } from '../merge/merge-pdf.js';
 import { errorCode } from '../ports/file-system.js';
@@ -26,15 +27,16 @@ export type Merger = (
   out: string,
 ) => Promise<{ size: number }>;
 
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 /** "Entry X already has an image in Concur; Concur allows one image per entry." */
 export function alreadyHasImage(target: UploadTarget, fromConcur?: Partial<JobError>): JobError {
   return {
     ...fromConcur,
-    reason: `${capitalized(describeTarget(target))} already has an image in Concur; Concur allows one image per ${target.kind}.`,
+    ...reasonOf(
+      msg('reason.hasImage', {
+        target: targetInSentence(target, true),
+        kind: msg(`kind.${target.kind}`),
+      }),
+    ),
     retryable: false,
     code: 'already-has-image',
   };
@@ -50,20 +52,16 @@ function fileTrouble(err: unknown): boolean {
 
 /** Why a batch-mate failed its check, in a few words: "waiting for scan_2.pdf (password protected)". */
 const SHORT_REASONS: Record<string, string> = {
-  encrypted: 'password protected',
-  empty: 'empty',
-  'too-large': 'over 10 MB',
-  'unsupported-type': 'not a PDF, JPEG or PNG',
-  incomplete: 'cut off before its end',
+  encrypted: 'why.encrypted',
+  empty: 'why.empty',
+  'too-large': 'why.tooLarge',
+  'unsupported-type': 'why.unsupportedType',
+  incomplete: 'why.incomplete',
 };
 
-export function waitingFor(holder: EngineJob): string {
-  const why = SHORT_REASONS[holder.error?.code ?? ''] ?? 'it could not be used';
-  return `waiting for ${holder.name} (${why})`;
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+export function waitingFor(holder: EngineJob): { detail: string; detailText: Message } {
+  const why = SHORT_REASONS[holder.error?.code ?? ''] ?? 'why.unusable';
+  return noteOf(msg('detail.waitingFor', { name: holder.name, why: msg(why) }));
 }
 
 export class Collecting {
@@ -99,7 +97,7 @@ export class Collecting {
       void this.ctx.track(
         this.ctx.runner.dispatch(replaced, {
           type: 'batch-released',
-          detail: `${job.name} was dropped again and takes its place`,
+          ...noteOf(msg('detail.takesPlace', { name: job.name })),
         }),
       );
     this.batches.add(key, job.id);
@@ -111,7 +109,7 @@ export class Collecting {
     if (!job?.holdsBatch) return false;
     const released = await this.ctx.runner.dispatch(job, {
       type: 'batch-released',
-      detail: 'the rest of its batch was sent without it',
+      ...noteOf(msg('detail.batchReleased')),
     });
     return !!released;
   }
@@ -121,11 +119,11 @@ export class Collecting {
     const holder = this.ctx.book.batchHolder(key);
     // An entry with its image already: the window closes, and its files fail with that reason.
     if (!holder || this.ctx.book.imaged(key)) return false;
-    const detail = waitingFor(holder);
+    const waits = waitingFor(holder);
     for (const id of this.batches.members(key)) {
       const job = this.ctx.book.live.get(id);
-      if (job?.phase === 'collecting' && job.detail !== detail)
-        void this.ctx.track(this.ctx.runner.dispatch(job, { type: 'batch-waits', detail }));
+      if (job?.phase === 'collecting' && job.detail !== waits.detail)
+        void this.ctx.track(this.ctx.runner.dispatch(job, { type: 'batch-waits', ...waits }));
     }
     return true;
   }
@@ -196,7 +194,12 @@ export class Collecting {
       await runner.dispatch(job, {
         type: 'refused',
         error: {
-          reason: `An earlier version of this file may already be the image of ${describeTarget(target)} (its upload's answer was lost), and Concur allows one image per ${target.kind}. Retry this file if that image is not in Concur.`,
+          ...reasonOf(
+            msg('reason.mayBeImage', {
+              target: targetInSentence(target),
+              kind: msg(`kind.${target.kind}`),
+            }),
+          ),
           retryable: false,
           code: 'already-has-image',
         },
@@ -205,12 +208,16 @@ export class Collecting {
     if (!jobs.length) return;
     if (!jobs.some((j) => j.mayHaveLanded) && this.earlierMayHaveLanded(key)) {
       // Sent now, Concur's "already has an image" could not tell this upload from that one.
-      const what = describeTarget(target);
       for (const job of jobs)
         await runner.dispatch(job, {
           type: 'refused',
           error: {
-            reason: `${capitalized(what)} may already have its image in Concur: an earlier upload to it may have landed, its answer lost. Concur allows one image per ${target.kind}; retry this file if that upload is not in Concur.`,
+            ...reasonOf(
+              msg('reason.mayHaveImage', {
+                target: targetInSentence(target, true),
+                kind: msg(`kind.${target.kind}`),
+              }),
+            ),
             retryable: false,
             code: 'already-has-image',
           },
@@ -250,7 +257,8 @@ export class Collecting {
         await runner.dispatch(job, {
           type: 'merging',
           batchId,
-          detail: `merging ${jobs.length} files into one PDF for ${what}`,
+          batchSize: jobs.length,
+          ...noteOf(msg('detail.merging', { n: jobs.length, target: targetInSentence(target) })),
         }),
       );
     const same = (job: EngineJob | undefined, i: number) =>
@@ -309,7 +317,14 @@ export class Collecting {
     }
     if (merged.size > MAX_IMAGE_BYTES) {
       return refuse({
-        reason: `Together, the ${jobs.length} files for ${what} make a ${megabytes(merged.size)} PDF; Concur accepts at most 10 MB per ${target.kind}.`,
+        ...reasonOf(
+          msg('reason.batchTooLarge', {
+            n: jobs.length,
+            target: targetInSentence(target),
+            size: megabytes(merged.size),
+            kind: msg(`kind.${target.kind}`),
+          }),
+        ),
         retryable: false,
         code: 'batch-too-large',
       });

@@ -6,6 +6,7 @@ import type { Clock } from '../ports.js';
 import type { FileSystem } from '../ports/file-system.js';
 import type { RetryPolicy } from '../queue/backoff.js';
 import type { FolderSettings, Settings } from '../settings/schema.js';
+import type { Message } from '../i18n/translate.js';
 
 /**
  * What every stage reads: the job book (read-only: only the runner writes),
@@ -28,7 +29,8 @@ export interface StageContext {
   accountOf(root: string): string;
   /** Whether the watched root itself is reachable now (a deleted file vs an unplugged share). */
   rootReachable(root: string): Promise<boolean>;
-  notice(level: 'info' | 'warn' | 'error', message: string, path?: string): void;
+  /** A Message is sent in English words and as itself, for hosts that speak another language. */
+  notice(level: 'info' | 'warn' | 'error', message: string | Message, path?: string): void;
   /** Counts async work for whenIdle(). */
   track<T>(work: Promise<T>): Promise<T>;
   /** Set once stop() began: in-flight work must not start anything new. */

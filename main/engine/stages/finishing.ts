@@ -2,7 +2,8 @@ import { absolutePath, errorFilePath, finishFailed, finishUploaded } from '../fi
 import type { EngineJob } from '../job-book.js';
 import type { Disposition } from '../lifecycle/phase.js';
 import { errorCode } from '../ports/file-system.js';
-import { describeTarget } from '../routing/route.js';
+import { pickLanguage, translator, type LanguageSetting } from '../i18n/translate.js';
+import { systemLocales } from '../i18n/system-locale.js';
 import type { StageContext } from './context.js';
 
 /**
@@ -111,12 +112,13 @@ export class Finishing {
         job.root,
         {
           relPath: job.relPath,
-          target: job.target ? describeTarget(job.target) : undefined,
+          target: job.target ?? undefined,
           error: job.error ?? { reason: 'failed', retryable: false },
           at: job.finishedAt ?? ctx.clock.now(),
           attempts: job.attempts,
         },
         ctx.fs,
+        errorFileTranslator(ctx.settings().language),
       );
       await done('moved', landed);
       return;
@@ -159,4 +161,10 @@ function plain(err: unknown): string {
   if (code === 'EBUSY') return 'another program has it open';
   if (code === 'ENAMETOOLONG') return 'its path is too long';
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The error file speaks the user's language: the setting, else the OS's. */
+function errorFileTranslator(setting: LanguageSetting | undefined) {
+  const { language, locale } = pickLanguage(setting, systemLocales());
+  return translator(language, locale);
 }

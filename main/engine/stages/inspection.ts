@@ -1,4 +1,5 @@
 import { CopiesInFlight } from '../copies.js';
+import { fixedMessage, msg, noteOf, reasonOf } from '../i18n/translate.js';
 import { absolutePath } from '../finish/finish.js';
 import { FileChangedError, inspectFile, NotAFileError } from '../inspect/inspect.js';
 import type { EngineJob } from '../job-book.js';
@@ -78,7 +79,7 @@ export class Inspection {
         void runner.dispatch(copy, {
           type: 'duplicate',
           imageId: leader.imageId,
-          detail: `same content as "${leader.name}"`,
+          ...noteOf(msg('detail.sameContent', { name: leader.name })),
         });
       else void runner.dispatch(copy, { type: 'changed' });
     }
@@ -159,7 +160,11 @@ export class Inspection {
     if (route.kind === 'ignore') {
       await runner.dispatch(job, {
         type: 'refused',
-        error: { reason: `Not uploaded: ${route.why}.`, retryable: false, code: 'ignored' },
+        error: {
+          ...reasonOf(msg('reason.ignored', { why: route.whyText ?? fixedMessage(route.why) })),
+          retryable: false,
+          code: 'ignored',
+        },
         keepInPlace: true,
       });
       return;
@@ -167,7 +172,7 @@ export class Inspection {
     if (route.kind === 'invalid') {
       await runner.dispatch(job, {
         type: 'refused',
-        error: { reason: route.reason, retryable: false, code: 'invalid-folder' },
+        error: { reason: route.reason, text: route.text, retryable: false, code: 'invalid-folder' },
       });
       return;
     }
@@ -196,7 +201,12 @@ export class Inspection {
     if (!inspection.ok) {
       await runner.dispatch(job, {
         type: 'refused',
-        error: { reason: inspection.reason, retryable: false, code: inspection.code },
+        error: {
+          reason: inspection.reason,
+          text: inspection.text,
+          retryable: false,
+          code: inspection.code,
+        },
         // Sent without it, the rest would be the entry's one image and a fixed file could never join
         // (once the entry has its image, there is nothing to hold).
         holdsBatch: takesOneImage(target) && !book.imaged(targetKey(target)),
@@ -217,7 +227,7 @@ export class Inspection {
       await runner.dispatch(job, {
         type: 'duplicate',
         imageId: original.imageId,
-        detail: `same content as "${original.name}", already uploaded`,
+        ...noteOf(msg('detail.sameUploaded', { name: original.name })),
         found: { target, sha256, contentType, size, mtimeMs },
       });
       return;
@@ -244,7 +254,7 @@ export class Inspection {
       await runner.dispatch(job, {
         type: 'parked',
         found,
-        detail: `same content as "${book.get(leader)?.name}": waiting for its upload`,
+        ...noteOf(msg('detail.sameWaiting', { name: book.get(leader)?.name })),
       });
       return;
     }

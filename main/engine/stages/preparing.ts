@@ -110,7 +110,7 @@ export class Preparing {
         ctx.log.warn('a file could not be converted', { path: job.relPath, detail: result.detail });
       await ctx.runner.dispatch(job, {
         type: 'refused',
-        error: { reason: result.reason, retryable: false, code: result.code },
+        error: { reason: result.reason, text: result.text, retryable: false, code: result.code },
       });
       return;
     }
@@ -123,6 +123,7 @@ export class Preparing {
       type: 'prepared',
       parts: result.parts,
       note: result.note,
+      noteText: result.noteText,
       oneImage: takesOneImage(job.target),
       heldBy: this.heldBy(),
     });

@@ -4,10 +4,11 @@ import { sha256File } from '../inspect/inspect.js';
 import type { EngineJob } from '../job-book.js';
 import type { AnswerReasons } from '../lifecycle/events.js';
 import { errorCode } from '../ports/file-system.js';
-import { describeRetry, retryDelay } from '../queue/backoff.js';
+import { describeRetry, retryDelay, retryNote } from '../queue/backoff.js';
+import { msg, noteOf, reasonOf, targetInSentence, type Message } from '../i18n/translate.js';
 import { UploadQueue } from '../queue/upload-queue.js';
 import { UNREADABLE_REASON } from './inspection.js';
-import { describeTarget, targetKey } from '../routing/route.js';
+import { targetKey } from '../routing/route.js';
 import type { ContentType, JobError, SentVersion, UploadTarget } from '../types.js';
 import { alreadyHasImage } from './collecting.js';
 import type { StageContext } from './context.js';
@@ -70,9 +71,11 @@ function concurFields(
 }
 
 /** Names a target with its kind and full id: `report "Trip" (id NOPE1)`, `entry ENT42`. */
-function targetWithId(target: Exclude<UploadTarget, { kind: 'receipt' }>): string {
+function targetWithId(target: Exclude<UploadTarget, { kind: 'receipt' }>): Message {
   const label = target.label && target.label !== target.id ? target.label : undefined;
-  return label ? `${target.kind} "${label}" (id ${target.id})` : `${target.kind} ${target.id}`;
+  return label
+    ? msg(`targetId.${target.kind}Named`, { label, id: target.id })
+    : msg(`targetId.${target.kind}`, { id: target.id });
 }
 
 /** Concur's own words, on one line and not too long for a status row. */
@@ -82,14 +85,16 @@ function concurSaid(message: string | undefined): string {
   return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
 
-export function rejectedReason(status: number, target: UploadTarget, message?: string): string {
-  const said = concurSaid(message);
-  const tail = said ? `: ${said}` : '.';
+export function rejectedReason(status: number, target: UploadTarget, message?: string): Message {
+  const said = concurSaid(message) || undefined;
   if (target.kind === 'receipt')
-    return `Concur refused the file for the receipt store (HTTP ${status})${tail}`;
-  if (status === 404)
-    return `Concur does not know ${targetWithId(target)} (HTTP 404): check the id in the folder's name.`;
-  return `Concur refused the file for ${targetWithId(target)} (HTTP ${status})${tail}`;
+    return msg(said ? 'reason.refusedReceiptSaid' : 'reason.refusedReceipt', { status, said });
+  if (status === 404) return msg('reason.unknownTarget', { target: targetWithId(target) });
+  return msg(said ? 'reason.refusedSaid' : 'reason.refused', {
+    target: targetWithId(target),
+    status,
+    said,
+  });
 }
 
 /** Read errors at send time that may pass: a permission, a program holding the file open. */
@@ -280,7 +285,9 @@ export class Sending {
     if (!sent) return;
 
     const attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
-    const detail = `uploading to ${describeTarget(unit.target)}`;
+    const { detail, detailText } = noteOf(
+      msg('detail.uploadingTo', { target: targetInSentence(unit.target) }),
+    );
     // Each job records its own file's version (a batch member's, not the merged PDF's):
     // finishing moves exactly that version.
     for (const job of jobs)
@@ -289,6 +296,7 @@ export class Sending {
         attempt,
         sent: { size: job.size!, mtimeMs: job.mtimeMs!, sha256: job.sha256! },
         detail,
+        detailText,
       });
     const controller = new AbortController();
     this.controllers.set(unit.id, controller);
@@ -387,18 +395,24 @@ export class Sending {
     return {
       alreadyHasImage: alreadyHasImage(unit.target, fields),
       rejected: {
-        reason: rejectedReason(status, unit.target, message),
+        ...reasonOf(rejectedReason(status, unit.target, message)),
         ...fields,
         retryable: false,
         code: status === 404 && unit.target.kind !== 'receipt' ? 'unknown-target' : 'rejected',
       },
       gaveUp: {
-        reason: `Concur could not take the file after ${tries} attempts: ${message}`,
+        ...reasonOf(
+          msg('reason.gaveUp', {
+            tries,
+            message: outcome.kind === 'transient' && outcome.text ? outcome.text : message,
+          }),
+        ),
         ...fields,
         retryable: true,
         code: 'gave-up',
       },
       retryDetail: describeRetry(delay, attempt + 1, tries),
+      retryNote: retryNote(delay, attempt + 1, tries),
       nextAttemptAt: this.ctx.clock.now() + delay,
       tries,
     };

@@ -2,6 +2,7 @@ import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { CheckResult } from '../../../preload/contract.js';
 import { REGION_PRESETS } from '../../../main/engine/settings/schema.js';
+import { t, tr } from '../i18n.js';
 import type { SettingsView } from './settings-view.js';
 import { isLocked, lockedId, lockedNote } from './locked.js';
 import { errorId, fieldError } from './validate.js';
@@ -19,9 +20,9 @@ export function accountPage(host: SettingsView) {
   const schemeLocked = isLocked(host, 'concur.authScheme');
   return html`
     <section class="settings-page" aria-labelledby="account-title">
-      <h2 id="account-title">Account</h2>
+      <h2 id="account-title">${t('settings.page.account')}</h2>
       <div class="field">
-        <label for="region">Concur data center</label>
+        <label for="region">${t('account.region')}</label>
         <select
           id="region"
           ?disabled=${urlLocked}
@@ -40,20 +41,14 @@ export function accountPage(host: SettingsView) {
                 ${p.label} — ${new URL(p.url).host}
               </option>`,
           )}
-          <option value="custom" ?selected=${custom}>Custom address…</option>
+          <option value="custom" ?selected=${custom}>${t('account.custom')}</option>
         </select>
-        ${
-          urlLocked
-            ? lockedNote(host, 'concur.baseUrl')
-            : html`<p class="hint">
-                The address your company's Concur runs on; your Concur administrator knows it.
-              </p>`
-        }
+        ${urlLocked ? lockedNote(host, 'concur.baseUrl') : html`<p class="hint">${t('account.regionHint')}</p>`}
       </div>
       ${
         custom
           ? html`<div class="field">
-              <label for="base-url">Concur address (base URL)</label>
+              <label for="base-url">${t('account.baseUrl')}</label>
               <input
                 id="base-url"
                 type="url"
@@ -69,7 +64,7 @@ export function accountPage(host: SettingsView) {
                     'concur.baseUrl',
                   )}
               />
-              ${fieldError(urlError, 'concur.baseUrl', 'Concur address')}
+              ${fieldError(urlError, 'concur.baseUrl')}
             </div>`
           : nothing
       }
@@ -78,11 +73,11 @@ export function accountPage(host: SettingsView) {
         draft.concur.oauth2
           ? nothing
           : html`<fieldset class="field">
-              <legend>Authorization scheme</legend>
+              <legend>${t('account.scheme')}</legend>
               ${(
                 [
-                  ['OAuth', 'OAuth — the scheme Concur documents for the Image service'],
-                  ['Bearer', 'Bearer — for OAuth 2.0 access tokens'],
+                  ['OAuth', t('account.oauth')],
+                  ['Bearer', t('account.bearer')],
                 ] as const
               ).map(
                 ([value, text]) =>
@@ -103,27 +98,26 @@ export function accountPage(host: SettingsView) {
       ${signInSection(host)}
 
       <details class="advanced" ?open=${host.signIn?.mode !== 'oauth2'}>
-        <summary>Advanced: a pasted access token</summary>
-        <h3>Access token</h3>
+        <summary>${t('account.advanced')}</summary>
+        <h3>${t('account.token')}</h3>
         ${
           keychainOk
             ? nothing
             : html`<div class="banner warn" role="note">
                 <span
-                  ><strong>No keychain on this computer.</strong> ${
-                    view.keychainMessage ?? 'The OS keychain cannot be used here.'
-                  }
-                  The token cannot be saved from here; on a machine without a keychain, give it to
-                  the command line in the <code>CONCUR_DROP_TOKEN</code> variable.</span
+                  ><strong>${t('account.noKeychainTitle')}</strong> ${t('account.noKeychain')}
+                  ${t('account.noKeychainHint')}</span
                 >
               </div>`
         }
         <p class="token-status ${view.signedIn ? 'is-ok' : ''}">
           <span aria-hidden="true">${view.signedIn ? '✓' : '○'}</span>
-          ${view.signedIn ? 'A token is saved' : 'No token saved yet'} for <code>${savedUrl}</code>.
+          ${t(view.signedIn ? 'account.tokenSaved' : 'account.noToken', { url: savedUrl })}
         </p>
         <div class="field">
-          <label for="token">${view.signedIn ? 'Replace the token' : 'Token'}</label>
+          <label for="token"
+            >${view.signedIn ? t('account.replace') : t('account.tokenLabel')}</label
+          >
           <div class="inline">
             <input
               id="token"
@@ -139,28 +133,24 @@ export function accountPage(host: SettingsView) {
               ?disabled=${!keychainOk || host.busy}
               @click=${host.saveToken}
             >
-              Save token
+              ${t('account.saveToken')}
             </button>
             ${
               view.signedIn
                 ? html`<button class="ghost" ?disabled=${host.busy} @click=${host.removeToken}>
-                    Remove token
+                    ${t('account.removeToken')}
                   </button>`
                 : nothing
             }
           </div>
           <p class="hint" id="token-hint">
-            Kept in the OS keychain, never in the settings file, and never shown again.
-            ${
-              draft.concur.baseUrl !== savedUrl
-                ? 'It belongs to the saved address: save the settings first if you changed it.'
-                : ''
-            }
+            ${t('account.tokenHint')}
+            ${draft.concur.baseUrl !== savedUrl ? t('account.tokenHintUrl') : ''}
           </p>
           ${
             host.tokenResult
               ? html`<p class="result ${resultTone(host.tokenResult)}" role="status">
-                  ${host.tokenResult.message}
+                  ${tr().words(host.tokenResult.text, host.tokenResult.message)}
                 </p>`
               : nothing
           }
@@ -168,17 +158,17 @@ export function accountPage(host: SettingsView) {
         <div class="field">
           <div class="inline">
             <button class="secondary" ?disabled=${host.busy} @click=${host.checkConnection}>
-              Check connection
+              ${t('account.check')}
             </button>
             <span class="result-slot" role="status">
               ${
                 host.checkResult
                   ? html`<span class="result ${resultTone(host.checkResult)}"
                       ><span aria-hidden="true">${host.checkResult.ok ? '✓ ' : '✕ '}</span
-                      >${host.checkResult.message}</span
+                      >${tr().words(host.checkResult.text, host.checkResult.message)}</span
                     >`
                   : host.busy
-                    ? 'Checking…'
+                    ? t('account.checking')
                     : ''
               }
             </span>
@@ -189,48 +179,45 @@ export function accountPage(host: SettingsView) {
   `;
 }
 
-const when = (ms: number) => new Date(ms).toLocaleString();
+const when = (ms: number) => tr().dateTime(ms);
 
 /** "Sign in with SAP Concur": who is signed in and since when, or the button. */
 function signInSection(host: SettingsView) {
   const signIn = host.signIn;
   if (signIn?.mode !== 'oauth2')
-    return html`<h3>Sign in</h3>
-      <p class="hint">
-        Signing in with SAP Concur needs your company's app registration (a client id in the
-        settings, set up by IT). Until then, use an access token below.
-      </p>`;
-  const who = signIn.userName ?? signIn.userId ?? 'a Concur user';
-  return html`<h3>Sign in</h3>
+    return html`<h3>${t('account.signIn')}</h3>
+      <p class="hint">${t('account.signInNeedsApp')}</p>`;
+  const who = signIn.userName ?? signIn.userId ?? t('account.aUser');
+  return html`<h3>${t('account.signIn')}</h3>
     ${
       signIn.signedIn
         ? html`<p class="token-status is-ok" data-testid="signed-in">
-              <span aria-hidden="true">✓</span> Signed in as <strong>${who}</strong>${
-                signIn.since ? html` since ${when(signIn.since)}` : nothing
-              }.
+              <span aria-hidden="true">✓</span>
+              ${
+                signIn.since
+                  ? t('account.signedInSince', { who, when: when(signIn.since) })
+                  : t('account.signedInAs', { who })
+              }
             </p>
             <p class="hint">
-              Concur Drop renews the access by
-              itself${
+              ${
                 signIn.until
-                  ? html`; the sign-in lasts until ${when(signIn.until)} and each renewal extends it`
-                  : ''
-              }.
+                  ? t('account.renewsUntil', { when: when(signIn.until) })
+                  : t('account.renews')
+              }
             </p>
             <button class="secondary" ?disabled=${host.busy} @click=${host.signOut}>
-              Sign out
+              ${t('account.signOut')}
             </button>`
         : html`<p class="token-status">
-              <span aria-hidden="true">○</span> Not signed in to SAP Concur.
+              <span aria-hidden="true">○</span> ${t('account.notSignedIn')}
             </p>
             <button class="primary" ?disabled=${host.signingIn} @click=${host.startSignIn}>
-              Sign in with SAP Concur
+              ${t('account.signInButton')}
             </button>
             ${
               host.signingIn
-                ? html`<p class="hint" role="status">
-                    Finish signing in in your browser; this page updates by itself.
-                  </p>`
+                ? html`<p class="hint" role="status">${t('account.finishInBrowser')}</p>`
                 : nothing
             }`
     }

@@ -1,25 +1,15 @@
 import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
+import { LANGUAGES } from '../../../main/engine/i18n/translate.js';
 import type { Settings } from '../../../main/engine/settings/schema.js';
+import { t } from '../i18n.js';
 import type { SettingsView } from './settings-view.js';
 import { isLocked, lockedNote } from './locked.js';
 import { errorId, fieldError } from './validate.js';
 
-const AFTER_UPLOAD: { value: Settings['afterUpload']; label: string; hint: string }[] = [
-  {
-    value: 'move',
-    label: 'Move it to Uploaded',
-    hint: 'into the Uploaded folder inside the watched folder, same subfolders (recommended)',
-  },
-  { value: 'keep', label: 'Leave it where it is', hint: 'it is not uploaded twice' },
-  { value: 'delete', label: 'Delete it', hint: 'Concur keeps the image' },
-];
+const AFTER_UPLOAD: readonly Settings['afterUpload'][] = ['move', 'keep', 'delete'];
 
-const THEMES: { value: Settings['theme']; label: string }[] = [
-  { value: 'system', label: 'Same as the system' },
-  { value: 'light', label: 'Light' },
-  { value: 'dark', label: 'Dark' },
-];
+const THEMES: readonly Settings['theme'][] = ['system', 'light', 'dark'];
 
 /** Settings › Behaviour: what happens after an upload, converting and shrinking, notifications, login item, concurrency, theme. */
 export function behaviourPage(host: SettingsView) {
@@ -28,9 +18,9 @@ export function behaviourPage(host: SettingsView) {
   const desktopOnly = host.info?.mode === 'browser';
   return html`
     <section class="settings-page" aria-labelledby="behaviour-title">
-      <h2 id="behaviour-title">Behaviour</h2>
+      <h2 id="behaviour-title">${t('behaviour.title')}</h2>
       <fieldset class="field">
-        <legend>After a scan is uploaded</legend>
+        <legend>${t('behaviour.after')}</legend>
         ${AFTER_UPLOAD.map(
           (o) =>
             html`<label class="choice">
@@ -38,16 +28,19 @@ export function behaviourPage(host: SettingsView) {
                 type="radio"
                 name="after-upload"
                 ?disabled=${isLocked(host, 'afterUpload')}
-                .checked=${live(draft.afterUpload === o.value)}
-                @change=${() => host.change((d) => (d.afterUpload = o.value))}
+                .checked=${live(draft.afterUpload === o)}
+                @change=${() => host.change((d) => (d.afterUpload = o))}
               />
-              <span><strong>${o.label}</strong> <span class="muted">— ${o.hint}</span></span>
+              <span
+                ><strong>${t(`behaviour.${o}`)}</strong>
+                <span class="muted">— ${t(`behaviour.${o}Hint`)}</span></span
+              >
             </label>`,
         )}
         ${lockedNote(host, 'afterUpload')}
       </fieldset>
       <fieldset class="field">
-        <legend>Scans Concur cannot take as they are</legend>
+        <legend>${t('behaviour.prepare')}</legend>
         <label class="switch">
           <input
             type="checkbox"
@@ -56,7 +49,7 @@ export function behaviourPage(host: SettingsView) {
             @change=${(e: Event) =>
               host.change((d) => (d.convert = (e.target as HTMLInputElement).checked))}
           />
-          <span>Convert TIFF, HEIC, WebP, GIF and BMP to PDF, JPEG or PNG</span>
+          <span>${t('behaviour.convert')}</span>
         </label>
         <label class="switch">
           <input
@@ -66,11 +59,11 @@ export function behaviourPage(host: SettingsView) {
             @change=${(e: Event) =>
               host.change((d) => (d.shrink = (e.target as HTMLInputElement).checked))}
           />
-          <span>Shrink files over 10 MB (never below about 200 dpi)</span>
+          <span>${t('behaviour.shrink')}</span>
         </label>
       </fieldset>
       <fieldset class="field">
-        <legend>Desktop</legend>
+        <legend>${t('behaviour.desktop')}</legend>
         <label class="switch">
           <input
             type="checkbox"
@@ -80,7 +73,7 @@ export function behaviourPage(host: SettingsView) {
             @change=${(e: Event) =>
               host.change((d) => (d.notifications = (e.target as HTMLInputElement).checked))}
           />
-          <span>Show a notification when uploads finish or fail</span>
+          <span>${t('behaviour.notifications')}</span>
         </label>
         ${lockedNote(host, 'notifications')}
         <label class="switch">
@@ -92,32 +85,28 @@ export function behaviourPage(host: SettingsView) {
             @change=${(e: Event) =>
               host.change((d) => (d.startAtLogin = (e.target as HTMLInputElement).checked))}
           />
-          <span>Start Concur Drop when I log in</span>
+          <span>${t('behaviour.login')}</span>
         </label>
         ${lockedNote(host, 'startAtLogin')}
-        ${
-          desktopOnly
-            ? html`<p class="hint">These two apply when the desktop app runs on this computer.</p>`
-            : nothing
-        }
+        ${desktopOnly ? html`<p class="hint">${t('behaviour.desktopOnly')}</p>` : nothing}
       </fieldset>
       <fieldset class="field">
-        <legend>Appearance</legend>
+        <legend>${t('behaviour.appearance')}</legend>
         ${THEMES.map(
           (o) =>
             html`<label class="choice">
               <input
                 type="radio"
                 name="theme"
-                .checked=${live(draft.theme === o.value)}
-                @change=${() => host.change((d) => (d.theme = o.value))}
+                .checked=${live(draft.theme === o)}
+                @change=${() => host.change((d) => (d.theme = o))}
               />
-              <span>${o.label}</span>
+              <span>${t(`behaviour.theme.${o}`)}</span>
             </label>`,
         )}
       </fieldset>
       <div class="field">
-        <label for="concurrency">Uploads at the same time</label>
+        <label for="concurrency">${t('behaviour.concurrency')}</label>
         <input
           id="concurrency"
           type="number"
@@ -138,9 +127,32 @@ export function behaviourPage(host: SettingsView) {
             );
           }}
         />
-        <p class="hint" id="concurrency-hint">1 to 8. Two suits most office connections.</p>
-        ${lockedNote(host, 'concurrency')}
-        ${fieldError(concurrencyError, 'concurrency', 'Uploads at the same time')}
+        <p class="hint" id="concurrency-hint">${t('behaviour.concurrencyHint')}</p>
+        ${lockedNote(host, 'concurrency')} ${fieldError(concurrencyError, 'concurrency')}
+      </div>
+      <div class="field">
+        <label for="language">${t('behaviour.language')}</label>
+        <select
+          id="language"
+          aria-describedby="language-hint"
+          ?disabled=${isLocked(host, 'language')}
+          @change=${(e: Event) =>
+            host.change(
+              (d) => (d.language = (e.target as HTMLSelectElement).value as Settings['language']),
+            )}
+        >
+          <option value="system" ?selected=${draft.language === 'system'}>
+            ${t('behaviour.languageSystem')}
+          </option>
+          ${LANGUAGES.map(
+            (l) =>
+              html`<option value=${l} lang=${l} ?selected=${draft.language === l}>
+                ${t(`behaviour.languageName.${l}`)}
+              </option>`,
+          )}
+        </select>
+        <p class="hint" id="language-hint">${t('behaviour.languageHint')}</p>
+        ${lockedNote(host, 'language')}
       </div>
     </section>
   `;

@@ -2,16 +2,12 @@ import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { FolderSettings, Route } from '../../../main/engine/settings/schema.js';
 import type { TargetKind } from '../../../main/engine/types.js';
+import { t } from '../i18n.js';
 import type { SettingsView } from './settings-view.js';
 import { isLocked, lockedNote } from './locked.js';
 import { errorId, fieldError } from './validate.js';
 
-const KINDS: { value: TargetKind; label: string }[] = [
-  { value: 'receipt', label: 'Receipt store' },
-  { value: 'report', label: 'Report' },
-  { value: 'entry', label: 'Expense entry' },
-  { value: 'invoice', label: 'Invoice' },
-];
+const KINDS: readonly TargetKind[] = ['receipt', 'report', 'entry', 'invoice'];
 
 /** A new watched folder with the schema's defaults. */
 export function newFolder(path: string): FolderSettings {
@@ -32,17 +28,13 @@ export function foldersPage(host: SettingsView) {
   const locked = isLocked(host, 'folders');
   return html`
     <section class="settings-page" aria-labelledby="folders-title">
-      <h2 id="folders-title">Folders</h2>
-      <p class="lead">
-        Scans saved into these folders are uploaded. Subfolders named <code>report</code>,
-        <code>entry</code> and <code>invoice</code> route by id; a route below sends a subfolder of
-        your choosing to a fixed destination and wins over those conventions.
-      </p>
+      <h2 id="folders-title">${t('folders.title')}</h2>
+      <p class="lead">${t('folders.lead')}</p>
       ${lockedNote(host, 'folders')}
       <fieldset class="plain" ?disabled=${locked}>
         ${
           folders.length === 0
-            ? html`<p class="list-empty">No folder is watched yet.</p>`
+            ? html`<p class="list-empty">${t('folders.none')}</p>`
             : folders.map((folder, i) => folderCard(host, folder, i))
         }
       </fieldset>
@@ -55,9 +47,9 @@ function folderCard(host: SettingsView, folder: FolderSettings, i: number) {
   const key = `folders.${i}`;
   const pathError = host.errorFor(`${key}.path`);
   return html`<fieldset class="card folder">
-    <legend>Watched folder ${i + 1}</legend>
+    <legend>${t('folders.folder', { n: i + 1 })}</legend>
     <div class="field">
-      <label for="folder-${i}-path">Path</label>
+      <label for="folder-${i}-path">${t('folders.path')}</label>
       <div class="inline">
         <input
           id="folder-${i}-path"
@@ -74,13 +66,13 @@ function folderCard(host: SettingsView, folder: FolderSettings, i: number) {
         />
         <button
           class="ghost danger"
-          aria-label="Remove watched folder ${folder.path || i + 1}"
+          aria-label=${t('folders.removeFolder', { name: folder.path || i + 1 })}
           @click=${() => host.change((d) => d.folders.splice(i, 1))}
         >
-          Remove
+          ${t('folders.remove')}
         </button>
       </div>
-      ${fieldError(pathError, `${key}.path`, 'Path')}
+      ${fieldError(pathError, `${key}.path`)}
     </div>
     <label class="switch">
       <input
@@ -90,10 +82,10 @@ function folderCard(host: SettingsView, folder: FolderSettings, i: number) {
         @change=${(e: Event) =>
           host.change((d) => (d.folders[i].polling = (e.target as HTMLInputElement).checked))}
       />
-      <span>Poll for changes — for network shares, where change events do not arrive</span>
+      <span>${t('folders.polling')}</span>
     </label>
     <div class="field">
-      <label for="folder-${i}-unmatched">Files in other subfolders</label>
+      <label for="folder-${i}-unmatched">${t('folders.unmatched')}</label>
       <select
         id="folder-${i}-unmatched"
         @change=${(e: Event) =>
@@ -104,13 +96,15 @@ function folderCard(host: SettingsView, folder: FolderSettings, i: number) {
           )}
       >
         <option value="receipt" ?selected=${folder.unmatched === 'receipt'}>
-          Upload them as receipts
+          ${t('folders.unmatchedReceipt')}
         </option>
-        <option value="ignore" ?selected=${folder.unmatched === 'ignore'}>Leave them alone</option>
+        <option value="ignore" ?selected=${folder.unmatched === 'ignore'}>
+          ${t('folders.unmatchedIgnore')}
+        </option>
       </select>
     </div>
     <div class="field">
-      <label for="folder-${i}-split">A stack of receipts scanned as one file</label>
+      <label for="folder-${i}-split">${t('folders.split')}</label>
       <select
         id="folder-${i}-split"
         @change=${(e: Event) =>
@@ -120,15 +114,15 @@ function folderCard(host: SettingsView, folder: FolderSettings, i: number) {
                 .value as FolderSettings['split']),
           )}
       >
-        <option value="none" ?selected=${folder.split === 'none'}>Upload it as one receipt</option>
-        <option value="page" ?selected=${folder.split === 'page'}>One receipt per page</option>
+        <option value="none" ?selected=${folder.split === 'none'}>${t('folders.splitNone')}</option>
+        <option value="page" ?selected=${folder.split === 'page'}>${t('folders.splitPage')}</option>
         <option value="separator" ?selected=${folder.split === 'separator'}>
-          A blank sheet starts the next receipt
+          ${t('folders.splitSeparator')}
         </option>
       </select>
     </div>
     <div class="field">
-      <label for="folder-${i}-blank">Blank pages (backs of two-sided scans)</label>
+      <label for="folder-${i}-blank">${t('folders.blankPages')}</label>
       <select
         id="folder-${i}-blank"
         @change=${(e: Event) =>
@@ -138,27 +132,31 @@ function folderCard(host: SettingsView, folder: FolderSettings, i: number) {
                 .value as FolderSettings['blankPages']),
           )}
       >
-        <option value="keep" ?selected=${folder.blankPages === 'keep'}>Keep them</option>
-        <option value="drop" ?selected=${folder.blankPages === 'drop'}>Leave them out</option>
+        <option value="keep" ?selected=${folder.blankPages === 'keep'}>
+          ${t('folders.blankKeep')}
+        </option>
+        <option value="drop" ?selected=${folder.blankPages === 'drop'}>
+          ${t('folders.blankDrop')}
+        </option>
       </select>
     </div>
     <table class="routes">
       <caption>
-        Routes
+        ${t('folders.routes')}
       </caption>
       <thead>
         <tr>
-          <th scope="col">Subfolder</th>
-          <th scope="col">Goes to</th>
-          <th scope="col">Concur ID</th>
-          <th scope="col"><span class="visually-hidden">Remove</span></th>
+          <th scope="col">${t('folders.subfolder')}</th>
+          <th scope="col">${t('folders.goesTo')}</th>
+          <th scope="col">${t('folders.concurId')}</th>
+          <th scope="col"><span class="visually-hidden">${t('folders.remove')}</span></th>
         </tr>
       </thead>
       <tbody>
         ${
           folder.routes.length === 0
             ? html`<tr>
-                <td colspan="4" class="muted">No routes: the folder conventions apply.</td>
+                <td colspan="4" class="muted">${t('folders.noRoutes')}</td>
               </tr>`
             : folder.routes.map((route, j) => routeRow(host, route, i, j))
         }
@@ -171,7 +169,7 @@ function folderCard(host: SettingsView, folder: FolderSettings, i: number) {
           d.folders[i].routes.push({ subfolder: '', target: { kind: 'report', id: '' } }),
         )}
     >
-      + Add route
+      ${t('folders.addRoute')}
     </button>
   </fieldset>`;
 }
@@ -185,8 +183,8 @@ function routeRow(host: SettingsView, route: Route, i: number, j: number) {
     <td>
       <input
         id="route-${i}-${j}-subfolder"
-        aria-label="Subfolder of route ${n}"
-        placeholder="e.g. Berlin"
+        aria-label=${t('folders.subfolderOf', { n })}
+        placeholder=${t('folders.subfolderPlaceholder')}
         spellcheck="false"
         .value=${live(route.subfolder)}
         aria-invalid=${subError ? 'true' : 'false'}
@@ -197,12 +195,12 @@ function routeRow(host: SettingsView, route: Route, i: number, j: number) {
             `${key}.subfolder`,
           )}
       />
-      ${fieldError(subError, `${key}.subfolder`, 'Subfolder')}
+      ${fieldError(subError, `${key}.subfolder`)}
     </td>
     <td>
       <select
         id="route-${i}-${j}-kind"
-        aria-label="Destination of route ${n}"
+        aria-label=${t('folders.destinationOf', { n })}
         @change=${(e: Event) => {
           const kind = (e.target as HTMLSelectElement).value as TargetKind;
           host.change((d) => {
@@ -214,8 +212,8 @@ function routeRow(host: SettingsView, route: Route, i: number, j: number) {
       >
         ${KINDS.map(
           (k) =>
-            html`<option value=${k.value} ?selected=${route.target.kind === k.value}>
-              ${k.label}
+            html`<option value=${k} ?selected=${route.target.kind === k}>
+              ${t(`folders.kind.${k}`)}
             </option>`,
         )}
       </select>
@@ -223,11 +221,11 @@ function routeRow(host: SettingsView, route: Route, i: number, j: number) {
     <td>
       ${
         route.target.kind === 'receipt'
-          ? html`<span class="muted">not needed</span>`
+          ? html`<span class="muted">${t('folders.notNeeded')}</span>`
           : html`<input
                 id="route-${i}-${j}-id"
-                aria-label="Concur ID of route ${n}"
-                placeholder="e.g. A2C40CEE415B43B2A0BE"
+                aria-label=${t('folders.idOf', { n })}
+                placeholder=${t('folders.idPlaceholder')}
                 spellcheck="false"
                 .value=${live(route.target.id)}
                 aria-invalid=${idError ? 'true' : 'false'}
@@ -238,16 +236,16 @@ function routeRow(host: SettingsView, route: Route, i: number, j: number) {
                     if ('id' in target) target.id = (e.target as HTMLInputElement).value.trim();
                   }, `${key}.target.id`)}
               />
-              ${fieldError(idError, `${key}.target.id`, `Concur ID of route ${n}`)}`
+              ${fieldError(idError, `${key}.target.id`)}`
       }
     </td>
     <td>
       <button
         class="ghost small"
-        aria-label="Remove route ${n}"
+        aria-label=${t('folders.removeRoute', { n })}
         @click=${() => host.change((d) => d.folders[i].routes.splice(j, 1))}
       >
-        Remove
+        ${t('folders.remove')}
       </button>
     </td>
   </tr>`;
@@ -255,10 +253,10 @@ function routeRow(host: SettingsView, route: Route, i: number, j: number) {
 
 function addFolder(host: SettingsView) {
   if (host.info?.mode === 'desktop')
-    return html`<button class="secondary" @click=${host.pickFolder}>Add folder…</button>`;
+    return html`<button class="secondary" @click=${host.pickFolder}>${t('folders.pick')}</button>`;
   // The browser view has no native picker: the path is typed, as it is on the watching machine.
   return html`<div class="field add-folder">
-    <label for="new-folder">Add a folder (its path on the computer that watches)</label>
+    <label for="new-folder">${t('folders.typed')}</label>
     <div class="inline">
       <input
         id="new-folder"
@@ -267,7 +265,7 @@ function addFolder(host: SettingsView) {
         placeholder="/home/scans or C:\\Scans"
         @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && host.addTypedFolder()}
       />
-      <button class="secondary" @click=${host.addTypedFolder}>Add folder</button>
+      <button class="secondary" @click=${host.addTypedFolder}>${t('folders.add')}</button>
     </div>
   </div>`;
 }

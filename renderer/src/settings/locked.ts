@@ -1,4 +1,5 @@
 import { html, nothing } from 'lit';
+import { t } from '../i18n.js';
 import type { SettingsView } from './settings-view.js';
 
 /**
@@ -6,9 +7,6 @@ import type { SettingsView } from './settings-view.js';
  * (docs/architecture.md#managed-policy). Main refuses a change to them
  * anyway; this says why the field does not move.
  */
-
-/** The words a locked field carries. */
-export const SET_BY_ORGANISATION = 'Set by your organisation';
 
 export function isLocked(host: SettingsView, key: string): boolean {
   return host.view?.locked?.includes(key) ?? false;
@@ -20,6 +18,6 @@ export const lockedId = (key: string) => `locked-${key.replace(/\W/g, '-')}`;
 /** "Set by your organisation" under a locked field, or nothing. */
 export function lockedNote(host: SettingsView, key: string) {
   return isLocked(host, key)
-    ? html`<p class="hint locked-note" id=${lockedId(key)}>${SET_BY_ORGANISATION}</p>`
+    ? html`<p class="hint locked-note" id=${lockedId(key)}>${t('settings.locked')}</p>`
     : nothing;
 }

@@ -8,6 +8,7 @@ import type {
 import type { Settings } from '../../../main/engine/settings/schema.js';
 import { api } from '../api.js';
 import { applyTheme } from '../theme.js';
+import { t, useLanguage } from '../i18n.js';
 import { tablistKeydown } from '../tabs.js';
 import { accountPage } from './account-page.js';
 import { behaviourPage } from './behaviour-page.js';
@@ -16,11 +17,6 @@ import { draftErrors } from './validate.js';
 
 export const SETTINGS_PAGES = ['account', 'folders', 'behaviour'] as const;
 export type SettingsPage = (typeof SETTINGS_PAGES)[number];
-const PAGE_LABEL: Record<SettingsPage, string> = {
-  account: 'Account',
-  folders: 'Folders',
-  behaviour: 'Behaviour',
-};
 
 /**
  * Settings: a draft of the stored settings, validated as it is edited with the
@@ -89,6 +85,21 @@ export class SettingsView extends LitElement {
     return this;
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('cd-language', this.relabel);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('cd-language', this.relabel);
+  }
+
+  private readonly relabel = (): void => {
+    if (this.draft) this.errors = draftErrors(this.draft);
+    this.requestUpdate();
+  };
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     // Coming back to Settings shows the stored state again, unless edits are pending.
     if (changed.has('active') && this.active && !this.dirty) void this.load();
@@ -111,7 +122,7 @@ export class SettingsView extends LitElement {
       this.errors = draftErrors(this.draft);
       this.loadError = null;
     } catch (error) {
-      this.loadError = `Could not load the settings: ${(error as Error).message}`;
+      this.loadError = t('settings.loadError', { error: (error as Error).message });
     }
   }
 
@@ -142,11 +153,15 @@ export class SettingsView extends LitElement {
       const result = await api().saveSettings(this.draft);
       if (result.ok) {
         this.issues = [];
+        useLanguage(this.draft.language);
         await this.load();
         if (this.view) applyTheme(this.view.settings.theme);
-        this.savedNote = 'Settings saved.';
+        this.savedNote = t('settings.saved');
       } else {
-        this.issues = result.issues;
+        // Sentences that name the fields as shown here; main's key-named issues when only it saw
+        // the problem (folders that nest once resolved).
+        const plain = [...draftErrors(this.draft).values()];
+        this.issues = plain.length ? plain : result.issues;
         this.requestUpdate();
       }
     } catch (error) {
@@ -170,7 +185,7 @@ export class SettingsView extends LitElement {
     const input = this.querySelector<HTMLInputElement>('#token');
     const token = input?.value.trim() ?? '';
     if (!token) {
-      this.tokenResult = { ok: false, message: 'Paste the token first.' };
+      this.tokenResult = { ok: false, message: t('settings.pasteFirst') };
       return;
     }
     this.busy = true;
@@ -190,13 +205,13 @@ export class SettingsView extends LitElement {
     this.busy = true;
     try {
       await api().clearToken();
-      this.tokenResult = { ok: true, message: 'The token was removed from the keychain.' };
+      this.tokenResult = { ok: true, message: t('settings.tokenRemoved') };
       this.view = await api().getSettings();
     } catch (error) {
       // Said, not swallowed: the click otherwise did nothing visible and the token stayed.
       this.tokenResult = {
         ok: false,
-        message: `The token was not removed: ${(error as Error).message}`,
+        message: t('settings.tokenNotRemoved', { error: (error as Error).message }),
       };
     } finally {
       this.busy = false;
@@ -220,7 +235,10 @@ export class SettingsView extends LitElement {
     try {
       this.signIn = await api().signOut();
     } catch (error) {
-      this.signIn = { ...this.signIn!, problem: `Not signed out: ${(error as Error).message}` };
+      this.signIn = {
+        ...this.signIn!,
+        problem: t('account.notSignedOut', { message: (error as Error).message }),
+      };
     } finally {
       this.busy = false;
     }
@@ -259,7 +277,8 @@ export class SettingsView extends LitElement {
 
   override render() {
     if (this.loadError) return html`<div class="banner error">${this.loadError}</div>`;
-    if (!this.draft || !this.view) return html`<p class="loading" role="status">Loading…</p>`;
+    if (!this.draft || !this.view)
+      return html`<p class="loading" role="status">${t('settings.loading')}</p>`;
     const page = { account: accountPage, folders: foldersPage, behaviour: behaviourPage }[
       this.page
     ];
@@ -268,7 +287,7 @@ export class SettingsView extends LitElement {
         <div
           class="subnav"
           role="tablist"
-          aria-label="Settings pages"
+          aria-label=${t('settings.pages')}
           aria-orientation="vertical"
           @keydown=${(e: KeyboardEvent) =>
             tablistKeydown(e, SETTINGS_PAGES, this.page, (p) => this.selectPage(p))}
@@ -283,7 +302,7 @@ export class SettingsView extends LitElement {
                 tabindex=${p === this.page ? 0 : -1}
                 @click=${() => this.selectPage(p)}
               >
-                ${PAGE_LABEL[p]}
+                ${t(`settings.page.${p}`)}
               </button>`,
           )}
         </div>
@@ -296,7 +315,7 @@ export class SettingsView extends LitElement {
           ${
             this.view.settingsWarning
               ? html`<div class="banner warn">
-                  <strong>Settings:</strong> ${this.view.settingsWarning}
+                  <strong>${t('status.settingsLabel')}</strong> ${this.view.settingsWarning}
                 </div>`
               : nothing
           }
@@ -306,23 +325,23 @@ export class SettingsView extends LitElement {
               ${
                 this.issues.length
                   ? nothing
-                  : this.savedNote || (this.dirty ? 'You have unsaved changes.' : '')
+                  : this.savedNote || (this.dirty ? t('settings.unsaved') : '')
               }
             </div>
             <button class="ghost" ?disabled=${!this.dirty || this.busy} @click=${this.revert}>
-              Revert
+              ${t('settings.revert')}
             </button>
             <button class="primary" ?disabled=${!this.dirty || this.busy} @click=${this.save}>
-              Save settings
+              ${t('settings.save')}
             </button>
           </div>
           ${
             this.issues.length
               ? html`<div class="banner error save-issues" role="alert">
                   <div>
-                    <strong>Not saved.</strong> Please correct:
+                    <strong>${t('settings.notSaved')}</strong> ${t('settings.correct')}
                     <ul>
-                      ${this.issues.map((issue) => html`<li><code>${issue}</code></li>`)}
+                      ${this.issues.map((issue) => html`<li>${issue}</li>`)}
                     </ul>
                   </div>
                 </div>`

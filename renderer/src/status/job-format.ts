@@ -1,22 +1,10 @@
-import type {
-  Job,
-  JobFilter,
-  JobState,
-  Summary,
-  UploadTarget,
-} from '../../../main/engine/types.js';
+import type { Job, JobFilter, JobState, Summary } from '../../../main/engine/types.js';
+import { t, tr } from '../i18n.js';
 
 /** How the status view words jobs: plain language, state always in text (never colour alone). */
 
-export const STATE_LABEL: Record<JobState, string> = {
-  waiting: 'Waiting',
-  queued: 'Queued',
-  uploading: 'Uploading',
-  uploaded: 'Uploaded',
-  duplicate: 'Already uploaded',
-  failed: 'Failed',
-  paused: 'Paused',
-};
+/** "Uploaded", "Failed", … in the window's language. */
+export const stateLabel = (state: JobState): string => t(`state.${state}`);
 
 /** A glyph beside the label so states differ in shape as well as colour. */
 export const STATE_GLYPH: Record<JobState, string> = {
@@ -43,16 +31,6 @@ export function matchesFilter(job: Job, filter: JobFilter): boolean {
   return true;
 }
 
-const KIND_NAME = { report: 'Report', entry: 'Expense entry', invoice: 'Invoice' } as const;
-
-/** "Receipt store", "Report Berlin trip (A2C4…)", "Expense entry E1"; null: not routed. */
-export function describeTarget(target: UploadTarget | null): string {
-  if (!target) return 'No destination';
-  if (target.kind === 'receipt') return 'Receipt store';
-  const kind = KIND_NAME[target.kind];
-  return target.label ? `${kind} ${target.label} (${target.id})` : `${kind} ${target.id}`;
-}
-
 /** The folder a job sits in, relative to its root ("" for the root itself shows the root's name). */
 export function describeFolder(job: Job): string {
   const slash = job.relPath.lastIndexOf('/');
@@ -69,34 +47,49 @@ export function folderPath(job: Job): string {
   return job.root.endsWith(sep) ? job.root + dir : job.root + sep + dir;
 }
 
+/** The engine's note on a job in the window's language; its English words for older records. */
+function note(job: Job): string | undefined {
+  return job.detailText ? tr().say(job.detailText) : job.detail;
+}
+
 /** One line under the file name that says why a job is where it is, and what was done to the file. */
 export function describeState(job: Job, now = Date.now()): string {
   const line = stateLine(job, now);
-  return job.note && job.state !== 'failed' && job.state !== 'duplicate'
-    ? `${line} · ${job.note}`
-    : line;
+  if (!job.note || job.state === 'failed' || job.state === 'duplicate') return line;
+  const said = job.noteText?.length
+    ? job.noteText.map((m) => tr().say(m)).join(t('prep.separator'))
+    : job.note;
+  return `${line} · ${said}`;
 }
 
 function stateLine(job: Job, now: number): string {
   switch (job.state) {
     case 'failed':
-      return job.error?.reason ?? 'The upload failed.';
+      if (job.error?.text) return tr().say(job.error.text);
+      return job.error?.reason || t('row.failed');
     case 'waiting':
-      return job.detail ?? 'Waiting for the scanner to finish writing';
+      return note(job) ?? t('row.waiting');
     case 'queued':
       if (job.nextAttemptAt && job.nextAttemptAt > now)
-        return `Trying again at ${formatTime(job.nextAttemptAt, now)} (attempt ${job.attempts + 1})`;
-      return job.detail ?? 'Queued for upload';
+        return t('row.nextTry', {
+          time: formatTime(job.nextAttemptAt, now),
+          attempt: job.attempts + 1,
+        });
+      return note(job) ?? t('row.queued');
     case 'uploading':
       return (
-        job.detail ?? `Uploading${job.progress != null ? ` — ${percent(job.progress)} %` : ''}`
+        note(job) ??
+        (job.progress != null
+          ? t('row.uploadingPercent', { percent: percent(job.progress) })
+          : t('row.uploading'))
       );
     case 'paused':
-      return job.detail ?? 'Held until uploads resume';
+      return note(job) ?? t('row.paused');
     case 'duplicate':
-      return job.detail ?? 'The same file was already uploaded there; not sent again';
+      return note(job) ?? t('row.duplicate');
     case 'uploaded':
-      return job.detail ?? 'Uploaded to Concur';
+      if (job.batchSize && job.batchSize > 1) return t('row.merged', { count: job.batchSize });
+      return note(job) ?? t('row.uploaded');
   }
 }
 
@@ -105,54 +98,61 @@ export function percent(progress: number): number {
   return Math.round(Math.min(1, Math.max(0, progress)) * 100);
 }
 
-// One formatter each: toLocale*String builds a new one per call, too slow for thousands of rows.
-const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const DAY = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
-const DAY_MS = 86_400_000;
-
-/** Today: "14:05"; earlier: "3 Nov, 14:05". */
+/** Today: "14:05"; earlier: the date with it, in the window's language and local time. */
 export function formatTime(ms: number, now = Date.now()): string {
-  const midnight = new Date(now).setHours(0, 0, 0, 0);
-  const time = TIME.format(ms);
-  if (ms >= midnight && ms < midnight + DAY_MS) return time;
-  return `${DAY.format(ms)}, ${time}`;
+  return tr().when(ms, now);
 }
 
 /** Counts as shown: never below zero, whatever arrives. */
 const n = (count: number) => Math.max(0, count || 0);
 
-/** The headline of the summary header, with a tone for its dot. */
-export function headline(summary: Summary): {
+/**
+ * The headline of the summary header, with a tone for its dot. "All done"
+ * only once something was done; before that the window is ready for scans.
+ */
+export function headline(
+  summary: Summary,
+  jobsSeen = 1,
+): {
   text: string;
   tone: 'ok' | 'busy' | 'warn' | 'error';
 } {
   if (summary.pausedBy === 'sign-in')
     return summary.signInNeeded?.length
-      ? { text: `Sign-in needed for ${summary.signInNeeded.join(', ')}`, tone: 'error' }
-      : { text: 'Paused — sign-in needed', tone: 'error' };
+      ? {
+          text: t('status.headline.signInFor', { accounts: summary.signInNeeded.join(', ') }),
+          tone: 'error',
+        }
+      : { text: t('status.headline.signIn'), tone: 'error' };
   if (summary.pausedBy === 'disk-full')
-    return { text: 'Waiting — the disk is full', tone: 'error' };
-  if (summary.pausedBy === 'user') return { text: 'Paused', tone: 'warn' };
+    return { text: t('status.headline.diskFull'), tone: 'error' };
+  if (summary.pausedBy === 'user') return { text: t('status.headline.paused'), tone: 'warn' };
   const busy = n(summary.waiting) + n(summary.queued) + n(summary.uploading) + n(summary.paused);
-  if (busy > 0)
-    return { text: `Working on ${busy} ${busy === 1 ? 'scan' : 'scans'}`, tone: 'busy' };
+  if (busy > 0) return { text: t('status.headline.working', { count: busy }), tone: 'busy' };
   if (n(summary.failed) > 0)
-    return {
-      text: `${summary.failed} ${summary.failed === 1 ? 'scan' : 'scans'} failed`,
-      tone: 'error',
-    };
-  return { text: 'All done', tone: 'ok' };
+    return { text: t('status.headline.failed', { count: summary.failed }), tone: 'error' };
+  const done =
+    jobsSeen > 0 || n(summary.uploaded) + n(summary.duplicate) + n(summary.uploadedToday) > 0;
+  return { text: t(done ? 'status.headline.allDone' : 'status.headline.ready'), tone: 'ok' };
 }
 
 /** "2 uploading · 3 queued · 14 uploaded today · 1 failed" (only the non-zero parts). */
 export function countsLine(summary: Summary): string {
   const parts: string[] = [];
-  if (n(summary.uploading) > 0) parts.push(`${summary.uploading} uploading`);
-  if (n(summary.queued) > 0) parts.push(`${summary.queued} queued`);
-  if (n(summary.waiting) > 0) parts.push(`${summary.waiting} waiting`);
-  if (n(summary.paused) > 0) parts.push(`${summary.paused} held`);
-  parts.push(`${n(summary.uploadedToday)} uploaded today`);
-  if (n(summary.duplicate) > 0) parts.push(`${summary.duplicate} already uploaded`);
-  if (n(summary.failed) > 0) parts.push(`${summary.failed} failed`);
+  const add = (key: string, count: number) => parts.push(t(`status.counts.${key}`, { count }));
+  if (n(summary.uploading) > 0) add('uploading', summary.uploading);
+  if (n(summary.queued) > 0) add('queued', summary.queued);
+  if (n(summary.waiting) > 0) add('waiting', summary.waiting);
+  if (n(summary.paused) > 0) add('held', summary.paused);
+  add('uploadedToday', n(summary.uploadedToday));
+  if (n(summary.duplicate) > 0) add('duplicate', summary.duplicate);
+  if (n(summary.failed) > 0) add('failed', summary.failed);
   return parts.join(' · ');
+}
+
+/** What an empty list says under a filter; under All there is nothing to explain. */
+export function emptyListText(filter: JobFilter): string | null {
+  if (filter === 'failed') return t('status.noneFailed');
+  if (filter === 'active') return t('status.noneActive');
+  return null;
 }

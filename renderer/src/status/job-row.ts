@@ -1,15 +1,15 @@
 import { html, nothing } from 'lit';
 import { ref } from 'lit/directives/ref.js';
 import type { Job } from '../../../main/engine/types.js';
+import { t, targetText } from '../i18n.js';
 import {
   STATE_GLYPH,
-  STATE_LABEL,
   describeFolder,
   describeState,
-  describeTarget,
   folderPath,
   formatTime,
   percent,
+  stateLabel,
 } from './job-format.js';
 
 /** What a row needs besides its job. */
@@ -29,9 +29,8 @@ export interface JobRowOptions {
 /** What the user can do about a failure that another try would not mend. */
 function failureHint(job: Job): string | undefined {
   if (job.state !== 'failed' || job.error?.retryable) return undefined;
-  if (job.holdsBatch)
-    return 'The other files for this entry wait for it: drop the fixed file into the same folder, or upload them without it.';
-  return 'Fix the file, then drop it into the folder again.';
+  if (job.holdsBatch) return t('row.hintBatch');
+  return t('row.hintFix');
 }
 
 /**
@@ -41,10 +40,10 @@ function failureHint(job: Job): string | undefined {
 export function jobRow(job: Job, options: JobRowOptions) {
   const now = options.now;
   const hint = failureHint(job);
-  const label = STATE_LABEL[job.state];
+  const label = stateLabel(job.state);
   const time = job.finishedAt ?? job.updatedAt;
   const pct = job.progress != null ? percent(job.progress) : null;
-  const target = describeTarget(job.target);
+  const target = targetText(job.target);
   return html`<li
     class="job is-${job.state} ${options.highlighted ? 'is-highlighted' : ''}"
     data-job-id=${job.id}
@@ -58,16 +57,19 @@ export function jobRow(job: Job, options: JobRowOptions) {
       <div class="job-name" title=${job.relPath}>${job.name}</div>
       <div class="job-meta">
         <span class="job-target" title=${target}
-          ><span class="visually-hidden">Goes to </span
+          ><span class="visually-hidden">${t('row.goesTo')}</span
           ><span aria-hidden="true">→ </span>${target}</span
         >
         <span class="job-folder" title=${job.root}
           ><span aria-hidden="true"> · </span
-          ><span class="visually-hidden">, from folder </span>${describeFolder(job)}</span
+          ><span class="visually-hidden">${t('row.fromFolder')}</span>${describeFolder(job)}</span
         >
       </div>
       ${
-        job.state === 'uploaded' && !job.detail && !job.note
+        job.state === 'uploaded' &&
+        !job.detail &&
+        !job.note &&
+        !(job.batchSize && job.batchSize > 1)
           ? nothing
           : html`<div class="job-detail ${job.state === 'failed' ? 'is-error' : ''}">
               ${describeState(job, now)}
@@ -79,7 +81,7 @@ export function jobRow(job: Job, options: JobRowOptions) {
           ? html`<div
               class="progress ${pct == null ? 'is-indeterminate' : ''}"
               role="progressbar"
-              aria-label="Upload progress of ${job.name}"
+              aria-label=${t('row.progress', { name: job.name })}
               aria-valuemin="0"
               aria-valuemax="100"
               aria-valuenow=${pct ?? nothing}
@@ -91,21 +93,22 @@ export function jobRow(job: Job, options: JobRowOptions) {
       ${
         job.imageId
           ? html`<div class="job-image">
-              <span class="field-label">Image ID</span><code>${job.imageId}</code>
+              <span class="field-label">${t('row.imageId')}</span
+              ><code title=${job.imageId}>${job.imageId}</code>
             </div>`
           : nothing
       }
       ${options.location ? fileLocation(job, options.location) : nothing}
       <details class="job-details">
-        <summary>Details</summary>
+        <summary>${t('row.details')}</summary>
         <dl>
-          <dt>Goes to</dt>
+          <dt>${t('row.detailsGoesTo')}</dt>
           <dd>${target}</dd>
-          <dt>Folder</dt>
+          <dt>${t('row.detailsFolder')}</dt>
           <dd><code>${folderPath(job)}</code></dd>
           ${
             job.finalPath
-              ? html`<dt>File</dt>
+              ? html`<dt>${t('row.detailsFile')}</dt>
                   <dd><code>${job.finalPath}</code></dd>`
               : nothing
           }
@@ -119,10 +122,10 @@ export function jobRow(job: Job, options: JobRowOptions) {
         job.state === 'failed' && job.error?.retryable
           ? html`<button
               class="secondary small"
-              aria-label="Retry ${job.name}"
+              aria-label=${t('row.retryLabel', { name: job.name })}
               @click=${() => options.onRetry(job)}
             >
-              Retry
+              ${t('row.retry')}
             </button>`
           : nothing
       }
@@ -130,20 +133,20 @@ export function jobRow(job: Job, options: JobRowOptions) {
         job.state === 'failed' && job.holdsBatch
           ? html`<button
               class="secondary small"
-              aria-label="Upload the other files without ${job.name}"
+              aria-label=${t('row.sendWithoutLabel', { name: job.name })}
               @click=${() => options.onSendWithout(job)}
             >
-              Upload without it
+              ${t('row.sendWithout')}
             </button>`
           : nothing
       }
       <button
         class="ghost small"
-        aria-label="Show in folder: ${job.name}"
+        aria-label=${t('row.showLabel', { name: job.name })}
         aria-expanded=${options.pathInRow ? String(options.location !== undefined) : nothing}
         @click=${() => options.onShowInFolder(job)}
       >
-        Show in folder
+        ${t('row.show')}
       </button>
     </div>
   </li>`;
@@ -153,16 +156,16 @@ export function jobRow(job: Job, options: JobRowOptions) {
 function fileLocation(job: Job, path: string) {
   const id = `location-${job.id}`;
   return html`<div class="job-location" role="group" aria-labelledby=${id}>
-    <span class="field-label" id=${id}>File on the watching computer</span>
+    <span class="field-label" id=${id}>${t('row.location')}</span>
     <code>${path}</code>
     <button
       class="secondary small"
-      aria-label="Copy the path of ${job.name}"
+      aria-label=${t('row.copyLabel', { name: job.name })}
       @click=${async (e: Event) => {
         const button = e.currentTarget as HTMLButtonElement;
         try {
           await navigator.clipboard.writeText(path);
-          button.nextElementSibling!.textContent = 'Copied';
+          button.nextElementSibling!.textContent = t('row.copied');
         } catch {
           // No clipboard (an insecure context, a refused permission): select the path to copy by hand.
           const code = button.previousElementSibling;
@@ -170,7 +173,7 @@ function fileLocation(job: Job, path: string) {
         }
       }}
     >
-      Copy
+      ${t('row.copy')}
     </button>
     <span class="copy-state" role="status"></span>
   </div>`;

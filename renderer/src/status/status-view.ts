@@ -2,9 +2,10 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Job, JobFilter, Summary } from '../../../main/engine/types.js';
 import { api } from '../api.js';
+import { t } from '../i18n.js';
 import { notify } from '../tabs.js';
 import { emptyState } from './empty-state.js';
-import { countsLine, headline, matchesFilter } from './job-format.js';
+import { countsLine, emptyListText, headline, matchesFilter } from './job-format.js';
 import { jobRow } from './job-row.js';
 import { JobStore } from './job-store.js';
 
@@ -13,11 +14,7 @@ const PAGE = 120;
 /** How many jobs the view asks for; the ledger keeps more history than anyone scrolls through. */
 const MAX_JOBS = 20_000;
 
-const FILTERS: { value: JobFilter; label: string }[] = [
-  { value: 'all', label: 'All' },
-  { value: 'active', label: 'In progress' },
-  { value: 'failed', label: 'Failed' },
-];
+const FILTERS: readonly JobFilter[] = ['all', 'active', 'failed'];
 
 /** The status window: summary header, filters, and the jobs newest first. */
 export class StatusView extends LitElement {
@@ -85,15 +82,19 @@ export class StatusView extends LitElement {
       }),
       bridge.onSummary((summary) => (this.summary = summary)),
     );
+    window.addEventListener('cd-language', this.relabel);
     void this.reload();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     for (const off of this.unsubscribe.splice(0)) off();
+    window.removeEventListener('cd-language', this.relabel);
     this.observer?.disconnect();
     cancelAnimationFrame(this.frame);
   }
+
+  private readonly relabel = (): void => void this.revision++;
 
   /** Fetches summary and jobs; events that arrive meanwhile are applied on top. */
   async reload(): Promise<void> {
@@ -108,7 +109,7 @@ export class StatusView extends LitElement {
       this.summary = summary;
       this.loadError = null;
     } catch (error) {
-      this.loadError = `Could not load the scans: ${(error as Error).message}`;
+      this.loadError = t('status.loadError', { error: (error as Error).message });
     } finally {
       this.pendingWhileLoading = null;
       this.loaded = true;
@@ -168,17 +169,17 @@ export class StatusView extends LitElement {
 
   private async retry(job: Job): Promise<void> {
     const ok = await api().retry(job.id);
-    if (!ok) notify(this, `${job.name} cannot be retried any more.`, 'warn');
+    if (!ok) notify(this, t('status.cannotRetry', { name: job.name }), 'warn');
   }
 
   private async sendWithout(job: Job): Promise<void> {
     const ok = await api().sendWithout(job.id);
-    if (!ok) notify(this, `The other files no longer wait for ${job.name}.`, 'warn');
+    if (!ok) notify(this, t('status.noLongerWaits', { name: job.name }), 'warn');
   }
 
   private async retryAll(): Promise<void> {
     const n = await api().retryAllFailed();
-    notify(this, n === 1 ? 'Retrying 1 scan.' : `Retrying ${n} scans.`);
+    notify(this, t('status.retrying', { count: n }));
   }
 
   private async showInFolder(job: Job): Promise<void> {
@@ -186,11 +187,11 @@ export class StatusView extends LitElement {
       // The folder is on the watching machine, perhaps another one: say where, ready to copy.
       const path = await api().locateJob(job.id);
       if (path) this.located = this.located?.id === job.id ? null : { id: job.id, path };
-      else notify(this, `${job.name} is no longer inside a watched folder.`, 'warn');
+      else notify(this, t('status.notInFolder', { name: job.name }), 'warn');
       return;
     }
     const ok = await api().showInFolder(job.id);
-    if (!ok) notify(this, `${job.name} is no longer inside a watched folder.`, 'warn');
+    if (!ok) notify(this, t('status.notInFolder', { name: job.name }), 'warn');
   }
 
   private async togglePause(): Promise<void> {
@@ -206,22 +207,28 @@ export class StatusView extends LitElement {
   }
 
   override render() {
-    if (!this.loaded) return html`<p class="loading" role="status">Loading scans…</p>`;
+    if (!this.loaded) return html`<p class="loading" role="status">${t('status.loading')}</p>`;
     const summary = this.summary;
     const counts = this.store.counts();
-    const title = summary ? headline(summary) : { text: 'Status unknown', tone: 'warn' as const };
+    const title = summary
+      ? headline(summary, this.store.size)
+      : { text: t('status.unknown'), tone: 'warn' as const };
     return html`
-      <section class="summary tone-${title.tone}" aria-label="Summary">
+      <section class="summary tone-${title.tone}" aria-label=${t('status.summary')}>
         <div class="summary-text" aria-live="polite" aria-atomic="true">
           <h1 class="summary-title"><span class="dot" aria-hidden="true"></span>${title.text}</h1>
           ${summary ? html`<p class="summary-counts">${countsLine(summary)}</p>` : nothing}
         </div>
         <div class="summary-actions">
           <button class="secondary" ?disabled=${counts.retryable === 0} @click=${this.retryAll}>
-            Retry all failed${counts.retryable ? ` (${counts.retryable})` : ''}
+            ${
+              counts.retryable
+                ? t('status.retryAllCount', { n: counts.retryable })
+                : t('status.retryAll')
+            }
           </button>
           <button class="secondary" @click=${this.togglePause}>
-            ${summary?.pausedBy === 'user' ? 'Resume uploads' : 'Pause uploads'}
+            ${summary?.pausedBy === 'user' ? t('status.resume') : t('status.pause')}
           </button>
         </div>
       </section>
@@ -240,22 +247,15 @@ export class StatusView extends LitElement {
     if (summary?.pausedBy === 'disk-full')
       warnings.push(
         html`<div class="banner error">
-          <span
-            ><strong>The disk is full.</strong> Concur Drop cannot write down what it does, so
-            uploads wait (none are lost). Free some space on the disk of its data folder and they
-            continue by themselves.</span
-          >
+          <span><strong>${t('status.diskFullTitle')}</strong> ${t('status.diskFullBody')}</span>
         </div>`,
       );
     if (summary?.pausedBy === 'sign-in')
       warnings.push(
         html`<div class="banner error">
-          <span
-            ><strong>Sign-in needed.</strong> Concur refused the token, so uploads are held (none
-            are lost). Save a new token and they continue.</span
-          >
+          <span><strong>${t('status.signInTitle')}</strong> ${t('status.signInBody')}</span>
           <button class="secondary" @click=${() => this.openSettings('account')}>
-            Open Account settings
+            ${t('status.openAccount')}
           </button>
         </div>`,
       );
@@ -263,14 +263,16 @@ export class StatusView extends LitElement {
       warnings.push(
         html`<div class="banner warn">
           <span
-            ><strong>Folder unavailable:</strong> <code>${root}</code>. Scans there wait until it is
-            back.</span
+            ><strong>${t('status.unavailableTitle')}</strong> <code>${root}</code>.
+            ${t('status.unavailableBody')}</span
           >
         </div>`,
       );
     if (this.settingsWarning)
       warnings.push(
-        html`<div class="banner warn"><strong>Settings:</strong> ${this.settingsWarning}</div>`,
+        html`<div class="banner warn">
+          <strong>${t('status.settingsLabel')}</strong> ${this.settingsWarning}
+        </div>`,
       );
     return warnings.length ? html`<div class="banners">${warnings}</div>` : nothing;
   }
@@ -283,28 +285,27 @@ export class StatusView extends LitElement {
     const now = Date.now();
     return html`
       <div class="toolbar">
-        <div class="segmented" role="radiogroup" aria-label="Show scans">
+        <div class="segmented" role="radiogroup" aria-label=${t('status.filters')}>
           ${FILTERS.map(
             (f) =>
-              html`<label class="segment ${this.filter === f.value ? 'is-selected' : ''}">
+              html`<label class="segment ${this.filter === f ? 'is-selected' : ''}">
                 <input
                   type="radio"
                   name="job-filter"
-                  .value=${f.value}
-                  .checked=${this.filter === f.value}
-                  @change=${() => this.setFilter(f.value)}
+                  .value=${f}
+                  .checked=${this.filter === f}
+                  @change=${() => this.setFilter(f)}
                 />
-                ${f.label} <span class="count">${counts[f.value]}</span>
+                ${t(`status.filter.${f}`)} <span class="count">${counts[f]}</span>
               </label>`,
           )}
         </div>
       </div>
       ${
         list.length === 0
-          ? html`<p class="list-empty">
-              ${this.filter === 'failed' ? 'No scan has failed.' : 'Nothing is in progress.'}
-            </p>`
-          : html`<ul class="jobs" aria-label="Scans, newest first">
+          ? emptyListText(this.filter) &&
+            html`<p class="list-empty">${emptyListText(this.filter)}</p>`
+          : html`<ul class="jobs" aria-label=${t('status.list')}>
               ${repeat(
                 visible,
                 (job) => job.id,
@@ -325,7 +326,7 @@ export class StatusView extends LitElement {
         rest > 0
           ? html`<div class="list-more">
               <button class="ghost" @click=${() => (this.shown += PAGE)}>
-                Show ${Math.min(PAGE, rest)} more (${rest} not shown yet)
+                ${t('status.showMore', { n: Math.min(PAGE, rest), rest })}
               </button>
               <div class="list-sentinel" aria-hidden="true"></div>
             </div>`

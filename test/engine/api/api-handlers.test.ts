@@ -10,6 +10,7 @@ import {
   startHarness,
   type Harness,
 } from './api-harness.js';
+import { translator } from '../../../main/engine/i18n/translate.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -134,7 +135,7 @@ describe('the API handlers behind the status window', () => {
   it('checks the connection: token accepted, token refused, no token, and an unreachable address', async () => {
     h = await startHarness();
     const good = await h.handlers.checkConnection();
-    expect(good).toEqual({ ok: true, message: expect.stringMatching(/token was accepted/) });
+    expect(good).toMatchObject({ ok: true, message: expect.stringMatching(/token was accepted/) });
 
     h.sandbox.setToken('a-different-token');
     const refused = await h.handlers.checkConnection();
@@ -144,7 +145,7 @@ describe('the API handlers behind the status window', () => {
 
     await h.handlers.clearToken();
     const none = await h.handlers.checkConnection();
-    expect(none).toEqual({ ok: false, message: expect.stringMatching(/No token is saved/) });
+    expect(none).toMatchObject({ ok: false, message: expect.stringMatching(/No token is saved/) });
 
     const port = await closedPort();
     const moved = await h.handlers.saveSettings({
@@ -155,7 +156,13 @@ describe('the API handlers behind the status window', () => {
     await h.handlers.setToken(GOOD_TOKEN);
     const unreachable = await h.handlers.checkConnection();
     expect(unreachable.ok).toBe(false);
-    expect(unreachable.message).toMatch(new RegExp(`Cannot reach http://127.0.0.1:${port}`));
+    // Plain words, for the window in its language too; the errno stays in the log.
+    expect(unreachable.message).toBe(
+      `Cannot reach http://127.0.0.1:${port}: Concur (127.0.0.1:${port}) could not be reached (the connection was refused).`,
+    );
+    expect(translator('de').words(unreachable.text, unreachable.message)).toBe(
+      `http://127.0.0.1:${port} ist nicht erreichbar: Concur (127.0.0.1:${port}) war nicht erreichbar (die Verbindung wurde abgelehnt).`,
+    );
   });
 
   it('explains a missing keychain instead of failing, and never echoes the token it could not store', async () => {

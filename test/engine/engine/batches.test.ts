@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { createConcurClient } from '../../../main/engine/concur/concur-client.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { english } from '../../../main/engine/i18n/translate.js';
+import { jobLine } from '../../../main/cli/output.js';
 import { jpeg, pdf, png } from '../../fixtures/scans.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
 import { waitFor } from '../../helpers/temp-dir.js';
@@ -38,6 +40,9 @@ describe('engine: one image per entry or invoice', () => {
     expect(new Set(jobs.map((j) => j.imageId))).toEqual(new Set([received[0].imageId]));
     expect(new Set(jobs.map((j) => j.batchId)).size).toBe(1);
     expect(jobs[0].batchId).toBeTruthy();
+    // One PDF, three files: each says so, not three separate "uploaded".
+    expect(jobs.map((j) => j.batchSize)).toEqual([3, 3, 3]);
+    expect(jobLine(jobs[0], english)).toContain('(3 scans merged into one PDF; image ');
     await h.engine.whenIdle();
     expect((await readdir(join(h.root, 'Uploaded', 'entry', 'Taxi [ENT42]'))).sort()).toEqual([
       'scan_1.jpg',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { link, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { english, msg, reasonOf, translator } from '../../../main/engine/i18n/translate.js';
 import {
   finishFailed,
   finishUploaded,
@@ -65,7 +66,7 @@ describe('finishing files', () => {
     const landed = await finishFailed(root, {
       relPath: 'entry/E1/x.jpg',
       target: 'entry E1',
-      at: Date.UTC(2026, 0, 2, 3, 4, 5),
+      at: new Date(2026, 0, 2, 13, 4, 5).getTime(),
       attempts: 1,
       error: {
         reason: 'Entry E1 already has an image in Concur; Concur allows one image per entry.',
@@ -79,7 +80,10 @@ describe('finishing files', () => {
     expect(landed).toBe(join(root, 'Failed', 'entry', 'E1', 'x.jpg'));
     const text = await readFile(`${landed}.error.txt`, 'utf8');
     expect(text).toContain('Reason: Entry E1 already has an image');
-    expect(text).toContain('Time: 2026-01-02T03:04:05.000Z');
+    // Local time with the date, as the person opening the file reads a clock; not UTC ISO.
+    expect(text).toContain(`Time: ${english.moment(new Date(2026, 0, 2, 13, 4, 5).getTime())}`);
+    expect(text).toMatch(/Time: January 2, 2026 at 1:04:05 PM/);
+    expect(text).not.toContain('T12:04:05');
     expect(text).toContain("Concur's message: This entry already has an image.");
     expect(text).toContain('Concur error id: ERR-9');
     expect(text).toContain('Correlation id: corr-1');
@@ -87,6 +91,26 @@ describe('finishing files', () => {
     expect(
       formatFailureReport({ relPath: 'a', at: 0, error: { reason: 'r', retryable: false } }),
     ).not.toMatch(/OAuth|Bearer|Authorization/);
+  });
+
+  it('writes the error file in the chosen language, naming an entry by its full id', async () => {
+    await put('entry/Taxi [DEMO-ENTRY-0001]/x.jpg');
+    const landed = await finishFailed(
+      root,
+      {
+        relPath: 'entry/Taxi [DEMO-ENTRY-0001]/x.jpg',
+        target: { kind: 'entry', id: 'DEMO-ENTRY-0001', label: 'Taxi' },
+        at: new Date(2026, 0, 2, 13, 4, 5).getTime(),
+        error: { ...reasonOf(msg('fixed.encrypted')), retryable: false },
+      },
+      undefined,
+      translator('de', 'de-DE'),
+    );
+    const text = await readFile(`${landed}.error.txt`, 'utf8');
+    expect(text).toContain('Concur Drop konnte diese Datei nicht hochladen.');
+    expect(text).toContain('Grund: Das PDF ist mit einem Passwort geschützt');
+    expect(text).toContain('Ziel: Spesenposten Taxi (DEMO-ENTRY-0001)');
+    expect(text).toMatch(/Zeit: 2\. Januar 2026 um 13:04:05/);
   });
 
   it('puts a failed file back where it was found for Retry, and removes its error file', async () => {

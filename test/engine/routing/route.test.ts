@@ -88,11 +88,15 @@ describe('routing by folder conventions', () => {
 
   it('refuses a report folder without an id, naming the folder and how to fix it', () => {
     const result = routeFile('report/Berlin trip/scan.pdf', folder());
-    expect(result).toEqual({
+    // The example id is one nobody could take for a real one and paste into Concur.
+    expect(result).toMatchObject({
       kind: 'invalid',
       reason:
         'The folder "report/Berlin trip" does not name a report id: name it ' +
-        '"Berlin trip [A2C40CEE415B43B2A0BE]" or by the id itself.',
+        '"Berlin trip [EXAMPLE-REPORT-ID]" or by the id itself.',
+    });
+    expect(routeFile('invoice/scan.pdf', folder())).toMatchObject({
+      reason: expect.stringContaining('"invoice/Berlin trip [EXAMPLE-INVOICE-ID]/scan.pdf"'),
     });
     expect(routeFile('entry/Taxi ride/x.jpg', folder())).toMatchObject({
       kind: 'invalid',
@@ -240,15 +244,15 @@ describe('target keys and descriptions', () => {
     expect(targetKey({ kind: 'invoice', id: 'I1', label: 'x' })).toBe('invoice:I1');
   });
 
-  it('describe targets in words people read', () => {
+  it('describe targets in words people read, with full ids: two entries may share a name', () => {
     expect(describeTarget({ kind: 'receipt' })).toBe('the receipt store');
     expect(describeTarget({ kind: 'report', id: ID, label: 'Berlin trip' })).toBe(
       'report Berlin trip',
     );
-    expect(describeTarget({ kind: 'entry', id: ID, label: ID })).toBe('entry A2C4…');
+    expect(describeTarget({ kind: 'entry', id: ID, label: ID })).toBe(`entry ${ID}`);
     expect(describeTarget({ kind: 'entry', id: 'E1' })).toBe('entry E1');
     expect(describeTarget({ kind: 'invoice', id: '884E2WRE415B43B2A0BE', label: 'Acme' })).toBe(
-      'invoice Acme [884E…]',
+      'invoice Acme [884E2WRE415B43B2A0BE]',
     );
   });
 });
