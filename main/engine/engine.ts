@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { assembleParts, type Parts } from './assemble.js';
 import { createConcurClient, type ConcurClient } from './concur/concur-client.js';
 import type { ProxyResolver } from './network/proxy-choice.js';
-import { transportForSettings } from './network/transport.js';
+import { transportForSettings, type Transport } from './network/transport.js';
 import type { EngineJob } from './job-book.js';
 import { Ledger, ledgerDir } from './ledger/ledger.js';
 import { createLogger } from './log/logger.js';
@@ -84,6 +84,8 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   private settings: Settings;
   private folders = new Map<string, FolderSettings>();
   private client: ConcurClient | null = null;
+  /** The current client's way out; its kept-alive connections are closed when the engine stops. */
+  private transport: Transport | null = null;
   private readonly clock: Clock;
   private readonly fs: FileSystem;
   private readonly retryPolicy: RetryPolicy;
@@ -206,6 +208,9 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     await parts.ledger.close();
     this.parts = null;
     this.client = null;
+    // In-flight work has drained above: nothing is cut by closing the connections now.
+    this.transport?.close();
+    this.transport = null;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -268,6 +273,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       settings.proxy !== before.proxy ||
       settings.caFile !== before.caFile
     )
+      // The old client's uploads in flight finish on their connections; new ones use the new settings.
       this.client = null;
     parts.inspection.readiness.configure(settings.settleMs, settings.maxWaitMs);
     parts.collecting.batches.configure(settings.batchWindowMs);
@@ -292,15 +298,16 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
 
   private makeClient(): ConcurClient {
     if (this.options.client) return this.options.client;
+    this.transport = transportForSettings(this.settings, {
+      configDir: this.options.configDir,
+      resolveProxy: this.options.resolveProxy,
+    });
     return createConcurClient({
       baseUrl: this.settings.concur.baseUrl,
       authScheme: this.settings.concur.authScheme,
       getToken: () => this.parts?.holds.token() ?? this.options.getToken(),
       timeouts: this.options.timeouts,
-      transport: transportForSettings(this.settings, {
-        configDir: this.options.configDir,
-        resolveProxy: this.options.resolveProxy,
-      }),
+      transport: this.transport,
     });
   }
 
