@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { assembleParts, type Parts } from './assemble.js';
 import { createConcurClient, type ConcurClient } from './concur/concur-client.js';
 import type { ProxyResolver } from './network/proxy-choice.js';
-import { transportForSettings } from './network/transport.js';
+import { transportForSettings, type Transport } from './network/transport.js';
 import type { EngineJob } from './job-book.js';
 import { Ledger, ledgerDir } from './ledger/ledger.js';
 import { createLogger } from './log/logger.js';
@@ -103,6 +103,8 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
   private folders = new Map<string, FolderSettings>();
   /** One Concur client per account, made when first needed. */
   private clients = new Map<string, ConcurClient>();
+  /** Every client's way out; their kept-alive connections are closed when the engine stops. */
+  private transports: Transport[] = [];
   private readonly clock: Clock;
   private readonly fs: FileSystem;
   private readonly retryPolicy: RetryPolicy;
@@ -228,6 +230,8 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     await parts.ledger.close();
     this.parts = null;
     this.clients.clear();
+    // In-flight work has drained above: nothing is cut by closing the connections now.
+    for (const transport of this.transports.splice(0)) transport.close();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -300,6 +304,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       settings.proxy !== before.proxy ||
       settings.caFile !== before.caFile
     )
+      // The old clients' uploads in flight finish on their connections; new ones use the new settings.
       this.clients.clear();
     parts.inspection.readiness.configure(settings.settleMs, settings.maxWaitMs);
     parts.collecting.batches.configure(settings.batchWindowMs);
@@ -336,6 +341,11 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     const concur = findAccount(this.settings, account)?.concur ?? this.settings.concur;
     const auth = this.options.accountAuth?.(account) ?? this.options;
     const tokens = auth.tokens;
+    const transport = transportForSettings(this.settings, {
+      configDir: this.options.configDir,
+      resolveProxy: this.options.resolveProxy,
+    });
+    this.transports.push(transport);
     return createConcurClient({
       baseUrl: concur.baseUrl,
       authScheme: tokens ? 'Bearer' : concur.authScheme,
@@ -350,10 +360,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
         baseUrl: () => tokens.baseUrl(),
       },
       timeouts: this.options.timeouts,
-      transport: transportForSettings(this.settings, {
-        configDir: this.options.configDir,
-        resolveProxy: this.options.resolveProxy,
-      }),
+      transport,
     });
   }
 

@@ -3,7 +3,6 @@ import http from 'node:http';
 import https from 'node:https';
 import { resolve } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { HttpsProxyAgent } from 'https-proxy-agent';
 import { registerSecret } from '../log/logger.js';
 import {
   DIRECT,
@@ -76,9 +75,11 @@ export function createTransport(options: NetworkOptions = {}): Transport {
     return { secureContext, rejectUnauthorized: true, requestOCSP: true };
   }
 
-  function makeAgent(url: URL, proxy: URL | null, tls: TlsOptions | undefined): Agent {
+  async function makeAgent(url: URL, proxy: URL | null, tls: TlsOptions | undefined) {
     if (proxy) {
       if (proxy.password) registerSecret(decodeURIComponent(proxy.password));
+      // Loaded only behind a proxy: a direct desk never pays for it at start.
+      const { TunnelAgent } = await import('./tunnel-agent.js');
       return new TunnelAgent(proxy, tls);
     }
     return tls ? new https.Agent({ keepAlive: true, ...tls }) : new http.Agent({ keepAlive: true });
@@ -93,7 +94,8 @@ export function createTransport(options: NetworkOptions = {}): Transport {
         // Plain http (the sandbox on loopback) needs no certificates: none are read for it.
         const secure = url.protocol === 'https:' || proxy?.protocol === 'https:';
         const tls = secure ? await tlsOptions() : undefined;
-        agent = agents.get(key) ?? makeAgent(url, proxy, tls);
+        const made = await makeAgent(url, proxy, tls);
+        agent = agents.get(key) ?? made;
         agents.set(key, agent);
       }
       return { agent, ...(proxy ? { proxy } : {}) };
@@ -105,30 +107,10 @@ export function createTransport(options: NetworkOptions = {}): Transport {
   };
 }
 
-interface TlsOptions {
+export interface TlsOptions {
   secureContext: SecureContext;
   rejectUnauthorized: true;
   requestOCSP: boolean;
-}
-
-type ConnectOptions = Parameters<HttpsProxyAgent<string>['connect']>[1];
-
-/**
- * A CONNECT tunnel whose TLS to the far end keeps this transport's trust:
- * https-proxy-agent applies its own options only to the proxy's connection,
- * and passes on just the request's to the far end.
- */
-class TunnelAgent extends HttpsProxyAgent<string> {
-  constructor(
-    proxy: URL,
-    private readonly tls: TlsOptions | undefined,
-  ) {
-    super(proxy, { keepAlive: true, ...tls });
-  }
-
-  override connect(req: http.ClientRequest, options: ConnectOptions) {
-    return super.connect(req, { ...options, ...this.tls });
-  }
 }
 
 /** The transport the `proxy` and `caFile` settings ask for; a relative caFile is relative to `configDir`. */

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
-import { systemCertsAsync } from 'system-ca';
 import { createLogger } from '../log/logger.js';
 import { NetworkSetupError } from './proxy-choice.js';
 
@@ -18,11 +17,14 @@ let systemRoots: Promise<string[]> | undefined;
 
 /** The OS store, read once per process: on Windows and macOS it is a native call that can take a while. */
 function readSystemRoots(): Promise<string[]> {
-  systemRoots ??= systemCertsAsync().catch((error: unknown) => {
-    // Trusting fewer roots is safe; the request then says which issuer it did not trust.
-    log.warn('the OS trust store could not be read', { error: (error as Error).message });
-    return [];
-  });
+  // Loaded on the first https request only: plain http (the sandbox) never reads the store.
+  systemRoots ??= import('system-ca')
+    .then(({ systemCertsAsync }) => systemCertsAsync())
+    .catch((error: unknown) => {
+      // Trusting fewer roots is safe; the request then says which issuer it did not trust.
+      log.warn('the OS trust store could not be read', { error: (error as Error).message });
+      return [];
+    });
   return systemRoots;
 }
 
