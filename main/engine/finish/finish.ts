@@ -70,16 +70,20 @@ async function exists(fs: FileSystem, path: string): Promise<boolean> {
   }
 }
 
-/** The first of `name`, `name (2)`, `name (3)`… that is free in its folder. */
-export async function freePath(path: string, fs: FileSystem = nodeFileSystem): Promise<string> {
-  if (!(await exists(fs, path))) return path;
+/** `name`, then `name (2)`, `name (3)`… in the same folder, each fitted to the name limit. */
+function* nameCandidates(path: string): Generator<string> {
+  yield path;
   const dir = dirname(path);
   const ext = extname(path);
   const stem = basename(path, ext);
-  for (let n = 2; ; n++) {
-    const candidate = join(dir, fitName(`${stem} (${n})`, ext));
+  for (let n = 2; ; n++) yield join(dir, fitName(`${stem} (${n})`, ext));
+}
+
+/** The first of `name`, `name (2)`, `name (3)`… that is free in its folder. */
+export async function freePath(path: string, fs: FileSystem = nodeFileSystem): Promise<string> {
+  for (const candidate of nameCandidates(path))
     if (!(await exists(fs, candidate))) return candidate;
-  }
+  throw new Error('unreachable: the names never run out');
 }
 
 /** Moves a file, creating folders, never replacing one at `to` (across devices too). */
@@ -102,11 +106,7 @@ async function movedAlready(
   fs: FileSystem,
 ): Promise<{ moved?: string; free: string }> {
   let source: FileStat | undefined;
-  const dir = dirname(to);
-  const ext = extname(to);
-  const stem = basename(to, ext);
-  for (let n = 1; ; n++) {
-    const candidate = n === 1 ? to : join(dir, fitName(`${stem} (${n})`, ext));
+  for (const candidate of nameCandidates(to)) {
     let there: FileStat;
     try {
       there = await fs.lstat(candidate);
@@ -116,6 +116,7 @@ async function movedAlready(
     source ??= await fs.lstat(from);
     if (there.kind === 'file' && there.id === source.id) return { moved: candidate, free: '' };
   }
+  throw new Error('unreachable: the names never run out');
 }
 
 /** Moves `from` to a free name at `to`; returns where it landed. */
