@@ -12,7 +12,8 @@ import {
   keychainSecretStore,
   tokenSource,
 } from '../engine/secrets/secret-store.js';
-import { loadPolicy, policyPath, type PolicyState } from '../engine/settings/policy.js';
+import { loadMachinePolicy } from '../engine/settings/machine-policy.js';
+import type { PolicyState } from '../engine/settings/policy.js';
 import type { Settings } from '../engine/settings/schema.js';
 import { electronProxyResolver } from './proxy-resolver.js';
 import { openSettingsStore, type AppSettingsStore } from './settings-store.js';
@@ -56,7 +57,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
   const keychain = keychainSecretStore();
   const fromEnv = envSecretStore(env);
 
-  const policy = loadPolicy(policyPath(env));
+  const policy = await loadMachinePolicy({ env });
   const settingsStore = await openSettingsStore({
     policy,
     cwd: options.dataDir,

@@ -15,7 +15,8 @@ import {
   lockedInConfig,
   type LoadedConfig,
 } from '../engine/settings/config-file.js';
-import { applyPolicy, loadPolicy, policyPath, type Policy } from '../engine/settings/policy.js';
+import { loadMachinePolicy } from '../engine/settings/machine-policy.js';
+import { applyPolicy, type Policy, type PolicyState } from '../engine/settings/policy.js';
 import { parseSettings, SettingsError, type Settings } from '../engine/settings/schema.js';
 import { accountsOf, findAccount } from '../engine/settings/accounts.js';
 import { oauth2Account, usesOAuth2, type OAuth2Account } from '../engine/auth/account-auth.js';
@@ -65,13 +66,24 @@ export function openExistingDataDir(flag?: string): string {
   return dataDir;
 }
 
+let machine: PolicyState | undefined;
+
+/**
+ * Reads the policy from wherever IT put it (the registry runs reg.exe, so it
+ * is asynchronous), once, before a command that loads settings runs.
+ */
+export async function readMachinePolicy(): Promise<void> {
+  machine ??= await loadMachinePolicy();
+}
+
 /**
  * The organisation's policy (docs/architecture.md#managed-policy), once per
  * process; a broken one is a usage error (exit 2) that says what is wrong,
  * never skipped.
  */
 export function machinePolicy(): Policy | null {
-  const state = loadPolicy(policyPath());
+  if (!machine) throw new Error('the policy is read before the command runs (readMachinePolicy)');
+  const state = machine;
   if (state.problem) throw new UsageError(state.problem);
   return state.policy;
 }

@@ -38,6 +38,9 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
+    // Settings come with the organisation's policy applied; a command that reads none skips it.
+    if (!['status', 'sandbox', 'demo', 'retry'].includes(name))
+      await (await import('./host.js')).readMachinePolicy();
     return await (
       await load()
     )(rest);

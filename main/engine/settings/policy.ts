@@ -105,7 +105,8 @@ export function loadPolicy(file = policyPath()): PolicyState {
   };
 }
 
-const cannotUse = (file: string) => `Your organisation's policy (${file}) cannot be used:`;
+/** Starts every sentence about a policy that cannot be used; `file` says where it was written. */
+export const cannotUse = (file: string) => `Your organisation's policy (${file}) cannot be used:`;
 
 /** What a locked setting says, in the UI and when a save tries to change it. */
 export const SET_BY_ORGANISATION = 'Set by your organisation';

@@ -1,0 +1,113 @@
+import type { z } from 'zod';
+import { english } from '../i18n/translate.js';
+import { LOCKABLE_SETTINGS, policySchema } from './policy.js';
+import { describeIssues, settingsSchema } from './schema.js';
+
+/**
+ * One named policy value, as the Windows registry or a macOS configuration
+ * profile gives it (docs/architecture.md#managed-policy), turned into the
+ * setting it sets. Names are the settings' own (`afterUpload`,
+ * `concur.baseUrl`, `folders`, `updates`); a list or an object may come as
+ * JSON text, since a registry value cannot nest; 0/1 stand for off/on, since
+ * the registry has no booleans. Each value is checked against the one
+ * settings schema here, so a broken one is named by where it was written.
+ */
+
+/** What one value sets: setting paths (`concur.baseUrl`, `folders`, or `updates`) and their values. */
+export type PolicyValue =
+  { sets: { path: string; value: unknown }[]; problem?: undefined } | { problem: string };
+
+const concurShape = (settingsSchema.shape.concur.unwrap() as z.ZodObject<Record<string, z.ZodType>>)
+  .shape;
+const topShape = settingsSchema.shape as unknown as Record<string, z.ZodType>;
+
+function schemaAt(path: string): z.ZodType | undefined {
+  if (path === 'updates') return policySchema.shape.updates;
+  if (!(LOCKABLE_SETTINGS as readonly string[]).includes(path)) return undefined;
+  const [key, sub] = path.split('.');
+  return sub ? concurShape[sub] : topShape[key];
+}
+
+/** The value named `name`, checked; `concur` as one object stands for each of its keys. */
+export function policyValue(name: string, raw: unknown): PolicyValue {
+  if (name === 'concur') {
+    const whole = fromJsonText(raw);
+    if (typeof whole !== 'object' || whole === null || Array.isArray(whole))
+      return { problem: english.t('policy.wantsObject', { example: '{"baseUrl": "https://…"}' }) };
+    const sets: { path: string; value: unknown }[] = [];
+    for (const [key, value] of Object.entries(whole)) {
+      const one = policyValue(`concur.${key}`, value);
+      if (one.problem !== undefined) return one;
+      sets.push(...one.sets);
+    }
+    return { sets };
+  }
+  const schema = schemaAt(name);
+  if (!schema) return { problem: english.t('policy.unknownName', { name }) };
+  const checked = coerce(name, schema, raw);
+  if ('problem' in checked) return checked;
+  return { sets: [{ path: name, value: checked.value }] };
+}
+
+/**
+ * The value as the schema takes it: as given, or (where the schema wants
+ * something else) JSON text parsed, 0/1 as off/on, a URL as `{ feedUrl }`.
+ * Kept as written (defaults are not filled), like a policy file's presets.
+ */
+function coerce(
+  name: string,
+  schema: z.ZodType,
+  raw: unknown,
+): { value: unknown } | { problem: string } {
+  const first = schema.safeParse(raw);
+  if (first.success) return { value: raw };
+  const issue = first.error.issues[0];
+  if (issue.code !== 'invalid_type' || issue.path.length > 0 || !('expected' in issue))
+    // An updates feed given as its URL alone.
+    return schema === policySchema.shape.updates && typeof raw === 'string'
+      ? coerce(name, schema, { feedUrl: raw })
+      : { problem: issuesOf(first.error, name) };
+  const expected = String(issue.expected);
+  if (expected === 'boolean' && (raw === 0 || raw === 1)) return { value: raw === 1 };
+  if ((expected === 'array' || expected === 'object') && typeof raw === 'string') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (error) {
+      return { problem: english.t('policy.notJson', { why: (error as Error).message }) };
+    }
+    const second = schema.safeParse(parsed);
+    return second.success ? { value: parsed } : { problem: issuesOf(second.error, name) };
+  }
+  return { problem: wants(expected) };
+}
+
+/** The schema's words, with paths from the setting ("folders.0.path: …"), not from the value. */
+function issuesOf(error: z.ZodError, name: string): string {
+  return describeIssues(error)
+    .map((issue) =>
+      issue.startsWith('(top level): ')
+        ? issue.slice('(top level): '.length)
+        : issue.startsWith('unknown key')
+          ? issue
+          : `${name}.${issue}`,
+    )
+    .join('; ');
+}
+
+function wants(expected: string): string {
+  if (expected === 'string') return english.t('policy.wantsText');
+  if (expected === 'number') return english.t('policy.wantsNumber');
+  if (expected === 'boolean') return english.t('policy.wantsSwitch');
+  if (expected === 'array') return english.t('policy.wantsList', { example: '[{"path": "…"}]' });
+  return english.t('policy.wantsObject', { example: '{"clientId": "…"}' });
+}
+
+function fromJsonText(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
