@@ -15,6 +15,7 @@ import {
 import { loadMachinePolicy } from '../engine/settings/machine-policy.js';
 import type { PolicyState } from '../engine/settings/policy.js';
 import type { Settings } from '../engine/settings/schema.js';
+import { electronNetPoster } from './electron-net-poster.js';
 import { electronProxyResolver } from './proxy-resolver.js';
 import { openSettingsStore, type AppSettingsStore } from './settings-store.js';
 
@@ -74,6 +75,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
   await recheckKeychain();
 
   const resolveProxy = electronProxyResolver();
+  const hostPoster = electronNetPoster();
   const tokenFor = (settings: Settings) =>
     tokenSource(settings.concur.baseUrl, { env: fromEnv, keychain }).getToken();
   // The OAuth2 account of the current settings, made again when its address or app changes.
@@ -110,6 +112,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
         : undefined;
     },
     resolveProxy,
+    hostPoster,
   });
 
   const shared = createApiHandlers({
@@ -120,6 +123,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
     version: options.version,
     getToken: tokenFor,
     resolveProxy,
+    hostPoster,
     signIn: signInPort({
       account: currentOAuth2,
       // The system browser: the user's own, with their Concur session and password manager.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { assembleParts, type Parts } from './assemble.js';
 import { createConcurClient, type ConcurClient } from './concur/concur-client.js';
 import type { ProxyResolver } from './network/proxy-choice.js';
-import { transportForSettings, type Transport } from './network/transport.js';
+import { transportForSettings, type HostPoster, type Transport } from './network/transport.js';
 import type { EngineJob } from './job-book.js';
 import { Ledger, ledgerDir } from './ledger/ledger.js';
 import { createLogger } from './log/logger.js';
@@ -70,6 +70,8 @@ export interface EngineOptions {
   fs?: FileSystem;
   /** The desktop's proxy resolution per URL (PAC, OS settings); without it, HTTPS_PROXY/NO_PROXY. */
   resolveProxy?: ProxyResolver;
+  /** The desktop's own network stack, for proxies that ask for Windows login (NTLM, Kerberos). */
+  hostPoster?: HostPoster;
   /** The Concur client (the simulator passes its own); default the HTTP client for settings.concur. */
   client?: ConcurClient;
   /** How a batch becomes one PDF; default pdf-lib. */
@@ -344,6 +346,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     const transport = transportForSettings(this.settings, {
       configDir: this.options.configDir,
       resolveProxy: this.options.resolveProxy,
+      hostPoster: this.options.hostPoster,
     });
     this.transports.push(transport);
     return createConcurClient({

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -277,6 +278,84 @@ export const session = {
   },
 };
 
+/**
+ * Chromium's network stack as the shell uses it (`net.request`), over Node's
+ * http. Faithful where the shell depends on it: a body that is not chunked is
+ * held until `end()` and sent whole with its exact Content-Length; the proxy
+ * is the session's (`resolveProxy`), sent the absolute URL as Chromium sends
+ * an http:// request to a proxy; a 407 offering Negotiate or NTLM is answered
+ * as Chromium answers it with the user's Windows login (here a placeholder:
+ * no Windows domain exists, so the negotiation itself is not played), any
+ * other 407 is handed to `login` and, with no credentials given, becomes the
+ * response. Plain http only (the sandbox on loopback).
+ */
+export class FakeClientRequest extends EventEmitter {
+  static readonly made: FakeClientRequest[] = [];
+  private readonly chunks: Buffer[] = [];
+  private current: http.ClientRequest | undefined;
+  aborted = false;
+  /** Whether it answered a proxy's Windows-login challenge. */
+  signedIn = false;
+  constructor(
+    readonly options: { method?: string; url: string; headers?: Record<string, string> },
+  ) {
+    super();
+    FakeClientRequest.made.push(this);
+  }
+  write(chunk: Buffer, _encoding?: string, callback?: () => void): void {
+    this.chunks.push(Buffer.from(chunk));
+    callback?.();
+  }
+  end(): void {
+    void this.start();
+  }
+  abort(): void {
+    this.aborted = true;
+    this.current?.destroy();
+    this.emit('abort');
+  }
+  private async start(): Promise<void> {
+    const url = new URL(this.options.url);
+    const rule = (await session.defaultSession.resolveProxy(url.href)).split(';')[0].trim();
+    const proxy = rule.startsWith('PROXY ') ? new URL(`http://${rule.slice(6)}`) : null;
+    const body = Buffer.concat(this.chunks);
+    const send = (authorization?: string) => {
+      if (this.aborted) return;
+      const headers = {
+        ...this.options.headers,
+        'content-length': String(body.length),
+        ...(authorization ? { 'proxy-authorization': authorization } : {}),
+      };
+      const method = this.options.method ?? 'GET';
+      const req = proxy
+        ? http.request({ host: proxy.hostname, port: proxy.port, path: url.href, method, headers })
+        : http.request(url, { method, headers });
+      this.current = req;
+      req.on('response', (res: http.IncomingMessage) => {
+        const asks = String(res.headers['proxy-authenticate'] ?? '');
+        if (res.statusCode === 407 && !authorization && /\b(negotiate|ntlm)\b/i.test(asks)) {
+          res.resume();
+          this.signedIn = true;
+          send('Negotiate placeholder-for-the-windows-login');
+          return;
+        }
+        if (res.statusCode === 407) this.emit('login', { isProxy: true }, () => undefined);
+        this.emit('response', res);
+      });
+      req.on('error', (error) => {
+        if (!this.aborted)
+          this.emit('error', new Error(`net::ERR_CONNECTION_FAILED ${error.message}`));
+      });
+      req.end(body);
+    };
+    send();
+  }
+}
+
+export const net = {
+  request: (options: FakeClientRequest['options']) => new FakeClientRequest(options),
+};
+
 /** Electron always knows these; tests point userData at their own temp folder. */
 function defaultPaths(): Record<string, string> {
   const base = join(tmpdir(), `fake-electron-${process.pid}`);
@@ -443,6 +522,7 @@ export const fake = {
     nativeTheme.themeSource = 'system';
     session.defaultSession.pac = () => 'DIRECT';
     session.defaultSession.resolved.length = 0;
+    FakeClientRequest.made.length = 0;
   },
 };
 
@@ -460,6 +540,7 @@ const electron = {
   shell,
   nativeTheme,
   session,
+  net,
 };
 
 /** What `vi.mock('electron')` returns: named exports plus a default (electron-store imports the default). */

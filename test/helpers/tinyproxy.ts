@@ -16,6 +16,8 @@ export interface Tinyproxy {
   port: number;
   /** The CONNECT requests it has seen, as "host:port". */
   tunnels(): string[];
+  /** Every request it has seen, as "METHOD target" (an http:// request forwarded names its URL). */
+  requests(): string[];
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,17 @@ export async function startTinyproxy(options: {
         return [];
       }
       return [...text.matchAll(/Request \(file descriptor \d+\): CONNECT (\S+) HTTP/g)].map(
+        (m) => m[1],
+      );
+    },
+    requests() {
+      let text: string;
+      try {
+        text = readFileSync(log, 'utf8');
+      } catch {
+        return [];
+      }
+      return [...text.matchAll(/Request \(file descriptor \d+\): (\w+ \S+) HTTP/g)].map(
         (m) => m[1],
       );
     },

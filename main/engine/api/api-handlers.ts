@@ -12,7 +12,7 @@ import { createLogger, redact, registerSecret } from '../log/logger.js';
 import type { Settings } from '../settings/schema.js';
 import type { EngineApi } from '../types.js';
 import type { ProxyResolver } from '../network/proxy-choice.js';
-import { transportForSettings } from '../network/transport.js';
+import { transportForSettings, type HostPoster } from '../network/transport.js';
 import { checkConnection } from './connection-check.js';
 import { resolveInsideRoots } from './inside-roots.js';
 import type { SignInPort } from './sign-in-port.js';
@@ -55,6 +55,8 @@ export interface ApiHandlerOptions {
   checkTimeouts?: { connectMs?: number; responseMs?: number };
   /** The desktop's proxy resolution (PAC, OS settings), so the check goes the way uploads go. */
   resolveProxy?: ProxyResolver;
+  /** The desktop's own network stack, for proxies that ask for Windows login, as uploads use it. */
+  hostPoster?: HostPoster;
 }
 
 const log = createLogger('api');
@@ -175,7 +177,10 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       }
       if (!token) return said(false, msg('check.noToken', { where: account() }));
       registerSecret(token);
-      const transport = transportForSettings(settings, { resolveProxy: options.resolveProxy });
+      const transport = transportForSettings(settings, {
+        resolveProxy: options.resolveProxy,
+        hostPoster: options.hostPoster,
+      });
       const result = await checkConnection(
         settings.concur,
         token,

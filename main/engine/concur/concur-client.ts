@@ -120,7 +120,10 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
     filePath: string,
     upload: UploadOptions = {},
   ): Promise<UploadOutcome> {
-    const first = await attempt(target, filePath, upload);
+    let first = await attempt(target, filePath, upload);
+    // The proxy asked for a Windows login only the host can give: nothing reached Concur, and
+    // the transport now goes the host's way, so the scan goes again at once.
+    if (first.again) first = await attempt(target, filePath, upload);
     const { outcome, token } = first;
     // A token that expired or was revoked early: renewed once, and the scan sent again
     // (Concur kept nothing of a refused request).
@@ -139,7 +142,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
     target: UploadTarget,
     filePath: string,
     upload: UploadOptions,
-  ): Promise<{ outcome: UploadOutcome; token?: string }> {
+  ): Promise<{ outcome: UploadOutcome; token?: string; again?: boolean }> {
     let base = checkBaseUrl(options.tokens?.baseUrl() ?? options.baseUrl);
     let url: string;
     try {
@@ -245,7 +248,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
     };
     if (outcome.kind === 'uploaded') log.info('image uploaded', line);
     else log.warn('upload not accepted', line);
-    return { outcome, token };
+    return { outcome, token, again: reply.again };
   }
 
   return { uploadImage };

@@ -38,6 +38,8 @@ export class ProxyRefused extends Error {
   constructor(
     readonly status: number,
     readonly proxy: string,
+    /** The sign-in schemes a 407 offered (Proxy-Authenticate): "Basic", "NTLM", "Negotiate". */
+    readonly asks: readonly string[] = [],
   ) {
     super(`The proxy ${proxy} answered the tunnel request with HTTP ${status}.`);
     this.name = 'ProxyRefused';
@@ -69,6 +71,11 @@ export interface Reply {
   proxy?: string;
   /** Through a proxy: whether its tunnel was open before the error (else the proxy itself failed). */
   tunnelled?: boolean;
+  /**
+   * Nothing went past the proxy, and the transport sends through it another
+   * way from now on (the host's network stack, which can sign in): send again at once.
+   */
+  again?: boolean;
 }
 
 export interface PostLimits {
@@ -108,8 +115,15 @@ export function streamedPoster(
     } catch (error) {
       return { headers: {}, body: '', bytes: 0, error };
     }
-    const { agent, proxy } = route;
-    return send(post, limits, secure, proxy, (options) => request(post.url, { ...options, agent }));
+    const { agent, proxy, host } = route;
+    if (host) return host(post, limits, proxy);
+    const reply = await send(post, limits, secure, proxy, (options) =>
+      request(post.url, { ...options, agent }),
+    );
+    const { error } = reply;
+    if (error instanceof ProxyRefused && proxy && transport.asksForLogin?.(proxy, error.asks))
+      return { ...reply, again: true };
+    return reply;
   };
 }
 
@@ -177,7 +191,14 @@ function send(
         clearTimeout(connectTimer);
         tunnelled = answer.statusCode === 200;
         // The agent would replay the proxy's refusal as if it were Concur's answer.
-        if (!tunnelled) fail(new ProxyRefused(answer.statusCode ?? 0, proxy.host));
+        if (!tunnelled)
+          fail(
+            new ProxyRefused(
+              answer.statusCode ?? 0,
+              proxy.host,
+              schemesOf(answer.headers['proxy-authenticate']),
+            ),
+          );
       });
     }
     req.on('socket', (socket: Socket) => {
@@ -244,6 +265,15 @@ async function writeBody(
     post.onProgress?.(post.size ? sent / post.size : 1);
   }
   if (!settled()) req.end();
+}
+
+/** "Negotiate", "NTLM", "Basic": the schemes of Proxy-Authenticate challenges, one header or several. */
+export function schemesOf(header: string | string[] | undefined): string[] {
+  const values = Array.isArray(header) ? header : header ? [header] : [];
+  return values
+    .flatMap((value) => value.split(','))
+    .map((part) => part.trim().split(/\s+/)[0])
+    .filter((scheme) => scheme && !scheme.includes('='));
 }
 
 /** Who issued each TLS connection's certificate, learnt during its handshake. */

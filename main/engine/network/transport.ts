@@ -3,7 +3,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { resolve } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { registerSecret } from '../log/logger.js';
+import type { Post, PostLimits, Reply } from '../concur/streamed-post.js';
+import { createLogger, registerSecret } from '../log/logger.js';
 import {
   DIRECT,
   NetworkSetupError,
@@ -32,12 +33,30 @@ export interface NetworkOptions {
   resolveProxy?: ProxyResolver;
   /** Trust the OS store too; default true. */
   systemRoots?: boolean;
+  /** The host's own network stack, for proxies that ask for Windows login (see HostPoster). */
+  hostPoster?: HostPoster;
 }
+
+/**
+ * A POST made whole by the host's own network stack (the desktop: Chromium,
+ * through Electron's `net`), which can sign in to a proxy that asks for
+ * Windows login (NTLM, Kerberos) with the user's own login; Node cannot.
+ * It goes the way the OS resolver says, so it stands in only for proxies
+ * the resolver named (docs/architecture.md#proxies-that-ask-for-windows-login).
+ */
+export type HostPoster = (post: Post, limits: PostLimits, proxy: URL | undefined) => Promise<Reply>;
+
+/** Sign-in schemes Node cannot answer and Chromium can, with the user's Windows login. */
+const WINDOWS_LOGIN = /^(ntlm|negotiate|kerberos)$/i;
+
+const log = createLogger('network');
 
 /** One request's way out: its agent, and the proxy it tunnels through, if any. */
 export interface Route {
   agent: Agent;
   proxy?: URL;
+  /** Set when the request goes through the host's network stack instead (its proxy asks for Windows login). */
+  host?: HostPoster;
 }
 
 export interface Transport {
@@ -45,6 +64,12 @@ export interface Transport {
   route(url: URL): Promise<Route>;
   /** Closes every kept-alive connection. */
   close(): void;
+  /**
+   * `proxy` refused with 407 offering these sign-in schemes. True when the
+   * host can sign in with them: from now on requests through that proxy go
+   * through the host, and the refused one may go again at once.
+   */
+  asksForLogin?(proxy: URL, schemes: readonly string[]): boolean;
 }
 
 /** Builds a transport; nothing is read until the first route. Throws NetworkSetupError for a bad `proxy`. */
@@ -54,6 +79,8 @@ export function createTransport(options: NetworkOptions = {}): Transport {
   let roots: Promise<string[]> | undefined;
   let secureContext: SecureContext | undefined;
   const agents = new Map<string, Agent>();
+  /** Proxies (the resolver's) that asked for Windows login: the host signs in to them. */
+  const viaHost = new Set<string>();
 
   async function proxyFor(url: URL): Promise<URL | null> {
     if (options.proxy) return options.proxy === DIRECT ? null : new URL(options.proxy);
@@ -98,7 +125,17 @@ export function createTransport(options: NetworkOptions = {}): Transport {
         agent = agents.get(key) ?? made;
         agents.set(key, agent);
       }
-      return { agent, ...(proxy ? { proxy } : {}) };
+      const host = proxy && viaHost.has(proxy.href) ? options.hostPoster : undefined;
+      return { agent, ...(proxy ? { proxy } : {}), ...(host ? { host } : {}) };
+    },
+    asksForLogin(proxy, schemes) {
+      // The host goes the OS's way: a proxy named by the `proxy` setting stays with Node.
+      if (!options.hostPoster || options.proxy || !options.resolveProxy) return false;
+      if (!schemes.some((scheme) => WINDOWS_LOGIN.test(scheme))) return false;
+      if (!viaHost.has(proxy.href))
+        log.info('proxy asks for Windows login', { proxy: proxy.host, schemes });
+      viaHost.add(proxy.href);
+      return true;
     },
     close() {
       for (const agent of agents.values()) agent.destroy();
@@ -116,11 +153,12 @@ export interface TlsOptions {
 /** The transport the `proxy` and `caFile` settings ask for; a relative caFile is relative to `configDir`. */
 export function transportForSettings(
   settings: { proxy?: string; caFile?: string },
-  host: { configDir?: string; resolveProxy?: ProxyResolver } = {},
+  host: { configDir?: string; resolveProxy?: ProxyResolver; hostPoster?: HostPoster } = {},
 ): Transport {
   return createTransport({
     proxy: settings.proxy,
     caFile: settings.caFile && resolve(host.configDir ?? process.cwd(), settings.caFile),
     resolveProxy: host.resolveProxy,
+    hostPoster: host.hostPoster,
   });
 }
