@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     // Settings come with the organisation's policy applied; a command that reads none skips it.
-    if (!['status', 'sandbox', 'demo', 'retry'].includes(name))
+    if (!['status', 'sandbox', 'retry'].includes(name))
       await (await import('./host.js')).readMachinePolicy();
     return await (
       await load()
