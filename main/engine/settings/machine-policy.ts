@@ -9,9 +9,9 @@ import {
   type PolicyState,
 } from './policy.js';
 import { describeIssues, settingsSchema } from './schema.js';
+import { setPath } from './policy-values.js';
 import {
   readRegistryPolicy,
-  setPath,
   winregReader,
   type RegistryReader,
 } from './windows-registry-policy.js';

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { english } from '../i18n/translate.js';
-import { cannotUse, type Policy, type PolicyState } from './policy.js';
-import { policyValue } from './policy-values.js';
-import { setPath } from './windows-registry-policy.js';
+import { cannotUse, type PolicyState } from './policy.js';
+import { policyFromValues } from './policy-values.js';
 
 /**
  * The organisation's policy on a Mac managed by MDM
@@ -28,7 +27,7 @@ export function managedPreferenceFiles(user: string, dir = MANAGED_PREFERENCES_D
 export async function readManagedPreferences(file: string): Promise<PolicyState> {
   let document: unknown;
   try {
-    // Loaded on a Mac with a profile only.
+    // Loaded on a Mac only: other systems never read managed preferences.
     const plist = await import('simple-plist');
     document = plist.readFileSync(file);
   } catch (error) {
@@ -46,27 +45,14 @@ export async function readManagedPreferences(file: string): Promise<PolicyState>
       problem: `${cannotUse(file)} ${english.t('policy.plistUnreadable', { why: 'not a dictionary' })}`,
     };
 
-  const presets: Record<string, unknown> = {};
-  const locked: string[] = [];
-  let updates: Policy['updates'];
-  const problems: string[] = [];
-  for (const [name, raw] of Object.entries(document)) {
+  const values = Object.entries(document)
     // A profile's own bookkeeping (PayloadUUID, PayloadIdentifier…) can come along; never a setting.
-    if (name.startsWith('Payload')) continue;
-    const value = policyValue(name, raw);
-    if (value.problem !== undefined) {
-      const where = english.t('policy.plistKey', { file, name });
-      problems.push(`${cannotUse(where)} ${value.problem}`);
-      continue;
-    }
-    for (const { path, value: v } of value.sets) {
-      if (path === 'updates') updates = v as Policy['updates'];
-      else {
-        setPath(presets, path, v);
-        if (!locked.includes(path)) locked.push(path);
-      }
-    }
-  }
-  if (problems.length) return { policy: null, problem: problems.join('\n') };
-  return { policy: { file, presets, locked, ...(updates ? { updates } : {}) } };
+    .filter(([name]) => !name.startsWith('Payload'))
+    .map(([name, raw]) => ({
+      where: english.t('policy.plistKey', { file, name }),
+      name,
+      raw: { value: raw as unknown },
+      locked: true,
+    }));
+  return policyFromValues(file, values);
 }

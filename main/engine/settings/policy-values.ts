@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import { english } from '../i18n/translate.js';
-import { LOCKABLE_SETTINGS, policySchema } from './policy.js';
+import {
+  cannotUse,
+  LOCKABLE_SETTINGS,
+  policySchema,
+  type Policy,
+  type PolicyState,
+} from './policy.js';
 import { describeIssues, settingsSchema } from './schema.js';
 
 /**
@@ -101,6 +107,56 @@ function wants(expected: string): string {
   if (expected === 'boolean') return english.t('policy.wantsSwitch');
   if (expected === 'array') return english.t('policy.wantsList', { example: '[{"path": "…"}]' });
   return english.t('policy.wantsObject', { example: '{"clientId": "…"}' });
+}
+
+/** One value as a source read it: where (for messages), its name, what it holds, whether it locks. */
+export interface SourceValue {
+  where: string;
+  name: string;
+  raw: { value: unknown } | { problem: string };
+  locked: boolean;
+}
+
+/**
+ * A source's policy from its values, in order (a later value of the same
+ * setting replaces an earlier one); every broken value is reported, and then
+ * none is used.
+ */
+export function policyFromValues(file: string, values: Iterable<SourceValue>): PolicyState {
+  const presets: Record<string, unknown> = {};
+  const locked: string[] = [];
+  let updates: Policy['updates'];
+  const problems: string[] = [];
+  for (const { where, name, raw, locked: locks } of values) {
+    const value = 'problem' in raw ? raw : policyValue(name, raw.value);
+    if (value.problem !== undefined) {
+      problems.push(`${cannotUse(where)} ${value.problem}`);
+      continue;
+    }
+    for (const { path, value: v } of value.sets) {
+      if (path === 'updates') updates = v as Policy['updates'];
+      else {
+        setPath(presets, path, v);
+        if (locks && !locked.includes(path)) locked.push(path);
+      }
+    }
+  }
+  if (problems.length) return { policy: null, problem: problems.join('\n') };
+  return { policy: { file, presets, locked, ...(updates ? { updates } : {}) } };
+}
+
+/** Sets `concur.baseUrl` or `folders` in settings as a file would write them. */
+export function setPath(settings: Record<string, unknown>, path: string, value: unknown): void {
+  const [key, sub] = path.split('.');
+  if (!sub) {
+    settings[key] = value;
+    return;
+  }
+  const holder = settings[key];
+  settings[key] = {
+    ...(typeof holder === 'object' && holder !== null ? holder : {}),
+    [sub]: value,
+  };
 }
 
 function fromJsonText(raw: unknown): unknown {

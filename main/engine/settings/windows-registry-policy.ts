@@ -1,6 +1,6 @@
 import { english } from '../i18n/translate.js';
-import { cannotUse, type Policy, type PolicyState } from './policy.js';
-import { policyValue } from './policy-values.js';
+import { cannotUse, type PolicyState } from './policy.js';
+import { policyFromValues } from './policy-values.js';
 
 /**
  * The organisation's policy in the Windows registry, where Group Policy and
@@ -68,35 +68,21 @@ export async function readRegistryPolicy(
   const [enforced, recommended] = found;
   if (!enforced && !recommended) return { policy: null };
 
-  const presets: Record<string, unknown> = {};
-  const locked: string[] = [];
-  let updates: Policy['updates'];
-  const problems: string[] = [];
   // Recommended first: an enforced value of the same setting replaces it.
-  for (const [key, items] of [
-    [RECOMMENDED_KEY, recommended],
-    [POLICY_KEY, enforced],
-  ] as const) {
-    for (const item of items ?? []) {
-      const where = english.t('policy.registryValue', { key, name: item.name });
-      const raw = registryValue(item, env);
-      const value = 'problem' in raw ? raw : policyValue(item.name, raw.value);
-      if (value.problem !== undefined) {
-        problems.push(`${cannotUse(where)} ${value.problem}`);
-        continue;
-      }
-      for (const { path, value: v } of value.sets) {
-        if (path === 'updates') {
-          updates = v as Policy['updates'];
-          continue;
-        }
-        setPath(presets, path, v);
-        if (key === POLICY_KEY && !locked.includes(path)) locked.push(path);
-      }
-    }
-  }
-  if (problems.length) return { policy: null, problem: problems.join('\n') };
-  return { policy: { file: POLICY_KEY, presets, locked, ...(updates ? { updates } : {}) } };
+  const values = (
+    [
+      [RECOMMENDED_KEY, recommended],
+      [POLICY_KEY, enforced],
+    ] as const
+  ).flatMap(([key, items]) =>
+    (items ?? []).map((item) => ({
+      where: english.t('policy.registryValue', { key, name: item.name }),
+      name: item.name,
+      raw: registryValue(item, env),
+      locked: key === POLICY_KEY,
+    })),
+  );
+  return policyFromValues(POLICY_KEY, values);
 }
 
 /** A value's text as reg.exe prints it, as the value it stands for. */
@@ -131,18 +117,4 @@ function expand(text: string, env: NodeJS.ProcessEnv): string {
     if (value === undefined) return whole;
     return json ? JSON.stringify(value).slice(1, -1) : value;
   });
-}
-
-/** Sets `concur.baseUrl` or `folders` in settings as a file would write them. */
-export function setPath(settings: Record<string, unknown>, path: string, value: unknown): void {
-  const [key, sub] = path.split('.');
-  if (!sub) {
-    settings[key] = value;
-    return;
-  }
-  const holder = settings[key];
-  settings[key] = {
-    ...(typeof holder === 'object' && holder !== null ? holder : {}),
-    [sub]: value,
-  };
 }
