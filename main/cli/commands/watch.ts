@@ -21,6 +21,7 @@ import {
 } from '../output.js';
 import { untilSignal } from '../signals.js';
 import { startBrowserUi } from '../ui.js';
+import { signInPort } from '../../engine/api/sign-in-port.js';
 import { WATCH_USAGE } from '../usage.js';
 
 const HELP = `${WATCH_USAGE}
@@ -161,6 +162,11 @@ export async function watchCommand(
           configPath: values.config,
           port: uiPort,
           account: accountFor(settings.concur.baseUrl),
+          // The page opens Concur's address in a tab; this process listens for the answer.
+          signIn: signInPort({
+            account: (name) => (name === undefined ? first : accounts.get(name))?.oauth2 ?? null,
+            changed: (name) => engine.tokenChanged(name),
+          }),
         }).catch((error: unknown) => {
           log.error('the status window could not listen', { port: uiPort, error });
           throw portRefused(error, uiPort, '--ui-port') ?? error;
