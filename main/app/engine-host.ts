@@ -88,13 +88,19 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
       }
     const wanted = name === undefined ? listed[0] : findAccount(settings, name);
     if (!wanted || !usesOAuth2(wanted.concur)) return null;
-    const key = JSON.stringify([wanted.concur.baseUrl, wanted.concur.oauth2]);
+    const first = listed[0].name === wanted.name;
+    const key = JSON.stringify([wanted.concur.baseUrl, wanted.concur.oauth2, first]);
     let entry = oauth2.get(wanted.name);
     if (entry?.key !== key) {
       entry?.account.manager.stop();
       entry = {
         key,
-        account: oauth2Account(wanted.concur, { name: wanted.name, keychain, env }),
+        account: oauth2Account(wanted.concur, {
+          name: wanted.name,
+          first,
+          keychain,
+          env,
+        }),
       };
       oauth2.set(wanted.name, entry);
       entry.account.manager.start();

@@ -8,7 +8,6 @@ import { CommandError, EXIT, parseCommand, portFlag, portRefused, UsageError } f
 import { accountTokens, loadSettings, openDataDir, tokenFor } from '../host.js';
 import { findAccount } from '../../engine/settings/accounts.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
-import { REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
 import type { SecretStore } from '../../engine/ports.js';
 import { cli, useConfigLanguage } from '../language.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
@@ -104,7 +103,7 @@ export async function watchCommand(
         memoryTold = true;
         say(
           'keychain-missing',
-          `No OS keychain: renewed sign-ins are kept in memory for this run only. The refresh token in ${REFRESH_TOKEN_ENV} is spent at the first renewal, so a restart needs a fresh one in the variable.`,
+          `No OS keychain: renewed sign-ins are kept in memory for this run only. The refresh token in ${oauth2.refreshTokenEnv} is spent at the first renewal, so a restart needs a fresh one in the variable.`,
         );
       }
     } else {
