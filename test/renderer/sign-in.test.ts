@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +194,36 @@ describe('Every account signs in from the Account page, in Chromium', { timeout:
       expect(two.pageErrors).toEqual([]);
     } finally {
       await two.close();
+    }
+  });
+});
+
+describe('Sign in from the browser view, in Chromium', { timeout: 60_000 }, () => {
+  it('says why a sign-in cannot start, closes the tab it opened, and leaves nothing listening', async () => {
+    await h.settingsStore.save({ ...h.settingsStore.get(), accounts: [] });
+    const concur = { baseUrl: h.sandbox.url, authScheme: 'OAuth' as const, oauth2 };
+    // No client secret on the watching machine: the sign-in ends before it begins.
+    const account = oauth2Account(concur, { keychain: memorySecretStore(), env: {} });
+    const port = signInPort({ account: () => account, changed: () => undefined });
+    const view = await openUi(browser, h, '#settings/account', h.handlersWith({ signIn: port }));
+    try {
+      const { page } = view;
+      const tabs = page.context().pages().length;
+      await page.getByRole('button', { name: 'Sign in with SAP Concur' }).click();
+      await page.getByText('The Concur app registration has no client secret here').waitFor();
+      await expect.poll(() => page.context().pages().length).toBe(tabs);
+      await expect(
+        page.getByRole('button', { name: 'Sign in with SAP Concur' }).isEnabled(),
+      ).resolves.toBe(true);
+      const listening = await new Promise<boolean>((done) => {
+        const socket = connect(Number(new URL(oauth2.redirectUri).port), '127.0.0.1');
+        socket.once('connect', () => done(true)).once('error', () => done(false));
+        setTimeout(() => socket.destroy(), 1000);
+      });
+      expect(listening).toBe(false);
+      expect(view.pageErrors).toEqual([]);
+    } finally {
+      await view.close();
     }
   });
 });

@@ -238,10 +238,15 @@ export class SettingsView extends LitElement {
     try {
       if (this.info?.mode === 'browser') {
         const start = await api().beginSignIn(name);
-        if ('url' in start) {
-          if (tab) tab.location.href = start.url;
-          else window.open(start.url, '_blank', 'noopener');
-        } else tab?.close();
+        if ('problem' in start) {
+          // It ended before it began (no client secret, the port taken): nothing to wait for.
+          tab?.close();
+          const before = this.accounts.find((a) => a.name === name);
+          this.showSignIn(name, { mode: 'oauth2', signedIn: false, ...before, ...start });
+          return;
+        }
+        if (tab) tab.location.href = start.url;
+        else window.open(start.url, '_blank', 'noopener');
       }
       this.showSignIn(name, await api().signIn(name));
     } catch (error) {
