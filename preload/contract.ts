@@ -17,6 +17,8 @@ import type { Message } from '../main/engine/i18n/translate.js';
  */
 
 const jobId = z.string().min(1).max(64);
+/** An account's name (settings.accounts[].name); absent, the first account. */
+const accountName = z.string().min(1).max(64).optional();
 const filter = z.enum(['all', 'active', 'failed']) satisfies z.ZodType<JobFilter>;
 
 /** Settings as the renderer sees them: never the token, only whether one is stored. */
@@ -50,6 +52,17 @@ export interface SignInView {
   /** Why not signed in, or why the last sign-in did not work, in plain words. */
   problem?: string;
 }
+
+/** One account of the settings on the Account page: its name and address, and its sign-in. */
+export interface AccountView extends SignInView {
+  /** The account's name ("default" for the one `concur` account). */
+  name: string;
+  /** The configured base URL (not the geolocation Concur moved calls to). */
+  baseUrl: string;
+}
+
+/** Where to send the browser to sign in, or why the sign-in could not start. */
+export type SignInStart = { url: string } | { problem: string };
 
 export type SaveResult = { ok: true } | { ok: false; issues: string[] };
 /** `message` in English; `text` the same as a catalog key, for the window's language. */
@@ -103,12 +116,23 @@ export const calls = {
   /** Native folder picker; null when cancelled or when there is none (browser view). */
   pickFolder: call<z.ZodTuple<[], null>, string | null>(z.tuple([])),
   getAppInfo: call<z.ZodTuple<[], null>, AppInfo>(z.tuple([])),
-  /** Who is signed in to Concur (OAuth2), and since when. */
-  getSignIn: call<z.ZodTuple<[], null>, SignInView>(z.tuple([])),
-  /** Opens Concur's sign-in page in the system browser; resolves once the browser answered. */
-  signIn: call<z.ZodTuple<[], null>, SignInView>(z.tuple([])),
-  /** Revokes the connection at Concur and forgets its tokens. */
-  signOut: call<z.ZodTuple<[], null>, SignInView>(z.tuple([])),
+  /** Who is signed in to Concur (OAuth2) on the account (default the first), and since when. */
+  getSignIn: call<z.ZodTuple<[typeof accountName], null>, SignInView>(z.tuple([accountName])),
+  /** Every account of the settings, each with its sign-in. */
+  getAccounts: call<z.ZodTuple<[], null>, AccountView[]>(z.tuple([])),
+  /**
+   * Signs the account in; resolves once the browser answered. The desktop opens the
+   * system browser; the browser view first asks beginSignIn for the address.
+   */
+  signIn: call<z.ZodTuple<[typeof accountName], null>, SignInView>(z.tuple([accountName])),
+  /**
+   * The browser view's first half of signIn: starts the account's sign-in (its
+   * loopback listener in the watching process) and answers the address the page
+   * opens in a new tab; signIn then waits for the answer.
+   */
+  beginSignIn: call<z.ZodTuple<[typeof accountName], null>, SignInStart>(z.tuple([accountName])),
+  /** Revokes the account's connection at Concur and forgets its tokens. */
+  signOut: call<z.ZodTuple<[typeof accountName], null>, SignInView>(z.tuple([accountName])),
 } as const;
 
 /** Events main pushes to the renderer. */

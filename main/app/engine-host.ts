@@ -15,6 +15,7 @@ import {
 import { loadMachinePolicy } from '../engine/settings/machine-policy.js';
 import type { PolicyState } from '../engine/settings/policy.js';
 import type { Settings } from '../engine/settings/schema.js';
+import { accountsOf, findAccount } from '../engine/settings/accounts.js';
 import { electronNetPoster } from './electron-net-poster.js';
 import { electronProxyResolver } from './proxy-resolver.js';
 import { openSettingsStore, type AppSettingsStore } from './settings-store.js';
@@ -78,24 +79,38 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
   const hostPoster = electronNetPoster();
   const tokenFor = (settings: Settings) =>
     tokenSource(settings.concur.baseUrl, { env: fromEnv, keychain }).getToken();
-  // The OAuth2 account of the current settings, made again when its address or app changes.
-  let oauth2: { key: string; account: OAuth2Account } | null = null;
-  const currentOAuth2 = (): OAuth2Account | null => {
-    const { concur } = settingsStore.get();
-    if (!usesOAuth2(concur)) {
-      oauth2?.account.manager.stop();
-      oauth2 = null;
-      return null;
+  // Each account's OAuth2 parts, made again when its address or app registration changes.
+  const oauth2 = new Map<string, { key: string; account: OAuth2Account }>();
+  const currentOAuth2 = (name?: string): OAuth2Account | null => {
+    const settings = settingsStore.get();
+    const listed = accountsOf(settings);
+    for (const [had, entry] of oauth2)
+      if (!listed.some((a) => a.name === had && usesOAuth2(a.concur))) {
+        entry.account.manager.stop();
+        oauth2.delete(had);
+      }
+    const wanted = name === undefined ? listed[0] : findAccount(settings, name);
+    if (!wanted || !usesOAuth2(wanted.concur)) return null;
+    const first = listed[0].name === wanted.name;
+    const key = JSON.stringify([wanted.concur.baseUrl, wanted.concur.oauth2, first]);
+    let entry = oauth2.get(wanted.name);
+    if (entry?.key !== key) {
+      entry?.account.manager.stop();
+      entry = {
+        key,
+        account: oauth2Account(wanted.concur, {
+          name: wanted.name,
+          first,
+          keychain,
+          env,
+        }),
+      };
+      oauth2.set(wanted.name, entry);
+      entry.account.manager.start();
     }
-    const key = JSON.stringify([concur.baseUrl, concur.oauth2]);
-    if (oauth2?.key !== key) {
-      oauth2?.account.manager.stop();
-      oauth2 = { key, account: oauth2Account(concur, { keychain, env }) };
-      oauth2.account.manager.start();
-    }
-    return oauth2.account;
+    return entry.account;
   };
-  currentOAuth2();
+  for (const { name } of accountsOf(settingsStore.get())) currentOAuth2(name);
   const engine = createEngine({
     settings: settingsStore.get(),
     dataDir: options.dataDir,
@@ -105,8 +120,8 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
       return account ? account.manager.token().catch(() => null) : tokenFor(settingsStore.get());
     },
     // Asked whenever the engine makes its client, i.e. again after the Concur settings change.
-    accountAuth: () => {
-      const account = currentOAuth2();
+    accountAuth: (name) => {
+      const account = currentOAuth2(name);
       return account
         ? { tokens: account.manager, getToken: () => account.manager.token().catch(() => null) }
         : undefined;
@@ -128,7 +143,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
       account: currentOAuth2,
       // The system browser: the user's own, with their Concur session and password manager.
       openBrowser: (url) => shell.openExternal(url),
-      changed: () => engine.tokenChanged(),
+      changed: (name) => engine.tokenChanged(name),
     }),
     async reveal(path) {
       shell.showItemInFolder(path);

@@ -138,7 +138,12 @@ export function oauth2For(
         .join(', ')}).`,
     );
   if (!usesOAuth2(account.concur)) return null;
-  return oauth2Account(account.concur, { name: account.name, keychain, env: process.env });
+  return oauth2Account(account.concur, {
+    name: account.name,
+    first: accountsOf(settings)[0].name === account.name,
+    keychain,
+    env: process.env,
+  });
 }
 
 /** Each account's token source for the engine: OAuth2 tokens that renew, or the pasted token. */

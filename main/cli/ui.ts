@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SignInPort } from '../engine/api/sign-in-port.js';
 import type { Engine } from '../engine/engine.js';
 import { fileSettingsStore } from '../engine/settings/config-file.js';
 import {
@@ -48,6 +49,7 @@ export async function startBrowserUi(options: {
   configPath: string;
   port: number;
   account: string;
+  signIn?: SignInPort;
 }): Promise<BrowserUi> {
   const { startUiServer } = await import('../ui-server/ui-server.js');
   return startUiServer({
@@ -57,5 +59,6 @@ export async function startBrowserUi(options: {
     port: options.port,
     staticDir: rendererDir(),
     account: options.account,
+    signIn: options.signIn,
   });
 }

@@ -15,7 +15,7 @@ export const TOKEN_USAGE =
   'usage: concur-drop token set|clear|check [--config FILE] [--client-secret]   (set reads the token from stdin)';
 
 export const SANDBOX_USAGE =
-  'usage: concur-drop sandbox [--port N] [--token T] [--token-lifetime SECONDS] [--geolocation URL]';
+  'usage: concur-drop sandbox [--port N] [--token T] [--token-lifetime SECONDS] [--geolocation URL] [--strict-rotation]';
 
 export const DEMO_USAGE = 'usage: concur-drop demo';
 

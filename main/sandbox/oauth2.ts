@@ -101,6 +101,13 @@ export class OAuth2Authority {
   tokenLifetimeS: number;
   /** Where users live; unset: wherever the request arrived. */
   geolocation: string | undefined;
+  /**
+   * The harshest reading of Concur's rotation: a refresh token is spent the moment it
+   * is used, so a client that loses the answer (or dies before storing it) must sign
+   * in again. Off: it is spent once its replacement is used
+   * (docs/architecture.md#refresh-token-rotation).
+   */
+  strictRotation: boolean;
   private readonly codes = new Map<string, CodeRecord>();
   private readonly refreshTokens = new Map<string, RefreshRecord>();
   private readonly accessTokens = new Map<string, AccessGrant>();
@@ -111,9 +118,15 @@ export class OAuth2Authority {
   private readonly handedOut: string[] = [];
 
   constructor(
-    options: { tokenLifetimeS?: number; apps?: OAuth2App[]; users?: SandboxUser[] } = {},
+    options: {
+      tokenLifetimeS?: number;
+      apps?: OAuth2App[];
+      users?: SandboxUser[];
+      strictRotation?: boolean;
+    } = {},
   ) {
     this.tokenLifetimeS = options.tokenLifetimeS ?? 3600;
+    this.strictRotation = options.strictRotation ?? false;
     for (const app of options.apps ?? [SANDBOX_APP]) this.apps.set(app.clientId, app);
     for (const user of options.users ?? [SANDBOX_USER]) this.users.set(user.id, { ...user });
   }
@@ -241,9 +254,12 @@ export class OAuth2Authority {
       )
         return oauthError(400, 108, 'invalid_grant', 'refresh token is invalid or expired.');
       if (this.elsewhere(here)) return this.livesElsewhere();
-      // Presented again before its successor was ever used: that answer was lost; withdraw it.
-      if (record.next) this.spend(record.next);
-      this.used(record);
+      if (this.strictRotation) this.spend(record);
+      else {
+        // Presented again before its successor was ever used: that answer was lost; withdraw it.
+        if (record.next) this.spend(record.next);
+        this.used(record);
+      }
       userId = record.userId;
       replaced = record;
     } else {

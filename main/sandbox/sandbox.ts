@@ -118,6 +118,8 @@ export async function startSandbox(
     oauth2?: OAuth2Authority;
     /** Access token lifetime in seconds (default 3600, as Concur's). */
     tokenLifetimeS?: number;
+    /** A used refresh token is spent at once (see OAuth2Authority.strictRotation). */
+    strictRotation?: boolean;
     /** The base URL token answers name as where users live (default: the sandbox itself). */
     geolocation?: string;
   } = {},
@@ -125,6 +127,7 @@ export async function startSandbox(
   let token = options.token ?? 'sandbox-token';
   const oauth2 = options.oauth2 ?? new OAuth2Authority({ tokenLifetimeS: options.tokenLifetimeS });
   if (options.tokenLifetimeS !== undefined) oauth2.tokenLifetimeS = options.tokenLifetimeS;
+  if (options.strictRotation !== undefined) oauth2.strictRotation = options.strictRotation;
   if (options.geolocation !== undefined)
     oauth2.geolocation = options.geolocation.replace(/\/+$/, '');
   let expiredRefusals = 0;

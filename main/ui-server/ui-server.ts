@@ -9,6 +9,7 @@ import {
   defaultReveal,
   type ApiHandlers,
 } from '../engine/api/api-handlers.js';
+import type { SignInPort } from '../engine/api/sign-in-port.js';
 import { createLogger, redact } from '../engine/log/logger.js';
 import type { SecretStore, SettingsStore } from '../engine/ports.js';
 import { envSecretStore, tokenSource } from '../engine/secrets/secret-store.js';
@@ -44,6 +45,11 @@ export interface UiServerOptions {
   version?: string;
   /** Accepted from hosts that know it; the handlers derive the account from the settings. */
   account?: string;
+  /**
+   * The watching process's OAuth2 sign-in (no browser of its own to open: the page
+   * opens Concur's address in a new tab); absent, every account uses a pasted token.
+   */
+  signIn?: SignInPort;
   /** 0 picks a free port. */
   port: number;
   /** The built renderer, e.g. out/renderer. */
@@ -225,6 +231,7 @@ function browserHandlers(options: UiServerOptions): ApiHandlers {
       options.getToken ??
       ((settings) => tokenSource(settings.concur.baseUrl, { env, keychain: secrets }).getToken()),
     mode: 'browser',
+    signIn: options.signIn,
     reveal: defaultReveal,
     openPath: defaultOpenPath,
     pickFolder: async () => null,

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupEngine, type AppContext } from '../../main/app/engine-host.js';
-import { OAuth2Authority, SANDBOX_USER } from '../../main/sandbox/oauth2.js';
+import { OAuth2Authority, SANDBOX_USER, type SandboxUser } from '../../main/sandbox/oauth2.js';
 import { startSandbox, type Sandbox } from '../../main/sandbox/sandbox.js';
 import { jpeg } from '../fixtures/scans.js';
 import { makeTempDir, waitFor } from '../helpers/temp-dir.js';
@@ -29,15 +29,42 @@ let tmp: { path: string; cleanup: () => Promise<void> };
 let ctx: AppContext | undefined;
 const clientSecret = `desk-${randomBytes(10).toString('hex')}`;
 let redirectUri: string;
+const BOB: SandboxUser = {
+  id: '7d0c1b7e-2a44-4f0e-b1a5-3f6a9c2d8e10',
+  username: 'bob@example.com',
+  password: 'sandbox-bob',
+  name: 'Bob Example',
+};
 
-beforeAll(async () => {
+async function freeRedirectUri(): Promise<string> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  redirectUri = `http://127.0.0.1:${(server.address() as { port: number }).port}/callback`;
+  const uri = `http://127.0.0.1:${(server.address() as { port: number }).port}/callback`;
   await new Promise((r) => server.close(r));
+  return uri;
+}
+
+/** The user in the browser: Concur's sign-in page, as `user`, then Allow. */
+async function allowInChromium(url: string, user: SandboxUser): Promise<void> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.fill('input[name=username]', user.username);
+    await page.fill('input[name=password]', user.password);
+    await page.click('button[value=allow]');
+    await page.getByText('Concur Drop is signed in').waitFor();
+  } finally {
+    await browser.close();
+  }
+}
+
+beforeAll(async () => {
+  redirectUri = await freeRedirectUri();
   sandbox = await startSandbox({
     oauth2: new OAuth2Authority({
       apps: [{ clientId: 'desk-app', clientSecret, redirectUris: [redirectUri] }],
+      users: [SANDBOX_USER, BOB],
     }),
   });
   tmp = await makeTempDir('concur-drop-desk-signin-');
@@ -85,17 +112,7 @@ describe('Sign in with SAP Concur (desktop)', { timeout: 90_000 }, () => {
       const url = await waitFor(() =>
         shell.opened.slice(opened).find((u) => u.includes('/oauth2/v0/authorize')),
       );
-      const browser = await launchChromium();
-      try {
-        const page = await browser.newPage();
-        await page.goto(url);
-        await page.fill('input[name=username]', SANDBOX_USER.username);
-        await page.fill('input[name=password]', SANDBOX_USER.password);
-        await page.click('button[value=allow]');
-        await page.getByText('Concur Drop is signed in').waitFor();
-      } finally {
-        await browser.close();
-      }
+      await allowInChromium(url, SANDBOX_USER);
       const view = await pending;
       expect(view).toMatchObject({ mode: 'oauth2', signedIn: true, userName: SANDBOX_USER.name });
       expect(view.since).toBeGreaterThan(Date.now() - 60_000);
@@ -111,6 +128,92 @@ describe('Sign in with SAP Concur (desktop)', { timeout: 90_000 }, () => {
       await engine.stop();
       ctx = undefined;
 
+      const files = await everyFile(dataDir);
+      for (const secret of [clientSecret, ...sandbox.oauth2.issuedSecrets()])
+        expect(files).not.toContain(secret);
+    },
+  );
+
+  it.skipIf(!keychain)(
+    "signs in a second account from the Account page's list, leaving the first one untouched",
+    async () => {
+      const dataDir = join(tmp.path, 'userData-two');
+      const aliceScans = join(tmp.path, 'Scans-alice');
+      const bobScans = join(tmp.path, 'Scans-bob');
+      await mkdir(aliceScans, { recursive: true });
+      await mkdir(bobScans, { recursive: true });
+      ctx = await setupEngine({
+        dataDir,
+        version: '0.0.0-test',
+        parentWindow: () => null,
+        env: { CONCUR_DROP_CLIENT_SECRET: clientSecret },
+      });
+      const { handlers, engine } = ctx;
+      const concur = { baseUrl: sandbox.url, oauth2: { clientId: 'desk-app', redirectUri } };
+      const saved = await handlers.saveSettings({
+        accounts: [
+          { name: 'alice', concur },
+          { name: 'bob', concur },
+        ],
+        folders: [
+          { path: aliceScans, account: 'alice' },
+          { path: bobScans, account: 'bob' },
+        ],
+        settleMs: 100,
+      });
+      expect(saved).toEqual({ ok: true });
+      expect(await handlers.getAccounts()).toEqual([
+        {
+          name: 'alice',
+          baseUrl: sandbox.url,
+          mode: 'oauth2',
+          signedIn: false,
+        },
+        {
+          name: 'bob',
+          baseUrl: sandbox.url,
+          mode: 'oauth2',
+          signedIn: false,
+        },
+      ]);
+
+      const opened = shell.opened.length;
+      const pending = handlers.signIn('bob');
+      const url = await waitFor(() =>
+        shell.opened.slice(opened).find((u) => u.includes('/oauth2/v0/authorize')),
+      );
+      await allowInChromium(url, BOB);
+      expect(await pending).toMatchObject({ mode: 'oauth2', signedIn: true, userName: BOB.name });
+
+      const [alice, bob] = await handlers.getAccounts();
+      expect(bob).toMatchObject({ name: 'bob', signedIn: true, userName: BOB.name });
+      expect(alice).toMatchObject({ name: 'alice', signedIn: false });
+      expect(alice.userName).toBeUndefined();
+      expect(await handlers.getSignIn('alice')).toMatchObject({ signedIn: false });
+
+      // Bob's scans go as Bob; Alice's wait for her sign-in, nothing failed.
+      const before = sandbox.received().length;
+      await engine.start();
+      await writeFile(join(bobScans, 'taxi.jpg'), jpeg(2301, 5));
+      await writeFile(join(aliceScans, 'hotel.jpg'), jpeg(2302, 5));
+      await waitFor(() => sandbox.received().some((r) => r.userId === BOB.id), {
+        message: "Bob's upload",
+      });
+      await waitFor(() => engine.summary().signInNeeded?.includes('alice'), {
+        message: "Alice's folder waiting for her sign-in",
+      });
+      expect(
+        sandbox
+          .received()
+          .slice(before)
+          .map((r) => r.userId),
+      ).toEqual([BOB.id]);
+      expect(engine.summary().signInNeeded).toEqual(['alice']);
+      expect(engine.jobs('failed')).toEqual([]);
+
+      expect(await handlers.signOut('bob')).toMatchObject({ signedIn: false });
+      await engine.stop();
+      ctx = undefined;
       const files = await everyFile(dataDir);
       for (const secret of [clientSecret, ...sandbox.oauth2.issuedSecrets()])
         expect(files).not.toContain(secret);

@@ -93,6 +93,21 @@ describe('the sandbox token endpoint', () => {
     expect((await refresh(again.body.refresh_token)).status).toBe(200);
   });
 
+  it('with strict rotation spends a refresh token the moment it is used: a lost answer is lost', async () => {
+    const s = await sandbox({ strictRotation: true });
+    const first = s.oauth2.issueRefreshToken();
+    const refresh = (rt: string) =>
+      token(s.url, { ...app, grant_type: 'refresh_token', refresh_token: rt });
+    const a = await refresh(first);
+    expect(a.status).toBe(200);
+    expect((await refresh(first)).body).toMatchObject({ code: 108 });
+    // The pair that did arrive is good, and its refresh token in turn is spent on use.
+    expect((await upload(s.url, a.body.access_token)).status).toBe(201);
+    const b = await refresh(a.body.refresh_token);
+    expect(b.status).toBe(200);
+    expect((await refresh(a.body.refresh_token)).body).toMatchObject({ code: 108 });
+  });
+
   it('expires access tokens after the token lifetime and counts uploads refused for it', async () => {
     const s = await sandbox({ tokenLifetimeS: 1 });
     const { body } = await password(s.url);

@@ -12,7 +12,9 @@ without a Concur account. Runs until Ctrl-C.
   --token T                 a fixed token it accepts (default: sandbox-token)
   --token-lifetime SECONDS  how long the access tokens its sign-in issues live (default 3600)
   --geolocation URL         the data center its sign-in says users live in; a
-                            http://127.0.0.1:PORT address is served by this sandbox too`;
+                            http://127.0.0.1:PORT address is served by this sandbox too
+  --strict-rotation         a refresh token is spent the moment it is used (default:
+                            once the token that replaced it has been used)`;
 
 /** `concur-drop sandbox`: the local Concur-compatible service until SIGINT/SIGTERM. */
 export async function sandboxCommand(argv: string[]): Promise<number> {
@@ -23,6 +25,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
       token: { type: 'string' },
       'token-lifetime': { type: 'string' },
       geolocation: { type: 'string' },
+      'strict-rotation': { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -39,6 +42,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     token: values.token,
     tokenLifetimeS: lifetime === undefined ? undefined : Number(lifetime),
     geolocation: geolocation?.href.replace(/\/$/, ''),
+    strictRotation: values['strict-rotation'] ?? false,
   }).catch((error: unknown) => {
     throw (port !== undefined && portRefused(error, port, '--port')) || error;
   });

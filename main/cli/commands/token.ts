@@ -10,7 +10,7 @@ import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
 import { cli, useConfigLanguage } from '../language.js';
 import { loadSettings, oauth2For, openDataDir } from '../host.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
-import { CLIENT_SECRET_ENV, REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
+import { CLIENT_SECRET_ENV } from '../../engine/auth/session-store.js';
 import { who } from './signin.js';
 import { TOKEN_USAGE } from '../usage.js';
 
@@ -155,7 +155,7 @@ async function oauth2Token(
     console.log(`Uploads go to ${state.baseUrl}.`);
     if (where === 'memory')
       console.log(
-        `No OS keychain: the sign-in comes from ${REFRESH_TOKEN_ENV} and renewals are kept in memory, so a restart needs the variable again.`,
+        `No OS keychain: the sign-in comes from ${account.refreshTokenEnv} and renewals are kept in memory, so a restart needs the variable again.`,
       );
     if (!secretKnown)
       console.log(

@@ -8,7 +8,6 @@ import { CommandError, EXIT, parseCommand, portFlag, portRefused, UsageError } f
 import { accountTokens, loadSettings, openDataDir, tokenFor } from '../host.js';
 import { findAccount } from '../../engine/settings/accounts.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
-import { REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
 import type { SecretStore } from '../../engine/ports.js';
 import { cli, useConfigLanguage } from '../language.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
@@ -21,6 +20,7 @@ import {
 } from '../output.js';
 import { untilSignal } from '../signals.js';
 import { startBrowserUi } from '../ui.js';
+import { signInPort } from '../../engine/api/sign-in-port.js';
 import { WATCH_USAGE } from '../usage.js';
 
 const HELP = `${WATCH_USAGE}
@@ -103,7 +103,7 @@ export async function watchCommand(
         memoryTold = true;
         say(
           'keychain-missing',
-          `No OS keychain: renewed sign-ins are kept in memory for this run only. The refresh token in ${REFRESH_TOKEN_ENV} is spent at the first renewal, so a restart needs a fresh one in the variable.`,
+          `No OS keychain: renewed sign-ins are kept in memory for this run only. The refresh token in ${oauth2.refreshTokenEnv} is spent at the first renewal, so a restart needs a fresh one in the variable.`,
         );
       }
     } else {
@@ -161,6 +161,11 @@ export async function watchCommand(
           configPath: values.config,
           port: uiPort,
           account: accountFor(settings.concur.baseUrl),
+          // The page opens Concur's address in a tab; this process listens for the answer.
+          signIn: signInPort({
+            account: (name) => (name === undefined ? first : accounts.get(name))?.oauth2 ?? null,
+            changed: (name) => engine.tokenChanged(name),
+          }),
         }).catch((error: unknown) => {
           log.error('the status window could not listen', { port: uiPort, error });
           throw portRefused(error, uiPort, '--ui-port') ?? error;

@@ -10,6 +10,7 @@ import type { SecretStore, SettingsStore } from '../ports.js';
 import { accountFor } from '../secrets/secret-store.js';
 import { createLogger, redact, registerSecret } from '../log/logger.js';
 import type { Settings } from '../settings/schema.js';
+import { accountsOf, findAccount } from '../settings/accounts.js';
 import type { EngineApi } from '../types.js';
 import type { ProxyResolver } from '../network/proxy-choice.js';
 import { transportForSettings, type HostPoster } from '../network/transport.js';
@@ -69,9 +70,19 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
     options.getToken
       ? options.getToken(settings)
       : secrets.get(accountFor(settings.concur.baseUrl));
-  const tokenSignIn = async (): Promise<SignInView> => ({
+  /** A pasted-token account (absent: the first) as the sign-in view shows it. */
+  const tokenSignIn = async (name?: string): Promise<SignInView> => {
+    const settings = settingsStore.get();
+    const concur = (name === undefined ? undefined : findAccount(settings, name))?.concur;
+    const token = await readToken(concur ? { ...settings, concur } : settings).catch(() => null);
+    return { mode: 'token', signedIn: !!token };
+  };
+  const knownAccount = (name?: string) =>
+    name === undefined || !!findAccount(settingsStore.get(), name);
+  const noSuchAccount = (name?: string): SignInView => ({
     mode: 'token',
-    signedIn: !!(await readToken(settingsStore.get()).catch(() => null)),
+    signedIn: false,
+    problem: english.say(msg('account.unknown', { name: name ?? '' })),
   });
   // The engine's roots are absolute and current; a job must also belong to one of them.
   const roots = () => engine.summary().roots;
@@ -197,9 +208,36 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       };
     },
 
-    getSignIn: async () => (await options.signIn?.state()) ?? tokenSignIn(),
-    signIn: async () => (await options.signIn?.start()) ?? tokenSignIn(),
-    signOut: async () => (await options.signIn?.signOut()) ?? tokenSignIn(),
+    // An account renamed or removed since the page loaded is said, not taken for the first.
+    getSignIn: async (name) =>
+      knownAccount(name)
+        ? ((await options.signIn?.state(name)) ?? tokenSignIn(name))
+        : noSuchAccount(name),
+    async getAccounts() {
+      return Promise.all(
+        accountsOf(settingsStore.get()).map(async ({ name, concur }) => ({
+          name,
+          baseUrl: concur.baseUrl,
+          ...((await options.signIn?.state(name)) ?? (await tokenSignIn(name))),
+        })),
+      );
+    },
+    async beginSignIn(name) {
+      if (!knownAccount(name)) return { problem: noSuchAccount(name).problem! };
+      return (
+        (await options.signIn?.begin(name)) ?? {
+          problem: english.say(msg('account.noSignInHere')),
+        }
+      );
+    },
+    signIn: async (name) =>
+      knownAccount(name)
+        ? ((await options.signIn?.start(name)) ?? tokenSignIn(name))
+        : noSuchAccount(name),
+    signOut: async (name) =>
+      knownAccount(name)
+        ? ((await options.signIn?.signOut(name)) ?? tokenSignIn(name))
+        : noSuchAccount(name),
 
     pickFolder: () => options.pickFolder(),
     getAppInfo: async () => ({

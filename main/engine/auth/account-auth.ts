@@ -13,8 +13,9 @@ import { TokenManager, type SignInState } from './token-manager.js';
 /**
  * An OAuth2 account's parts, as every host builds them
  * (docs/architecture.md#signing-in-to-concur): its session in the keychain
- * (seeded by CONCUR_DROP_REFRESH_TOKEN), its client secret
- * (CONCUR_DROP_CLIENT_SECRET, else the keychain) and its token manager.
+ * (seeded by CONCUR_DROP_REFRESH_TOKEN_<NAME>, or CONCUR_DROP_REFRESH_TOKEN for
+ * the first account), its client secret (CONCUR_DROP_CLIENT_SECRET_<NAME>, else
+ * CONCUR_DROP_CLIENT_SECRET, else the keychain) and its token manager.
  */
 
 export { DEFAULT_ACCOUNT } from '../settings/accounts.js';
@@ -29,12 +30,28 @@ export interface OAuth2Account {
   clientSecret(): Promise<string | null>;
   /** The keychain entry the client secret is stored under. */
   clientSecretEntry: string;
+  /** The variable that seeds this account's refresh token (said when a restart will need it). */
+  refreshTokenEnv: string;
+}
+
+/**
+ * `CONCUR_DROP_REFRESH_TOKEN` + `_ALICE_EXAMPLE_COM` for "alice@example.com":
+ * variable names allow only letters, digits and `_`.
+ */
+export function accountEnv(base: string, name: string): string {
+  return `${base}_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
 export function oauth2Account(
   concur: ConcurSettings & { oauth2: OAuth2Settings },
   options: {
     name?: string;
+    /**
+     * The first (default) account of the settings: the only one the bare
+     * CONCUR_DROP_REFRESH_TOKEN seeds, so one user's sign-in never becomes
+     * every account's. Default: when named "default".
+     */
+    first?: boolean;
     keychain: SecretStore;
     env?: NodeJS.ProcessEnv;
     clock?: Clock;
@@ -43,15 +60,17 @@ export function oauth2Account(
 ): OAuth2Account {
   const env = options.env ?? process.env;
   const name = options.name ?? DEFAULT_ACCOUNT;
+  const first = options.first ?? name === DEFAULT_ACCOUNT;
   const account = { name, baseUrl: concur.baseUrl, clientId: concur.oauth2.clientId };
-  const sessions = keychainSessionStore(
-    options.keychain,
-    sessionEntry(account),
-    env[REFRESH_TOKEN_ENV],
-  );
+  const ownSeed = accountEnv(REFRESH_TOKEN_ENV, name);
+  const seedEnv = first && !env[ownSeed]?.trim() ? REFRESH_TOKEN_ENV : ownSeed;
+  const sessions = keychainSessionStore(options.keychain, sessionEntry(account), env[seedEnv]);
   const secretEntry = clientSecretEntry(account);
+  // The app registration's secret is the company's, usually shared by every account: the bare
+  // variable serves all of them, a named one an account registered apart.
   const clientSecret = async () => {
-    const fromEnv = env[CLIENT_SECRET_ENV]?.trim();
+    const fromEnv =
+      env[accountEnv(CLIENT_SECRET_ENV, name)]?.trim() || env[CLIENT_SECRET_ENV]?.trim();
     if (fromEnv) return fromEnv;
     try {
       return await options.keychain.get(secretEntry);
@@ -74,6 +93,7 @@ export function oauth2Account(
     sessions,
     clientSecret,
     clientSecretEntry: secretEntry,
+    refreshTokenEnv: seedEnv,
   };
 }
 

@@ -1,6 +1,6 @@
 import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
-import type { CheckResult } from '../../../preload/contract.js';
+import type { AccountView, CheckResult } from '../../../preload/contract.js';
 import { REGION_PRESETS } from '../../../main/engine/settings/schema.js';
 import { t, tr } from '../i18n.js';
 import type { SettingsView } from './settings-view.js';
@@ -181,51 +181,94 @@ export function accountPage(host: SettingsView) {
 
 const when = (ms: number) => tr().dateTime(ms);
 
-/** "Sign in with SAP Concur": who is signed in and since when, or the button. */
+/**
+ * "Sign in with SAP Concur" for every account: its name and address, who is
+ * signed in and since when, or that it needs sign-in, each with its own button.
+ */
 function signInSection(host: SettingsView) {
-  const signIn = host.signIn;
-  if (signIn?.mode !== 'oauth2')
+  const accounts = host.accounts;
+  if (!accounts.some((a) => a.mode === 'oauth2'))
     return html`<h3>${t('account.signIn')}</h3>
       <p class="hint">${t('account.signInNeedsApp')}</p>`;
-  const who = signIn.userName ?? signIn.userId ?? t('account.aUser');
+  // The one `concur` account has no name of its own to show.
+  const named = (host.view?.settings.accounts.length ?? 0) > 0;
   return html`<h3>${t('account.signIn')}</h3>
+    <ul class="account-list" aria-label=${t('account.accounts')}>
+      ${accounts.map((account) => accountItem(host, account, named))}
+    </ul>`;
+}
+
+function accountItem(host: SettingsView, account: AccountView, named: boolean) {
+  const headingId = `account-${account.name.replace(/[^\w-]/g, '_')}`;
+  return html`<li class="account" data-account=${account.name} aria-labelledby=${headingId}>
+    <p class="account-head" id=${headingId}>
+      ${named ? html`<strong>${account.name}</strong> · ` : nothing}<span class="account-url"
+        >${new URL(account.baseUrl).host}</span
+      >
+      ${
+        account.signedIn
+          ? nothing
+          : html`<span class="badge badge-paused" data-testid="sign-in-needed"
+              >${t('account.signInNeeded')}</span
+            >`
+      }
+    </p>
+    ${account.mode === 'oauth2' ? oauth2Status(host, account) : tokenStatus(account)}
     ${
-      signIn.signedIn
-        ? html`<p class="token-status is-ok" data-testid="signed-in">
-              <span aria-hidden="true">✓</span>
-              ${
-                signIn.since
-                  ? t('account.signedInSince', { who, when: when(signIn.since) })
-                  : t('account.signedInAs', { who })
-              }
-            </p>
-            <p class="hint">
-              ${
-                signIn.until
-                  ? t('account.renewsUntil', { when: when(signIn.until) })
-                  : t('account.renews')
-              }
-            </p>
-            <button class="secondary" ?disabled=${host.busy} @click=${host.signOut}>
-              ${t('account.signOut')}
-            </button>`
-        : html`<p class="token-status">
-              <span aria-hidden="true">○</span> ${t('account.notSignedIn')}
-            </p>
-            <button class="primary" ?disabled=${host.signingIn} @click=${host.startSignIn}>
-              ${t('account.signInButton')}
-            </button>
-            ${
-              host.signingIn
-                ? html`<p class="hint" role="status">${t('account.finishInBrowser')}</p>`
-                : nothing
-            }`
+      account.problem
+        ? html`<p class="result is-error" role="status">${account.problem}</p>`
+        : nothing
     }
+  </li>`;
+}
+
+function oauth2Status(host: SettingsView, account: AccountView) {
+  const who = account.userName ?? account.userId ?? t('account.aUser');
+  if (account.signedIn)
+    return html`<p class="token-status is-ok" data-testid="signed-in">
+        <span aria-hidden="true">✓</span>
+        ${
+          account.since
+            ? t('account.signedInSince', { who, when: when(account.since) })
+            : t('account.signedInAs', { who })
+        }
+      </p>
+      <p class="hint">
+        ${
+          account.until
+            ? t('account.renewsUntil', { when: when(account.until) })
+            : t('account.renews')
+        }
+      </p>
+      <button class="secondary" ?disabled=${host.busy} @click=${() => host.signOut(account.name)}>
+        ${t('account.signOut')}
+      </button>`;
+  const waiting = host.signingIn === account.name;
+  return html`<p class="token-status">
+      <span aria-hidden="true">○</span> ${t('account.notSignedIn')}
+    </p>
+    <button
+      class="primary"
+      ?disabled=${host.signingIn !== null}
+      @click=${() => host.startSignIn(account.name)}
+    >
+      ${t('account.signInButton')}
+    </button>
     ${
-      signIn.problem
-        ? html`<p class="result is-error" role="status">${signIn.problem}</p>`
+      waiting
+        ? html`<p class="hint" role="status">
+            ${t(host.info?.mode === 'browser' ? 'account.finishInTab' : 'account.finishInBrowser')}
+          </p>`
         : nothing
     }`;
+}
+
+/** A pasted-token account: only whether a token is there (Advanced sets the first one's). */
+function tokenStatus(account: AccountView) {
+  return html`<p class="token-status ${account.signedIn ? 'is-ok' : ''}">
+    <span aria-hidden="true">${account.signedIn ? '✓' : '○'}</span>
+    ${t(account.signedIn ? 'account.usesToken' : 'account.needsToken')}
+  </p>`;
 }
 
 /** Colour by meaning: green only for a plain success, amber for one with a caveat. */

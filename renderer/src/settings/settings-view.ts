@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import type {
+  AccountView,
   AppInfo,
   CheckResult,
   SettingsView as SettingsSnapshot,
@@ -36,6 +37,7 @@ export class SettingsView extends LitElement {
     tokenResult: { state: true },
     checkResult: { state: true },
     signIn: { state: true },
+    accounts: { state: true },
     signingIn: { state: true },
     customUrl: { state: true },
     loadError: { state: true },
@@ -54,8 +56,10 @@ export class SettingsView extends LitElement {
   declare checkResult: CheckResult | null;
   /** Who is signed in to Concur (OAuth2), or that the account uses a pasted token. */
   declare signIn: SignInView | null;
-  /** The browser's sign-in page is open; the answer is awaited. */
-  declare signingIn: boolean;
+  /** Every account of the settings with its sign-in, in the settings' order. */
+  declare accounts: AccountView[];
+  /** The account whose sign-in page is open in the browser; its answer is awaited. */
+  declare signingIn: string | null;
   declare customUrl: boolean;
   declare loadError: string | null;
 
@@ -76,7 +80,8 @@ export class SettingsView extends LitElement {
     this.tokenResult = null;
     this.checkResult = null;
     this.signIn = null;
-    this.signingIn = false;
+    this.accounts = [];
+    this.signingIn = null;
     this.customUrl = false;
     this.loadError = null;
   }
@@ -108,14 +113,16 @@ export class SettingsView extends LitElement {
   /** Loads the stored settings into a fresh draft. */
   async load(): Promise<void> {
     try {
-      const [view, info, signIn] = await Promise.all([
+      const [view, info, signIn, accounts] = await Promise.all([
         api().getSettings(),
         api().getAppInfo(),
         api().getSignIn(),
+        api().getAccounts(),
       ]);
       this.view = view;
       this.info = info;
       this.signIn = signIn;
+      this.accounts = accounts;
       this.draft = structuredClone(view.settings);
       this.touched.clear();
       this.submitted = false;
@@ -218,31 +225,62 @@ export class SettingsView extends LitElement {
     }
   };
 
-  /** Opens Concur's sign-in page in the system browser and waits for its answer. */
-  readonly startSignIn = async (): Promise<void> => {
-    this.signingIn = true;
+  /**
+   * Signs the account in. The desktop opens the system browser from main; the
+   * browser view opens Concur's page in a new tab, made in the click itself
+   * (a tab opened after an await is blocked as a pop-up) and cut off from this
+   * page (no `opener`), while the watching process listens for the answer.
+   */
+  readonly startSignIn = async (name: string): Promise<void> => {
+    this.signingIn = name;
+    const tab = this.info?.mode === 'browser' ? window.open('about:blank', '_blank') : null;
+    if (tab) tab.opener = null;
     try {
-      this.signIn = await api().signIn();
+      if (this.info?.mode === 'browser') {
+        const start = await api().beginSignIn(name);
+        if ('problem' in start) {
+          // It ended before it began (no client secret, the port taken): nothing to wait for.
+          tab?.close();
+          const before = this.accounts.find((a) => a.name === name);
+          this.showSignIn(name, { mode: 'oauth2', signedIn: false, ...before, ...start });
+          return;
+        }
+        if (tab) tab.location.href = start.url;
+        else window.open(start.url, '_blank', 'noopener');
+      }
+      this.showSignIn(name, await api().signIn(name));
     } catch (error) {
-      this.signIn = { mode: 'oauth2', signedIn: false, problem: (error as Error).message };
+      tab?.close();
+      this.showSignIn(name, { mode: 'oauth2', signedIn: false, problem: (error as Error).message });
     } finally {
-      this.signingIn = false;
+      this.signingIn = null;
     }
   };
 
-  readonly signOut = async (): Promise<void> => {
+  readonly signOut = async (name: string): Promise<void> => {
     this.busy = true;
     try {
-      this.signIn = await api().signOut();
+      this.showSignIn(name, await api().signOut(name));
     } catch (error) {
-      this.signIn = {
-        ...this.signIn!,
+      const before = this.accounts.find((a) => a.name === name);
+      this.showSignIn(name, {
+        mode: 'oauth2',
+        signedIn: before?.signedIn ?? false,
+        ...before,
         problem: t('account.notSignedOut', { message: (error as Error).message }),
-      };
+      });
     } finally {
       this.busy = false;
     }
   };
+
+  /** One account's new sign-in state; the first account's is also the page's `signIn`. */
+  private showSignIn(name: string, view: SignInView): void {
+    this.accounts = this.accounts.map((a) =>
+      a.name === name ? { name: a.name, baseUrl: a.baseUrl, ...view } : a,
+    );
+    if (this.accounts[0]?.name === name) this.signIn = view;
+  }
 
   readonly checkConnection = async (): Promise<void> => {
     this.busy = true;
