@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { jpegBytes } from '../../../main/engine/prepare/page-encoding.js';
 import { openSource } from '../../../main/engine/prepare/page-source.js';
@@ -7,7 +9,8 @@ import { openSource } from '../../../main/engine/prepare/page-source.js';
  * Run by page-memory.test.ts in a process of its own, as the preparing worker
  * is set up: prints how much memory one step of preparing held, as JSON.
  *   encode PATH: VmHWM growth (bytes) while the JPEG at PATH is encoded again three times.
- *   open-pdf PATH: JavaScript buffers held (bytes) once the PDF at PATH is open.
+ *   open-pdf PATH: JavaScript buffers held (bytes) once the PDF at PATH is open, and the
+ *     VmHWM growth while it opened (which looks at every page).
  */
 
 const [mode, path] = process.argv.slice(2);
@@ -33,11 +36,18 @@ if (mode === 'encode') {
     );
   console.log(JSON.stringify({ held: peak() - before }));
 } else if (mode === 'open-pdf') {
+  // pdfium compiled and started on a one-page PDF before the high-water mark is read.
+  const warm = await PDFDocument.create();
+  warm.addPage();
+  await writeFile(`${path}.warm.pdf`, await warm.save());
+  (await openSource(`${path}.warm.pdf`, 'application/pdf', 400_000_000)).close();
+  const before = peak();
   const source = await openSource(path, 'application/pdf', 400_000_000);
   const held = process.memoryUsage().arrayBuffers;
+  const rise = peak() - before;
   const pages = source.pages;
   source.close();
-  console.log(JSON.stringify({ held, pages }));
+  console.log(JSON.stringify({ held, rise, pages }));
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
