@@ -78,7 +78,11 @@ interface ChildResult {
   eldP99: number;
 }
 
-/** The built command, as a scanner PC runs it: time from start to exit, and its peak RSS. */
+/**
+ * The built command, as a scanner PC runs it: time from start to exit, and its peak RSS
+ * (VmHWM). The preparing worker is a thread of this process and the command starts no
+ * other, so libvips, pdfium's heap and the worker's JavaScript are all in the figure.
+ */
 async function cliRun(
   dir: string,
   source: string,

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { PDFiumDocument, PDFiumLibrary, PDFiumPage } from '@hyzyla/pdfium';
 import sharp, { type Sharp } from 'sharp';
 import { describeType, type SniffedType } from '../inspect/file-type.js';
@@ -55,10 +55,10 @@ export async function openSource(
   from: SniffedType,
   maxPixels: number,
 ): Promise<PageSource> {
+  // A PDF is read straight into pdfium's heap: a 30 MB scan is held once, not twice.
+  if (from === 'application/pdf') return openPdf(path, maxPixels);
   const bytes = await readFile(path);
   switch (from) {
-    case 'application/pdf':
-      return openPdf(bytes, maxPixels);
     case 'image/heic':
       return openHeic(bytes, maxPixels);
     case 'image/bmp': {
@@ -150,22 +150,15 @@ async function openHeic(bytes: Buffer, maxPixels: number): Promise<PageSource> {
 
 let pdfium: Promise<PDFiumLibrary> | undefined;
 
-async function openPdf(bytes: Buffer, maxPixels: number): Promise<PageSource> {
-  pdfium ??= import('@hyzyla/pdfium').then(({ PDFiumLibrary }) => PDFiumLibrary.init());
-  const library = await pdfium;
-  let doc: PDFiumDocument;
-  try {
-    doc = await library.loadDocument(bytes);
-  } catch {
-    throw new UnreadableImageError('The PDF is damaged or not readable.');
-  }
-  const pages = doc.getPageCount();
+async function openPdf(path: string, maxPixels: number): Promise<PageSource> {
+  const doc = await PdfFile.read(path);
+  const pages = doc.pageCount;
   let hasText = false;
   const sizes: { width: number; height: number }[] = [];
   /** Pages that are one image and nothing else (what scanners write). */
   const single = new Set<number>();
   for (let i = 0; i < pages; i++) {
-    const page = doc.getPage(i);
+    const page = doc.page(i);
     const { originalWidth, originalHeight } = page.getOriginalSize();
     sizes.push({ width: originalWidth, height: originalHeight });
     const objects = [...page.objects()];
@@ -191,7 +184,7 @@ async function openPdf(bytes: Buffer, maxPixels: number): Promise<PageSource> {
           .flatten({ background: WHITE });
         return { image, width, height, dpi: Math.round((width / size.width) * 72), bilevel: false };
       }
-      const rendered = await doc.getPage(index).render({ scale, colorSpace: 'BGRA' });
+      const rendered = await doc.page(index).render({ scale, colorSpace: 'BGRA' });
       // The render flags ask pdfium for RGBA byte order; white is filled in behind.
       const image = sharp(
         Buffer.from(rendered.data.buffer, rendered.data.byteOffset, rendered.data.byteLength),
@@ -203,8 +196,96 @@ async function openPdf(bytes: Buffer, maxPixels: number): Promise<PageSource> {
       return { image, width: rendered.width, height: rendered.height, dpi, bilevel: false };
     },
     pointSize: (index) => sizes[index],
-    close: () => doc.destroy(),
+    close: () => doc.close(),
   };
+}
+
+/** The parts of the pdfium wrapper (pinned 2.1) that loading from a file needs. */
+interface PdfiumModule {
+  HEAPU8: Uint8Array;
+  wasmExports: { malloc(size: number): number; free(ptr: number): void };
+  _FPDF_LoadMemDocument(ptr: number, size: number, password: number): number;
+}
+
+const READ_CHUNK = 4 * 1024 * 1024;
+/**
+ * pdfium keeps every object it has parsed (a scan's page image among them) until
+ * the document closes: the document is opened afresh after this many pages, so
+ * its heap holds a few pages' worth, not the whole file's twice.
+ */
+const PAGES_PER_OPENING = 4;
+
+/**
+ * A PDF whose bytes are read from the file directly into pdfium's WebAssembly
+ * heap, once: the wrapper's loadDocument wants the whole file as a JavaScript
+ * buffer first and copies it in, and that second 30 MB copy stays until a
+ * garbage collection that a worker with little JavaScript heap seldom runs.
+ * Pages are loaded through `page()`, one at a time, each closed before the next.
+ */
+class PdfFile {
+  private doc: PDFiumDocument;
+  private loaded = 0;
+
+  private constructor(
+    private readonly module: PdfiumModule,
+    private readonly Document: typeof PDFiumDocument,
+    private readonly ptr: number,
+    private readonly size: number,
+  ) {
+    this.doc = this.open();
+  }
+
+  static async read(path: string): Promise<PdfFile> {
+    const { PDFiumDocument, PDFiumLibrary } = await import('@hyzyla/pdfium');
+    pdfium ??= PDFiumLibrary.init();
+    const module = ((await pdfium) as unknown as { module: PdfiumModule }).module;
+    const file = await open(path);
+    let ptr = 0;
+    try {
+      const { size } = await file.stat();
+      ptr = module.wasmExports.malloc(Math.max(1, size));
+      if (!ptr) throw new UnreadableImageError('The PDF is too large to open.');
+      for (let at = 0; at < size;) {
+        // HEAPU8 is read afresh for each chunk: the heap's buffer is replaced whenever it grows.
+        const length = Math.min(READ_CHUNK, size - at);
+        const { bytesRead } = await file.read(module.HEAPU8, ptr + at, length, at);
+        if (!bytesRead) throw new UnreadableImageError('The PDF is damaged or not readable.');
+        at += bytesRead;
+      }
+      const pdf = new PdfFile(module, PDFiumDocument, ptr, size);
+      ptr = 0;
+      return pdf;
+    } finally {
+      if (ptr) module.wasmExports.free(ptr);
+      await file.close();
+    }
+  }
+
+  /** A handle on the bytes; it does not own them (pdfium's free of pointer 0 does nothing). */
+  private open(): PDFiumDocument {
+    const index = this.module._FPDF_LoadMemDocument(this.ptr, this.size, 0);
+    if (!index) throw new UnreadableImageError('The PDF is damaged or not readable.');
+    return new this.Document({ module: this.module as never, documentIdx: index, documentPtr: 0 });
+  }
+
+  get pageCount(): number {
+    return this.doc.getPageCount();
+  }
+
+  /** Page `index`, loaded; the caller closes it before asking for the next. */
+  page(index: number): PDFiumPage {
+    if (this.loaded++ >= PAGES_PER_OPENING) {
+      this.doc.destroy();
+      this.doc = this.open();
+      this.loaded = 1;
+    }
+    return this.doc.getPage(index);
+  }
+
+  close(): void {
+    this.doc.destroy();
+    this.module.wasmExports.free(this.ptr);
+  }
 }
 
 /**
@@ -213,12 +294,12 @@ async function openPdf(bytes: Buffer, maxPixels: number): Promise<PageSource> {
  * page, other filters) is rendered instead.
  */
 async function scannedJpeg(
-  doc: PDFiumDocument,
+  doc: PdfFile,
   index: number,
   page: { width: number; height: number },
   maxPixels: number,
 ): Promise<{ jpeg: Buffer; width: number; height: number } | undefined> {
-  const loaded = doc.getPage(index);
+  const loaded = doc.page(index);
   let raw;
   try {
     const [object] = [...loaded.objects()];
