@@ -181,7 +181,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
       // A root no longer watched: its waiting jobs leave memory (they stay in the ledger).
       forgetRoot: (root) => {
         for (const job of [...book.live.values()]) {
-          if (job.root !== root || job.phase === 'uploading') continue;
+          if (job.root !== root || job.phase === 'uploading' || job.phase === 'outgoing') continue;
           leave(job, job);
           book.forget(job.id);
         }

@@ -226,7 +226,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     parts.sending.stop();
     // Let in-flight work finish writing what it was writing; uploads return without new states.
     const deadline = Date.now() + 10_000;
-    while ((this.ops > 0 || parts.sending.queue.running > 0) && Date.now() < deadline) {
+    while ((this.ops > 0 || parts.sending.busy > 0) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
     await parts.ledger.close();
@@ -310,7 +310,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
       this.clients.clear();
     parts.inspection.readiness.configure(settings.settleMs, settings.maxWaitMs);
     parts.collecting.batches.configure(settings.batchWindowMs);
-    parts.sending.queue.setConcurrency(settings.concurrency);
+    parts.sending.setConcurrency(settings.concurrency);
     await parts.watchers.set(this.useFolders(settings));
     this.queueSummary();
   }
@@ -414,7 +414,7 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     if (!parts) return true;
     // A full data disk stops everything until someone frees space: nothing more will happen by itself.
     if (parts.holds.reasons.has('disk-full')) return true;
-    if (this.ops > 0 || parts.sending.queue.running > 0 || parts.finishing.busy > 0) return false;
+    if (this.ops > 0 || parts.sending.busy > 0 || parts.finishing.busy > 0) return false;
     if (parts.runner.busy > 0 || parts.intake.waiting > 0 || !parts.watchers.settled())
       return false;
     // A job in a folder that cannot be reached waits for it like a paused one: settled for now.

@@ -213,7 +213,8 @@ function uploadsStillGoingOut(journal: Uint8Array): Set<string> {
     const id = /"id":"([^"]*)"/.exec(lines[i])?.[1];
     if (id === undefined || seen.has(id)) continue;
     seen.add(id);
-    if (!lines[i].includes('"phase":"uploading"')) continue;
+    if (!lines[i].includes('"phase":"uploading"') && !lines[i].includes('"phase":"outgoing"'))
+      continue;
     try {
       const job = JSON.parse(lines[i]) as { target?: UploadTarget; sent?: { sha256?: string } };
       if (job.target && job.sent?.sha256) out.add(`${targetKey(job.target)} ${job.sent.sha256}`);

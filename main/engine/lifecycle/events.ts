@@ -76,7 +76,19 @@ export type JobEvent =
   /** Uploads may go again. */
   | { type: 'released'; detail?: string }
   /** The request is going out now with these bytes. */
-  | { type: 'sending'; attempt: number; sent: SentVersion; detail: string; detailText?: Message }
+  | {
+      type: 'sending';
+      attempt: number;
+      sent: SentVersion;
+      detail: string;
+      detailText?: Message;
+      /** Recorded ahead: it goes on the wire once a connection is free (`on-wire`). */
+      ahead?: boolean;
+    }
+  /** A connection was free: the request recorded ahead goes on the wire now. */
+  | { type: 'on-wire'; detail: string; detailText?: Message }
+  /** Recorded as going out, then held back before a byte went: uploads were paused meanwhile. */
+  | { type: 'held-back' }
   /** Concur answered (or did not). `targetText` names the target for reasons. */
   | { type: 'answered'; outcome: UploadOutcome; reasons: AnswerReasons }
   /** The file was moved, kept or deleted after the job ended. */

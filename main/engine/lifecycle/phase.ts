@@ -26,6 +26,8 @@ export type Phase =
   | 'held'
   /** A transient failure: waits until nextAttemptAt. */
   | 'backing-off'
+  /** Recorded as going out, next to go: waits for a connection while the one before it is on the wire. */
+  | 'outgoing'
   /** The request is on the wire. */
   | 'uploading'
   /** Its watched folder cannot be reached now; resumes when it is back. */
@@ -59,6 +61,7 @@ const STATE_OF_PHASE: Record<Exclude<Phase, 'done'>, JobState> = {
   queued: 'queued',
   'backing-off': 'queued',
   held: 'paused',
+  outgoing: 'queued',
   uploading: 'uploading',
 };
 

@@ -38,6 +38,9 @@ const AWAITING_READY: ReadonlySet<Phase> = new Set(['settling', 'waiting-for-wri
 
 const NOTHING: Effect[] = [];
 
+/** Recorded as going out: a change now is caught when finishing compares the file with what was sent. */
+const GOING_OUT: ReadonlySet<Phase> = new Set(['outgoing', 'uploading']);
+
 /** A file Concur takes as it is carries nothing of an earlier version's preparing. */
 const UNPREPARED: Partial<EngineJob> = {
   from: undefined,
@@ -132,7 +135,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         effects: [{ kind: 'await-ready' }],
       };
     case 'changed':
-      if (done || phase === 'uploading') return { job, effects: NOTHING };
+      if (done || GOING_OUT.has(phase)) return { job, effects: NOTHING };
       if (INSPECTED.has(phase))
         return again(job, 'the file changed before its upload: checking it again', now);
       if (phase === 'unreachable')
@@ -171,13 +174,13 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         effects: [{ kind: 'inspect' }],
       };
     case 'gone': {
-      if (done || phase === 'uploading') return { job, effects: NOTHING };
+      if (done || GOING_OUT.has(phase)) return { job, effects: NOTHING };
       const t = failed(job, { reason: DELETED_REASON, retryable: false, code: 'deleted' }, now);
       t.job.disposition = 'gone';
       return t;
     }
     case 'unreachable':
-      if (done || phase === 'uploading') return { job, effects: NOTHING };
+      if (done || GOING_OUT.has(phase)) return { job, effects: NOTHING };
       return {
         job: to(
           job,
@@ -314,18 +317,41 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       return {
         job: to(
           job,
-          'uploading',
+          event.ahead ? 'outgoing' : 'uploading',
           {
             attempts: event.attempt,
             sent: event.sent,
-            detail: event.detail,
-            detailText: event.detailText,
+            detail: event.ahead ? undefined : event.detail,
+            detailText: event.ahead ? undefined : event.detailText,
             nextAttemptAt: undefined,
-            progress: 0,
+            ...(!event.ahead && { progress: 0 }),
           },
           now,
         ),
         effects: NOTHING,
+      };
+    case 'on-wire':
+      if (phase !== 'outgoing') return { job, effects: NOTHING };
+      return {
+        job: to(
+          job,
+          'uploading',
+          { detail: event.detail, detailText: event.detailText, progress: 0 },
+          now,
+        ),
+        effects: NOTHING,
+      };
+    case 'held-back':
+      if (phase !== 'outgoing') return { job, effects: NOTHING };
+      // Nothing went out: the attempt does not count, and the job waits its turn again.
+      return {
+        job: to(
+          job,
+          'queued',
+          { attempts: Math.max(0, job.attempts - 1), detail: undefined, detailText: undefined },
+          now,
+        ),
+        effects: [{ kind: 'enqueue' }],
       };
     case 'answered':
       if (phase !== 'uploading') return { job, effects: NOTHING };
@@ -384,7 +410,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             finalPath: undefined,
             // An upload cut off by the stop may have landed: Concur's "already has an image" then means done.
             mayHaveLanded:
-              job.mayHaveLanded || (phase === 'uploading' ? sentVersion(job) : undefined),
+              job.mayHaveLanded || (GOING_OUT.has(phase) ? sentVersion(job) : undefined),
           },
           now,
         ),

@@ -6,6 +6,7 @@ import type { AnswerReasons } from '../lifecycle/events.js';
 import { errorCode } from '../ports/file-system.js';
 import { describeRetry, retryDelay, retryNote } from '../queue/backoff.js';
 import { msg, noteOf, reasonOf, targetInSentence, type Message } from '../i18n/translate.js';
+import { Limiter } from '../queue/limiter.js';
 import { UploadQueue } from '../queue/upload-queue.js';
 import { UNREADABLE_REASON } from './inspection.js';
 import { targetKey } from '../routing/route.js';
@@ -55,6 +56,13 @@ const PROGRESS_EVERY_MS = 250;
 
 /** Uploads waiting for a slot beyond which inspection waits: a few rounds of work for the slots. */
 const AHEAD = 64;
+
+/**
+ * Attempts per upload slot: while one upload is on the wire, the next is
+ * checked and recorded as going out, so the ledger's fsync is not paid
+ * between two uploads.
+ */
+const LOOKAHEAD = 2;
 
 /** Phases in which a job may be sent. */
 const SENDABLE = new Set(['queued', 'held', 'backing-off']);
@@ -114,17 +122,28 @@ export class Sending {
   /** Units asked for again during their attempt, with when they may go. */
   private readonly deferred = new Map<string, number | undefined>();
   private held: string | undefined;
+  /** Requests on the wire: the `concurrency` setting. The queue runs more attempts, to record them ahead. */
+  private readonly wire: Limiter;
+  /** Answered attempts whose answer is still being recorded. */
+  private recording = 0;
   /** Accounts waiting for sign-in, with the detail their jobs show. */
   private readonly heldAccounts = new Map<string, string>();
   /** Units of those accounts, set aside until their account is signed in again. */
   private readonly parked = new Map<string, UploadUnit>();
 
   constructor(private readonly ctx: StageContext) {
+    const { concurrency } = ctx.settings();
+    this.wire = new Limiter(concurrency);
     this.queue = new UploadQueue<UploadUnit>({
-      concurrency: ctx.settings().concurrency,
+      concurrency: concurrency * LOOKAHEAD,
       clock: ctx.clock,
       run: (unit) => this.attempt(unit),
     });
+  }
+
+  setConcurrency(concurrency: number): void {
+    this.wire.setMax(concurrency);
+    this.queue.setConcurrency(concurrency * LOOKAHEAD);
   }
 
   /** Why uploads (of `root`'s account, when named) are held now: the detail a held job shows. */
@@ -245,23 +264,64 @@ export class Sending {
     for (const c of this.controllers.values()) c.abort();
   }
 
-  private async attempt(unit: UploadUnit): Promise<void> {
+  /** Uploads holding a slot or, answered, still recording their answer (stop and idle wait for them). */
+  get busy(): number {
+    return this.queue.running + this.recording;
+  }
+
+  /**
+   * One attempt. Its slot is freed as soon as Concur has answered: the slots
+   * bound requests on the wire, and recording the answer (an fsync) need not
+   * keep the next upload waiting. The unit stays `attempting` until it is
+   * recorded, so it is not queued again meanwhile.
+   */
+  private attempt(unit: UploadUnit): Promise<void> {
     this.attempting.add(unit.id);
-    try {
-      await this.attemptOnce(unit);
-    } finally {
+    let freeSlot!: () => void;
+    const slotFreed = new Promise<void>((resolve) => (freeSlot = resolve));
+    let answered = false;
+    const whole = this.attemptOnce(unit, () => {
+      answered = true;
+      this.recording++;
+      freeSlot();
+    }).finally(() => {
+      if (answered) this.recording--;
       this.attempting.delete(unit.id);
       const later = this.deferred.get(unit.id);
       const again = this.deferred.delete(unit.id) && this.units.has(unit.id);
       if (again && !this.ctx.stopping()) this.add(unit, later);
+    });
+    // Past the answer the queue no longer waits on `whole`: its errors are logged here.
+    whole.catch((error: unknown) => {
+      if (answered) this.ctx.log.error('recording an answer from Concur failed', { error });
+    });
+    return Promise.race([slotFreed, whole]);
+  }
+
+  private async attemptOnce(unit: UploadUnit, answered: () => void): Promise<void> {
+    this.waiting.delete(unit.id);
+    this.roomMade();
+    if (this.ctx.stopping()) return;
+    // An entry or invoice takes one image: its `sending` record must mean the bytes went out
+    // (a restart reads it as "our upload may have landed"), so it takes the wire before its
+    // checks, and nothing can change between them and the request.
+    // Other targets are checked and recorded while earlier uploads are on the wire.
+    const oneImage = unit.target.kind === 'entry' || unit.target.kind === 'invoice';
+    const wire = oneImage ? await this.wire.acquire() : undefined;
+    try {
+      await this.checkAndSend(unit, answered, wire);
+    } finally {
+      wire?.();
     }
   }
 
-  private async attemptOnce(unit: UploadUnit): Promise<void> {
+  private async checkAndSend(
+    unit: UploadUnit,
+    answered: () => void,
+    heldWire: (() => void) | undefined,
+  ): Promise<void> {
     const { ctx } = this;
     const { book, runner } = ctx;
-    this.waiting.delete(unit.id);
-    this.roomMade();
     if (ctx.stopping()) return;
     const members = unit.jobIds
       .map((id) => book.live.get(id))
@@ -281,44 +341,67 @@ export class Sending {
         if (job.phase !== 'held') await runner.dispatch(job, { type: 'held', detail: heldFor });
       return;
     }
-    const sent = await this.versionToSend(unit, jobs);
-    if (!sent) return;
-
-    const attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
-    const { detail, detailText } = noteOf(
-      msg('detail.uploadingTo', { target: targetInSentence(unit.target) }),
-    );
-    // Each job records its own file's version (a batch member's, not the merged PDF's):
-    // finishing moves exactly that version.
-    for (const job of jobs)
-      await runner.dispatch(job, {
-        type: 'sending',
-        attempt,
-        sent: { size: job.size!, mtimeMs: job.mtimeMs!, sha256: job.sha256! },
-        detail,
-        detailText,
-      });
-    const controller = new AbortController();
-    this.controllers.set(unit.id, controller);
-    let lastProgress = 0;
+    let wire = heldWire;
     let outcome: UploadOutcome;
+    let attempt: number;
     try {
-      outcome = await ctx.client(ctx.accountOf(jobs[0].root)).uploadImage(unit.target, unit.path, {
-        contentType: unit.contentType,
-        signal: controller.signal,
-        expect: { size: sent.size, sha256: sent.sha256 },
-        onProgress: (fraction) => {
-          const now = ctx.clock.now();
-          if (fraction < 1 && now - lastProgress < PROGRESS_EVERY_MS) return;
-          lastProgress = now;
-          for (const job of jobs) book.progress(job.id, fraction);
-        },
-      });
-    } catch (err) {
-      // The client answers with outcomes; a throw is a local problem (file unreadable): try again later.
-      outcome = { kind: 'transient', message: err instanceof Error ? err.message : String(err) };
+      if (ctx.stopping()) return;
+      const sent = await this.versionToSend(unit, jobs);
+      if (!sent) return;
+
+      attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
+      const { detail, detailText } = noteOf(
+        msg('detail.uploadingTo', { target: targetInSentence(unit.target) }),
+      );
+      // Each job records its own file's version (a batch member's, not the merged PDF's):
+      // finishing moves exactly that version.
+      for (const job of jobs)
+        await runner.dispatch(job, {
+          type: 'sending',
+          attempt,
+          sent: { size: job.size!, mtimeMs: job.mtimeMs!, sha256: job.sha256! },
+          detail,
+          detailText,
+          ahead: !wire,
+        });
+      if (!wire) {
+        wire = await this.wire.acquire();
+        if (ctx.stopping()) return; // recorded as going out: the next start sends it
+        if (this.held !== undefined || this.heldAccounts.has(ctx.accountOf(jobs[0].root))) {
+          // Paused while it waited for the wire: it goes back to wait like the rest
+          // (queued again once this attempt ends, see attempt()).
+          for (const job of jobs) await runner.dispatch(job, { type: 'held-back' });
+          return;
+        }
+        // Not waited for: nothing depends on it being durable, and the answer is recorded after it.
+        for (const job of jobs) void runner.dispatch(job, { type: 'on-wire', detail, detailText });
+      }
+      const controller = new AbortController();
+      this.controllers.set(unit.id, controller);
+      let lastProgress = 0;
+      try {
+        outcome = await ctx
+          .client(ctx.accountOf(jobs[0].root))
+          .uploadImage(unit.target, unit.path, {
+            contentType: unit.contentType,
+            signal: controller.signal,
+            expect: { size: sent.size, sha256: sent.sha256 },
+            onProgress: (fraction) => {
+              const now = ctx.clock.now();
+              if (fraction < 1 && now - lastProgress < PROGRESS_EVERY_MS) return;
+              lastProgress = now;
+              for (const job of jobs) book.progress(job.id, fraction);
+            },
+          });
+      } catch (err) {
+        // The client answers with outcomes; a throw is a local problem (file unreadable): try again later.
+        outcome = { kind: 'transient', message: err instanceof Error ? err.message : String(err) };
+      } finally {
+        this.controllers.delete(unit.id);
+      }
     } finally {
-      this.controllers.delete(unit.id);
+      // Given back as soon as Concur answered (giving it back twice is harmless).
+      wire?.();
     }
     if (ctx.stopping()) return; // the ledger still says `uploading`: the next start repeats it
     const reasons = this.reasons(unit, outcome, attempt);
@@ -328,7 +411,11 @@ export class Sending {
       for (const key of ['alreadyHasImage', 'rejected', 'gaveUp'] as const)
         reasons[key] = { ...reasons[key], reason: `${name}: ${reasons[key].reason}` };
     }
-    for (const job of jobs) await runner.dispatch(job, { type: 'answered', outcome, reasons });
+    const recorded = jobs.map((job) =>
+      runner.dispatch(job, { type: 'answered', outcome, reasons }),
+    );
+    answered();
+    await Promise.all(recorded);
     const again = unit.jobIds.some((id) => {
       const phase = book.live.get(id)?.phase;
       return phase === 'backing-off' || phase === 'held';
