@@ -194,7 +194,12 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
         // It failed only because Concur could not be reached (or the file read): a fresh chance.
         resume(parts.holds.retry(job.id));
       } else {
-        resume(parts.runner.dispatch(job, { type: 'recovered' }));
+        resume(
+          parts.runner.dispatch(job, {
+            type: 'recovered',
+            batchMayHaveLanded: parts.book.batchMayHaveLanded(job),
+          }),
+        );
       }
     }
     await parts.watchers.set(folders);

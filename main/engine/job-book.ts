@@ -75,11 +75,21 @@ export class JobBook {
   /** root+path → the newest failure there not yet replaced (a fixed file dropped again replaces it). */
   private readonly failures = new Map<string, string>();
 
+  /**
+   * Batches the last run left in doubt: a member's upload was in flight or its answer lost. The
+   * members' records are written one by one, so a crash can leave only some of them saying so.
+   */
+  private readonly batchesInDoubt = new Set<string>();
+
   constructor(
     private readonly ledger: JobLedger,
     private readonly announce: (job: Job) => void,
   ) {
-    for (const job of ledger.unfinished()) this.countHolder(job);
+    for (const job of ledger.unfinished()) {
+      this.countHolder(job);
+      if (job.batchId && (job.phase === 'uploading' || job.mayHaveLanded))
+        this.batchesInDoubt.add(job.batchId);
+    }
     for (const job of ledger.recent(Infinity, (j) => j.state === 'failed').reverse())
       this.noteFailure(job);
   }
@@ -87,6 +97,11 @@ export class JobBook {
   /** Jobs the last run left unfinished, finishing still to do, or failed-retryable in place. */
   unfinished(): EngineJob[] {
     return this.ledger.unfinished().map(snapshot);
+  }
+
+  /** Whether this job, as the last run left it, is in a batch whose upload may have landed. */
+  batchMayHaveLanded(job: Job): boolean {
+    return !!job.batchId && this.batchesInDoubt.has(job.batchId);
   }
 
   /** The live job, or a copy of the ledger's record while it is in memory. */

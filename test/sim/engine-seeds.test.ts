@@ -153,6 +153,25 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'a copy of a file in a batch waiting for a fixed scan was parked behind it and kept ' +
       '`watch --once` from ending',
   },
+  {
+    seed: 103844,
+    broke:
+      "a crash while an entry's three scans were being answered (one member's answer written, " +
+      'the others still "uploading") split the batch: only the two whose upload may have landed ' +
+      'went again, as a new PDF, and the third failed "already has an image" though never in it',
+  },
+  {
+    seed: 103883,
+    broke:
+      'a crash between the records of an entry\'s members going out (one "uploading", two still ' +
+      'queued) sent the first alone after the restart; the other two failed "already has an image"',
+  },
+  {
+    seed: 152708,
+    broke:
+      'the same split as seed 103883, for an invoice whose batch had waited for a fixed file ' +
+      '(the bad-batch story only brings the timing about)',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

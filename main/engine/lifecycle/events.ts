@@ -93,8 +93,12 @@ export type JobEvent =
   | { type: 'answered'; outcome: UploadOutcome; reasons: AnswerReasons }
   /** The file was moved, kept or deleted after the job ended. */
   | { type: 'finished'; disposition: Disposition; finalPath?: string; detail?: string }
-  /** The last run ended with this job unfinished. */
-  | { type: 'recovered' }
+  /**
+   * The last run ended with this job unfinished. `batchMayHaveLanded`: it was in a batch whose
+   * merged PDF may have reached Concur (a batch-mate's upload was cut off or its answer lost),
+   * though a crash between the members' records left this one's saying otherwise.
+   */
+  | { type: 'recovered'; batchMayHaveLanded?: boolean }
   /** A new version of its file, left in place after it failed, is a new job now. */
   | { type: 'superseded' }
   /** Its batch no longer waits for it: a fixed file arrived, or the user sent the rest without it. */

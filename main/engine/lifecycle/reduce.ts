@@ -409,8 +409,12 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
             nextAttemptAt: undefined,
             finalPath: undefined,
             // An upload cut off by the stop may have landed: Concur's "already has an image" then means done.
+            // A batch went as one PDF, so what may have landed for one member may have for all: each
+            // goes again with the others, as it went (the PDF held its inspected version).
             mayHaveLanded:
-              job.mayHaveLanded || (GOING_OUT.has(phase) ? sentVersion(job) : undefined),
+              job.mayHaveLanded ||
+              (GOING_OUT.has(phase) ? sentVersion(job) : undefined) ||
+              (event.batchMayHaveLanded ? (job.sha256 ?? true) : undefined),
           },
           now,
         ),

@@ -154,7 +154,10 @@ export class Intake {
     const last = book.lastAtPath(root, relPath);
     if (last && !isFinal(last.state)) {
       // Unfinished, its root was away: it resumes where it was found.
-      await runner.dispatch(last, { type: 'recovered' });
+      await runner.dispatch(last, {
+        type: 'recovered',
+        batchMayHaveLanded: book.batchMayHaveLanded(last),
+      });
       return;
     }
     if (last && last.size === st.size && last.mtimeMs === st.mtimeMs && stillItsFile(last)) return;

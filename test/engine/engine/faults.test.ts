@@ -106,7 +106,8 @@ describe('engine: Concur trouble', () => {
     h.token.value = null; // signed out: nothing is sent at all
     await h.put('waits.jpg', jpeg(2000, 8));
     await h.waitForJob('waits.jpg', (j) => j.state === 'paused');
-    expect(h.engine.summary().pausedBy).toBe('sign-in');
+    // The hold is an effect of the job's move to paused, carried out once that move is recorded.
+    await waitFor(() => h!.engine.summary().pausedBy === 'sign-in');
     expect(h.sandbox.requests()).toBe(0);
     h.token.value = h.sandbox.token; // e.g. `concur-drop token set` from another terminal
     expect((await h.waitForJob('waits.jpg')).state).toBe('uploaded');
