@@ -88,7 +88,7 @@ export type JobEvent =
   /** A connection was free: the request recorded ahead goes on the wire now. */
   | { type: 'on-wire'; detail: string; detailText?: Message }
   /** Recorded as going out, then held back before a byte went: uploads were paused meanwhile. */
-  | { type: 'held-back' }
+  | { type: 'held-back'; detail: string }
   /** Concur answered (or did not). `targetText` names the target for reasons. */
   | { type: 'answered'; outcome: UploadOutcome; reasons: AnswerReasons }
   /** The file was moved, kept or deleted after the job ended. */

@@ -343,12 +343,12 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       };
     case 'held-back':
       if (phase !== 'outgoing') return { job, effects: NOTHING };
-      // Nothing went out: the attempt does not count, and the job waits its turn again.
+      // Nothing went out: the attempt does not count, and the job waits with the rest.
       return {
         job: to(
           job,
-          'queued',
-          { attempts: Math.max(0, job.attempts - 1), detail: undefined, detailText: undefined },
+          'held',
+          { attempts: Math.max(0, job.attempts - 1), detail: event.detail, detailText: undefined },
           now,
         ),
         effects: [{ kind: 'enqueue' }],

@@ -367,10 +367,12 @@ export class Sending {
       if (!wire) {
         wire = await this.wire.acquire();
         if (ctx.stopping()) return; // recorded as going out: the next start sends it
-        if (this.held !== undefined || this.heldAccounts.has(ctx.accountOf(jobs[0].root))) {
-          // Paused while it waited for the wire: it goes back to wait like the rest
+        const heldNow = this.heldBy(jobs[0].root);
+        if (heldNow !== undefined) {
+          // Paused while it waited for the wire: it waits like the rest
           // (queued again once this attempt ends, see attempt()).
-          for (const job of jobs) await runner.dispatch(job, { type: 'held-back' });
+          for (const job of jobs)
+            await runner.dispatch(job, { type: 'held-back', detail: heldNow });
           return;
         }
         // Not waited for: nothing depends on it being durable, and the answer is recorded after it.
