@@ -6,20 +6,7 @@ import { TokenUnavailable } from '../../engine/auth/token-unavailable.js';
 import { defaultOpenUrl } from '../../engine/api/open-in-os.js';
 import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
 import { loadSettings, oauth2For, openDataDir } from '../host.js';
-import { SIGNIN_USAGE, SIGNOUT_USAGE } from '../usage.js';
-
-const HELP = `${SIGNIN_USAGE}
-
-Signs in to SAP Concur with OAuth2 (the config's "concur": {"oauth2": {…}}).
-Opens the Concur sign-in page in the browser and waits for its answer at the
-redirect URI; the sign-in is kept in the OS keychain and renews itself.
-  --config FILE      the JSON config (base URL, oauth2 clientId and redirectUri)
-  --account NAME     which account of the config to sign in
-  --no-browser       only print the address to open (another machine's browser
-                     cannot reach the loopback redirect: open it on this one)
-  --refresh-token    read a refresh token provided by IT from stdin instead
-Exit: 0 signed in, 1 could not run (no keychain, port taken, no answer),
-2 usage or config error, 3 Concur refused the sign-in (its words are shown).`;
+import { helpText, SIGNIN_USAGE, SIGNOUT_USAGE } from '../usage.js';
 
 /** `concur-drop signin`: the browser sign-in, or an IT-provided refresh token. */
 export async function signinCommand(argv: string[]): Promise<number> {
@@ -33,7 +20,7 @@ export async function signinCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('signin', SIGNIN_USAGE));
     return EXIT.ok;
   }
   const account = oauthAccount(values.config, values.account, SIGNIN_USAGE);
@@ -83,9 +70,7 @@ export async function signoutCommand(argv: string[]): Promise<number> {
     options: { config: { type: 'string' }, account: { type: 'string' } },
   });
   if (values.help) {
-    console.log(
-      `${SIGNOUT_USAGE}\n\nRevokes the account's connection at Concur and removes its tokens from the keychain.`,
-    );
+    console.log(helpText('signout', SIGNOUT_USAGE));
     return EXIT.ok;
   }
   const account = oauthAccount(values.config, values.account, SIGNOUT_USAGE);

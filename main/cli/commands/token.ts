@@ -12,19 +12,7 @@ import { loadSettings, oauth2For, openDataDir } from '../host.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
 import { CLIENT_SECRET_ENV, REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
 import { who } from './signin.js';
-import { TOKEN_USAGE } from '../usage.js';
-
-const HELP = `${TOKEN_USAGE}
-
-The Concur token lives in the OS keychain (service "Concur Drop", account = the
-base URL's origin, from --config or the default https://www.concursolutions.com).
-  token set     reads the token from stdin (e.g. \`concur-drop token set < token.txt\`)
-  token clear   removes it
-  token check   says whether a token is stored (or comes from ${TOKEN_ENV}); sends nothing;
-                with an OAuth2 config: who is signed in, and until when
-  token set --client-secret    stores the OAuth2 app registration's client secret (stdin)
-  token clear --client-secret  removes it
-${TOKEN_ENV}, when set, wins over the keychain.`;
+import { helpText, TOKEN_USAGE } from '../usage.js';
 
 /** `concur-drop token set|clear|check`: the token in the OS keychain. */
 export async function tokenCommand(argv: string[]): Promise<number> {
@@ -38,7 +26,7 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('token', TOKEN_USAGE, { env: TOKEN_ENV }));
     return EXIT.ok;
   }
   const [action, ...extra] = positionals;

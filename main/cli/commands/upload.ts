@@ -13,17 +13,7 @@ import { EXIT, parseCommand, UsageError } from '../args.js';
 import { msg } from '../../engine/i18n/translate.js';
 import { loadSettings, oauth2For, openDataDir, tokenFor } from '../host.js';
 import { cli, useConfigLanguage } from '../language.js';
-import { UPLOAD_USAGE } from '../usage.js';
-
-const HELP = `${UPLOAD_USAGE}
-
-Uploads the files now and prints each Concur image id, one per line.
-  (no target)      each file to the receipt store
-  --report ID      each file appended to the report
-  --entry ID       to the expense entry; several files are merged into one PDF
-  --invoice ID     to the invoice; several files are merged into one PDF
-  --config FILE    the Concur base URL and auth scheme (default: www.concursolutions.com, OAuth)
-Exit: 0 all uploaded, 1 any failed, 2 usage error, 3 token refused or missing.`;
+import { helpText, UPLOAD_USAGE } from '../usage.js';
 
 /** Tries per file for transient answers (network, 5xx, rate limit) before giving up. */
 const TRIES = 4;
@@ -51,7 +41,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('upload', UPLOAD_USAGE));
     return EXIT.ok;
   }
   if (positionals.length === 0)

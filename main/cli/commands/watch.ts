@@ -21,19 +21,7 @@ import {
 } from '../output.js';
 import { untilSignal } from '../signals.js';
 import { startBrowserUi } from '../ui.js';
-import { WATCH_USAGE } from '../usage.js';
-
-const HELP = `${WATCH_USAGE}
-
-Watches the folders of the config file and uploads new scans to Concur.
-  --config FILE    the JSON config (folders, Concur base URL, behaviour)
-  --data-dir DIR   ledger, logs and staging (default: CONCUR_DROP_HOME, else the app-data folder)
-  --once           handle the files present now, then exit:
-                   0 all uploaded or duplicate, 1 some failed (or a folder could not be
-                   reached), 2 usage/config error,
-                   3 paused because the token was refused or is missing
-  --json           one JSON object per engine event on stdout
-  --ui-port N      also serve the status window to a browser on 127.0.0.1:N`;
+import { helpText, WATCH_USAGE } from '../usage.js';
 
 const log = createLogger('cli');
 
@@ -64,7 +52,7 @@ export async function watchCommand(
     },
   });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('watch', WATCH_USAGE));
     return EXIT.ok;
   }
   if (!values.config) throw new UsageError('watch needs --config FILE', WATCH_USAGE);
