@@ -49,6 +49,8 @@ export interface SignInView {
   until?: number;
   /** Why not signed in, or why the last sign-in did not work, in plain words. */
   problem?: string;
+  /** `problem` as a catalog key, for the window's language. */
+  problemText?: Message;
 }
 
 export type SaveResult = { ok: true } | { ok: false; issues: string[] };

@@ -4,7 +4,9 @@ import { signInWithBrowser, SignInFailed, SignInRefused } from '../../engine/aut
 import type { SignInState } from '../../engine/auth/token-manager.js';
 import { TokenUnavailable } from '../../engine/auth/token-unavailable.js';
 import { defaultOpenUrl } from '../../engine/api/open-in-os.js';
+import type { Message } from '../../engine/i18n/translate.js';
 import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
+import { cli } from '../language.js';
 import { loadSettings, oauth2For, openDataDir } from '../host.js';
 import { helpText, SIGNIN_USAGE, SIGNOUT_USAGE } from '../usage.js';
 
@@ -51,10 +53,11 @@ export async function signinCommand(argv: string[]): Promise<number> {
       });
     }
   } catch (error) {
-    if (error instanceof SignInRefused) throw new CommandError(error.message, EXIT.tokenRefused);
+    const words = (e: { text?: Message; message: string }) => cli().words(e.text, e.message);
+    if (error instanceof SignInRefused) throw new CommandError(words(error), EXIT.tokenRefused);
     if (error instanceof TokenUnavailable)
-      throw new CommandError(error.message, error.transient ? EXIT.failed : EXIT.tokenRefused);
-    if (error instanceof SignInFailed) throw new CommandError(error.message, EXIT.failed);
+      throw new CommandError(words(error), error.transient ? EXIT.failed : EXIT.tokenRefused);
+    if (error instanceof SignInFailed) throw new CommandError(words(error), EXIT.failed);
     throw error;
   }
   console.log(

@@ -7,7 +7,7 @@ import {
   TOKEN_ENV,
 } from '../../engine/secrets/secret-store.js';
 import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
-import { cli, useConfigLanguage } from '../language.js';
+import { cli, NOT_SIGNED_IN, useConfigLanguage } from '../language.js';
 import { loadSettings, oauth2For, openDataDir } from '../host.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
 import { CLIENT_SECRET_ENV, REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
@@ -132,7 +132,7 @@ async function oauth2Token(
     const where = await account.sessions.where();
     const secretKnown = !!(await account.clientSecret());
     if (!state.signedIn) {
-      console.log(state.problem ?? 'Not signed in to Concur: run "concur-drop signin".');
+      console.log(cli().say(state.problemText ?? NOT_SIGNED_IN));
       return EXIT.failed;
     }
     const since = state.since ? ` since ${new Date(state.since).toLocaleString()}` : '';

@@ -12,7 +12,7 @@ import type { ContentType, UploadTarget } from '../../engine/types.js';
 import { EXIT, parseCommand, UsageError } from '../args.js';
 import { msg } from '../../engine/i18n/translate.js';
 import { loadSettings, oauth2For, openDataDir, tokenFor } from '../host.js';
-import { cli, useConfigLanguage } from '../language.js';
+import { cli, NOT_SIGNED_IN, useConfigLanguage } from '../language.js';
 import { helpText, UPLOAD_USAGE } from '../usage.js';
 
 /** Tries per file for transient answers (network, 5xx, rate limit) before giving up. */
@@ -56,7 +56,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
   if (oauth2) {
     const state = await oauth2.manager.state();
     if (!state.signedIn) {
-      console.error(state.problem ?? 'Not signed in to Concur: run "concur-drop signin".');
+      console.error(cli().say(state.problemText ?? NOT_SIGNED_IN));
       return EXIT.tokenRefused;
     }
   } else {

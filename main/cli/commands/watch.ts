@@ -10,7 +10,8 @@ import { findAccount } from '../../engine/settings/accounts.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
 import { REFRESH_TOKEN_ENV } from '../../engine/auth/session-store.js';
 import type { SecretStore } from '../../engine/ports.js';
-import { cli, useConfigLanguage } from '../language.js';
+import { english } from '../../engine/i18n/translate.js';
+import { cli, NOT_SIGNED_IN, useConfigLanguage } from '../language.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
 import {
   batchedLines,
@@ -85,7 +86,8 @@ export async function watchCommand(
       if (!state.signedIn)
         say(
           'token-missing',
-          who + (state.problem ?? 'Not signed in to Concur: run "concur-drop signin".'),
+          who + english.say(state.problemText ?? NOT_SIGNED_IN),
+          who + cli().say(state.problemText ?? NOT_SIGNED_IN),
         );
       if (!memoryTold && (await oauth2.sessions.where()) === 'memory') {
         memoryTold = true;

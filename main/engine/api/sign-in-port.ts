@@ -2,6 +2,7 @@ import type { SignInView } from '../../../preload/contract.js';
 import type { OAuth2Account } from '../auth/account-auth.js';
 import { signInWithBrowser } from '../auth/sign-in.js';
 import type { SignInState } from '../auth/token-manager.js';
+import type { Message } from '../i18n/translate.js';
 import { createLogger } from '../log/logger.js';
 
 /**
@@ -48,7 +49,11 @@ export function signInPort(options: {
           return viewOf(state);
         } catch (error) {
           log.warn('sign-in did not complete', { error: (error as Error).message });
-          return { ...viewOf(await account.manager.state()), problem: (error as Error).message };
+          return {
+            ...viewOf(await account.manager.state()),
+            problem: (error as Error).message,
+            problemText: (error as { text?: Message }).text,
+          };
         }
       })().finally(() => (running = null));
       return running;
@@ -59,7 +64,7 @@ export function signInPort(options: {
       await account.manager.signOut();
       options.changed();
       const state = viewOf(await account.manager.state());
-      return { ...state, problem: undefined };
+      return { ...state, problem: undefined, problemText: undefined };
     },
   };
 }
@@ -73,5 +78,6 @@ function viewOf(state: SignInState): SignInView {
     ...(state.since ? { since: state.since } : {}),
     ...(state.refreshExpiresAt ? { until: state.refreshExpiresAt } : {}),
     ...(state.problem ? { problem: state.problem } : {}),
+    ...(state.problemText ? { problemText: state.problemText } : {}),
   };
 }

@@ -167,7 +167,12 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
       if (error instanceof TokenUnavailable)
         return {
           outcome: error.transient
-            ? { kind: 'transient', message: error.message, retryAfterMs: error.retryAfterMs }
+            ? {
+                kind: 'transient',
+                message: error.message,
+                text: error.text,
+                retryAfterMs: error.retryAfterMs,
+              }
             : { kind: 'auth', message: error.message },
         };
       const why = error instanceof Error ? error.message : String(error);

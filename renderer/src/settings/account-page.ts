@@ -223,7 +223,9 @@ function signInSection(host: SettingsView) {
     }
     ${
       signIn.problem
-        ? html`<p class="result is-error" role="status">${signIn.problem}</p>`
+        ? html`<p class="result is-error" role="status">
+            ${tr().words(signIn.problemText, signIn.problem)}
+          </p>`
         : nothing
     }`;
 }
