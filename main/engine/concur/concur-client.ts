@@ -419,8 +419,8 @@ function describeFailure(
   const { error } = reply;
   const host = base.host;
   const code = errorCode(error);
-  // Our own setup's words (an unreadable caFile, a proxy setting that cannot be used): English only.
-  if (error instanceof NetworkSetupError) return msg('network.setup', { message: error.message });
+  if (error instanceof NetworkSetupError)
+    return error.text ?? msg('network.setup', { message: error.message });
   if (error instanceof ProxyRefused)
     return error.status === 407
       ? msg('network.proxy407', { proxy: error.proxy })

@@ -3,13 +3,14 @@ import http from 'node:http';
 import https from 'node:https';
 import { resolve } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
+import { msg } from '../i18n/translate.js';
 import { registerSecret } from '../log/logger.js';
 import {
   DIRECT,
   NetworkSetupError,
   proxyFromEnv,
   proxyFromPac,
-  proxySettingProblem,
+  proxySettingIssue,
   type ProxyResolver,
 } from './proxy-choice.js';
 import { trustedRoots } from './trusted-roots.js';
@@ -47,10 +48,17 @@ export interface Transport {
   close(): void;
 }
 
+/** The words for each way a `proxy` setting cannot be used. */
+const PROXY_ISSUES = {
+  notUrl: 'network.proxyNotUrl',
+  notHttp: 'network.proxyNotHttp',
+  userinfo: 'network.proxyUserinfo',
+} as const;
+
 /** Builds a transport; nothing is read until the first route. Throws NetworkSetupError for a bad `proxy`. */
 export function createTransport(options: NetworkOptions = {}): Transport {
-  const problem = options.proxy ? proxySettingProblem(options.proxy) : null;
-  if (problem) throw new NetworkSetupError(`The proxy setting ${problem}.`);
+  const issue = options.proxy ? proxySettingIssue(options.proxy) : null;
+  if (issue) throw new NetworkSetupError(msg(PROXY_ISSUES[issue]));
   let roots: Promise<string[]> | undefined;
   let secureContext: SecureContext | undefined;
   const agents = new Map<string, Agent>();
