@@ -29,6 +29,8 @@ export interface SettingsView {
   keychainMessage?: string;
   /** Where the settings came from had to be reset: the reason, e.g. a corrupt file kept as a backup. */
   settingsWarning?: string;
+  /** `settingsWarning` as catalog keys, for the window's language. */
+  settingsWarningText?: Message[];
   /** Settings the organisation's policy holds ("concur.baseUrl", "folders"): shown read-only. */
   locked?: string[];
 }
@@ -53,7 +55,10 @@ export interface SignInView {
   problemText?: Message;
 }
 
-export type SaveResult = { ok: true } | { ok: false; issues: string[] };
+export type SaveResult =
+  | { ok: true }
+  /** `issues` name the key, in English; `issueTexts` the same for the window's language, when main has them. */
+  | { ok: false; issues: string[]; issueTexts?: Message[] };
 /** `message` in English; `text` the same as a catalog key, for the window's language. */
 export type CheckResult = {
   ok: boolean;

@@ -21,6 +21,7 @@ import { accountsOf, findAccount } from '../engine/settings/accounts.js';
 import { oauth2Account, usesOAuth2, type OAuth2Account } from '../engine/auth/account-auth.js';
 import type { SecretStore } from '../engine/ports.js';
 import { CommandError, EXIT, UsageError } from './args.js';
+import { cli } from './language.js';
 
 /**
  * What every command needs from its host: the data dir, logging, settings
@@ -72,7 +73,7 @@ export function openExistingDataDir(flag?: string): string {
  */
 export function machinePolicy(): Policy | null {
   const state = loadPolicy(policyPath());
-  if (state.problem) throw new UsageError(state.problem);
+  if (state.problem) throw new UsageError(cli().say(state.problemText));
   return state.policy;
 }
 
@@ -87,9 +88,7 @@ export function loadSettings(configPath?: string): LoadedConfig {
     if (configPath) {
       const loaded = loadConfigFile(configPath, policy);
       for (const key of lockedInConfig(configPath, policy))
-        console.error(
-          `${key}: set by your organisation's policy (${policy!.file}); the config file's value is not used.`,
-        );
+        console.error(cli().t('policy.lockedInConfig', { key, file: policy!.file }));
       return loaded;
     }
     return { settings: parseSettings(applyPolicy({}, policy)), configDir: process.cwd() };

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger, ledgerDir } from '../../main/engine/ledger/ledger.js';
@@ -116,5 +116,21 @@ describe('retry, sandbox and demo in German', { timeout: 90_000 }, () => {
       child.kill('SIGINT');
       await exited(child, 20_000);
     }
+  });
+});
+
+describe('the organisation’s policy in German', { timeout: 90_000 }, () => {
+  it('a broken policy stops the command in German, its keys named as IT wrote them', async () => {
+    const policy = join(dir, 'policy.json');
+    await writeFile(policy, JSON.stringify({ settings: { concur: { baseUrl: 'ftp://files' } } }));
+    const config = join(dir, 'policy-config.json');
+    await writeFile(config, JSON.stringify({ folders: [] }));
+    const r = await runCli(['upload', join(dir, 'a.png'), '--config', config], {
+      env: { ...german, CONCUR_DROP_POLICY: policy, CONCUR_DROP_HOME: join(dir, 'policy-data') },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      `Die Richtlinie Ihrer Organisation (${policy}) kann nicht verwendet werden:\n  settings.concur.baseUrl: must use https`,
+    );
   });
 });
