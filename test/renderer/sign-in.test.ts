@@ -1,21 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signInPort } from '../../main/engine/api/sign-in-port.js';
 import { oauth2Account } from '../../main/engine/auth/account-auth.js';
 import { SANDBOX_USER } from '../../main/sandbox/oauth2.js';
-import { memorySecretStore, startHarness, type Harness } from '../engine/api/api-harness.js';
+import { memorySecretStore, type Harness } from '../engine/api/api-harness.js';
 import {
   axeViolations,
-  ensureRendererBuilt,
   inPage,
-  launchChromium,
-  openUi,
   SCREENSHOTS,
   type OpenUi,
+  useBrowserUi,
 } from './browser-harness.js';
 
 /**
@@ -29,54 +26,50 @@ let h: Harness;
 let open: OpenUi;
 const clientSecret = `ui-${randomBytes(10).toString('hex')}`;
 
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  await mkdir(SCREENSHOTS, { recursive: true });
-  [browser, h] = await Promise.all([launchChromium(), startHarness({ token: null })]);
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const redirectUri = `http://127.0.0.1:${(server.address() as { port: number }).port}/callback`;
-  await new Promise((r) => server.close(r));
-  h.sandbox.oauth2.apps.set('ui-app', {
-    clientId: 'ui-app',
-    clientSecret,
-    redirectUris: [redirectUri],
-  });
-  const oauth2 = { clientId: 'ui-app', redirectUri, scope: 'openid' };
-  const saved = await h.settingsStore.save({
-    ...h.settingsStore.get(),
-    concur: { baseUrl: h.sandbox.url, authScheme: 'OAuth', oauth2 },
-  });
-  expect(saved).toEqual({ ok: true });
-  const account = oauth2Account(
-    { baseUrl: h.sandbox.url, authScheme: 'OAuth', oauth2 },
-    { keychain: memorySecretStore(), env: { CONCUR_DROP_CLIENT_SECRET: clientSecret } },
-  );
-  const port = signInPort({
-    account: () => account,
-    // The "system browser": another tab, where the user signs in on Concur's page.
-    openBrowser: async (url) => {
-      const tab = await browser.newPage();
-      await tab.goto(url);
-      await tab.fill('input[name=username]', SANDBOX_USER.username);
-      await tab.fill('input[name=password]', SANDBOX_USER.password);
-      await tab.click('button[value=allow]');
-      await tab.getByText('Concur Drop is signed in').waitFor();
-      await tab.close();
+useBrowserUi(
+  {
+    screenshots: SCREENSHOTS,
+    harness: { token: null },
+    hash: '#settings/account',
+    setUp: async () => {
+      const server = createServer();
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const redirectUri = `http://127.0.0.1:${(server.address() as { port: number }).port}/callback`;
+      await new Promise((r) => server.close(r));
+      h.sandbox.oauth2.apps.set('ui-app', {
+        clientId: 'ui-app',
+        clientSecret,
+        redirectUris: [redirectUri],
+      });
+      const oauth2 = { clientId: 'ui-app', redirectUri, scope: 'openid' };
+      const saved = await h.settingsStore.save({
+        ...h.settingsStore.get(),
+        concur: { baseUrl: h.sandbox.url, authScheme: 'OAuth', oauth2 },
+      });
+      expect(saved).toEqual({ ok: true });
+      const account = oauth2Account(
+        { baseUrl: h.sandbox.url, authScheme: 'OAuth', oauth2 },
+        { keychain: memorySecretStore(), env: { CONCUR_DROP_CLIENT_SECRET: clientSecret } },
+      );
+      const port = signInPort({
+        account: () => account,
+        // The "system browser": another tab, where the user signs in on Concur's page.
+        openBrowser: async (url) => {
+          const tab = await browser.newPage();
+          await tab.goto(url);
+          await tab.fill('input[name=username]', SANDBOX_USER.username);
+          await tab.fill('input[name=password]', SANDBOX_USER.password);
+          await tab.click('button[value=allow]');
+          await tab.getByText('Concur Drop is signed in').waitFor();
+          await tab.close();
+        },
+        changed: () => h.engine.tokenChanged(),
+      });
+      return h.handlersWith({ signIn: port });
     },
-    changed: () => h.engine.tokenChanged(),
-  });
-  open = await openUi(
-    browser,
-    { ...h, handlers: h.handlersWith({ signIn: port }) },
-    '#settings/account',
-  );
-}, 120_000);
-afterAll(async () => {
-  await open?.close();
-  await browser?.close();
-  await h?.close();
-});
+  },
+  (ui) => ({ browser, h, open } = ui),
+);
 
 describe('Sign in with SAP Concur, in Chromium', { timeout: 60_000 }, () => {
   it('signs in through the browser, shows who and since when (screenshot), and signs out', async () => {
