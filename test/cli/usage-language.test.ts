@@ -134,3 +134,26 @@ describe('the organisation’s policy in German', { timeout: 90_000 }, () => {
     );
   });
 });
+
+describe('token and signin in German', { timeout: 90_000 }, () => {
+  it('says token and sign-in mistakes in German, the config key still named', async () => {
+    const config = join(dir, 'token-config.json');
+    await writeFile(config, JSON.stringify({ folders: [] }));
+    const home = { CONCUR_DROP_HOME: join(dir, 'token-data') };
+    const [none, extra, notOAuth2, secret] = await Promise.all([
+      runCli(['token'], { env: german }),
+      runCli(['token', 'set', 'abc'], { env: german }),
+      runCli(['signin', '--config', config], { env: { ...german, ...home } }),
+      runCli(['token', 'set', '--client-secret', '--config', config], {
+        env: { ...german, ...home },
+      }),
+    ]);
+    expect(none.stderr).toContain('token braucht set, clear oder check');
+    expect(extra.stderr).toContain('das Token wird von stdin gelesen, nie von der Befehlszeile');
+    expect(notOAuth2.code).toBe(2);
+    expect(notOAuth2.stderr).toContain(
+      'Die Konfiguration meldet sich nicht mit OAuth2 an: Fügen Sie "concur": {"oauth2"',
+    );
+    expect(secret.stderr).toContain('ein Client-Secret gehört zu einer OAuth2-Anmeldung');
+  });
+});

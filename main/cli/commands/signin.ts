@@ -6,7 +6,8 @@ import { TokenUnavailable } from '../../engine/auth/token-unavailable.js';
 import { defaultOpenUrl } from '../../engine/api/open-in-os.js';
 import type { Message } from '../../engine/i18n/translate.js';
 import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
-import { cli } from '../language.js';
+import { cli, useConfigLanguage } from '../language.js';
+import { tokenPrompt } from './token.js';
 import { loadSettings, oauth2For, openDataDir } from '../host.js';
 import { helpText, SIGNIN_USAGE, SIGNOUT_USAGE } from '../usage.js';
 
@@ -27,28 +28,22 @@ export async function signinCommand(argv: string[]): Promise<number> {
   }
   const account = oauthAccount(values.config, values.account, SIGNIN_USAGE);
   if ((await account.sessions.where()) === 'memory')
-    throw new CommandError(
-      'No OS keychain is available, so a sign-in cannot be kept here. On a machine without one, ' +
-        'give "concur-drop watch" CONCUR_DROP_REFRESH_TOKEN and CONCUR_DROP_CLIENT_SECRET instead.',
-      EXIT.failed,
-    );
+    throw new CommandError(cli().t('cli.signin.noKeychain'), EXIT.failed);
   let state: SignInState;
   try {
     if (values['refresh-token']) {
-      if (process.stdin.isTTY)
-        process.stderr.write('Paste the refresh token, then Enter and Ctrl-D: ');
+      if (process.stdin.isTTY) process.stderr.write(tokenPrompt(process.platform, 'refresh'));
       const token = (await text(process.stdin)).trim();
-      if (!token) throw new UsageError('no refresh token on stdin', SIGNIN_USAGE);
+      if (!token) throw new UsageError(cli().t('cli.signin.noRefreshToken'), SIGNIN_USAGE);
       state = await account.manager.useRefreshToken(token);
     } else {
       state = await signInWithBrowser({
         account,
-        onUrl: (url) => console.log(`Sign in to Concur at this address:\n  ${url}`),
+        onUrl: (url) => console.log(cli().t('cli.signin.openThis', { url })),
         openBrowser: values['no-browser']
           ? undefined
           : async (url) => {
-              if (!(await defaultOpenUrl(url)))
-                console.error('No browser could be opened here: open the address above yourself.');
+              if (!(await defaultOpenUrl(url))) console.error(cli().t('cli.signin.noBrowser'));
             },
       });
     }
@@ -60,9 +55,7 @@ export async function signinCommand(argv: string[]): Promise<number> {
     if (error instanceof SignInFailed) throw new CommandError(words(error), EXIT.failed);
     throw error;
   }
-  console.log(
-    `Signed in to Concur as ${who(state)}. The sign-in is kept in the OS keychain and renews itself; uploads go to ${state.baseUrl}.`,
-  );
+  console.log(cli().t('cli.signin.signedIn', { who: who(state), url: state.baseUrl }));
   return EXIT.ok;
 }
 
@@ -79,20 +72,18 @@ export async function signoutCommand(argv: string[]): Promise<number> {
   const account = oauthAccount(values.config, values.account, SIGNOUT_USAGE);
   const { revoked, removed } = await account.manager.signOut();
   if (!removed && !revoked) {
-    console.log('Not signed in: nothing to sign out.');
+    console.log(cli().t('cli.signin.notSignedIn'));
     return EXIT.ok;
   }
-  console.log(
-    revoked
-      ? 'Signed out: Concur revoked the connection and the tokens were removed.'
-      : 'Signed out: the tokens were removed (Concur could not be asked to revoke the connection).',
-  );
+  console.log(cli().t(revoked ? 'cli.signin.signedOutRevoked' : 'cli.signin.signedOut'));
   return EXIT.ok;
 }
 
 /** "Alice Example (user id 0b9d…)", or the user id alone. */
 export function who(state: SignInState): string {
-  const id = state.userId ? `user id ${state.userId}` : 'an unnamed user';
+  const id = state.userId
+    ? cli().t('cli.signin.userId', { id: state.userId })
+    : cli().t('cli.signin.unnamed');
   return state.userName ? `${state.userName} (${id})` : id;
 }
 
@@ -102,13 +93,9 @@ function oauthAccount(
   usage: string,
 ): OAuth2Account {
   const { settings } = loadSettings(config);
+  useConfigLanguage(settings.language);
   openDataDir();
   const account = oauth2For(settings, name);
-  if (!account)
-    throw new UsageError(
-      'The config does not sign in with OAuth2: add "concur": {"oauth2": {"clientId": "…", "redirectUri": "http://127.0.0.1:53682/callback"}}. ' +
-        '(A pasted token is stored with "concur-drop token set".)',
-      usage,
-    );
+  if (!account) throw new UsageError(cli().t('cli.signin.notOAuth2'), usage);
   return account;
 }

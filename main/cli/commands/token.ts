@@ -30,10 +30,10 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const [action, ...extra] = positionals;
-  if (!action) throw new UsageError('token needs set, clear or check', TOKEN_USAGE);
+  if (!action) throw new UsageError(cli().t('cli.token.noAction'), TOKEN_USAGE);
   if (extra.length)
     throw new UsageError(
-      `unexpected ${extra.map((e) => `"${e}"`).join(' ')}: the token is read from stdin, never from the command line`,
+      cli().t('cli.token.unexpected', { args: extra.map((e) => `"${e}"`).join(' ') }),
       TOKEN_USAGE,
     );
   const { settings } = loadSettings(values.config);
@@ -44,10 +44,7 @@ export async function tokenCommand(argv: string[]): Promise<number> {
   if (oauth2 && (action === 'check' || values['client-secret']))
     return oauth2Token(oauth2, action, !!values['client-secret']);
   if (values['client-secret'])
-    throw new UsageError(
-      'a client secret belongs to an OAuth2 sign-in: the config has no "concur": {"oauth2": …}',
-      TOKEN_USAGE,
-    );
+    throw new UsageError(cli().t('cli.token.secretWithoutOAuth2'), TOKEN_USAGE);
   const account = accountFor(settings.concur.baseUrl);
   const keychain = keychainSecretStore();
   const fromEnv = await envSecretStore(process.env).get(account);
@@ -56,7 +53,7 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     switch (action) {
       case 'set': {
         const token = (await readStdin()).trim();
-        if (!token) throw new UsageError('no token on stdin', TOKEN_USAGE);
+        if (!token) throw new UsageError(tr.t('cli.token.noToken'), TOKEN_USAGE);
         await keychain.set(account, token);
         console.log(tr.t('token.stored', { account }));
         if (fromEnv) console.error(tr.t('token.envWins'));
@@ -81,7 +78,7 @@ export async function tokenCommand(argv: string[]): Promise<number> {
         return EXIT.failed;
       }
       default:
-        throw new UsageError(`unknown token action "${action}"`, TOKEN_USAGE);
+        throw new UsageError(tr.t('cli.token.unknownAction', { action }), TOKEN_USAGE);
     }
   } catch (error) {
     if (error instanceof KeychainUnavailableError)
@@ -93,13 +90,20 @@ export async function tokenCommand(argv: string[]): Promise<number> {
 /** The prompt on a terminal: it names the keys that end input there (Ctrl-D does nothing on Windows). */
 export function tokenPrompt(
   platform: NodeJS.Platform = process.platform,
-  what = 'Concur token',
+  what: 'token' | 'secret' | 'refresh' = 'token',
 ): string {
-  const end = platform === 'win32' ? 'Enter, then Ctrl-Z and Enter' : 'Enter, then Ctrl-D';
-  return `Paste the ${what}, then press ${end}: `;
+  const end = platform === 'win32' ? 'Ctrl-Z' : 'Ctrl-D';
+  const key = {
+    token: 'cli.token.pasteToken',
+    secret: 'cli.token.pasteSecret',
+    refresh: 'cli.token.pasteRefresh',
+  }[what];
+  return cli().t(key, {
+    end: cli().t(platform === 'win32' ? 'cli.token.endWindows' : 'cli.token.endOther', { end }),
+  });
 }
 
-async function readStdin(what = 'Concur token'): Promise<string> {
+async function readStdin(what: 'token' | 'secret' = 'token'): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write(tokenPrompt(process.platform, what));
   return text(process.stdin);
 }
@@ -116,18 +120,19 @@ async function oauth2Token(
   const keychain = keychainSecretStore();
   try {
     if (secret && action === 'set') {
-      const value = (await readStdin('client secret')).trim();
-      if (!value) throw new UsageError('no client secret on stdin', TOKEN_USAGE);
+      const value = (await readStdin('secret')).trim();
+      if (!value) throw new UsageError(cli().t('cli.token.noSecret'), TOKEN_USAGE);
       await keychain.set(account.clientSecretEntry, value);
-      console.log(`Stored the client secret of ${account.oauth2.clientId} in the OS keychain.`);
+      console.log(cli().t('cli.token.secretStored', { clientId: account.oauth2.clientId }));
       return EXIT.ok;
     }
     if (secret && action === 'clear') {
       const removed = await keychain.delete(account.clientSecretEntry);
-      console.log(removed ? 'Removed the client secret.' : 'No client secret was stored.');
+      console.log(cli().t(removed ? 'cli.token.secretRemoved' : 'cli.token.noSecretStored'));
       return EXIT.ok;
     }
-    if (action !== 'check') throw new UsageError(`unknown token action "${action}"`, TOKEN_USAGE);
+    if (action !== 'check')
+      throw new UsageError(cli().t('cli.token.unknownAction', { action }), TOKEN_USAGE);
     const state = await account.manager.state();
     const where = await account.sessions.where();
     const secretKnown = !!(await account.clientSecret());
@@ -135,24 +140,26 @@ async function oauth2Token(
       console.log(cli().say(state.problemText ?? NOT_SIGNED_IN));
       return EXIT.failed;
     }
-    const since = state.since ? ` since ${new Date(state.since).toLocaleString()}` : '';
-    const until = state.refreshExpiresAt
-      ? `until ${new Date(state.refreshExpiresAt).toLocaleString()} (each renewal extends it)`
-      : 'for as long as it is renewed (Concur keeps a sign-in six months after its last renewal)';
-    console.log(`Signed in to Concur as ${who(state)}${since}; the sign-in lasts ${until}.`);
-    console.log(`Uploads go to ${state.baseUrl}.`);
-    if (where === 'memory')
-      console.log(
-        `No OS keychain: the sign-in comes from ${REFRESH_TOKEN_ENV} and renewals are kept in memory, so a restart needs the variable again.`,
-      );
-    if (!secretKnown)
-      console.log(
-        `No client secret is stored: run "concur-drop token set --client-secret" or set ${CLIENT_SECRET_ENV}.`,
-      );
+    const tr = cli();
+    const lasts = state.refreshExpiresAt
+      ? tr.t('cli.token.lastsUntil', { when: tr.dateTime(state.refreshExpiresAt) })
+      : tr.t('cli.token.lastsRenewed');
+    console.log(
+      state.since
+        ? tr.t('cli.token.signedInSince', {
+            who: who(state),
+            since: tr.dateTime(state.since),
+            lasts,
+          })
+        : tr.t('cli.token.signedIn', { who: who(state), lasts }),
+    );
+    console.log(tr.t('cli.token.uploadsGo', { url: state.baseUrl }));
+    if (where === 'memory') console.log(tr.t('cli.token.memory', { env: REFRESH_TOKEN_ENV }));
+    if (!secretKnown) console.log(tr.t('cli.token.noSecretKnown', { env: CLIENT_SECRET_ENV }));
     return secretKnown ? EXIT.ok : EXIT.failed;
   } catch (error) {
     if (error instanceof KeychainUnavailableError)
-      throw new CommandError(error.message, EXIT.failed);
+      throw new CommandError(cli().words(undefined, error.message), EXIT.failed);
     throw error;
   }
 }

@@ -93,7 +93,8 @@ export async function watchCommand(
         memoryTold = true;
         say(
           'keychain-missing',
-          `No OS keychain: renewed sign-ins are kept in memory for this run only. The refresh token in ${REFRESH_TOKEN_ENV} is spent at the first renewal, so a restart needs a fresh one in the variable.`,
+          english.t('cli.signin.memoryRun', { env: REFRESH_TOKEN_ENV }),
+          cli().t('cli.signin.memoryRun', { env: REFRESH_TOKEN_ENV }),
         );
       }
     } else {
