@@ -52,11 +52,7 @@ export function openDataDir(flag?: string): string {
 export function openExistingDataDir(flag?: string): string {
   const dataDir = resolve(resolveDataDir(flag));
   if (!existsSync(ledgerDir(dataDir)))
-    throw new CommandError(
-      `There is no Concur Drop data in ${dataDir}: nothing has run with this data folder. ` +
-        'Check --data-dir (or CONCUR_DROP_HOME).',
-      EXIT.usage,
-    );
+    throw new CommandError(cli().t('cli.noData', { dir: dataDir }), EXIT.usage);
   try {
     configureLogging({ dir: resolve(dataDir, 'logs') });
   } catch {
@@ -120,9 +116,12 @@ export function oauth2For(
     accountName === undefined ? accountsOf(settings)[0] : findAccount(settings, accountName);
   if (!account)
     throw new UsageError(
-      `The config has no account named "${accountName}" (it has ${accountsOf(settings)
-        .map((a) => `"${a.name}"`)
-        .join(', ')}).`,
+      cli().t('cli.noAccount', {
+        name: accountName,
+        names: accountsOf(settings)
+          .map((a) => `"${a.name}"`)
+          .join(', '),
+      }),
     );
   if (!usesOAuth2(account.concur)) return null;
   return oauth2Account(account.concur, { name: account.name, keychain, env: process.env });

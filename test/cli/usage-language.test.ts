@@ -62,6 +62,21 @@ describe('usage and help in the user’s language', { timeout: 90_000 }, () => {
     expect(retry.stderr).toContain('nennen Sie die Aufträge, die erneut gesendet werden sollen');
     expect(lifetime.stderr).toContain('--token-lifetime muss eine Zahl von Sekunden sein');
   });
+
+  it('says upload, watch and data-dir mistakes in German, flags and keys as typed', async () => {
+    const typo = join(dir, 'no-such-data');
+    const [upload, target, watch, status] = await Promise.all([
+      inGerman(['upload']),
+      inGerman(['upload', 'a.pdf', '--entry', 'a b']),
+      inGerman(['watch', '--once']),
+      inGerman(['status', '--data-dir', typo]),
+    ]);
+    expect(upload.stderr).toContain('upload braucht mindestens eine FILE');
+    expect(target.stderr).toContain('--entry "a b" ist keine Concur-ID');
+    expect(watch.stderr).toContain('watch braucht --config FILE');
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain(`In ${typo} gibt es keine Daten von Concur Drop`);
+  });
 });
 
 describe('retry, sandbox and demo in German', { timeout: 90_000 }, () => {

@@ -44,8 +44,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     console.log(helpText('upload', UPLOAD_USAGE));
     return EXIT.ok;
   }
-  if (positionals.length === 0)
-    throw new UsageError('upload needs at least one FILE', UPLOAD_USAGE);
+  if (positionals.length === 0) throw new UsageError(cli().t('cli.upload.noFile'), UPLOAD_USAGE);
   const target = targetFrom(values);
   const { settings } = loadSettings(values.config);
   useConfigLanguage(settings.language);
@@ -119,17 +118,14 @@ function targetFrom(values: { report?: string; entry?: string; invoice?: string 
   const given = (['report', 'entry', 'invoice'] as const).filter((k) => values[k] !== undefined);
   if (given.length > 1)
     throw new UsageError(
-      `choose one of --report, --entry or --invoice, not ${given.map((k) => `--${k}`).join(' and ')}`,
+      cli().t('cli.upload.twoTargets', { given: given.map((k) => `--${k}`).join(' + ') }),
       UPLOAD_USAGE,
     );
   if (given.length === 0) return { kind: 'receipt' };
   const kind = given[0];
   const id = values[kind] as string;
   if (!CONCUR_ID.test(id))
-    throw new UsageError(
-      `--${kind} "${id}" is not a Concur id (1–128 characters of A-Z a-z 0-9 $ _ - .)`,
-      UPLOAD_USAGE,
-    );
+    throw new UsageError(cli().t('cli.upload.badId', { flag: `--${kind}`, id }), UPLOAD_USAGE);
   return { kind, id };
 }
 

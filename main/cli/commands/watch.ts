@@ -56,12 +56,12 @@ export async function watchCommand(
     console.log(helpText('watch', WATCH_USAGE));
     return EXIT.ok;
   }
-  if (!values.config) throw new UsageError('watch needs --config FILE', WATCH_USAGE);
+  if (!values.config) throw new UsageError(cli().t('cli.watchNeedsConfig'), WATCH_USAGE);
   const uiPort = portFlag(values['ui-port'], '--ui-port', WATCH_USAGE);
   const { settings, configDir } = loadSettings(values.config);
   useConfigLanguage(settings.language);
   if (settings.folders.length === 0)
-    throw new UsageError(`The config file ${values.config} lists no folders to watch.`);
+    throw new UsageError(cli().t('cli.noFolders', { file: values.config }));
   const dataDir = openDataDir(values['data-dir']);
   const json = values.json ?? false;
   const stdout = batchedLines((text) => process.stdout.write(text));
