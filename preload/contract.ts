@@ -31,6 +31,8 @@ export interface SettingsView {
   keychainMessage?: string;
   /** Where the settings came from had to be reset: the reason, e.g. a corrupt file kept as a backup. */
   settingsWarning?: string;
+  /** `settingsWarning` as catalog keys, for the window's language. */
+  settingsWarningText?: Message[];
   /** Settings the organisation's policy holds ("concur.baseUrl", "folders"): shown read-only. */
   locked?: string[];
 }
@@ -51,6 +53,8 @@ export interface SignInView {
   until?: number;
   /** Why not signed in, or why the last sign-in did not work, in plain words. */
   problem?: string;
+  /** `problem` as a catalog key, for the window's language. */
+  problemText?: Message;
 }
 
 /** One account of the settings on the Account page: its name and address, and its sign-in. */
@@ -64,7 +68,10 @@ export interface AccountView extends SignInView {
 /** Where to send the browser to sign in, or why the sign-in could not start. */
 export type SignInStart = { url: string } | { problem: string };
 
-export type SaveResult = { ok: true } | { ok: false; issues: string[] };
+export type SaveResult =
+  | { ok: true }
+  /** `issues` name the key, in English; `issueTexts` the same for the window's language, when main has them. */
+  | { ok: false; issues: string[]; issueTexts?: Message[] };
 /** `message` in English; `text` the same as a catalog key, for the window's language. */
 export type CheckResult = {
   ok: boolean;

@@ -2,11 +2,13 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Store from 'electron-store';
 import type { SaveResult } from '../../preload/contract.js';
+import { msg, type Message } from '../engine/i18n/translate.js';
 import { createLogger } from '../engine/log/logger.js';
 import type { SettingsStore } from '../engine/ports.js';
 import {
   applyPolicy,
   overriddenByPolicy,
+  lockedIssue,
   SET_BY_ORGANISATION,
   type PolicyState,
 } from '../engine/settings/policy.js';
@@ -48,6 +50,7 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
   const file = join(options.cwd, 'settings.json');
   const now = options.now ?? Date.now;
   const warnings: string[] = [];
+  const warningTexts: Message[] = [];
   const policy = options.policy?.policy ?? null;
   if (options.policy?.problem) {
     // Said in Settings and the tray, and logged: IT's intent is not silently dropped.
@@ -55,6 +58,8 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
   }
   // Stays until the policy is fixed: saving settings does not make it usable.
   const policyProblem = options.policy?.problem;
+  const policyProblemText =
+    options.policy && 'problemText' in options.policy ? options.policy.problemText : undefined;
   // A first start takes the policy's presets; the locked settings hold at every start.
   let settings = parseSettings(applyPolicy({}, policy), 'settings from your organisation');
   let mustWrite = true;
@@ -71,6 +76,7 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
         warnings.push(
           `The old settings file held a token, which could not be saved to the keychain (${(error as Error).message}). It was removed from the file: enter it again in Settings.`,
         );
+        warningTexts.push(msg('settings.tokenNotMoved', { error: (error as Error).message }));
       }
     }
     if (loaded.ok) {
@@ -86,6 +92,9 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
       log.warn('settings file unusable, kept as a backup', { backup, reason: loaded.reason });
       warnings.push(
         `Your settings file could not be used (${loaded.reason}). It was kept as ${basename(backup)} and Concur Drop started with default settings.`,
+      );
+      warningTexts.push(
+        msg('settings.corrupt', { reason: loaded.reason, backup: basename(backup) }),
       );
     }
   }
@@ -105,13 +114,24 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
     get warning() {
       return [policyProblem, warning].filter(Boolean).join(' ') || undefined;
     },
+    get warningText() {
+      const texts = [
+        ...(policyProblemText ? [policyProblemText] : []),
+        ...(warning ? warningTexts : []),
+      ];
+      return texts.length ? texts : undefined;
+    },
     get: () => settings,
     locked: policy?.locked ?? [],
     async save(input: unknown): Promise<SaveResult> {
       // Checked here too: the renderer shows them read-only, but main trusts no caller.
       const overridden = overriddenByPolicy(input, policy);
       if (overridden.length)
-        return { ok: false, issues: overridden.map((key) => `${key}: ${SET_BY_ORGANISATION}`) };
+        return {
+          ok: false,
+          issues: overridden.map((key) => `${key}: ${SET_BY_ORGANISATION}`),
+          issueTexts: overridden.map(lockedIssue),
+        };
       try {
         settings = parseSettings(applyPolicy(input, policy));
       } catch (error) {

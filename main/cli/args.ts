@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { cli } from './language.js';
 import { closest } from './suggest.js';
 
 /**
@@ -64,7 +65,7 @@ function singleDashLong(argv: string[], options: Options): string | undefined {
     if (takesValue || !/^-[^-]{2,}/.test(arg)) continue;
     const name = arg.slice(1).split('=')[0];
     const match = closest(name, Object.keys(options));
-    if (match) return `unknown option "${arg}": did you mean --${match}?`;
+    if (match) return cli().t('cli.usage.unknownOptionGuess', { name: arg, guess: `--${match}` });
   }
   return undefined;
 }
@@ -74,7 +75,9 @@ function unknownOption(message: string, options: Options): string | undefined {
   const name = /^Unknown option '(-[^']*)'/.exec(message)?.[1];
   if (!name) return undefined;
   const match = closest(name.replace(/^--?/, '').split('=')[0], Object.keys(options));
-  return match ? `unknown option "${name}": did you mean --${match}?` : `unknown option "${name}"`;
+  return match
+    ? cli().t('cli.usage.unknownOptionGuess', { name, guess: `--${match}` })
+    : cli().t('cli.usage.unknownOption', { name });
 }
 
 /** Parses argv for one command; `--help` / `-h` is always accepted and reported as `help`. */
@@ -113,7 +116,7 @@ export function portFlag(
   if (value === undefined) return undefined;
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535)
-    throw new UsageError(`${flag} must be a port number (0–65535), not "${value}"`, usage);
+    throw new UsageError(cli().t('cli.usage.badPort', { flag, value }), usage);
   return port;
 }
 
@@ -124,14 +127,8 @@ export function portFlag(
 export function portRefused(error: unknown, port: number, flag: string): CommandError | null {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE')
-    return new CommandError(
-      `Port ${port} on 127.0.0.1 is already in use by another program. Choose another with ${flag}, or ${flag} 0 for any free port.`,
-      EXIT.usage,
-    );
+    return new CommandError(cli().t('cli.usage.portInUse', { port, flag }), EXIT.usage);
   if (code === 'EACCES')
-    return new CommandError(
-      `Port ${port} on 127.0.0.1 may not be used by this user (ports below 1024 need administrator rights). Choose another with ${flag}.`,
-      EXIT.usage,
-    );
+    return new CommandError(cli().t('cli.usage.portDenied', { port, flag }), EXIT.usage);
   return null;
 }

@@ -22,6 +22,7 @@ import { accountsOf, findAccount } from '../engine/settings/accounts.js';
 import { oauth2Account, usesOAuth2, type OAuth2Account } from '../engine/auth/account-auth.js';
 import type { SecretStore } from '../engine/ports.js';
 import { CommandError, EXIT, UsageError } from './args.js';
+import { cli } from './language.js';
 
 /**
  * What every command needs from its host: the data dir, logging, settings
@@ -52,11 +53,7 @@ export function openDataDir(flag?: string): string {
 export function openExistingDataDir(flag?: string): string {
   const dataDir = resolve(resolveDataDir(flag));
   if (!existsSync(ledgerDir(dataDir)))
-    throw new CommandError(
-      `There is no Concur Drop data in ${dataDir}: nothing has run with this data folder. ` +
-        'Check --data-dir (or CONCUR_DROP_HOME).',
-      EXIT.usage,
-    );
+    throw new CommandError(cli().t('cli.noData', { dir: dataDir }), EXIT.usage);
   try {
     configureLogging({ dir: resolve(dataDir, 'logs') });
   } catch {
@@ -84,7 +81,8 @@ export async function readMachinePolicy(): Promise<void> {
 export function machinePolicy(): Policy | null {
   if (!machine) throw new Error('the policy is read before the command runs (readMachinePolicy)');
   const state = machine;
-  if (state.problem) throw new UsageError(state.problem);
+  if (state.problem)
+    throw new UsageError(state.problemText ? cli().say(state.problemText) : state.problem);
   return state.policy;
 }
 
@@ -99,9 +97,7 @@ export function loadSettings(configPath?: string): LoadedConfig {
     if (configPath) {
       const loaded = loadConfigFile(configPath, policy);
       for (const key of lockedInConfig(configPath, policy))
-        console.error(
-          `${key}: set by your organisation's policy (${policy!.file}); the config file's value is not used.`,
-        );
+        console.error(cli().t('policy.lockedInConfig', { key, file: policy!.file }));
       return loaded;
     }
     return { settings: parseSettings(applyPolicy({}, policy)), configDir: process.cwd() };
@@ -133,9 +129,12 @@ export function oauth2For(
     accountName === undefined ? accountsOf(settings)[0] : findAccount(settings, accountName);
   if (!account)
     throw new UsageError(
-      `The config has no account named "${accountName}" (it has ${accountsOf(settings)
-        .map((a) => `"${a.name}"`)
-        .join(', ')}).`,
+      cli().t('cli.noAccount', {
+        name: accountName,
+        names: accountsOf(settings)
+          .map((a) => `"${a.name}"`)
+          .join(', '),
+      }),
     );
   if (!usesOAuth2(account.concur)) return null;
   return oauth2Account(account.concur, {

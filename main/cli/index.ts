@@ -1,7 +1,8 @@
 import { redact } from '../engine/log/logger.js';
 import { CommandError, EXIT, UsageError } from './args.js';
 import { closest } from './suggest.js';
-import { OVERVIEW } from './usage.js';
+import { cli } from './language.js';
+import { overview, usageLine } from './usage.js';
 
 /**
  * The headless `concur-drop` command (docs/architecture.md#the-command-line, a contract other tooling
@@ -27,14 +28,16 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(OVERVIEW);
+    console.log(overview());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const load = COMMANDS[name];
   if (!load) {
     const guess = closest(name, Object.keys(COMMANDS));
-    const hint = guess ? `: did you mean "${guess}"?` : '';
-    console.error(`concur-drop: unknown command "${name}"${hint}\n\n${OVERVIEW}`);
+    const said = guess
+      ? cli().t('cli.usage.unknownCommandGuess', { name, guess })
+      : cli().t('cli.usage.unknownCommand', { name });
+    console.error(`concur-drop: ${said}\n\n${overview()}`);
     return EXIT.usage;
   }
   try {
@@ -47,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(
-        `concur-drop ${name}: ${error.message}${error.usage ? `\n${error.usage}` : ''}`,
+        `concur-drop ${name}: ${error.message}${error.usage ? `\n${usageLine(error.usage)}` : ''}`,
       );
       return EXIT.usage;
     }

@@ -1,4 +1,5 @@
 import {
+  msg,
   pickLanguage,
   translator,
   type LanguageSetting,
@@ -20,6 +21,9 @@ function fromSetting(setting: LanguageSetting | undefined): Translator {
 
 /** The translator for what people read. */
 export const cli = (): Translator => current;
+
+/** Why an OAuth2 account cannot upload when its sign-in says nothing more. */
+export const NOT_SIGNED_IN = msg('auth.signInCli');
 
 /** Follows the config file's `language` once it is read. */
 export function useConfigLanguage(setting: LanguageSetting | undefined): void {

@@ -10,6 +10,7 @@ import {
   layeredSecretStore,
 } from '../engine/secrets/secret-store.js';
 import { CommandError, EXIT } from './args.js';
+import { cli } from './language.js';
 import { machinePolicy } from './host.js';
 
 /**
@@ -37,10 +38,7 @@ function rendererDir(): string {
       tried.push(candidate);
     }
   }
-  throw new CommandError(
-    `The status window is not built: run "npm run build" first (looked in ${tried.join(', ')}).`,
-    EXIT.usage,
-  );
+  throw new CommandError(cli().t('cli.uiNotBuilt', { tried: tried.join(', ') }), EXIT.usage);
 }
 
 /** Starts the browser UI server on 127.0.0.1:port for a running engine. */

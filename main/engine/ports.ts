@@ -1,3 +1,4 @@
+import type { Message } from './i18n/translate.js';
 import type { SaveResult } from '../../preload/contract.js';
 import type { Settings } from './settings/schema.js';
 
@@ -13,6 +14,8 @@ export interface SettingsStore {
   save(input: unknown): Promise<SaveResult>;
   /** Set when the stored settings could not be used as they were (e.g. corrupt file kept as a backup). */
   readonly warning?: string;
+  /** `warning` as catalog keys, for the user's language. */
+  readonly warningText?: Message[];
   /** Settings the organisation's policy holds ("concur.baseUrl", "folders"): read-only in the UI. */
   readonly locked?: readonly string[];
 }

@@ -47,7 +47,7 @@ describe('the desktop settings under a policy', () => {
         ...store.get(),
         concur: { ...store.get().concur, baseUrl: 'https://x.example' },
       }),
-    ).toEqual({ ok: false, issues: ['concur.baseUrl: Set by your organisation'] });
+    ).toMatchObject({ ok: false, issues: ['concur.baseUrl: Set by your organisation'] });
     expect(store.get().concur.baseUrl).toBe(EU);
   });
 

@@ -4,8 +4,9 @@ import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { startUiServer, type UiServer } from '../../main/ui-server/ui-server.js';
-import type { Harness } from '../engine/api/api-harness.js';
+import { startHarness, type Harness, type HarnessOptions } from '../engine/api/api-harness.js';
 
 /**
  * The built renderer in real Chromium (Debian's, through playwright-core),
@@ -202,3 +203,52 @@ export const inPage = {
   /** Resolves on the next frame: how long the page's main thread takes to answer. */
   nextFrame: `new Promise((resolve) => requestAnimationFrame(() => resolve(null)))`,
 };
+
+/** What useBrowserUi set up: Chromium, the engine harness, and the window when one was opened. */
+export interface BrowserUi {
+  browser: Browser;
+  h: Harness;
+  open: OpenUi;
+  page: Page;
+}
+
+/**
+ * The set-up every Chromium suite shares, as beforeAll/afterAll hooks: build
+ * the renderer, launch Chromium and start a harness side by side, open the
+ * window, and close all three afterwards. `assign` hands them to the suite's
+ * own variables once they exist.
+ */
+export function useBrowserUi(
+  options: {
+    harness?: HarnessOptions;
+    /** Where the window opens ("#settings/account"); false: the suite opens its own. */
+    hash?: string | false;
+    /** A folder made first, for the suite's screenshots. */
+    screenshots?: string;
+    /** Runs once the harness is up, before the window opens; may give the window's handlers. */
+    setUp?: (ui: Pick<BrowserUi, 'browser' | 'h'>) => Promise<Harness['handlers'] | void>;
+    /** Runs once the window is open (wait for a row, grant a permission). */
+    opened?: (page: Page) => Promise<void>;
+  },
+  assign: (ui: BrowserUi) => void,
+): void {
+  const ui = {} as Partial<BrowserUi>;
+  beforeAll(async () => {
+    await ensureRendererBuilt();
+    if (options.screenshots) await mkdir(options.screenshots, { recursive: true });
+    [ui.browser, ui.h] = await Promise.all([launchChromium(), startHarness(options.harness)]);
+    assign(ui as BrowserUi);
+    const handlers = await options.setUp?.({ browser: ui.browser, h: ui.h });
+    if (options.hash !== false) {
+      ui.open = await openUi(ui.browser, ui.h, options.hash ?? '', handlers ?? ui.h.handlers);
+      ui.page = ui.open.page;
+      await options.opened?.(ui.page);
+    }
+    assign(ui as BrowserUi);
+  }, 120_000);
+  afterAll(async () => {
+    await ui.open?.close();
+    await ui.browser?.close();
+    await ui.h?.close();
+  });
+}

@@ -1,55 +1,44 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { fileSettingsStore } from '../../main/engine/settings/config-file.js';
 import { GIF } from '../fixtures/scans.js';
-import { startHarness, type Harness } from '../engine/api/api-harness.js';
-import {
-  axeViolations,
-  ensureRendererBuilt,
-  launchChromium,
-  openUi,
-  rowOf,
-  type OpenUi,
-} from './browser-harness.js';
+import type { Harness } from '../engine/api/api-harness.js';
+import { axeViolations, rowOf, type OpenUi, useBrowserUi } from './browser-harness.js';
 import { layoutProblems, STATUS_ROWS } from './layout-check.js';
 
 // `concur-drop watch --config office.json --ui-port N`, as an admin set it up:
 // a relative folder, only the keys that differ from the defaults, their own layout.
-let browser: Browser;
 let h: Harness;
 let open: OpenUi;
 let page: Page;
 let configPath: string;
 let written: string;
 
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  [browser, h] = await Promise.all([launchChromium(), startHarness()]);
-  configPath = join(h.dir, 'office.json');
-  written =
-    JSON.stringify(
-      {
-        concur: { baseUrl: h.sandbox.url },
-        folders: [{ path: 'Scans' }],
-        settleMs: 150,
-        batchWindowMs: 300,
-      },
-      null,
-      2,
-    ) + '\n';
-  await writeFile(configPath, written);
-  const settingsStore = fileSettingsStore(configPath);
-  open = await openUi(browser, h, '#settings/behaviour', h.handlersWith({ settingsStore }));
-  page = open.page;
-  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-}, 120_000);
-afterAll(async () => {
-  await open?.close();
-  await browser?.close();
-  await h?.close();
-});
+useBrowserUi(
+  {
+    hash: '#settings/behaviour',
+    setUp: async ({ h }) => {
+      configPath = join(h.dir, 'office.json');
+      written =
+        JSON.stringify(
+          {
+            concur: { baseUrl: h.sandbox.url },
+            folders: [{ path: 'Scans' }],
+            settleMs: 150,
+            batchWindowMs: 300,
+          },
+          null,
+          2,
+        ) + '\n';
+      await writeFile(configPath, written);
+      return h.handlersWith({ settingsStore: fileSettingsStore(configPath) });
+    },
+    opened: (page) => page.context().grantPermissions(['clipboard-read', 'clipboard-write']),
+  },
+  (ui) => ({ h, open, page } = ui),
+);
 
 // Generous: a loaded 2-core CI machine runs Chromium, the engine and the sandbox at once.
 describe('the browser view', { timeout: 60_000 }, () => {

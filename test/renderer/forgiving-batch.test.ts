@@ -1,31 +1,13 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { encryptedPdf, jpeg } from '../fixtures/scans.js';
-import { startHarness, type Harness } from '../engine/api/api-harness.js';
-import {
-  ensureRendererBuilt,
-  launchChromium,
-  openUi,
-  rowOf,
-  type OpenUi,
-} from './browser-harness.js';
+import type { Harness } from '../engine/api/api-harness.js';
+import { rowOf, useBrowserUi } from './browser-harness.js';
 
-let browser: Browser;
 let h: Harness;
-let open: OpenUi;
 let page: Page;
 
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  [browser, h] = await Promise.all([launchChromium(), startHarness()]);
-  open = await openUi(browser, h);
-  page = open.page;
-}, 120_000);
-afterAll(async () => {
-  await open?.close();
-  await browser?.close();
-  await h?.close();
-});
+useBrowserUi({}, (ui) => ({ h, page } = ui));
 
 const DIR = 'entry/Taxi [ENT7]';
 

@@ -1,17 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GIF, jpeg, pdf } from '../fixtures/scans.js';
-import { startHarness, type Harness } from '../engine/api/api-harness.js';
-import {
-  ensureRendererBuilt,
-  inPage,
-  launchChromium,
-  openUi,
-  rowOf,
-  SCREENSHOTS,
-} from './browser-harness.js';
+import type { Harness } from '../engine/api/api-harness.js';
+import { inPage, openUi, rowOf, SCREENSHOTS, useBrowserUi } from './browser-harness.js';
 
 // The status window in every language it ships, and in the pseudo-locale
 // en-XA (English with accents, 40 % longer, made from the English catalog):
@@ -20,20 +12,20 @@ import {
 let browser: Browser;
 let h: Harness;
 
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  await mkdir(SCREENSHOTS, { recursive: true });
-  [browser, h] = await Promise.all([launchChromium(), startHarness()]);
-  await h.drop('report/Berlin trip [A2C40CEE415B43B2A0BE]/hotel-invoice.pdf', await pdf());
-  await h.drop('empty-scan.pdf', '');
-  await h.drop('scan-0042.gif', GIF);
-  await h.drop('lunch-receipt.jpg', jpeg());
-  await h.engine.whenIdle();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+useBrowserUi(
+  {
+    screenshots: SCREENSHOTS,
+    hash: false,
+    setUp: async ({ h }) => {
+      await h.drop('report/Berlin trip [A2C40CEE415B43B2A0BE]/hotel-invoice.pdf', await pdf());
+      await h.drop('empty-scan.pdf', '');
+      await h.drop('scan-0042.gif', GIF);
+      await h.drop('lunch-receipt.jpg', jpeg());
+      await h.engine.whenIdle();
+    },
+  },
+  (ui) => ({ browser, h } = ui),
+);
 
 /** What each language must show: the headline, a state, and the empty file's reason. */
 const EXPECT: Record<string, { headline: string; failed: string; reason: string }> = {

@@ -1,17 +1,14 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../engine/api/api-harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../engine/api/api-harness.js';
 import {
-  ensureRendererBuilt,
   inPage,
-  launchChromium,
-  openUi,
   rowOf,
   SCREENSHOTS,
   screenshotsDir,
   type OpenUi,
+  useBrowserUi,
 } from './browser-harness.js';
 import { writeHistory } from './history-fixture.js';
 import { layoutProblems, SETTINGS_ROWS, STATUS_ROWS } from './layout-check.js';
@@ -21,29 +18,18 @@ const WIDTHS = [400, 640, 820, 1200] as const;
 /** Every width's picture, kept out of the checkout (the README's own are taken below). */
 const WIDTH_SHOTS = join(screenshotsDir({}), 'widths');
 
-let browser: Browser;
 let h: Harness;
 let open: OpenUi;
 let page: Page;
 
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  await mkdir(WIDTH_SHOTS, { recursive: true });
-  [browser, h] = await Promise.all([
-    launchChromium(),
-    startHarness({
-      beforeStart: ({ dataDir, root }) => writeHistory(dataDir, root),
-    }),
-  ]);
-  open = await openUi(browser, h);
-  page = open.page;
-  await rowOf(page, 'scan_2.pdf').waitFor();
-}, 120_000);
-afterAll(async () => {
-  await open?.close();
-  await browser?.close();
-  await h?.close();
-});
+useBrowserUi(
+  {
+    screenshots: WIDTH_SHOTS,
+    harness: { beforeStart: ({ dataDir, root }) => writeHistory(dataDir, root) },
+    opened: (page) => rowOf(page, 'scan_2.pdf').waitFor(),
+  },
+  (ui) => ({ h, open, page } = ui),
+);
 
 async function atWidth(width: number, height = 900): Promise<void> {
   await page.setViewportSize({ width, height });

@@ -1,16 +1,10 @@
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Ledger, ledgerDir } from '../../main/engine/ledger/ledger.js';
 import type { Job } from '../../main/engine/types.js';
-import { startHarness, type Harness } from '../engine/api/api-harness.js';
-import {
-  ensureRendererBuilt,
-  inPage,
-  launchChromium,
-  openUi,
-  type OpenUi,
-} from './browser-harness.js';
+import type { Harness } from '../engine/api/api-harness.js';
+import { inPage, openUi, type OpenUi, useBrowserUi } from './browser-harness.js';
 
 const JOBS = 5000;
 
@@ -53,22 +47,16 @@ let browser: Browser;
 let h: Harness;
 let open: OpenUi | null = null;
 
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  [browser, h] = await Promise.all([
-    launchChromium(),
+useBrowserUi(
+  {
+    hash: false,
     // The engine lists 1,000 finished jobs by default; the list must cope with far more.
-    startHarness({
-      beforeStart: ({ dataDir, root }) => writeHistory(dataDir, root),
-      historyKept: JOBS,
-    }),
-  ]);
-}, 120_000);
-afterAll(async () => {
-  await open?.close();
-  await browser?.close();
-  await h?.close();
-});
+    harness: { beforeStart: ({ dataDir, root }) => writeHistory(dataDir, root), historyKept: JOBS },
+  },
+  (ui) => ({ browser, h } = ui),
+);
+// The suite's own window, closed before the browser.
+afterAll(() => open?.close());
 
 // Generous: a loaded 2-core CI machine runs Chromium, the engine and the sandbox at once.
 describe('a long upload history', { timeout: 60_000 }, () => {

@@ -1,46 +1,35 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../engine/api/api-harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../engine/api/api-harness.js';
 import {
   axeViolations,
-  ensureRendererBuilt,
   inPage,
-  launchChromium,
-  openUi,
   SCREENSHOTS,
   type OpenUi,
+  useBrowserUi,
 } from './browser-harness.js';
 
 /** Settings in real Chromium when the organisation's policy holds some of them. */
 
-let browser: Browser;
 let h: Harness;
 let open: OpenUi;
 let page: Page;
 
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  await mkdir(SCREENSHOTS, { recursive: true });
-  [browser, h] = await Promise.all([
-    launchChromium(),
-    startHarness({
+useBrowserUi(
+  {
+    screenshots: SCREENSHOTS,
+    harness: {
       policy: (url, root) => ({
         file: '/etc/concur-drop/policy.json',
         presets: { concur: { baseUrl: url }, folders: [{ path: root }] },
         locked: ['concur.baseUrl', 'folders', 'afterUpload'],
       }),
-    }),
-  ]);
-  open = await openUi(browser, h, '#settings/account');
-  page = open.page;
-}, 120_000);
-afterAll(async () => {
-  await open?.close();
-  await browser?.close();
-  await h?.close();
-});
+    },
+    hash: '#settings/account',
+  },
+  (ui) => ({ h, open, page } = ui),
+);
 
 describe('locked settings in Chromium', { timeout: 60_000 }, () => {
   it('shows the Concur address read-only, "Set by your organisation"', async () => {

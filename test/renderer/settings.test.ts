@@ -1,24 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApiHandlers } from '../../main/engine/api/api-handlers.js';
 import { KeychainUnavailableError } from '../../main/engine/secrets/secret-store.js';
 import { pdf } from '../fixtures/scans.js';
-import {
-  GOOD_TOKEN,
-  noKeychainStore,
-  startHarness,
-  type Harness,
-} from '../engine/api/api-harness.js';
+import { GOOD_TOKEN, noKeychainStore, type Harness } from '../engine/api/api-harness.js';
 import {
   axeViolations,
-  ensureRendererBuilt,
   inPage,
-  launchChromium,
   openUi,
   SCREENSHOTS,
   type OpenUi,
+  useBrowserUi,
 } from './browser-harness.js';
 
 let browser: Browser;
@@ -26,18 +20,10 @@ let h: Harness;
 let open: OpenUi;
 let page: Page;
 
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  await mkdir(SCREENSHOTS, { recursive: true });
-  [browser, h] = await Promise.all([launchChromium(), startHarness({ token: null })]);
-  open = await openUi(browser, h);
-  page = open.page;
-}, 120_000);
-afterAll(async () => {
-  await open?.close();
-  await browser?.close();
-  await h?.close();
-});
+useBrowserUi(
+  { screenshots: SCREENSHOTS, harness: { token: null } },
+  (ui) => ({ browser, h, open, page } = ui),
+);
 
 const goTo = async (tab: 'Account' | 'Folders' | 'Behaviour') => {
   await page.getByRole('tab', { name: tab }).click();

@@ -1,43 +1,34 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseSettings } from '../../main/engine/settings/schema.js';
-import { startHarness, type Harness } from '../engine/api/api-harness.js';
+import type { Harness } from '../engine/api/api-harness.js';
 import { page as sheet, receipt, stackPdf, tiff } from '../fixtures/scan-formats.js';
 import {
   axeViolations,
-  ensureRendererBuilt,
   inPage,
-  launchChromium,
-  openUi,
   rowOf,
   SCREENSHOTS,
   type OpenUi,
+  useBrowserUi,
 } from './browser-harness.js';
 
 // The status window says what was done to a scan before it went: converted, split.
-let browser: Browser;
 let h: Harness;
 let open: OpenUi;
 
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  await mkdir(SCREENSHOTS, { recursive: true });
-  [browser, h] = await Promise.all([launchChromium(), startHarness()]);
-  await h.engine.updateSettings(
-    parseSettings({
-      ...h.settingsStore.get(),
-      folders: [{ path: h.root, split: 'separator' }],
-    }),
-  );
-  open = await openUi(browser, h);
-}, 120_000);
-afterAll(async () => {
-  await open?.close();
-  await browser?.close();
-  await h?.close();
-});
+useBrowserUi(
+  {
+    screenshots: SCREENSHOTS,
+    setUp: async ({ h }) =>
+      h.engine.updateSettings(
+        parseSettings({
+          ...h.settingsStore.get(),
+          folders: [{ path: h.root, split: 'separator' }],
+        }),
+      ),
+  },
+  (ui) => ({ h, open } = ui),
+);
 
 describe('the status window with converted and split scans', { timeout: 90_000 }, () => {
   it('shows "converted from TIFF (3 pages)" and "split into 3 receipts" on uploaded rows (screenshot)', async () => {

@@ -1,39 +1,24 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { GIF, jpeg, pdf, png } from '../fixtures/scans.js';
-import { startHarness, type Harness } from '../engine/api/api-harness.js';
+import type { Harness } from '../engine/api/api-harness.js';
 import {
   axeViolations,
-  ensureRendererBuilt,
   inPage,
-  launchChromium,
-  openUi,
   rowOf,
   SCREENSHOTS,
   type OpenUi,
+  useBrowserUi,
 } from './browser-harness.js';
 
 // One engine, one page, used in order as a person would: first the empty
 // window, then scans arriving, failing, retried, paused, and the full picture.
-let browser: Browser;
 let h: Harness;
 let open: OpenUi;
 let page: Page;
 
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  await mkdir(SCREENSHOTS, { recursive: true });
-  [browser, h] = await Promise.all([launchChromium(), startHarness()]);
-  open = await openUi(browser, h);
-  page = open.page;
-}, 120_000);
-afterAll(async () => {
-  await open?.close();
-  await browser?.close();
-  await h?.close();
-});
+useBrowserUi({ screenshots: SCREENSHOTS }, (ui) => ({ h, open, page } = ui));
 
 const badge = (name: string) => rowOf(page, name).locator('.badge');
 

@@ -1,18 +1,16 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../engine/api/api-harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../engine/api/api-harness.js';
 import {
   axeViolations,
-  ensureRendererBuilt,
   inPage,
-  launchChromium,
   openUi,
   rowOf,
   SCREENSHOTS,
   screenshotsDir,
   type OpenUi,
+  useBrowserUi,
 } from './browser-harness.js';
 import { writeHistory } from './history-fixture.js';
 
@@ -24,22 +22,14 @@ let h: Harness;
 let open: OpenUi;
 let page: Page;
 
-beforeAll(async () => {
-  await ensureRendererBuilt();
-  await mkdir(WIDTH_SHOTS, { recursive: true });
-  [browser, h] = await Promise.all([
-    launchChromium(),
-    startHarness({ beforeStart: ({ dataDir, root }) => writeHistory(dataDir, root) }),
-  ]);
-  open = await openUi(browser, h);
-  page = open.page;
-  await rowOf(page, 'scan_2.pdf').waitFor();
-}, 120_000);
-afterAll(async () => {
-  await open?.close();
-  await browser?.close();
-  await h?.close();
-});
+useBrowserUi(
+  {
+    screenshots: WIDTH_SHOTS,
+    harness: { beforeStart: ({ dataDir, root }) => writeHistory(dataDir, root) },
+    opened: (page) => rowOf(page, 'scan_2.pdf').waitFor(),
+  },
+  (ui) => ({ browser, h, open, page } = ui),
+);
 
 // Written as expressions: the Node typecheck has no DOM types.
 const pageBackground = `getComputedStyle(document.body).backgroundColor`;

@@ -6,13 +6,9 @@ import type { SecretStore } from '../../engine/ports.js';
 import { SANDBOX_APP, SANDBOX_USER } from '../../sandbox/oauth2.js';
 import { startSandbox } from '../../sandbox/sandbox.js';
 import { EXIT, parseCommand } from '../args.js';
+import { cli } from '../language.js';
 import { watchCommand } from './watch.js';
-import { DEMO_USAGE } from '../usage.js';
-
-const HELP = `${DEMO_USAGE}
-
-Try Concur Drop without a Concur account: starts the local sandbox on a free
-port, creates ./concur-drop-demo/ with example folders and watches it until Ctrl-C.`;
+import { helpText, DEMO_USAGE } from '../usage.js';
 
 const DEMO_TOKEN_LIFETIME_S = 80;
 
@@ -29,15 +25,9 @@ function demoKeychain(): SecretStore {
 
 /** The demo's example targets; the ids are the sandbox's, any valid id works there. */
 const EXAMPLES = [
-  {
-    folder: join('report', 'Berlin trip [DEMO-REPORT-1]'),
-    what: 'appended to report "Berlin trip"',
-  },
-  {
-    folder: join('entry', 'Taxi [DEMO-ENTRY-1]'),
-    what: 'attached to the expense entry "Taxi" (several files within 5 s become one PDF)',
-  },
-  { folder: join('invoice', 'Acme [DEMO-INV-1]'), what: 'attached to the invoice "Acme"' },
+  { folder: join('report', 'Berlin trip [DEMO-REPORT-1]'), what: 'cli.demo.report' },
+  { folder: join('entry', 'Taxi [DEMO-ENTRY-1]'), what: 'cli.demo.entry' },
+  { folder: join('invoice', 'Acme [DEMO-INV-1]'), what: 'cli.demo.invoice' },
 ];
 
 /**
@@ -48,7 +38,7 @@ const EXAMPLES = [
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand(argv, { usage: DEMO_USAGE, options: {} });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('demo', DEMO_USAGE));
     return EXIT.ok;
   }
   // Access lasts 80 s and is renewed 20 s before it ends: a renewal every minute, to watch.
@@ -83,9 +73,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
     // The sandbox's secrets live in this process only: never in the keychain.
     process.env.CONCUR_DROP_CLIENT_SECRET = SANDBOX_APP.clientSecret;
 
-    console.log(`Concur Drop demo: a local Concur sandbox runs on ${sandbox.url}\n`);
+    console.log(`${cli().t('cli.demo.runs', { url: sandbox.url })}\n`);
     console.log(guide);
-    console.log('\nCtrl-C ends the demo.\n');
+    console.log(`\n${cli().t('cli.demo.stop')}\n`);
     return await watchCommand(['--config', config, '--data-dir', join(own, 'data')], {
       keychain: demoKeychain(),
       onSignIn: async (account) => {
@@ -98,10 +88,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
           client_id: SANDBOX_APP.clientId,
           client_secret: SANDBOX_APP.clientSecret,
         });
-        if (answer.kind !== 'tokens') throw new Error('The sandbox refused the demo sign-in.');
+        if (answer.kind !== 'tokens') throw new Error(cli().t('cli.demo.refused'));
         const state = await account.manager.signedIn(answer.tokens);
         console.log(
-          `Signed in to the sandbox as ${state.userName}; access lasts ${DEMO_TOKEN_LIFETIME_S} s and renews itself every minute.\n`,
+          `${cli().t('cli.demo.signedIn', { user: state.userName, seconds: DEMO_TOKEN_LIFETIME_S })}\n`,
         );
       },
     });
@@ -111,11 +101,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
 }
 
 function tryThis(scans: string): string {
+  const t = cli().t;
   return [
-    `Drop a PDF/JPEG/PNG into ${scans}`,
-    '  → it goes to the receipt store, then moves to Scans/Uploaded/.',
-    ...EXAMPLES.map((e) => `Drop one into ${join(scans, e.folder)}\n  → ${e.what}.`),
-    'A file Concur would refuse (a text file, an empty one) ends in Scans/Failed/ with a .error.txt saying why.',
-    'Everything here talks to the local sandbox only: nothing reaches a real Concur account.',
+    t('cli.demo.dropReceipt', { folder: scans }),
+    ...EXAMPLES.map(
+      (e) => `${t('cli.demo.dropInto', { folder: join(scans, e.folder) })}\n  → ${t(e.what)}`,
+    ),
+    t('cli.demo.failed'),
+    t('cli.demo.local'),
   ].join('\n');
 }

@@ -2,19 +2,8 @@ import { dataDirError } from '../../engine/data-dir.js';
 import { requestRetry, type RetryRequestResult } from '../../engine/retry-request.js';
 import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
 import { openExistingDataDir } from '../host.js';
-import { RETRY_USAGE } from '../usage.js';
-
-const HELP = `${RETRY_USAGE}
-
-Sends failed jobs again. A running watcher (or the desktop app) on the same
-data dir picks the request up at once; otherwise the next "watch" start does.
-  JOB…             a job id from "status --json" (its first 8 characters are enough),
-                   or the file's path; any failed job, as the app's Retry
-  --all            every job that failed for a reason that may pass (Concur unreachable…)
-  --force          an entry or invoice batch waiting for a failed file goes without it
-  --data-dir DIR   the data dir (default: CONCUR_DROP_HOME, else the app-data folder)
-  --json           one object {queued, unknown, notRetryable}
-Exit 0: retry requested; 1: nothing to retry; 2: usage or data dir error.`;
+import { cli } from '../language.js';
+import { helpText, RETRY_USAGE } from '../usage.js';
 
 /** `concur-drop retry`: leaves a retry request for the engine that owns the ledger. */
 export async function retryCommand(argv: string[]): Promise<number> {
@@ -29,13 +18,13 @@ export async function retryCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('retry', RETRY_USAGE));
     return EXIT.ok;
   }
   if (values.all && positionals.length > 0)
-    throw new UsageError('give either --all or job ids, not both', RETRY_USAGE);
+    throw new UsageError(cli().t('cli.retry.both'), RETRY_USAGE);
   if (!values.all && positionals.length === 0)
-    throw new UsageError('name the jobs to retry, or --all', RETRY_USAGE);
+    throw new UsageError(cli().t('cli.retry.none'), RETRY_USAGE);
   const dataDir = openExistingDataDir(values['data-dir']);
   let result: RetryRequestResult;
   try {
@@ -53,17 +42,11 @@ export async function retryCommand(argv: string[]): Promise<number> {
     console.log(JSON.stringify(result));
     return code;
   }
-  for (const name of result.unknown) console.error(`No job "${name}" in ${dataDir}.`);
-  for (const name of result.notRetryable)
-    console.error(`"${name}" has not failed: nothing to retry ("status" shows its state).`);
-  if (result.queued.length > 0) {
-    const jobs = result.queued.length === 1 ? '1 job' : `${result.queued.length} jobs`;
-    console.log(
-      `Retry requested for ${jobs}. A running watcher or the app sends them now; ` +
-        'otherwise the next "concur-drop watch" does.',
-    );
-  } else if (values.all) {
-    console.error('No job failed for a reason that may pass: nothing to retry.');
-  }
+  const t = cli().t;
+  for (const name of result.unknown) console.error(t('cli.retry.unknown', { name, dir: dataDir }));
+  for (const name of result.notRetryable) console.error(t('cli.retry.notFailed', { name }));
+  if (result.queued.length > 0)
+    console.log(t('cli.retry.requested', { count: result.queued.length }));
+  else if (values.all) console.error(t('cli.retry.nothing'));
   return code;
 }

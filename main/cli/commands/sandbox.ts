@@ -1,20 +1,9 @@
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import { SANDBOX_APP, SANDBOX_USER } from '../../sandbox/oauth2.js';
 import { EXIT, parseCommand, portFlag, portRefused, UsageError } from '../args.js';
+import { cli } from '../language.js';
 import { untilSignal } from '../signals.js';
-import { SANDBOX_USAGE } from '../usage.js';
-
-const HELP = `${SANDBOX_USAGE}
-
-A local Concur-compatible Image service on 127.0.0.1 for trying Concur Drop
-without a Concur account. Runs until Ctrl-C.
-  --port N                  the port (default: a free one)
-  --token T                 a fixed token it accepts (default: sandbox-token)
-  --token-lifetime SECONDS  how long the access tokens its sign-in issues live (default 3600)
-  --geolocation URL         the data center its sign-in says users live in; a
-                            http://127.0.0.1:PORT address is served by this sandbox too
-  --strict-rotation         a refresh token is spent the moment it is used (default:
-                            once the token that replaced it has been used)`;
+import { helpText, SANDBOX_USAGE } from '../usage.js';
 
 /** `concur-drop sandbox`: the local Concur-compatible service until SIGINT/SIGTERM. */
 export async function sandboxCommand(argv: string[]): Promise<number> {
@@ -29,13 +18,13 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('sandbox', SANDBOX_USAGE));
     return EXIT.ok;
   }
   const port = portFlag(values.port, '--port', SANDBOX_USAGE);
   const lifetime = values['token-lifetime'];
   if (lifetime !== undefined && !/^[1-9]\d{0,6}$/.test(lifetime))
-    throw new UsageError(`--token-lifetime must be a number of seconds, not "${lifetime}"`);
+    throw new UsageError(cli().t('cli.sandbox.badLifetime', { value: lifetime }));
   const geolocation = geolocationFlag(values.geolocation);
   const sandbox = await startSandbox({
     port,
@@ -57,17 +46,24 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
       token: values.token,
       oauth2: sandbox.oauth2,
     });
-  console.log(`Concur sandbox listening on ${sandbox.url}`);
-  if (second) console.log(`Users live in the second data center on ${second.url}`);
+  const t = cli().t;
+  console.log(t('cli.sandbox.listening', { url: sandbox.url }));
+  if (second) console.log(t('cli.sandbox.second', { url: second.url }));
   console.log(
-    `It accepts the token "${sandbox.token}": use CONCUR_DROP_TOKEN=${sandbox.token} and`,
+    t('cli.sandbox.token', {
+      token: sandbox.token,
+      config: `"concur": { "baseUrl": "${sandbox.url}" }`,
+    }),
   );
-  console.log(`"concur": { "baseUrl": "${sandbox.url}" } in the config file.`);
   console.log(
-    `Sign-in: "oauth2": { "clientId": "${SANDBOX_APP.clientId}", "redirectUri": "${SANDBOX_APP.redirectUris[0]}" }` +
-      ` with CONCUR_DROP_CLIENT_SECRET=${SANDBOX_APP.clientSecret}; user ${SANDBOX_USER.username}, password ${SANDBOX_USER.password}.`,
+    t('cli.sandbox.signIn', {
+      config: `"oauth2": { "clientId": "${SANDBOX_APP.clientId}", "redirectUri": "${SANDBOX_APP.redirectUris[0]}" }`,
+      secret: `CONCUR_DROP_CLIENT_SECRET=${SANDBOX_APP.clientSecret}`,
+      user: SANDBOX_USER.username,
+      password: SANDBOX_USER.password,
+    }),
   );
-  console.log('Ctrl-C stops it.');
+  console.log(t('cli.sandbox.stop'));
   await untilSignal();
   await second?.close();
   await sandbox.close();
@@ -82,5 +78,5 @@ function geolocationFlag(value: string | undefined): URL | undefined {
   } catch {
     // said below
   }
-  throw new UsageError(`--geolocation must be a URL such as http://127.0.0.1:8091, not "${value}"`);
+  throw new UsageError(cli().t('cli.sandbox.badGeolocation', { value }));
 }

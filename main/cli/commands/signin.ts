@@ -4,22 +4,12 @@ import { signInWithBrowser, SignInFailed, SignInRefused } from '../../engine/aut
 import type { SignInState } from '../../engine/auth/token-manager.js';
 import { TokenUnavailable } from '../../engine/auth/token-unavailable.js';
 import { defaultOpenUrl } from '../../engine/api/open-in-os.js';
+import type { Message } from '../../engine/i18n/translate.js';
 import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
+import { cli, useConfigLanguage } from '../language.js';
+import { tokenPrompt } from './token.js';
 import { loadSettings, oauth2For, openDataDir } from '../host.js';
-import { SIGNIN_USAGE, SIGNOUT_USAGE } from '../usage.js';
-
-const HELP = `${SIGNIN_USAGE}
-
-Signs in to SAP Concur with OAuth2 (the config's "concur": {"oauth2": {…}}).
-Opens the Concur sign-in page in the browser and waits for its answer at the
-redirect URI; the sign-in is kept in the OS keychain and renews itself.
-  --config FILE      the JSON config (base URL, oauth2 clientId and redirectUri)
-  --account NAME     which account of the config to sign in
-  --no-browser       only print the address to open (another machine's browser
-                     cannot reach the loopback redirect: open it on this one)
-  --refresh-token    read a refresh token provided by IT from stdin instead
-Exit: 0 signed in, 1 could not run (no keychain, port taken, no answer),
-2 usage or config error, 3 Concur refused the sign-in (its words are shown).`;
+import { helpText, SIGNIN_USAGE, SIGNOUT_USAGE } from '../usage.js';
 
 /** `concur-drop signin`: the browser sign-in, or an IT-provided refresh token. */
 export async function signinCommand(argv: string[]): Promise<number> {
@@ -33,46 +23,39 @@ export async function signinCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('signin', SIGNIN_USAGE));
     return EXIT.ok;
   }
   const account = oauthAccount(values.config, values.account, SIGNIN_USAGE);
   if ((await account.sessions.where()) === 'memory')
-    throw new CommandError(
-      'No OS keychain is available, so a sign-in cannot be kept here. On a machine without one, ' +
-        'give "concur-drop watch" CONCUR_DROP_REFRESH_TOKEN and CONCUR_DROP_CLIENT_SECRET instead.',
-      EXIT.failed,
-    );
+    throw new CommandError(cli().t('cli.signin.noKeychain'), EXIT.failed);
   let state: SignInState;
   try {
     if (values['refresh-token']) {
-      if (process.stdin.isTTY)
-        process.stderr.write('Paste the refresh token, then Enter and Ctrl-D: ');
+      if (process.stdin.isTTY) process.stderr.write(tokenPrompt(process.platform, 'refresh'));
       const token = (await text(process.stdin)).trim();
-      if (!token) throw new UsageError('no refresh token on stdin', SIGNIN_USAGE);
+      if (!token) throw new UsageError(cli().t('cli.signin.noRefreshToken'), SIGNIN_USAGE);
       state = await account.manager.useRefreshToken(token);
     } else {
       state = await signInWithBrowser({
         account,
-        onUrl: (url) => console.log(`Sign in to Concur at this address:\n  ${url}`),
+        onUrl: (url) => console.log(cli().t('cli.signin.openThis', { url })),
         openBrowser: values['no-browser']
           ? undefined
           : async (url) => {
-              if (!(await defaultOpenUrl(url)))
-                console.error('No browser could be opened here: open the address above yourself.');
+              if (!(await defaultOpenUrl(url))) console.error(cli().t('cli.signin.noBrowser'));
             },
       });
     }
   } catch (error) {
-    if (error instanceof SignInRefused) throw new CommandError(error.message, EXIT.tokenRefused);
+    const words = (e: { text?: Message; message: string }) => cli().words(e.text, e.message);
+    if (error instanceof SignInRefused) throw new CommandError(words(error), EXIT.tokenRefused);
     if (error instanceof TokenUnavailable)
-      throw new CommandError(error.message, error.transient ? EXIT.failed : EXIT.tokenRefused);
-    if (error instanceof SignInFailed) throw new CommandError(error.message, EXIT.failed);
+      throw new CommandError(words(error), error.transient ? EXIT.failed : EXIT.tokenRefused);
+    if (error instanceof SignInFailed) throw new CommandError(words(error), EXIT.failed);
     throw error;
   }
-  console.log(
-    `Signed in to Concur as ${who(state)}. The sign-in is kept in the OS keychain and renews itself; uploads go to ${state.baseUrl}.`,
-  );
+  console.log(cli().t('cli.signin.signedIn', { who: who(state), url: state.baseUrl }));
   return EXIT.ok;
 }
 
@@ -83,28 +66,24 @@ export async function signoutCommand(argv: string[]): Promise<number> {
     options: { config: { type: 'string' }, account: { type: 'string' } },
   });
   if (values.help) {
-    console.log(
-      `${SIGNOUT_USAGE}\n\nRevokes the account's connection at Concur and removes its tokens from the keychain.`,
-    );
+    console.log(helpText('signout', SIGNOUT_USAGE));
     return EXIT.ok;
   }
   const account = oauthAccount(values.config, values.account, SIGNOUT_USAGE);
   const { revoked, removed } = await account.manager.signOut();
   if (!removed && !revoked) {
-    console.log('Not signed in: nothing to sign out.');
+    console.log(cli().t('cli.signin.notSignedIn'));
     return EXIT.ok;
   }
-  console.log(
-    revoked
-      ? 'Signed out: Concur revoked the connection and the tokens were removed.'
-      : 'Signed out: the tokens were removed (Concur could not be asked to revoke the connection).',
-  );
+  console.log(cli().t(revoked ? 'cli.signin.signedOutRevoked' : 'cli.signin.signedOut'));
   return EXIT.ok;
 }
 
 /** "Alice Example (user id 0b9d…)", or the user id alone. */
 export function who(state: SignInState): string {
-  const id = state.userId ? `user id ${state.userId}` : 'an unnamed user';
+  const id = state.userId
+    ? cli().t('cli.signin.userId', { id: state.userId })
+    : cli().t('cli.signin.unnamed');
   return state.userName ? `${state.userName} (${id})` : id;
 }
 
@@ -114,13 +93,9 @@ function oauthAccount(
   usage: string,
 ): OAuth2Account {
   const { settings } = loadSettings(config);
+  useConfigLanguage(settings.language);
   openDataDir();
   const account = oauth2For(settings, name);
-  if (!account)
-    throw new UsageError(
-      'The config does not sign in with OAuth2: add "concur": {"oauth2": {"clientId": "…", "redirectUri": "http://127.0.0.1:53682/callback"}}. ' +
-        '(A pasted token is stored with "concur-drop token set".)',
-      usage,
-    );
+  if (!account) throw new UsageError(cli().t('cli.signin.notOAuth2'), usage);
   return account;
 }

@@ -3,17 +3,11 @@ import { openExistingDataDir } from '../host.js';
 import { readLedgerJobs, summarize } from '../ledger-view.js';
 import { cli } from '../language.js';
 import { jobLine, summaryLine } from '../output.js';
-import { STATUS_USAGE } from '../usage.js';
+import { helpText, STATUS_USAGE } from '../usage.js';
 
 /** Readable output shows this many jobs; --json up to JSON_LIMIT. */
 const READABLE_LIMIT = 20;
 const JSON_LIMIT = 200;
-
-const HELP = `${STATUS_USAGE}
-
-The summary and the latest jobs from the ledger (also while a watcher runs).
-  --data-dir DIR   the data dir (default: CONCUR_DROP_HOME, else the app-data folder)
-  --json           one object {summary, jobs}: jobs newest first, at most ${JSON_LIMIT}`;
 
 /** `concur-drop status`: summary and latest jobs, read from the ledger. */
 export async function statusCommand(argv: string[]): Promise<number> {
@@ -22,7 +16,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } },
   });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('status', STATUS_USAGE, { limit: JSON_LIMIT }));
     return EXIT.ok;
   }
   const dataDir = openExistingDataDir(values['data-dir']);

@@ -7,24 +7,12 @@ import {
   TOKEN_ENV,
 } from '../../engine/secrets/secret-store.js';
 import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
-import { cli, useConfigLanguage } from '../language.js';
+import { cli, NOT_SIGNED_IN, useConfigLanguage } from '../language.js';
 import { loadSettings, oauth2For, openDataDir } from '../host.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
 import { CLIENT_SECRET_ENV } from '../../engine/auth/session-store.js';
 import { who } from './signin.js';
-import { TOKEN_USAGE } from '../usage.js';
-
-const HELP = `${TOKEN_USAGE}
-
-The Concur token lives in the OS keychain (service "Concur Drop", account = the
-base URL's origin, from --config or the default https://www.concursolutions.com).
-  token set     reads the token from stdin (e.g. \`concur-drop token set < token.txt\`)
-  token clear   removes it
-  token check   says whether a token is stored (or comes from ${TOKEN_ENV}); sends nothing;
-                with an OAuth2 config: who is signed in, and until when
-  token set --client-secret    stores the OAuth2 app registration's client secret (stdin)
-  token clear --client-secret  removes it
-${TOKEN_ENV}, when set, wins over the keychain.`;
+import { helpText, TOKEN_USAGE } from '../usage.js';
 
 /** `concur-drop token set|clear|check`: the token in the OS keychain. */
 export async function tokenCommand(argv: string[]): Promise<number> {
@@ -38,14 +26,14 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('token', TOKEN_USAGE, { env: TOKEN_ENV }));
     return EXIT.ok;
   }
   const [action, ...extra] = positionals;
-  if (!action) throw new UsageError('token needs set, clear or check', TOKEN_USAGE);
+  if (!action) throw new UsageError(cli().t('cli.token.noAction'), TOKEN_USAGE);
   if (extra.length)
     throw new UsageError(
-      `unexpected ${extra.map((e) => `"${e}"`).join(' ')}: the token is read from stdin, never from the command line`,
+      cli().t('cli.token.unexpected', { args: extra.map((e) => `"${e}"`).join(' ') }),
       TOKEN_USAGE,
     );
   const { settings } = loadSettings(values.config);
@@ -56,10 +44,7 @@ export async function tokenCommand(argv: string[]): Promise<number> {
   if (oauth2 && (action === 'check' || values['client-secret']))
     return oauth2Token(oauth2, action, !!values['client-secret']);
   if (values['client-secret'])
-    throw new UsageError(
-      'a client secret belongs to an OAuth2 sign-in: the config has no "concur": {"oauth2": …}',
-      TOKEN_USAGE,
-    );
+    throw new UsageError(cli().t('cli.token.secretWithoutOAuth2'), TOKEN_USAGE);
   const account = accountFor(settings.concur.baseUrl);
   const keychain = keychainSecretStore();
   const fromEnv = await envSecretStore(process.env).get(account);
@@ -68,7 +53,7 @@ export async function tokenCommand(argv: string[]): Promise<number> {
     switch (action) {
       case 'set': {
         const token = (await readStdin()).trim();
-        if (!token) throw new UsageError('no token on stdin', TOKEN_USAGE);
+        if (!token) throw new UsageError(tr.t('cli.token.noToken'), TOKEN_USAGE);
         await keychain.set(account, token);
         console.log(tr.t('token.stored', { account }));
         if (fromEnv) console.error(tr.t('token.envWins'));
@@ -93,7 +78,7 @@ export async function tokenCommand(argv: string[]): Promise<number> {
         return EXIT.failed;
       }
       default:
-        throw new UsageError(`unknown token action "${action}"`, TOKEN_USAGE);
+        throw new UsageError(tr.t('cli.token.unknownAction', { action }), TOKEN_USAGE);
     }
   } catch (error) {
     if (error instanceof KeychainUnavailableError)
@@ -105,13 +90,20 @@ export async function tokenCommand(argv: string[]): Promise<number> {
 /** The prompt on a terminal: it names the keys that end input there (Ctrl-D does nothing on Windows). */
 export function tokenPrompt(
   platform: NodeJS.Platform = process.platform,
-  what = 'Concur token',
+  what: 'token' | 'secret' | 'refresh' = 'token',
 ): string {
-  const end = platform === 'win32' ? 'Enter, then Ctrl-Z and Enter' : 'Enter, then Ctrl-D';
-  return `Paste the ${what}, then press ${end}: `;
+  const end = platform === 'win32' ? 'Ctrl-Z' : 'Ctrl-D';
+  const key = {
+    token: 'cli.token.pasteToken',
+    secret: 'cli.token.pasteSecret',
+    refresh: 'cli.token.pasteRefresh',
+  }[what];
+  return cli().t(key, {
+    end: cli().t(platform === 'win32' ? 'cli.token.endWindows' : 'cli.token.endOther', { end }),
+  });
 }
 
-async function readStdin(what = 'Concur token'): Promise<string> {
+async function readStdin(what: 'token' | 'secret' = 'token'): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write(tokenPrompt(process.platform, what));
   return text(process.stdin);
 }
@@ -128,43 +120,46 @@ async function oauth2Token(
   const keychain = keychainSecretStore();
   try {
     if (secret && action === 'set') {
-      const value = (await readStdin('client secret')).trim();
-      if (!value) throw new UsageError('no client secret on stdin', TOKEN_USAGE);
+      const value = (await readStdin('secret')).trim();
+      if (!value) throw new UsageError(cli().t('cli.token.noSecret'), TOKEN_USAGE);
       await keychain.set(account.clientSecretEntry, value);
-      console.log(`Stored the client secret of ${account.oauth2.clientId} in the OS keychain.`);
+      console.log(cli().t('cli.token.secretStored', { clientId: account.oauth2.clientId }));
       return EXIT.ok;
     }
     if (secret && action === 'clear') {
       const removed = await keychain.delete(account.clientSecretEntry);
-      console.log(removed ? 'Removed the client secret.' : 'No client secret was stored.');
+      console.log(cli().t(removed ? 'cli.token.secretRemoved' : 'cli.token.noSecretStored'));
       return EXIT.ok;
     }
-    if (action !== 'check') throw new UsageError(`unknown token action "${action}"`, TOKEN_USAGE);
+    if (action !== 'check')
+      throw new UsageError(cli().t('cli.token.unknownAction', { action }), TOKEN_USAGE);
     const state = await account.manager.state();
     const where = await account.sessions.where();
     const secretKnown = !!(await account.clientSecret());
     if (!state.signedIn) {
-      console.log(state.problem ?? 'Not signed in to Concur: run "concur-drop signin".');
+      console.log(cli().say(state.problemText ?? NOT_SIGNED_IN));
       return EXIT.failed;
     }
-    const since = state.since ? ` since ${new Date(state.since).toLocaleString()}` : '';
-    const until = state.refreshExpiresAt
-      ? `until ${new Date(state.refreshExpiresAt).toLocaleString()} (each renewal extends it)`
-      : 'for as long as it is renewed (Concur keeps a sign-in six months after its last renewal)';
-    console.log(`Signed in to Concur as ${who(state)}${since}; the sign-in lasts ${until}.`);
-    console.log(`Uploads go to ${state.baseUrl}.`);
-    if (where === 'memory')
-      console.log(
-        `No OS keychain: the sign-in comes from ${account.refreshTokenEnv} and renewals are kept in memory, so a restart needs the variable again.`,
-      );
-    if (!secretKnown)
-      console.log(
-        `No client secret is stored: run "concur-drop token set --client-secret" or set ${CLIENT_SECRET_ENV}.`,
-      );
+    const tr = cli();
+    const lasts = state.refreshExpiresAt
+      ? tr.t('cli.token.lastsUntil', { when: tr.dateTime(state.refreshExpiresAt) })
+      : tr.t('cli.token.lastsRenewed');
+    console.log(
+      state.since
+        ? tr.t('cli.token.signedInSince', {
+            who: who(state),
+            since: tr.dateTime(state.since),
+            lasts,
+          })
+        : tr.t('cli.token.signedIn', { who: who(state), lasts }),
+    );
+    console.log(tr.t('cli.token.uploadsGo', { url: state.baseUrl }));
+    if (where === 'memory') console.log(tr.t('cli.token.memory', { env: account.refreshTokenEnv }));
+    if (!secretKnown) console.log(tr.t('cli.token.noSecretKnown', { env: CLIENT_SECRET_ENV }));
     return secretKnown ? EXIT.ok : EXIT.failed;
   } catch (error) {
     if (error instanceof KeychainUnavailableError)
-      throw new CommandError(error.message, EXIT.failed);
+      throw new CommandError(cli().words(undefined, error.message), EXIT.failed);
     throw error;
   }
 }

@@ -12,18 +12,8 @@ import type { ContentType, UploadTarget } from '../../engine/types.js';
 import { EXIT, parseCommand, UsageError } from '../args.js';
 import { msg } from '../../engine/i18n/translate.js';
 import { loadSettings, oauth2For, openDataDir, tokenFor } from '../host.js';
-import { cli, useConfigLanguage } from '../language.js';
-import { UPLOAD_USAGE } from '../usage.js';
-
-const HELP = `${UPLOAD_USAGE}
-
-Uploads the files now and prints each Concur image id, one per line.
-  (no target)      each file to the receipt store
-  --report ID      each file appended to the report
-  --entry ID       to the expense entry; several files are merged into one PDF
-  --invoice ID     to the invoice; several files are merged into one PDF
-  --config FILE    the Concur base URL and auth scheme (default: www.concursolutions.com, OAuth)
-Exit: 0 all uploaded, 1 any failed, 2 usage error, 3 token refused or missing.`;
+import { cli, NOT_SIGNED_IN, useConfigLanguage } from '../language.js';
+import { helpText, UPLOAD_USAGE } from '../usage.js';
 
 /** Tries per file for transient answers (network, 5xx, rate limit) before giving up. */
 const TRIES = 4;
@@ -51,11 +41,10 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('upload', UPLOAD_USAGE));
     return EXIT.ok;
   }
-  if (positionals.length === 0)
-    throw new UsageError('upload needs at least one FILE', UPLOAD_USAGE);
+  if (positionals.length === 0) throw new UsageError(cli().t('cli.upload.noFile'), UPLOAD_USAGE);
   const target = targetFrom(values);
   const { settings } = loadSettings(values.config);
   useConfigLanguage(settings.language);
@@ -66,7 +55,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
   if (oauth2) {
     const state = await oauth2.manager.state();
     if (!state.signedIn) {
-      console.error(state.problem ?? 'Not signed in to Concur: run "concur-drop signin".');
+      console.error(cli().say(state.problemText ?? NOT_SIGNED_IN));
       return EXIT.tokenRefused;
     }
   } else {
@@ -129,17 +118,14 @@ function targetFrom(values: { report?: string; entry?: string; invoice?: string 
   const given = (['report', 'entry', 'invoice'] as const).filter((k) => values[k] !== undefined);
   if (given.length > 1)
     throw new UsageError(
-      `choose one of --report, --entry or --invoice, not ${given.map((k) => `--${k}`).join(' and ')}`,
+      cli().t('cli.upload.twoTargets', { given: given.map((k) => `--${k}`).join(' + ') }),
       UPLOAD_USAGE,
     );
   if (given.length === 0) return { kind: 'receipt' };
   const kind = given[0];
   const id = values[kind] as string;
   if (!CONCUR_ID.test(id))
-    throw new UsageError(
-      `--${kind} "${id}" is not a Concur id (1–128 characters of A-Z a-z 0-9 $ _ - .)`,
-      UPLOAD_USAGE,
-    );
+    throw new UsageError(cli().t('cli.upload.badId', { flag: `--${kind}`, id }), UPLOAD_USAGE);
   return { kind, id };
 }
 

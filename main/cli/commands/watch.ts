@@ -9,7 +9,8 @@ import { accountTokens, loadSettings, openDataDir, tokenFor } from '../host.js';
 import { findAccount } from '../../engine/settings/accounts.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
 import type { SecretStore } from '../../engine/ports.js';
-import { cli, useConfigLanguage } from '../language.js';
+import { english } from '../../engine/i18n/translate.js';
+import { cli, NOT_SIGNED_IN, useConfigLanguage } from '../language.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
 import {
   batchedLines,
@@ -21,19 +22,7 @@ import {
 import { untilSignal } from '../signals.js';
 import { startBrowserUi } from '../ui.js';
 import { signInPort } from '../../engine/api/sign-in-port.js';
-import { WATCH_USAGE } from '../usage.js';
-
-const HELP = `${WATCH_USAGE}
-
-Watches the folders of the config file and uploads new scans to Concur.
-  --config FILE    the JSON config (folders, Concur base URL, behaviour)
-  --data-dir DIR   ledger, logs and staging (default: CONCUR_DROP_HOME, else the app-data folder)
-  --once           handle the files present now, then exit:
-                   0 all uploaded or duplicate, 1 some failed (or a folder could not be
-                   reached), 2 usage/config error,
-                   3 paused because the token was refused or is missing
-  --json           one JSON object per engine event on stdout
-  --ui-port N      also serve the status window to a browser on 127.0.0.1:N`;
+import { helpText, WATCH_USAGE } from '../usage.js';
 
 const log = createLogger('cli');
 
@@ -64,15 +53,15 @@ export async function watchCommand(
     },
   });
   if (values.help) {
-    console.log(HELP);
+    console.log(helpText('watch', WATCH_USAGE));
     return EXIT.ok;
   }
-  if (!values.config) throw new UsageError('watch needs --config FILE', WATCH_USAGE);
+  if (!values.config) throw new UsageError(cli().t('cli.watchNeedsConfig'), WATCH_USAGE);
   const uiPort = portFlag(values['ui-port'], '--ui-port', WATCH_USAGE);
   const { settings, configDir } = loadSettings(values.config);
   useConfigLanguage(settings.language);
   if (settings.folders.length === 0)
-    throw new UsageError(`The config file ${values.config} lists no folders to watch.`);
+    throw new UsageError(cli().t('cli.noFolders', { file: values.config }));
   const dataDir = openDataDir(values['data-dir']);
   const json = values.json ?? false;
   const stdout = batchedLines((text) => process.stdout.write(text));
@@ -97,13 +86,15 @@ export async function watchCommand(
       if (!state.signedIn)
         say(
           'token-missing',
-          who + (state.problem ?? 'Not signed in to Concur: run "concur-drop signin".'),
+          who + english.say(state.problemText ?? NOT_SIGNED_IN),
+          who + cli().say(state.problemText ?? NOT_SIGNED_IN),
         );
       if (!memoryTold && (await oauth2.sessions.where()) === 'memory') {
         memoryTold = true;
         say(
           'keychain-missing',
-          `No OS keychain: renewed sign-ins are kept in memory for this run only. The refresh token in ${oauth2.refreshTokenEnv} is spent at the first renewal, so a restart needs a fresh one in the variable.`,
+          english.t('cli.signin.memoryRun', { env: oauth2.refreshTokenEnv }),
+          cli().t('cli.signin.memoryRun', { env: oauth2.refreshTokenEnv }),
         );
       }
     } else {

@@ -139,6 +139,9 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
         keychain: availability.available ? 'available' : 'unavailable',
         ...(availability.message ? { keychainMessage: availability.message } : {}),
         ...(settingsStore.warning ? { settingsWarning: settingsStore.warning } : {}),
+        ...(settingsStore.warningText?.length
+          ? { settingsWarningText: settingsStore.warningText }
+          : {}),
         ...(settingsStore.locked?.length ? { locked: [...settingsStore.locked] } : {}),
       };
     },

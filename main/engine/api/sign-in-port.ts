@@ -2,6 +2,7 @@ import type { SignInStart, SignInView } from '../../../preload/contract.js';
 import type { OAuth2Account } from '../auth/account-auth.js';
 import { signInWithBrowser } from '../auth/sign-in.js';
 import type { SignInState } from '../auth/token-manager.js';
+import type { Message } from '../i18n/translate.js';
 import { createLogger } from '../log/logger.js';
 
 /**
@@ -61,8 +62,9 @@ export function signInPort(options: {
       } catch (error) {
         const problem = (error as Error).message;
         log.warn('sign-in did not complete', { account: account.name, error: problem });
+        const problemText = (error as { text?: Message }).text;
         told({ problem });
-        return { ...viewOf(await account.manager.state()), problem };
+        return { ...viewOf(await account.manager.state()), problem, problemText };
       }
     })().finally(() => running.delete(account.name));
     const entry = { url, done };
@@ -89,7 +91,7 @@ export function signInPort(options: {
       await account.manager.signOut();
       options.changed(account.name);
       const state = viewOf(await account.manager.state());
-      return { ...state, problem: undefined };
+      return { ...state, problem: undefined, problemText: undefined };
     },
   };
 }
@@ -103,5 +105,6 @@ function viewOf(state: SignInState): SignInView {
     ...(state.since ? { since: state.since } : {}),
     ...(state.refreshExpiresAt ? { until: state.refreshExpiresAt } : {}),
     ...(state.problem ? { problem: state.problem } : {}),
+    ...(state.problemText ? { problemText: state.problemText } : {}),
   };
 }

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { english, msg, type Message } from '../i18n/translate.js';
 import { createLogger, registerSecret } from '../log/logger.js';
 import { isLoopbackHost } from '../settings/schema.js';
 import type { OAuth2Account } from './account-auth.js';
+import { refusalMessage } from './refusal-words.js';
 import { requestTokens, trustedGeolocation } from './token-endpoint.js';
 import type { SignInState } from './token-manager.js';
 
@@ -16,16 +18,17 @@ import type { SignInState } from './token-manager.js';
 
 /** How a browser sign-in ended when it did not sign in: Concur's words where it gave any. */
 export class SignInRefused extends Error {
-  constructor(message: string) {
-    super(message);
+  /** `text`: the words as a catalog key, for the user's language; `message` in English. */
+  constructor(readonly text: Message) {
+    super(english.say(text));
     this.name = 'SignInRefused';
   }
 }
 
 /** The sign-in could not run here (the port is taken, no answer came in time). */
 export class SignInFailed extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(readonly text: Message) {
+    super(english.say(text));
     this.name = 'SignInFailed';
   }
 }
@@ -54,16 +57,11 @@ export interface SignInOptions {
 export async function signInWithBrowser(options: SignInOptions): Promise<SignInState> {
   const { account } = options;
   const secret = (await account.clientSecret())?.trim();
-  if (!secret)
-    throw new SignInFailed(
-      'The Concur app registration has no client secret here: store it with "concur-drop token set --client-secret" or set CONCUR_DROP_CLIENT_SECRET.',
-    );
+  if (!secret) throw new SignInFailed(msg('auth.noSecretCli'));
   registerSecret(secret);
   const redirect = new URL(account.oauth2.redirectUri);
   if (redirect.protocol !== 'http:' || !isLoopbackHost(redirect.hostname))
-    throw new SignInFailed(
-      'The redirect URI must be a loopback address (http://127.0.0.1:PORT/…).',
-    );
+    throw new SignInFailed(msg('auth.redirectNotLoopback'));
   const state = randomBytes(18).toString('base64url');
   const verifier = randomBytes(48).toString('base64url');
   const url = new URL('oauth2/v0/authorize', authorizeBase(account.baseUrl) + '/');
@@ -98,11 +96,9 @@ export async function signInWithBrowser(options: SignInOptions): Promise<SignInS
     client_secret: secret,
     code_verifier: verifier,
   });
-  if (tokens.kind === 'refused')
-    throw new SignInRefused(
-      `Concur refused the sign-in: ${tokens.description}${tokens.code !== undefined ? ` (code ${tokens.code})` : ''}`,
-    );
-  if (tokens.kind === 'transient') throw new SignInFailed(tokens.message);
+  if (tokens.kind === 'refused') throw new SignInRefused(refusalMessage('refused', tokens));
+  if (tokens.kind === 'transient')
+    throw new SignInFailed(tokens.text ?? msg('auth.asIs', { message: tokens.message }));
   if (!tokens.tokens.geolocation && geolocation) {
     const trusted = trustedGeolocation(geolocation);
     if (trusted) tokens.tokens.geolocation = trusted;
@@ -141,7 +137,7 @@ function awaitRedirect(
       if (error) reject(error);
       else resolve(value!);
     };
-    const aborted = () => done(new SignInFailed('The sign-in was cancelled.'));
+    const aborted = () => done(new SignInFailed(msg('auth.cancelled')));
     server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', redirect.origin);
       if (url.pathname !== redirect.pathname) {
@@ -165,22 +161,18 @@ function awaitRedirect(
           'Sign-in not accepted',
           'This answer does not belong to the sign-in Concur Drop started. Start the sign-in again.',
         );
-        return done(
-          new SignInRefused(
-            'The answer did not belong to this sign-in (its state did not match); nothing was exchanged.',
-          ),
-        );
+        return done(new SignInRefused(msg('auth.stateMismatch')));
       }
       const error = params.get('error_code') ?? params.get('error');
       if (error) {
         const said = params.get('error_description') ?? error;
         answer(200, 'Not signed in', `Concur said: ${said}`);
-        return done(new SignInRefused(`Concur did not sign you in: ${said}`));
+        return done(new SignInRefused(msg('auth.notSignedIn', { said })));
       }
       const code = params.get('cc') ?? params.get('code');
       if (!code) {
         answer(400, 'Sign-in not accepted', 'Concur sent no code.');
-        return done(new SignInRefused('Concur sent no code with its answer.'));
+        return done(new SignInRefused(msg('auth.noCode')));
       }
       answer(200, 'Signed in to Concur', 'Concur Drop is signed in. You can close this window.');
       done(null, { code, geolocation: params.get('geolocation') ?? undefined });
@@ -189,11 +181,9 @@ function awaitRedirect(
       server.once('error', (error: NodeJS.ErrnoException) => {
         const why =
           error.code === 'EADDRINUSE'
-            ? `port ${redirect.port} is in use by another program`
+            ? msg('auth.portInUse', { port: redirect.port })
             : (error.code ?? error.message);
-        const failure = new SignInFailed(
-          `Cannot listen for Concur's answer at ${redirect.href}: ${why}.`,
-        );
+        const failure = new SignInFailed(msg('auth.cannotListen', { url: redirect.href, why }));
         fail(failure);
         reject(failure);
       });
@@ -205,11 +195,7 @@ function awaitRedirect(
     });
     timer = setTimeout(
       () =>
-        done(
-          new SignInFailed(
-            `No answer from the browser within ${Math.round(timeoutMs / 60_000)} min.`,
-          ),
-        ),
+        done(new SignInFailed(msg('auth.timeout', { minutes: Math.round(timeoutMs / 60_000) }))),
       timeoutMs,
     );
     timer.unref();

@@ -1,4 +1,5 @@
 import { checkBaseUrl } from '../concur/target-url.js';
+import { english, msg, type Message } from '../i18n/translate.js';
 import { createLogger, registerSecret } from '../log/logger.js';
 import { isLoopbackHost } from '../settings/schema.js';
 import { readIdToken, type IdentityClaims } from './id-token.js';
@@ -35,7 +36,7 @@ export type TokenAnswer =
       description: string;
     }
   /** No answer, or one that may pass (5xx, 429): try later. */
-  | { kind: 'transient'; message: string; retryAfterMs?: number };
+  | { kind: 'transient'; message: string; text?: Message; retryAfterMs?: number };
 
 /** Concur's code for "sign in again": the refresh token is bad, expired or spent. */
 export const REFRESH_TOKEN_REFUSED = 108;
@@ -116,13 +117,13 @@ async function postForm(
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {
-    const message = `Could not reach Concur's sign-in service at ${url.host} (${failureCode(error)}).`;
+    const text = msg('auth.unreachable', { host: url.host, why: failureWords(error) });
     log.warn('token call failed', {
       grant: form.grant_type,
       host: url.host,
       error: failureCode(error),
     });
-    return { kind: 'transient', message };
+    return { kind: 'transient', message: english.say(text), text };
   }
   const text = (await res.text().catch(() => '')).slice(0, MAX_ANSWER);
   let body: Record<string, unknown> = {};
@@ -142,9 +143,11 @@ async function postForm(
   if (res.ok) return tokensFrom(body, now());
   if (res.status >= 500 || res.status === 429 || res.status === 408) {
     const after = Number(res.headers.get('retry-after'));
+    const text = msg('auth.notAnswering', { status: res.status });
     return {
       kind: 'transient',
-      message: `Concur's sign-in service is not answering right now (HTTP ${res.status}).`,
+      message: english.say(text),
+      text,
       ...(after > 0 ? { retryAfterMs: after * 1000 } : {}),
     };
   }
@@ -161,8 +164,10 @@ async function postForm(
 
 function tokensFrom(body: Record<string, unknown>, now: number): TokenAnswer {
   const access = typeof body.access_token === 'string' ? body.access_token : '';
-  if (!access)
-    return { kind: 'transient', message: "Concur's sign-in service gave no access token." };
+  if (!access) {
+    const text = msg('auth.noAccessToken');
+    return { kind: 'transient', message: english.say(text), text };
+  }
   registerSecret(access);
   const refresh = typeof body.refresh_token === 'string' ? body.refresh_token : undefined;
   registerSecret(refresh);
@@ -193,6 +198,13 @@ function describeRefusal(body: Record<string, unknown>, status: number): string 
   );
   const text = (words ?? `HTTP ${status}`).replace(/\s+/g, ' ').trim();
   return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+}
+
+/** The errno code as Node names it; a timeout in words. */
+function failureWords(error: unknown): string | Message {
+  if (error instanceof Error && error.name === 'TimeoutError')
+    return msg('auth.noAnswerWithin', { seconds: TIMEOUT_MS / 1000 });
+  return failureCode(error);
 }
 
 function failureCode(error: unknown): string {

@@ -1,3 +1,4 @@
+import { english, msg, type Message } from '../i18n/translate.js';
 import { createLogger, registerSecret } from '../log/logger.js';
 import { systemClock, type AccessTokens, type Clock } from '../ports.js';
 import { retryDelay } from '../queue/backoff.js';
@@ -9,6 +10,7 @@ import {
   type TokenAnswer,
   type TokenSet,
 } from './token-endpoint.js';
+import { refusalMessage } from './refusal-words.js';
 import { TokenUnavailable } from './token-unavailable.js';
 
 /**
@@ -35,6 +37,8 @@ export interface SignInState {
   baseUrl: string;
   /** Why sign-in is needed, in plain words (Concur's own where it gave any). */
   problem?: string;
+  /** `problem` as a catalog key, for the user's language. */
+  problemText?: Message;
 }
 
 export interface TokenManagerOptions {
@@ -50,8 +54,11 @@ export interface TokenManagerOptions {
   onChange?: (state: SignInState) => void;
 }
 
-const NOT_SIGNED_IN =
-  'Not signed in to Concur: sign in from Settings → Account, or run "concur-drop signin".';
+const NOT_SIGNED_IN = msg('auth.signInFirst');
+
+/** Someone has to sign in: English for the log, the Message for the user's language. */
+const unavailable = (problem: Message) =>
+  new TokenUnavailable(english.say(problem), false, undefined, problem);
 
 /** Renewal starts this long before the access token expires: a quarter of its life, at most 5 min. */
 function aheadMs(lifetimeMs: number): number {
@@ -68,10 +75,10 @@ export class TokenManager implements AccessTokens {
   private inflight: Promise<string> | null = null;
   /** The refresh token Concur refused; asked again only once a different one is stored. */
   private refusedRefresh: string | null = null;
-  private problem: string | null = null;
+  private problem: Message | null = null;
   private failures = 0;
   private notBefore = 0;
-  private trouble = '';
+  private trouble: { message: string; text?: Message } = { message: '' };
   private timer: unknown;
   private running = false;
   private readonly clock: Clock;
@@ -163,24 +170,24 @@ export class TokenManager implements AccessTokens {
     this.clock.clearTimeout(this.timer);
     this.session = null;
     this.access = null;
-    this.problem = 'Signed out.';
+    this.problem = msg('auth.signedOut');
     this.changed();
     return { revoked, removed };
   }
 
   private async renew(): Promise<string> {
     const now = this.clock.now();
-    if (now < this.notBefore) throw new TokenUnavailable(this.trouble, true, this.notBefore - now);
+    if (now < this.notBefore) {
+      const { message, text } = this.trouble;
+      throw new TokenUnavailable(message, true, this.notBefore - now, text);
+    }
     // Read again each time: a sign-in from another window or shell takes effect here.
     const session = await this.load();
     if (!session) throw this.signInNeeded(this.problem ?? NOT_SIGNED_IN);
     if (session.refreshToken === this.refusedRefresh)
-      throw new TokenUnavailable(this.problem ?? NOT_SIGNED_IN, false);
+      throw unavailable(this.problem ?? NOT_SIGNED_IN);
     const secret = (await this.options.clientSecret())?.trim();
-    if (!secret)
-      throw this.signInNeeded(
-        'The Concur app registration has no client secret here: store it in the keychain or set CONCUR_DROP_CLIENT_SECRET.',
-      );
+    if (!secret) throw this.signInNeeded(msg('auth.noSecret'));
     registerSecret(secret);
     const answer = await this.request(this.baseUrl(), {
       grant_type: 'refresh_token',
@@ -195,16 +202,15 @@ export class TokenManager implements AccessTokens {
     if (answer.kind === 'refused') {
       this.refusedRefresh = session.refreshToken;
       this.access = null;
-      const code = answer.code !== undefined ? ` (code ${answer.code})` : '';
-      throw this.signInNeeded(`Concur asks to sign in again: ${answer.description}${code}`);
+      throw this.signInNeeded(refusalMessage('signInAgain', answer));
     }
     this.failures++;
     const wait = retryDelay(this.failures, TOKEN_RETRY, answer.retryAfterMs, this.options.random);
     this.notBefore = this.clock.now() + wait;
-    this.trouble = answer.message;
+    this.trouble = { message: answer.message, text: answer.text };
     log.warn('token renewal will be tried again', { failures: this.failures, waitMs: wait });
     this.schedule();
-    throw new TokenUnavailable(answer.message, true, wait);
+    throw new TokenUnavailable(answer.message, true, wait, answer.text);
   }
 
   /**
@@ -213,7 +219,7 @@ export class TokenManager implements AccessTokens {
    */
   private async adopt(tokens: TokenSet, before: Partial<StoredSession>): Promise<void> {
     const refreshToken = tokens.refreshToken ?? before.refreshToken;
-    if (!refreshToken) throw new TokenUnavailable('Concur gave no refresh token.', false);
+    if (!refreshToken) throw unavailable(msg('auth.noRefreshToken'));
     const next: StoredSession = {
       refreshToken,
       geolocation: trustedGeolocation(tokens.geolocation) ?? before.geolocation,
@@ -254,14 +260,14 @@ export class TokenManager implements AccessTokens {
     return this.session;
   }
 
-  private signInNeeded(problem: string): TokenUnavailable {
-    const changed = this.problem !== problem;
+  private signInNeeded(problem: Message): TokenUnavailable {
+    const changed = !this.problem || english.say(this.problem) !== english.say(problem);
     this.problem = problem;
     if (changed) {
-      log.warn('sign-in needed', { problem });
+      log.warn('sign-in needed', { problem: english.say(problem) });
       this.changed();
     }
-    return new TokenUnavailable(problem, false);
+    return unavailable(problem);
   }
 
   private schedule(): void {
@@ -286,7 +292,7 @@ export class TokenManager implements AccessTokens {
       ...(this.access ? { accessExpiresAt: this.access.expiresAt } : {}),
       ...(session?.refreshExpiresAt ? { refreshExpiresAt: session.refreshExpiresAt } : {}),
       baseUrl: this.baseUrl(),
-      ...(this.problem ? { problem: this.problem } : {}),
+      ...(this.problem ? { problem: english.say(this.problem), problemText: this.problem } : {}),
     };
   }
 

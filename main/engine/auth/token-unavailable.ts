@@ -1,3 +1,5 @@
+import type { Message } from '../i18n/translate.js';
+
 /**
  * Why there is no access token for an upload (docs/architecture.md#signing-in-to-concur):
  * sign-in is needed (the upload is held, nothing fails), or the sign-in
@@ -9,6 +11,8 @@ export class TokenUnavailable extends Error {
     /** True when trying later may work; false when someone has to sign in. */
     readonly transient: boolean,
     readonly retryAfterMs?: number,
+    /** `message` as a catalog key, for the user's language. */
+    readonly text?: Message,
   ) {
     super(message);
     this.name = 'TokenUnavailable';

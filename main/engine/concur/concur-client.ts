@@ -170,7 +170,12 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
       if (error instanceof TokenUnavailable)
         return {
           outcome: error.transient
-            ? { kind: 'transient', message: error.message, retryAfterMs: error.retryAfterMs }
+            ? {
+                kind: 'transient',
+                message: error.message,
+                text: error.text,
+                retryAfterMs: error.retryAfterMs,
+              }
             : { kind: 'auth', message: error.message },
         };
       const why = error instanceof Error ? error.message : String(error);
@@ -417,8 +422,8 @@ function describeFailure(
   const { error } = reply;
   const host = base.host;
   const code = errorCode(error);
-  // Our own setup's words (an unreadable caFile, a proxy setting that cannot be used): English only.
-  if (error instanceof NetworkSetupError) return msg('network.setup', { message: error.message });
+  if (error instanceof NetworkSetupError)
+    return error.text ?? msg('network.setup', { message: error.message });
   if (error instanceof ProxyRefused)
     return error.status === 407
       ? msg('network.proxy407', { proxy: error.proxy })

@@ -1,4 +1,5 @@
 import { getProxyForUrl } from 'proxy-from-env';
+import { english, msg, type Message } from '../i18n/translate.js';
 
 /**
  * Which proxy, if any, a request to a URL goes through
@@ -8,7 +9,11 @@ import { getProxyForUrl } from 'proxy-from-env';
  * settings), else the HTTPS_PROXY / HTTP_PROXY / NO_PROXY variables.
  */
 
-export { PROXY_DIRECT as DIRECT, proxySettingProblem } from '../settings/schema.js';
+export {
+  PROXY_DIRECT as DIRECT,
+  proxySettingIssue,
+  proxySettingProblem,
+} from '../settings/schema.js';
 
 /** What a host can resolve for a URL: a PAC answer such as "PROXY host:8080; DIRECT". */
 export type ProxyResolver = (url: string) => Promise<string>;
@@ -33,16 +38,15 @@ export function proxyFromEnv(url: URL): URL | null {
   try {
     return new URL(found);
   } catch {
-    throw new NetworkSetupError(
-      `The proxy in the environment (HTTPS_PROXY or HTTP_PROXY) is not a URL such as http://proxy.example.com:8080.`,
-    );
+    throw new NetworkSetupError(msg('network.envProxy'));
   }
 }
 
 /** A network setting or the environment names something that cannot be used. */
 export class NetworkSetupError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** `message` in English for the log; `text` the same as a catalog key, for the user's language. */
+  constructor(readonly text: Message) {
+    super(english.say(text));
     this.name = 'NetworkSetupError';
   }
 }

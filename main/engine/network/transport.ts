@@ -4,13 +4,14 @@ import https from 'node:https';
 import { resolve } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Post, PostLimits, Reply } from '../concur/streamed-post.js';
+import { msg } from '../i18n/translate.js';
 import { createLogger, registerSecret } from '../log/logger.js';
 import {
   DIRECT,
   NetworkSetupError,
   proxyFromEnv,
   proxyFromPac,
-  proxySettingProblem,
+  proxySettingIssue,
   type ProxyResolver,
 } from './proxy-choice.js';
 import { trustedRoots } from './trusted-roots.js';
@@ -72,10 +73,17 @@ export interface Transport {
   asksForLogin?(proxy: URL, schemes: readonly string[]): boolean;
 }
 
+/** The words for each way a `proxy` setting cannot be used. */
+const PROXY_ISSUES = {
+  notUrl: 'network.proxyNotUrl',
+  notHttp: 'network.proxyNotHttp',
+  userinfo: 'network.proxyUserinfo',
+} as const;
+
 /** Builds a transport; nothing is read until the first route. Throws NetworkSetupError for a bad `proxy`. */
 export function createTransport(options: NetworkOptions = {}): Transport {
-  const problem = options.proxy ? proxySettingProblem(options.proxy) : null;
-  if (problem) throw new NetworkSetupError(`The proxy setting ${problem}.`);
+  const issue = options.proxy ? proxySettingIssue(options.proxy) : null;
+  if (issue) throw new NetworkSetupError(msg(PROXY_ISSUES[issue]));
   let roots: Promise<string[]> | undefined;
   let secureContext: SecureContext | undefined;
   const agents = new Map<string, Agent>();

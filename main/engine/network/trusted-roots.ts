@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
+import { msg } from '../i18n/translate.js';
 import { createLogger } from '../log/logger.js';
 import { NetworkSetupError } from './proxy-choice.js';
 
@@ -37,15 +38,17 @@ export async function readCaFile(path: string): Promise<string[]> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    log.warn('the caFile cannot be read', { path, code });
     throw new NetworkSetupError(
-      `The certificate file ${path} (caFile) cannot be read${code === 'ENOENT' ? ': there is no such file' : ` (${code})`}.`,
+      code === 'ENOENT'
+        ? msg('network.caMissing', { path })
+        : code === 'EACCES' || code === 'EPERM'
+          ? msg('network.caNoAccess', { path })
+          : msg('network.caUnreadable', { path }),
     );
   }
   const found = text.match(PEM) ?? [];
-  if (found.length === 0)
-    throw new NetworkSetupError(
-      `The certificate file ${path} (caFile) holds no certificate: it must be PEM text ("-----BEGIN CERTIFICATE-----").`,
-    );
+  if (found.length === 0) throw new NetworkSetupError(msg('network.caNotPem', { path }));
   return found;
 }
 

@@ -38,13 +38,15 @@ export class TooManyPixelsError extends UnreadableImageError {
   constructor(width: number, height: number) {
     super(
       `The image is ${width.toLocaleString('en')} × ${height.toLocaleString('en')} pixels, far larger than any scan; it was not opened (it could exhaust the computer's memory).`,
+      { key: 'prep.tooManyPixels', params: { width, height } },
     );
     this.name = 'TooManyPixelsError';
   }
 }
 
 function checkPixels(width: number, height: number, maxPixels: number): void {
-  if (!(width > 0 && height > 0)) throw new UnreadableImageError('The image has no pixels.');
+  if (!(width > 0 && height > 0))
+    throw new UnreadableImageError('The image has no pixels.', { key: 'prep.noPixels' });
   if (width * height > maxPixels) throw new TooManyPixelsError(width, height);
 }
 
@@ -99,7 +101,10 @@ async function openRaster(
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
-    throw new UnreadableImageError(`The ${nameOf(from)} is damaged or not readable.`);
+    throw new UnreadableImageError(`The ${nameOf(from)} is damaged or not readable.`, {
+      key: 'prep.unreadable',
+      params: { type: { key: `fileType.${typeKey(from)}` } },
+    });
   }
   // GIF and WebP may be animated: the first frame is the picture.
   const pages = from === 'image/tiff' ? (meta.pages ?? 1) : 1;
@@ -132,7 +137,10 @@ async function openHeic(bytes: Buffer, maxPixels: number): Promise<PageSource> {
     const { default: decodeHeic } = await import('heic-decode');
     images = await decodeHeic.all({ buffer: bytes });
   } catch {
-    throw new UnreadableImageError('The HEIC photo is damaged or not readable.');
+    throw new UnreadableImageError('The HEIC photo is damaged or not readable.', {
+      key: 'prep.unreadable',
+      params: { type: { key: 'fileType.heic' } },
+    });
   }
   try {
     const first = images[0];
@@ -244,12 +252,20 @@ class PdfFile {
     try {
       const { size } = await file.stat();
       ptr = module.wasmExports.malloc(Math.max(1, size));
-      if (!ptr) throw new UnreadableImageError('The PDF is too large to open.');
+      if (!ptr)
+        throw new UnreadableImageError('The PDF is too large to open.', {
+          key: 'prep.unreadable',
+          params: { type: { key: 'fileType.pdf' } },
+        });
       for (let at = 0; at < size;) {
         // HEAPU8 is read afresh for each chunk: the heap's buffer is replaced whenever it grows.
         const length = Math.min(READ_CHUNK, size - at);
         const { bytesRead } = await file.read(module.HEAPU8, ptr + at, length, at);
-        if (!bytesRead) throw new UnreadableImageError('The PDF is damaged or not readable.');
+        if (!bytesRead)
+          throw new UnreadableImageError('The PDF is damaged or not readable.', {
+            key: 'prep.unreadable',
+            params: { type: { key: 'fileType.pdf' } },
+          });
         at += bytesRead;
       }
       const pdf = new PdfFile(module, PDFiumDocument, ptr, size);
@@ -264,7 +280,11 @@ class PdfFile {
   /** A handle on the bytes; it does not own them (pdfium's free of pointer 0 does nothing). */
   private open(): PDFiumDocument {
     const index = this.module._FPDF_LoadMemDocument(this.ptr, this.size, 0);
-    if (!index) throw new UnreadableImageError('The PDF is damaged or not readable.');
+    if (!index)
+      throw new UnreadableImageError('The PDF is damaged or not readable.', {
+        key: 'prep.unreadable',
+        params: { type: { key: 'fileType.pdf' } },
+      });
     return new this.Document({ module: this.module as never, documentIdx: index, documentPtr: 0 });
   }
 
@@ -332,4 +352,12 @@ function closePage(page: PDFiumPage): void {
 
 function nameOf(from: SniffedType): string {
   return describeType(from);
+}
+
+/** The `fileType.*` catalog key of a type Concur Drop converts. */
+export function typeKey(from: string): string {
+  const sub = from.split('/')[1] ?? 'unknown';
+  return ['pdf', 'jpeg', 'png', 'gif', 'tiff', 'heic', 'webp', 'bmp'].includes(sub)
+    ? sub
+    : 'unknown';
 }

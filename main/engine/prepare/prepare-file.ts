@@ -15,7 +15,7 @@ import {
   pngBytes,
   type Squeeze,
 } from './page-encoding.js';
-import { openSource, type PageSource, type SourcePage } from './page-source.js';
+import { openSource, typeKey, type PageSource, type SourcePage } from './page-source.js';
 import type { PrepareRequest, PrepareResult, PreparedPart } from './prepare-types.js';
 
 /**
@@ -51,14 +51,14 @@ export async function prepareFile(req: PrepareRequest): Promise<PrepareResult> {
     source = await openSource(req.path, req.from, req.maxPixels);
   } catch (error) {
     if (error instanceof UnreadableImageError)
-      return { ok: false, reason: error.message, code: 'unsupported-type' };
+      return { ok: false, reason: error.message, code: 'unsupported-type', text: error.text };
     throw error;
   }
   try {
     return await prepareSource(req, source);
   } catch (error) {
     if (error instanceof UnreadableImageError)
-      return { ok: false, reason: error.message, code: 'unsupported-type' };
+      return { ok: false, reason: error.message, code: 'unsupported-type', text: error.text };
     if (error instanceof TooLargeError)
       return { ok: false, reason: error.message, code: 'too-large', text: error.text };
     // A decoder that gives up midway (a cut-off or damaged file): plain words, the detail logged.
@@ -268,12 +268,6 @@ function mbMessage(bytes: number): Message {
 }
 
 /** The catalog's name of a type (`fileType.*`), as inspection names it. */
-function typeKey(from: PrepareRequest['from']): string {
-  const sub = from.split('/')[1] ?? 'unknown';
-  return ['pdf', 'jpeg', 'png', 'gif', 'tiff', 'heic', 'webp', 'bmp'].includes(sub)
-    ? sub
-    : 'unknown';
-}
 
 async function encodeGroup(
   source: PageSource,

@@ -4,7 +4,13 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { SaveResult } from '../../../preload/contract.js';
 import type { SettingsStore } from '../ports.js';
 import { jsonIndent, shapeLikeConfig } from './config-shape.js';
-import { applyPolicy, overriddenByPolicy, SET_BY_ORGANISATION, type Policy } from './policy.js';
+import {
+  applyPolicy,
+  lockedIssue,
+  overriddenByPolicy,
+  SET_BY_ORGANISATION,
+  type Policy,
+} from './policy.js';
 import { parseSettings, refuseOverlappingFolders, SettingsError, type Settings } from './schema.js';
 
 /**
@@ -121,7 +127,11 @@ export function fileSettingsStore(path: string, policy: Policy | null = null): S
       let settings: Settings;
       const overridden = overriddenByPolicy(input, policy);
       if (overridden.length)
-        return { ok: false, issues: overridden.map((key) => `${key}: ${SET_BY_ORGANISATION}`) };
+        return {
+          ok: false,
+          issues: overridden.map((key) => `${key}: ${SET_BY_ORGANISATION}`),
+          issueTexts: overridden.map(lockedIssue),
+        };
       try {
         settings = parseSettings(applyPolicy(input, policy), `settings for ${file}`);
       } catch (error) {

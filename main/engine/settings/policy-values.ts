@@ -80,7 +80,7 @@ function coerce(
     try {
       parsed = JSON.parse(raw);
     } catch (error) {
-      return { problem: english.t('policy.notJson', { why: (error as Error).message }) };
+      return { problem: english.t('policy.valueNotJson', { why: (error as Error).message }) };
     }
     const second = schema.safeParse(parsed);
     return second.success ? { value: parsed } : { problem: issuesOf(second.error, name) };

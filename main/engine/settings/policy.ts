@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { english, msg, type Message } from '../i18n/translate.js';
 import { baseUrlSchema, describeIssues, settingsSchema, type Settings } from './schema.js';
 
 /**
@@ -63,7 +64,8 @@ export interface Policy {
 export type PolicyState =
   | { policy: null; problem?: undefined }
   | { policy: Policy; problem?: undefined }
-  | { policy: null; problem: string };
+  /** `problem` in English (the log, the CLI); `problemText` for the window's language (not yet from the registry or a profile). */
+  | { policy: null; problem: string; problemText?: Message };
 
 /** Reads the policy file; a missing file is no policy, anything else wrong is a problem said plainly. */
 export function loadPolicy(file = policyPath()): PolicyState {
@@ -73,27 +75,22 @@ export function loadPolicy(file = policyPath()): PolicyState {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { policy: null };
-    return { policy: null, problem: `${cannotUse(file)} it cannot be read (${code}).` };
+    return unusable(msg('policy.unreadable', { file, code }));
   }
   let json: unknown;
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    return {
-      policy: null,
-      problem: `${cannotUse(file)} it is not valid JSON (${(error as Error).message}).`,
-    };
+    return unusable(msg('policy.notJson', { file, detail: (error as Error).message }));
   }
   const parsed = policySchema.safeParse(json);
-  if (!parsed.success)
-    return {
-      policy: null,
-      problem: `${cannotUse(file)}\n  ${describeIssues(parsed.error).join('\n  ')}`,
-    };
+  if (!parsed.success) return invalid(file, describeIssues(parsed.error));
   const checked = settingsSchema.safeParse(parsed.data.settings);
   if (!checked.success) {
-    const issues = describeIssues(checked.error).map((issue) => `settings.${issue}`);
-    return { policy: null, problem: `${cannotUse(file)}\n  ${issues.join('\n  ')}` };
+    return invalid(
+      file,
+      describeIssues(checked.error).map((issue) => `settings.${issue}`),
+    );
   }
   return {
     policy: {
@@ -108,8 +105,23 @@ export function loadPolicy(file = policyPath()): PolicyState {
 /** Starts every sentence about a policy that cannot be used; `file` says where it was written. */
 export const cannotUse = (file: string) => `Your organisation's policy (${file}) cannot be used:`;
 
-/** What a locked setting says, in the UI and when a save tries to change it. */
-export const SET_BY_ORGANISATION = 'Set by your organisation';
+const unusable = (problemText: Message): PolicyState => ({
+  policy: null,
+  problem: english.say(problemText),
+  problemText,
+});
+
+/** Settings the policy gets wrong, named by key as IT wrote them, one a line. */
+const invalid = (file: string, issues: string[]) =>
+  unusable(msg('policy.invalid', { file, issues: issues.join('\n  ') }));
+
+/** What a locked setting says, in the UI and when a save tries to change it: one catalog key. */
+export const SET_BY_ORGANISATION = english.t('settings.locked');
+
+/** A save refused because it changes `key`, which the policy holds. */
+export function lockedIssue(key: string): Message {
+  return msg('policy.lockedIssue', { key, locked: msg('settings.locked') });
+}
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);

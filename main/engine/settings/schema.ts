@@ -86,18 +86,27 @@ export const PROXY_DIRECT = 'direct';
 
 /** Why a `proxy` setting cannot be used, in plain words, or null when it can (docs/architecture.md#company-networks). */
 export function proxySettingProblem(text: string): string | null {
+  const issue = proxySettingIssue(text);
+  if (issue === 'notUrl')
+    return `must be "${PROXY_DIRECT}" or a URL such as http://proxy.example.com:8080`;
+  if (issue === 'notHttp') return 'must be an http:// or https:// proxy (SOCKS is not supported)';
+  if (issue === 'userinfo')
+    return 'must not contain a user name or password (set HTTPS_PROXY in the environment instead)';
+  return null;
+}
+
+/** What is wrong with a `proxy` setting, as a code the hosts put into words; null when usable. */
+export function proxySettingIssue(text: string): 'notUrl' | 'notHttp' | 'userinfo' | null {
   if (text === PROXY_DIRECT) return null;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return `must be "${PROXY_DIRECT}" or a URL such as http://proxy.example.com:8080`;
+    return 'notUrl';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return 'must be an http:// or https:// proxy (SOCKS is not supported)';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'notHttp';
   // Settings are plain files (and a policy is readable by every user): no passwords in them.
-  if (url.username || url.password)
-    return 'must not contain a user name or password (set HTTPS_PROXY in the environment instead)';
+  if (url.username || url.password) return 'userinfo';
   return null;
 }
 

@@ -298,6 +298,7 @@ export class Collecting {
       const why = err instanceof Error ? err.message : String(err);
       return refuse({
         reason: `The files for ${what} could not be merged into one PDF: ${why}`,
+        text: msg('reason.mergeFailed', { target: targetInSentence(target) }),
         retryable: false,
         code: 'merge-failed',
       });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { absolutePath } from '../finish/finish.js';
 import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
+import { msg } from '../i18n/translate.js';
 import type { EngineJob } from '../job-book.js';
 import type { PrepareRequest, PrepareResult, PreparedPart } from '../prepare/prepare-types.js';
 import { PrepareCancelled } from '../prepare/run-in-worker.js';
@@ -155,6 +156,7 @@ export class Preparing {
       type: 'refused',
       error: {
         reason: `The file could not be converted for Concur (${why}).`,
+        text: msg('prep.failed'),
         retryable: false,
         code: 'convert-failed',
       },

@@ -216,7 +216,9 @@ function accountItem(host: SettingsView, account: AccountView, named: boolean) {
     ${account.mode === 'oauth2' ? oauth2Status(host, account) : tokenStatus(account)}
     ${
       account.problem
-        ? html`<p class="result is-error" role="status">${account.problem}</p>`
+        ? html`<p class="result is-error" role="status">
+            ${tr().words(account.problemText, account.problem)}
+          </p>`
         : nothing
     }
   </li>`;

@@ -9,7 +9,7 @@ import type {
 import type { Settings } from '../../../main/engine/settings/schema.js';
 import { api } from '../api.js';
 import { applyTheme } from '../theme.js';
-import { t, useLanguage } from '../i18n.js';
+import { t, tr, useLanguage } from '../i18n.js';
 import { tablistKeydown } from '../tabs.js';
 import { accountPage } from './account-page.js';
 import { behaviourPage } from './behaviour-page.js';
@@ -168,7 +168,8 @@ export class SettingsView extends LitElement {
         // Sentences that name the fields as shown here; main's key-named issues when only it saw
         // the problem (folders that nest once resolved).
         const plain = [...draftErrors(this.draft).values()];
-        this.issues = plain.length ? plain : result.issues;
+        const words = result.issueTexts?.map((text) => tr().say(text));
+        this.issues = plain.length ? plain : (words ?? result.issues);
         this.requestUpdate();
       }
     } catch (error) {
@@ -353,7 +354,11 @@ export class SettingsView extends LitElement {
           ${
             this.view.settingsWarning
               ? html`<div class="banner warn">
-                  <strong>${t('status.settingsLabel')}</strong> ${this.view.settingsWarning}
+                  <strong>${t('status.settingsLabel')}</strong>
+                  ${
+                    this.view.settingsWarningText?.map((text) => tr().say(text)).join(' ') ??
+                    this.view.settingsWarning
+                  }
                 </div>`
               : nothing
           }
