@@ -50,8 +50,16 @@ export async function loadMachinePolicy(options: MachinePolicyOptions = {}): Pro
       states.push(await readManagedPreferences(file));
   states.push(loadPolicy(policyPath(env, platform)));
 
-  const problems = states.flatMap((state) => (state.problem ? [state.problem] : []));
-  if (problems.length) return { policy: null, problem: problems.join('\n') };
+  const broken = states.flatMap((state) => (state.problem ? [state] : []));
+  if (broken.length) {
+    // The words in the user's language, where the one broken source has them.
+    const [only] = broken.length === 1 ? broken : [];
+    return {
+      policy: null,
+      problem: broken.map((state) => state.problem).join('\n'),
+      ...(only?.problemText && { problemText: only.problemText }),
+    };
+  }
   const policies = states.flatMap((state) => (state.policy ? [state.policy] : []));
   if (policies.length <= 1) return { policy: policies[0] ?? null };
   return mergePolicies(policies);

@@ -10,6 +10,7 @@ import {
   startHarness,
   type Harness,
 } from './api-harness.js';
+import { waitFor } from '../../helpers/temp-dir.js';
 import { translator } from '../../../main/engine/i18n/translate.js';
 
 let h: Harness | null = null;
@@ -113,7 +114,8 @@ describe('the API handlers behind the status window', () => {
     h = await startHarness({ token: 'an-old-refused-token' });
     await h.drop('parking.jpg', jpeg());
     await h.waitForJob('parking.jpg', (j) => j.state === 'paused');
-    expect((await h.handlers.getSummary()).pausedBy).toBe('sign-in');
+    // The hold is carried out just after the job's pause is recorded: the summary follows.
+    await waitFor(async () => (await h!.handlers.getSummary()).pausedBy === 'sign-in');
 
     const result = await h.handlers.setToken(GOOD_TOKEN);
     expect(result.ok).toBe(true);

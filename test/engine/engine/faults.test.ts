@@ -69,6 +69,8 @@ describe('engine: Concur trouble', () => {
     await h.put('three.jpg', jpeg(2000, 6));
     for (const n of ['one.jpg', 'two.jpg', 'three.jpg'])
       await h.waitForJob(n, (j) => j.state === 'paused');
+    // The hold is carried out just after a job's pause is recorded: the summary follows.
+    await waitFor(() => h!.engine.summary().pausedBy === 'sign-in');
     expect(paused).toEqual(['sign-in']);
     expect(h.engine.summary()).toMatchObject({ pausedBy: 'sign-in', paused: 3, failed: 0 });
     // Paused counts as settled: a `watch --once` run can end with "sign-in needed".
