@@ -172,6 +172,18 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'the same split as seed 103883, for an invoice whose batch had waited for a fixed file ' +
       '(the bad-batch story only brings the timing about)',
   },
+  {
+    seed: 259,
+    broke:
+      'an entry batch waiting for its connection was re-formed meanwhile (a member changed): the ' +
+      'stale attempt sent each member alone, as soon as a connection was free',
+  },
+  {
+    seed: 871,
+    broke:
+      'a batch whose hold was lifted while its answer waited out a full disk was forgotten: ' +
+      'its members stayed queued for ever',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

@@ -418,10 +418,9 @@ export class Sending {
     );
     answered();
     await Promise.all(recorded);
-    const again = unit.jobIds.some((id) => {
-      const phase = book.live.get(id)?.phase;
-      return phase === 'backing-off' || phase === 'held';
-    });
+    // Still to be sent (waiting out a backoff or a hold, or already released from one while
+    // the answer was being written): the unit stays for its next attempt.
+    const again = unit.jobIds.some((id) => SENDABLE.has(book.live.get(id)?.phase ?? ''));
     if (!again) await this.forget(unit);
   }
 
