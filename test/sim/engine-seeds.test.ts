@@ -173,6 +173,13 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       '(the bad-batch story only brings the timing about)',
   },
   {
+    seed: 54697,
+    broke:
+      'an invoice batch-mate edited while the others were being recorded as going out (a full ' +
+      'disk made that take long) was sent with the stale merge, and its new version then passed ' +
+      'for a duplicate of it and went to Uploaded/ unsent',
+  },
+  {
     seed: 259,
     broke:
       'an entry batch waiting for its connection was re-formed meanwhile (a member changed): the ' +

@@ -38,6 +38,9 @@ const AWAITING_READY: ReadonlySet<Phase> = new Set(['settling', 'waiting-for-wri
 
 const NOTHING: Effect[] = [];
 
+/** Phases the sending stage takes a job in. */
+const SENDABLE: ReadonlySet<Phase> = new Set(['queued', 'held', 'backing-off']);
+
 /** Recorded as going out: a change now is caught when finishing compares the file with what was sent. */
 const GOING_OUT: ReadonlySet<Phase> = new Set(['outgoing', 'uploading']);
 
@@ -313,7 +316,9 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
       };
     }
     case 'sending':
-      if (done) return { job, effects: NOTHING };
+      // Only from a phase the sending stage took it in: a batch-mate that moved on while the
+      // others' records were written (a slow or full disk) is not sent with a stale merge.
+      if (!SENDABLE.has(phase)) return { job, effects: NOTHING };
       return {
         job: to(
           job,
@@ -354,7 +359,7 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
         effects: [{ kind: 'enqueue' }],
       };
     case 'answered':
-      if (phase !== 'uploading') return { job, effects: NOTHING };
+      if (!GOING_OUT.has(phase)) return { job, effects: NOTHING };
       return answered(job, event, now);
     case 'finished':
       return {

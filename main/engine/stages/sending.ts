@@ -355,8 +355,9 @@ export class Sending {
       );
       // Each job records its own file's version (a batch member's, not the merged PDF's):
       // finishing moves exactly that version.
-      for (const job of jobs)
-        await runner.dispatch(job, {
+      const going: EngineJob[] = [];
+      for (const job of jobs) {
+        const recorded = await runner.dispatch(job, {
           type: 'sending',
           attempt,
           sent: { size: job.size!, mtimeMs: job.mtimeMs!, sha256: job.sha256! },
@@ -364,6 +365,23 @@ export class Sending {
           detailText,
           ahead: !wire,
         });
+        if (recorded?.phase !== 'uploading' && recorded?.phase !== 'outgoing') {
+          // A member moved on while the records were written (edited, gone): nothing goes,
+          // and the rest are looked at again, to be merged anew with the file as it is now.
+          await this.forget(unit);
+          const cut = { kind: 'changed', message: 'a batch-mate changed' } as const;
+          for (const member of going)
+            await runner.dispatch(member, {
+              type: 'answered',
+              outcome: cut,
+              reasons: this.reasons(unit, cut, attempt),
+            });
+          for (const member of jobs.slice(jobs.indexOf(job) + 1))
+            await runner.dispatch(member, { type: 'changed' });
+          return;
+        }
+        going.push(job);
+      }
       if (!wire) {
         wire = await this.wire.acquire();
         if (ctx.stopping()) return; // recorded as going out: the next start sends it
