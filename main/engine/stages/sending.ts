@@ -2,16 +2,13 @@ import type { UploadOutcome } from '../concur/concur-client.js';
 import { absolutePath } from '../finish/finish.js';
 import { sha256File } from '../inspect/inspect.js';
 import type { EngineJob } from '../job-book.js';
-import type { AnswerReasons } from '../lifecycle/events.js';
 import { errorCode } from '../ports/file-system.js';
-import { describeRetry, retryDelay, retryNote } from '../queue/backoff.js';
-import { msg, noteOf, reasonOf, targetInSentence, type Message } from '../i18n/translate.js';
+import { msg, noteOf, targetInSentence } from '../i18n/translate.js';
 import { Limiter } from '../queue/limiter.js';
 import { UploadQueue } from '../queue/upload-queue.js';
-import { UNREADABLE_REASON } from './inspection.js';
+import { answerReasons } from './answer-reasons.js';
 import { targetKey } from '../routing/route.js';
-import type { ContentType, JobError, SentVersion, UploadTarget } from '../types.js';
-import { alreadyHasImage } from './collecting.js';
+import type { ContentType, SentVersion, UploadTarget } from '../types.js';
 import type { StageContext } from './context.js';
 
 /**
@@ -43,14 +40,6 @@ function unitIdOf(job: EngineJob): string {
   return job.prepared && job.prepared.length > 1 ? `${job.id}#${job.partsSent ?? 0}` : job.id;
 }
 
-/** "Part 2 of 3 (pages 4–6)". */
-function partName(part: NonNullable<UploadUnit['part']>): string {
-  const { pages } = part;
-  const where =
-    pages.length === 1 ? `page ${pages[0]}` : `pages ${pages[0]}–${pages[pages.length - 1]}`;
-  return `Part ${part.index + 1} of ${part.of} (${where})`;
-}
-
 /** Progress is announced at most this often per upload (the UI needs a few per second). */
 const PROGRESS_EVERY_MS = 250;
 
@@ -66,47 +55,6 @@ const LOOKAHEAD = 2;
 
 /** Phases in which a job may be sent. */
 const SENDABLE = new Set(['queued', 'held', 'backing-off']);
-
-function concurFields(
-  o: Exclude<UploadOutcome, { kind: 'uploaded' | 'changed' }>,
-): Partial<JobError> {
-  return {
-    message: o.message,
-    status: o.status,
-    errorId: o.errorId,
-    correlationId: o.correlationId,
-  };
-}
-
-/** Names a target with its kind and full id: `report "Trip" (id NOPE1)`, `entry ENT42`. */
-function targetWithId(target: Exclude<UploadTarget, { kind: 'receipt' }>): Message {
-  const label = target.label && target.label !== target.id ? target.label : undefined;
-  return label
-    ? msg(`targetId.${target.kind}Named`, { label, id: target.id })
-    : msg(`targetId.${target.kind}`, { id: target.id });
-}
-
-/** Concur's own words, on one line and not too long for a status row. */
-function concurSaid(message: string | undefined): string {
-  const text = (message ?? '').replace(/\s+/g, ' ').trim();
-  if (!text) return '';
-  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
-}
-
-export function rejectedReason(status: number, target: UploadTarget, message?: string): Message {
-  const said = concurSaid(message) || undefined;
-  if (target.kind === 'receipt')
-    return msg(said ? 'reason.refusedReceiptSaid' : 'reason.refusedReceipt', { status, said });
-  if (status === 404) return msg('reason.unknownTarget', { target: targetWithId(target) });
-  return msg(said ? 'reason.refusedSaid' : 'reason.refused', {
-    target: targetWithId(target),
-    status,
-    said,
-  });
-}
-
-/** Read errors at send time that may pass: a permission, a program holding the file open. */
-const MAY_PASS = new Set(['EACCES', 'EPERM', 'EBUSY']);
 
 export class Sending {
   readonly queue: UploadQueue<UploadUnit>;
@@ -374,7 +322,7 @@ export class Sending {
             await runner.dispatch(member, {
               type: 'answered',
               outcome: cut,
-              reasons: this.reasons(unit, cut, attempt),
+              reasons: answerReasons(ctx, unit, cut, attempt),
             });
           for (const member of jobs.slice(jobs.indexOf(job) + 1))
             await runner.dispatch(member, { type: 'changed' });
@@ -424,13 +372,7 @@ export class Sending {
       wire?.();
     }
     if (ctx.stopping()) return; // the ledger still says `uploading`: the next start repeats it
-    const reasons = this.reasons(unit, outcome, attempt);
-    if (unit.part) {
-      // The reason names the part: the rest of the file waits for it.
-      const name = partName(unit.part);
-      for (const key of ['alreadyHasImage', 'rejected', 'gaveUp'] as const)
-        reasons[key] = { ...reasons[key], reason: `${name}: ${reasons[key].reason}` };
-    }
+    const reasons = answerReasons(ctx, unit, outcome, attempt);
     const recorded = jobs.map((job) =>
       runner.dispatch(job, { type: 'answered', outcome, reasons }),
     );
@@ -477,51 +419,6 @@ export class Sending {
     }
     const st = await ctx.fs.lstat(unit.path);
     return { size: st.size, mtimeMs: st.mtimeMs, sha256: await sha256File(unit.path, ctx.fs) };
-  }
-
-  private reasons(unit: UploadUnit, outcome: UploadOutcome, attempt: number): AnswerReasons {
-    const { tries } = this.ctx.retry;
-    const fields =
-      outcome.kind === 'uploaded' || outcome.kind === 'changed' ? {} : concurFields(outcome);
-    const message = 'message' in outcome ? outcome.message : '';
-    const retryAfter = outcome.kind === 'transient' ? outcome.retryAfterMs : undefined;
-    const delay = retryDelay(attempt, this.ctx.retry, retryAfter, this.ctx.random);
-    const status = 'status' in outcome && outcome.status !== undefined ? outcome.status : 0;
-    // The scan could not be read here (a permission, a program holding it): nothing was sent,
-    // and it may pass; the file stays in place for the next start or Retry.
-    if (outcome.kind === 'rejected' && MAY_PASS.has(outcome.unreadable ?? ''))
-      return {
-        alreadyHasImage: alreadyHasImage(unit.target, fields),
-        rejected: { reason: UNREADABLE_REASON, retryable: true, code: 'unreadable' },
-        gaveUp: { reason: UNREADABLE_REASON, retryable: true, code: 'unreadable' },
-        retryDetail: describeRetry(delay, attempt + 1, tries),
-        nextAttemptAt: this.ctx.clock.now() + delay,
-        tries,
-      };
-    return {
-      alreadyHasImage: alreadyHasImage(unit.target, fields),
-      rejected: {
-        ...reasonOf(rejectedReason(status, unit.target, message)),
-        ...fields,
-        retryable: false,
-        code: status === 404 && unit.target.kind !== 'receipt' ? 'unknown-target' : 'rejected',
-      },
-      gaveUp: {
-        ...reasonOf(
-          msg('reason.gaveUp', {
-            tries,
-            message: outcome.kind === 'transient' && outcome.text ? outcome.text : message,
-          }),
-        ),
-        ...fields,
-        retryable: true,
-        code: 'gave-up',
-      },
-      retryDetail: describeRetry(delay, attempt + 1, tries),
-      retryNote: retryNote(delay, attempt + 1, tries),
-      nextAttemptAt: this.ctx.clock.now() + delay,
-      tries,
-    };
   }
 
   private async forget(unit: UploadUnit): Promise<void> {
