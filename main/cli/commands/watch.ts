@@ -9,7 +9,7 @@ import { accountTokens, loadSettings, openDataDir, tokenFor } from '../host.js';
 import { findAccount } from '../../engine/settings/accounts.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
 import type { SecretStore } from '../../engine/ports.js';
-import { english } from '../../engine/i18n/translate.js';
+import { english, type Message } from '../../engine/i18n/translate.js';
 import { cli, NOT_SIGNED_IN, useConfigLanguage } from '../language.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
 import {
@@ -269,7 +269,7 @@ function reportReadable(
     case 'job':
       return readable.job(args[0] as Job);
     case 'paused':
-      return readable.paused(args[0] as string, args[1] as string);
+      return readable.paused(args[0] as string, args[1] as string, args[2] as Message | undefined);
     case 'resumed':
       return readable.resumed();
     // A folder coming and going is told once, by the engine's notice in plain words.

@@ -176,16 +176,16 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
                 text: error.text,
                 retryAfterMs: error.retryAfterMs,
               }
-            : { kind: 'auth', message: error.message },
+            : { kind: 'auth', message: error.message, text: error.text },
         };
       const why = error instanceof Error ? error.message : String(error);
-      return { outcome: { kind: 'auth', message: `Could not read the Concur token: ${why}` } };
+      const text = msg('concur.tokenUnreadable', { why });
+      return { outcome: { kind: 'auth', message: english.say(text), text } };
     }
     if (!token) {
       await handle.close();
-      return {
-        outcome: { kind: 'auth', message: 'No Concur token is stored. Set one to upload.' },
-      };
+      const text = msg('concur.noToken');
+      return { outcome: { kind: 'auth', message: english.say(text), text } };
     }
     if (options.tokens && options.tokens.baseUrl() !== base.href) {
       // The token's renewal may have learnt where the user lives: the upload goes there.

@@ -93,8 +93,13 @@ function concurSaid(message: string | undefined): string {
   return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
 
-export function rejectedReason(status: number, target: UploadTarget, message?: string): Message {
-  const said = concurSaid(message) || undefined;
+export function rejectedReason(
+  status: number,
+  target: UploadTarget,
+  message?: string,
+  text?: Message,
+): Message {
+  const said = text ?? (concurSaid(message) || undefined);
   if (target.kind === 'receipt')
     return msg(said ? 'reason.refusedReceiptSaid' : 'reason.refusedReceipt', { status, said });
   if (status === 404) return msg('reason.unknownTarget', { target: targetWithId(target) });
@@ -484,6 +489,7 @@ export class Sending {
     const fields =
       outcome.kind === 'uploaded' || outcome.kind === 'changed' ? {} : concurFields(outcome);
     const message = 'message' in outcome ? outcome.message : '';
+    const text = 'text' in outcome ? outcome.text : undefined;
     const retryAfter = outcome.kind === 'transient' ? outcome.retryAfterMs : undefined;
     const delay = retryDelay(attempt, this.ctx.retry, retryAfter, this.ctx.random);
     const status = 'status' in outcome && outcome.status !== undefined ? outcome.status : 0;
@@ -501,7 +507,7 @@ export class Sending {
     return {
       alreadyHasImage: alreadyHasImage(unit.target, fields),
       rejected: {
-        ...reasonOf(rejectedReason(status, unit.target, message)),
+        ...reasonOf(rejectedReason(status, unit.target, message, text)),
         ...fields,
         retryable: false,
         code: status === 404 && unit.target.kind !== 'receipt' ? 'unknown-target' : 'rejected',
@@ -510,7 +516,7 @@ export class Sending {
         ...reasonOf(
           msg('reason.gaveUp', {
             tries,
-            message: outcome.kind === 'transient' && outcome.text ? outcome.text : message,
+            message: text ?? message,
           }),
         ),
         ...fields,
