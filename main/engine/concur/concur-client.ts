@@ -179,7 +179,8 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
             : { kind: 'auth', message: error.message, text: error.text },
         };
       const why = error instanceof Error ? error.message : String(error);
-      const text = msg('concur.tokenUnreadable', { why });
+      // An error that has words for people (no keychain) says them alone.
+      const text = (error as { text?: Message }).text ?? msg('concur.tokenUnreadable', { why });
       return { outcome: { kind: 'auth', message: english.say(text), text } };
     }
     if (!token) {

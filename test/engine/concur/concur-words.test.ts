@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { UploadOutcome } from '../../../main/engine/concur/concur-client.js';
-import { translator } from '../../../main/engine/i18n/translate.js';
+import { translator, type Message } from '../../../main/engine/i18n/translate.js';
 import { rejectedReason } from '../../../main/engine/stages/sending.js';
 import { readableReporter } from '../../../main/cli/output.js';
+import { KeychainUnavailableError } from '../../../main/engine/secrets/secret-store.js';
 import { pdf } from '../../fixtures/scans.js';
 import { useSandboxClient } from './client-harness.js';
 
@@ -41,7 +42,7 @@ describe('Concur’s answers without words, in the user’s language', () => {
     const path = await h.scan('b.pdf', await pdf());
     const missing = await h.client().uploadImage(target, path);
     expect(missing).toMatchObject({ kind: 'rejected', text: { key: 'concur.status404Entry' } });
-    expect(de.say((missing as { text: never }).text)).toBe(
+    expect(de.say((missing as unknown as { text: Message }).text)).toBe(
       'Concur kennt die Ausgabe ENT42 nicht (HTTP 404).',
     );
     const gateway = await h.client().uploadImage(target, path);
@@ -49,7 +50,7 @@ describe('Concur’s answers without words, in the user’s language', () => {
       kind: 'transient',
       message: expect.stringContaining('gateway'),
     });
-    expect(de.say((gateway as { text: never }).text)).toBe(
+    expect(de.say((gateway as unknown as { text: Message }).text)).toBe(
       'Das Gateway von Concur hat vom Dienst keine Antwort erhalten (HTTP 502).',
     );
   });
@@ -86,5 +87,22 @@ describe('Concur’s answers without words, in the user’s language', () => {
     );
     expect(lines[1]).toContain('Concur hat das Token abgelehnt: Es ist abgelaufen');
     expect(lines.join('\n')).not.toMatch(/Concur refused|No Concur token/);
+  });
+
+  it('says in German that there is no keychain, never the system’s D-Bus reason', async () => {
+    const outcome = await h
+      .client({
+        getToken: () =>
+          Promise.reject(
+            new KeychainUnavailableError('Cannot autolaunch D-Bus without X11 $DISPLAY'),
+          ),
+      })
+      .uploadImage({ kind: 'receipt' }, await h.scan('f.pdf', await pdf()));
+    if (outcome.kind !== 'auth') throw new Error(outcome.kind);
+    expect(outcome.message).toMatch(/^No OS keychain is available/);
+    const lines: string[] = [];
+    readableReporter((l) => lines.push(l), de).paused('sign-in', outcome.message, outcome.text);
+    expect(lines[0]).toContain(de.t('fixed.noKeychain'));
+    expect(lines[0]).not.toMatch(/D-Bus|No OS keychain/);
   });
 });
