@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { describeType, isUploadable, sniffContentType, SNIFF_BYTES } from '../inspect/file-type.js';
 import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
 import { TokenUnavailable } from '../auth/token-unavailable.js';
+import { errnoWords } from '../i18n/errno-words.js';
 import { english, msg, type Message } from '../i18n/translate.js';
 import { createLogger, registerSecret } from '../log/logger.js';
 import type { AccessTokens } from '../ports.js';
@@ -433,7 +434,7 @@ function describeFailure(
     const why =
       error instanceof RequestTimeout
         ? msg('network.proxyNoAnswer', { seconds: seconds(limits.connectMs) })
-        : code;
+        : errnoWords(code);
     return msg('network.proxyUnreachable', { proxy: reply.proxy, why });
   }
   if (error instanceof UntrustedCertificate)

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { errnoWords } from '../i18n/errno-words.js';
 import { english, msg, type Message } from '../i18n/translate.js';
+import { createLogger } from '../log/logger.js';
 import { baseUrlSchema, describeIssues, settingsSchema, type Settings } from './schema.js';
+
+const log = createLogger('policy');
 
 /**
  * The organisation's policy (docs/architecture.md#managed-policy): one JSON
@@ -75,7 +79,8 @@ export function loadPolicy(file = policyPath()): PolicyState {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { policy: null };
-    return unusable(msg('policy.unreadable', { file, code }));
+    log.warn('the policy file cannot be read', { file, code });
+    return unusable(msg('policy.unreadable', { file, code: errnoWords(code) }));
   }
   let json: unknown;
   try {
