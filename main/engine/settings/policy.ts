@@ -108,9 +108,15 @@ export function loadPolicy(file = policyPath()): PolicyState {
 }
 
 /** Starts every sentence about a policy that cannot be used; `file` says where it was written. */
-export const cannotUse = (file: string) => `Your organisation's policy (${file}) cannot be used:`;
+/** "Your organisation's policy (…) cannot be used: …", where `where` names the file, key or value. */
+export const cannotUse = (where: string | Message, why: Message): Message =>
+  msg('policy.cannotUseBecause', { file: where, why });
 
-const unusable = (problemText: Message): PolicyState => ({
+/** Several problems, one a line. */
+export const linesOf = (problems: readonly Message[]): Message =>
+  problems.reduceRight((rest, first) => msg('policy.lines', { first, rest }));
+
+export const unusable = (problemText: Message): PolicyState => ({
   policy: null,
   problem: english.say(problemText),
   problemText,
