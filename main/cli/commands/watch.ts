@@ -156,6 +156,7 @@ export async function watchCommand(
           signIn: signInPort({
             account: (name) => (name === undefined ? first : accounts.get(name))?.oauth2 ?? null,
             changed: (name) => engine.tokenChanged(name),
+            language: () => settings.language,
           }),
         }).catch((error: unknown) => {
           log.error('the status window could not listen', { port: uiPort, error });

@@ -68,7 +68,7 @@ export interface Policy {
 export type PolicyState =
   | { policy: null; problem?: undefined }
   | { policy: Policy; problem?: undefined }
-  /** `problem` in English (the log, the CLI); `problemText` for the window's language (not yet from the registry or a profile). */
+  /** `problem` in English (the log); `problemText` for the user's language (absent only when several sources are broken and one lacks it). */
   | { policy: null; problem: string; problemText?: Message };
 
 /** Reads the policy file; a missing file is no policy, anything else wrong is a problem said plainly. */
