@@ -144,6 +144,7 @@ export async function setupEngine(options: EngineHostOptions): Promise<AppContex
       // The system browser: the user's own, with their Concur session and password manager.
       openBrowser: (url) => shell.openExternal(url),
       changed: (name) => engine.tokenChanged(name),
+      language: () => settingsStore.get().language,
     }),
     async reveal(path) {
       shell.showItemInFolder(path);

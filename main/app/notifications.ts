@@ -1,7 +1,12 @@
 import { Notification } from 'electron';
 import { createLogger } from '../engine/log/logger.js';
 import { systemClock, type Clock } from '../engine/ports.js';
-import { english, targetInSentence, type Translator } from '../engine/i18n/translate.js';
+import {
+  english,
+  targetInSentence,
+  type Message,
+  type Translator,
+} from '../engine/i18n/translate.js';
 import { targetKey } from '../engine/routing/route.js';
 import type { Job, PauseReason } from '../engine/types.js';
 import type { ShellEngine } from './shell-engine.js';
@@ -154,7 +159,7 @@ export function setupNotifications(options: NotificationOptions): () => void {
     schedule();
   };
 
-  const onPaused = (reason: PauseReason, message: string) => {
+  const onPaused = (reason: PauseReason, message: string, text?: Message) => {
     if (reason === 'disk-full' && options.enabled()) {
       show(tr().t('notify.diskFull'), tr().t('notify.diskFullBody'), () => window.show('status'));
       return;
@@ -162,8 +167,10 @@ export function setupNotifications(options: NotificationOptions): () => void {
     if (reason !== 'sign-in' || signInShown || !options.enabled()) return;
     signInShown = true;
     log.info('sign-in needed: notifying');
-    show(tr().t('notify.signIn'), message || tr().t('notify.signInBody'), () =>
-      window.show('settings'),
+    show(
+      tr().t('notify.signIn'),
+      (text && tr().say(text)) || message || tr().t('notify.signInBody'),
+      () => window.show('settings'),
     );
   };
   const onResumed = () => {

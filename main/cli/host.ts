@@ -40,7 +40,7 @@ export function openDataDir(flag?: string): string {
     configureLogging({ dir: resolve(dataDir, 'logs') });
   } catch (error) {
     const refused = error instanceof DataDirError ? error : dataDirError(dataDir, error);
-    throw new CommandError(refused.message, EXIT.usage);
+    throw new CommandError(cli().say(refused.text), EXIT.usage);
   }
   return dataDir;
 }

@@ -28,4 +28,10 @@ export const NOT_SIGNED_IN = msg('auth.signInCli');
 /** Follows the config file's `language` once it is read. */
 export function useConfigLanguage(setting: LanguageSetting | undefined): void {
   current = fromSetting(setting);
+  configSetting = setting;
 }
+
+let configSetting: LanguageSetting | undefined;
+
+/** The config file's `language` as written: the sign-in page in the browser follows it, else the browser's. */
+export const configLanguage = (): LanguageSetting | undefined => configSetting;

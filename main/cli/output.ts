@@ -1,4 +1,4 @@
-import { targetInSentence, type Translator } from '../engine/i18n/translate.js';
+import { targetInSentence, type Message, type Translator } from '../engine/i18n/translate.js';
 import { redact } from '../engine/log/logger.js';
 import type { EngineEventMap, Job, JobState, Summary } from '../engine/types.js';
 import { cli } from './language.js';
@@ -174,11 +174,11 @@ export function readableReporter(write: (line: string) => void, tr: Translator =
       seen.set(job.id, key);
       write(jobLine(job, tr));
     },
-    paused(reason: string, message: string) {
+    paused(reason: string, message: string, said?: Message) {
       // The engine's pause message is English; its reason is known here in the user's words.
       const text =
         reason === 'sign-in'
-          ? tr.t('cli.signInNeeded', { message })
+          ? tr.t('cli.signInNeeded', { message: said ?? message })
           : tr.t(reason === 'disk-full' ? 'cli.diskFull' : 'cli.paused');
       write(`${tr.clock(Date.now())}  ${column(tr.t('cli.pausedLine'))} ${text}`);
     },

@@ -123,7 +123,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
   const holds = new Holds(ctx, sending, {
     getToken: (account) => (options.accountAuth?.(account) ?? options).getToken(),
     recheckMs: options.tokenRecheckMs,
-    emitPaused: (reason, message) => host.emit('paused', reason, message),
+    emitPaused: (reason, message, text) => host.emit('paused', reason, message, text),
     emitResumed: () => host.emit('resumed'),
     changed: host.summaryChanged,
   });
@@ -167,7 +167,8 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
     leaveWaits: (job, before) => leave(job, before),
     finish: (job) => finishing.finish(job),
     releaseCopies: (job) => inspection.releaseCopies(job),
-    holdForSignIn: (message, job) => holds.hold('sign-in', message, host.accountOf(job.root)),
+    holdForSignIn: (message, job, text) =>
+      holds.hold('sign-in', message, host.accountOf(job.root), text),
   });
   const watchers = new Watchers(
     {

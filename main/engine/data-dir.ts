@@ -1,6 +1,7 @@
 import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { english, msg, type Message } from './i18n/translate.js';
 
 export const APP_NAME = 'Concur Drop';
 
@@ -29,15 +30,16 @@ function appDataDir(env: NodeJS.ProcessEnv): string {
 
 /** The data folder cannot be created or written; the message says so in plain words, with the path. */
 export class DataDirError extends Error {
+  /** The same words for people, in their language. */
+  readonly text: Message;
   constructor(
     readonly dataDir: string,
     /** The errno code behind it, for the log. */
     readonly code: string | undefined,
   ) {
-    super(
-      `The data folder ${dataDir} cannot be written (${plainReason(code)}). ` +
-        'Choose another with --data-dir or CONCUR_DROP_HOME.',
-    );
+    const text = msg('dataDir.cannotWrite', { dir: dataDir, why: msg(plainReason(code)) });
+    super(english.say(text));
+    this.text = text;
     this.name = 'DataDirError';
   }
 }
@@ -46,19 +48,19 @@ function plainReason(code: string | undefined): string {
   switch (code) {
     case 'EACCES':
     case 'EPERM':
-      return 'permission denied';
+      return 'dataDir.denied';
     case 'EROFS':
-      return 'the disk is read-only';
+      return 'dataDir.readOnly';
     case 'ENOSPC':
     case 'EDQUOT':
-      return 'the disk is full';
+      return 'dataDir.full';
     case 'ENOTDIR':
     case 'EEXIST':
-      return 'a file of that name is in the way';
+      return 'dataDir.inTheWay';
     case 'ENOENT':
-      return 'its drive or share is not there';
+      return 'dataDir.notThere';
     default:
-      return 'it could not be created or written';
+      return 'dataDir.other';
   }
 }
 

@@ -153,7 +153,8 @@ export interface EngineEventMap {
   /** A job was added or changed; carries the whole job. */
   job: [job: Job];
   summary: [summary: Summary];
-  paused: [reason: PauseReason, message: string];
+  /** `text`: the message's words for people, when the engine has them. */
+  paused: [reason: PauseReason, message: string, text?: Message];
   resumed: [];
   'root-unavailable': [root: string, reason: string];
   'root-available': [root: string];

@@ -85,6 +85,25 @@ describe('the data folder', { timeout: 60_000 }, () => {
     expect(r.stderr).not.toMatch(/EACCES|ENOENT|mkdir/);
   });
 
+  it('says in German with LANG=de_DE.UTF-8 that a file is in the data folder’s way, exit 2', async () => {
+    const blocker = join(dir, 'a-file');
+    await writeFile(blocker, '');
+    await mkdir(join(dir, 'in'), { recursive: true });
+    const dataDir = join(blocker, 'data');
+    const { run } = await watchWith(
+      { concur: { baseUrl: 'http://127.0.0.1:9' }, folders: [{ path: 'in' }] },
+      dataDir,
+    );
+    const r = await run({
+      env: { CONCUR_DROP_TOKEN: 'test-token', LANG: 'de_DE.UTF-8', LC_ALL: undefined },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      `In den Datenordner ${dataDir} kann nicht geschrieben werden (eine Datei mit diesem Namen ist im Weg).`,
+    );
+    expect(r.stderr).not.toMatch(/ENOTDIR|cannot be written/);
+  });
+
   it('status on a folder without Concur Drop data says so, exit 2, and creates nothing', async () => {
     const typo = join(dir, 'typo');
     for (const args of [[], ['--json']]) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { registerSecret } from '../../main/engine/log/logger.js';
 import { engineEventJson, jobLine, readableReporter, summaryLine } from '../../main/cli/output.js';
 import type { Job, Summary } from '../../main/engine/types.js';
+import { translator } from '../../main/engine/i18n/translate.js';
 
 const job = (over: Partial<Job>): Job => ({
   id: 'j1',
@@ -62,6 +63,22 @@ describe('readable watch output', () => {
     };
     expect(summaryLine(summary)).toBe(
       '2 paused · 3 uploaded · 1 duplicate — uploads paused: sign-in needed',
+    );
+  });
+});
+
+describe('the engine’s notes in the user’s language', () => {
+  it('says in German that a file is being prepared, or changed and is checked again', () => {
+    const de = translator('de');
+    const line = (detail: string) => jobLine(job({ state: 'waiting', detail }), de);
+    expect(line('preparing the file for Concur')).toContain(
+      '(die Datei wird für Concur vorbereitet)',
+    );
+    expect(line('the file changed during its upload: checking it again')).toContain(
+      '(die Datei hat sich während des Hochladens geändert: sie wird erneut geprüft)',
+    );
+    expect(line('the file changed before its upload: checking it again')).not.toContain(
+      'checking it again',
     );
   });
 });

@@ -34,7 +34,7 @@ export async function retryCommand(argv: string[]): Promise<number> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
-      throw new CommandError(dataDirError(dataDir, error).message, EXIT.usage);
+      throw new CommandError(cli().say(dataDirError(dataDir, error).text), EXIT.usage);
     throw error;
   }
   const code = result.queued.length > 0 ? EXIT.ok : EXIT.failed;

@@ -6,7 +6,7 @@ import { TokenUnavailable } from '../../engine/auth/token-unavailable.js';
 import { defaultOpenUrl } from '../../engine/api/open-in-os.js';
 import type { Message } from '../../engine/i18n/translate.js';
 import { CommandError, EXIT, parseCommand, UsageError } from '../args.js';
-import { cli, useConfigLanguage } from '../language.js';
+import { cli, configLanguage, useConfigLanguage } from '../language.js';
 import { tokenPrompt } from './token.js';
 import { loadSettings, oauth2For, openDataDir } from '../host.js';
 import { helpText, SIGNIN_USAGE, SIGNOUT_USAGE } from '../usage.js';
@@ -40,6 +40,7 @@ export async function signinCommand(argv: string[]): Promise<number> {
       state = await signInWithBrowser({
         account,
         onUrl: (url) => console.log(cli().t('cli.signin.openThis', { url })),
+        language: configLanguage(),
         openBrowser: values['no-browser']
           ? undefined
           : async (url) => {

@@ -9,7 +9,7 @@ import { accountTokens, loadSettings, openDataDir, tokenFor } from '../host.js';
 import { findAccount } from '../../engine/settings/accounts.js';
 import type { OAuth2Account } from '../../engine/auth/account-auth.js';
 import type { SecretStore } from '../../engine/ports.js';
-import { english } from '../../engine/i18n/translate.js';
+import { english, type Message } from '../../engine/i18n/translate.js';
 import { cli, NOT_SIGNED_IN, useConfigLanguage } from '../language.js';
 import { summarize, type JobOutcome } from '../ledger-view.js';
 import {
@@ -156,6 +156,7 @@ export async function watchCommand(
           signIn: signInPort({
             account: (name) => (name === undefined ? first : accounts.get(name))?.oauth2 ?? null,
             changed: (name) => engine.tokenChanged(name),
+            language: () => settings.language,
           }),
         }).catch((error: unknown) => {
           log.error('the status window could not listen', { port: uiPort, error });
@@ -269,7 +270,7 @@ function reportReadable(
     case 'job':
       return readable.job(args[0] as Job);
     case 'paused':
-      return readable.paused(args[0] as string, args[1] as string);
+      return readable.paused(args[0] as string, args[1] as string, args[2] as Message | undefined);
     case 'resumed':
       return readable.resumed();
     // A folder coming and going is told once, by the engine's notice in plain words.

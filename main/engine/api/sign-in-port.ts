@@ -2,7 +2,7 @@ import type { SignInStart, SignInView } from '../../../preload/contract.js';
 import type { OAuth2Account } from '../auth/account-auth.js';
 import { signInWithBrowser } from '../auth/sign-in.js';
 import type { SignInState } from '../auth/token-manager.js';
-import type { Message } from '../i18n/translate.js';
+import type { LanguageSetting, Message } from '../i18n/translate.js';
 import { createLogger } from '../log/logger.js';
 
 /**
@@ -40,6 +40,8 @@ export function signInPort(options: {
   /** Signed in or out: that account's uploads waiting for sign-in may go on. */
   changed: (account: string) => void;
   timeoutMs?: number;
+  /** The `language` setting now, for the page the browser shows at the end. */
+  language?: () => LanguageSetting | undefined;
 }): SignInPort {
   // One sign-in per account at a time; accounts sharing a redirect URI find its port taken, and say so.
   const running = new Map<string, Running>();
@@ -56,6 +58,7 @@ export function signInPort(options: {
           onUrl: (href) => told({ url: href }),
           openBrowser: options.openBrowser,
           timeoutMs: options.timeoutMs,
+          language: options.language?.(),
         });
         options.changed(account.name);
         return viewOf(state);

@@ -1,7 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { english, msg, type Message } from '../i18n/translate.js';
+import {
+  english,
+  msg,
+  pickLanguage,
+  translator,
+  type LanguageSetting,
+  type Message,
+  type Translator,
+} from '../i18n/translate.js';
 import { createLogger, registerSecret } from '../log/logger.js';
 import { isLoopbackHost } from '../settings/schema.js';
 import type { OAuth2Account } from './account-auth.js';
@@ -51,6 +59,8 @@ export interface SignInOptions {
   onUrl?: (url: string) => void;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The `language` setting for the page the browser shows at the end; 'system' or none: the browser's. */
+  language?: LanguageSetting;
 }
 
 /** The whole browser sign-in; resolves signed in, or throws SignInRefused / SignInFailed. */
@@ -80,6 +90,7 @@ export async function signInWithBrowser(options: SignInOptions): Promise<SignInS
     state,
     options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     options.signal,
+    options.language,
   );
   await answer.listening;
   options.onUrl?.(url.href);
@@ -108,9 +119,32 @@ export async function signInWithBrowser(options: SignInOptions): Promise<SignInS
   return state2;
 }
 
-const PAGE = (title: string, text: string) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>` +
+const PAGE = (lang: string, title: string, text: string) =>
+  `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${title}</title></head>` +
   `<body style="font:15px system-ui,sans-serif;max-width:30em;margin:3em auto"><h1>${title}</h1><p>${text}</p></body></html>`;
+
+/**
+ * The page's language: the `language` setting when it names one, else the
+ * browser's Accept-Language (the page is read in the browser, whatever the
+ * terminal or the OS speaks), else English.
+ */
+function pageTranslator(
+  setting: LanguageSetting | undefined,
+  accept: string | undefined,
+): Translator {
+  const asked = (accept ?? '')
+    .split(',')
+    .map((part) => {
+      const [tag, ...rest] = part.trim().split(';');
+      const q = rest.find((r) => r.trim().startsWith('q='));
+      return { tag: tag.trim(), q: q ? Number(q.trim().slice(2)) || 0 : 1 };
+    })
+    .filter((one) => one.tag && one.tag !== '*' && one.q > 0)
+    .sort((a, b) => b.q - a.q)
+    .map((one) => one.tag);
+  const { language, locale } = pickLanguage(setting, asked);
+  return translator(language, locale);
+}
 
 const escape = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -124,6 +158,7 @@ function awaitRedirect(
   state: string,
   timeoutMs: number,
   signal?: AbortSignal,
+  language?: LanguageSetting,
 ): { listening: Promise<void>; result: Promise<{ code: string; geolocation?: string }> } {
   let server: Server;
   let timer: NodeJS.Timeout | undefined;
@@ -145,8 +180,9 @@ function awaitRedirect(
         return;
       }
       const params = url.searchParams;
-      const answer = (status: number, title: string, text: string) => {
-        const body = PAGE(title, escape(text));
+      const tr = pageTranslator(language, req.headers['accept-language']);
+      const answer = (status: number, title: string, text: Message) => {
+        const body = PAGE(tr.language, escape(tr.t(title)), escape(tr.say(text)));
         res.writeHead(status, {
           'content-type': 'text/html; charset=utf-8',
           'content-length': Buffer.byteLength(body),
@@ -156,25 +192,21 @@ function awaitRedirect(
         res.end(body);
       };
       if (params.get('state') !== state) {
-        answer(
-          400,
-          'Sign-in not accepted',
-          'This answer does not belong to the sign-in Concur Drop started. Start the sign-in again.',
-        );
+        answer(400, 'signInPage.notAcceptedTitle', msg('signInPage.notOurs'));
         return done(new SignInRefused(msg('auth.stateMismatch')));
       }
       const error = params.get('error_code') ?? params.get('error');
       if (error) {
         const said = params.get('error_description') ?? error;
-        answer(200, 'Not signed in', `Concur said: ${said}`);
+        answer(200, 'signInPage.notSignedInTitle', msg('signInPage.concurSaid', { said }));
         return done(new SignInRefused(msg('auth.notSignedIn', { said })));
       }
       const code = params.get('cc') ?? params.get('code');
       if (!code) {
-        answer(400, 'Sign-in not accepted', 'Concur sent no code.');
+        answer(400, 'signInPage.notAcceptedTitle', msg('signInPage.noCode'));
         return done(new SignInRefused(msg('auth.noCode')));
       }
-      answer(200, 'Signed in to Concur', 'Concur Drop is signed in. You can close this window.');
+      answer(200, 'signInPage.signedInTitle', msg('signInPage.signedIn'));
       done(null, { code, geolocation: params.get('geolocation') ?? undefined });
     });
     listening = new Promise<void>((ok, fail) => {

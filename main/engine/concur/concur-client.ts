@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { describeType, isUploadable, sniffContentType, SNIFF_BYTES } from '../inspect/file-type.js';
 import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
 import { TokenUnavailable } from '../auth/token-unavailable.js';
+import { errnoWords } from '../i18n/errno-words.js';
 import { english, msg, type Message } from '../i18n/translate.js';
 import { createLogger, registerSecret } from '../log/logger.js';
 import type { AccessTokens } from '../ports.js';
@@ -176,16 +177,17 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
                 text: error.text,
                 retryAfterMs: error.retryAfterMs,
               }
-            : { kind: 'auth', message: error.message },
+            : { kind: 'auth', message: error.message, text: error.text },
         };
       const why = error instanceof Error ? error.message : String(error);
-      return { outcome: { kind: 'auth', message: `Could not read the Concur token: ${why}` } };
+      // An error that has words for people (no keychain) says them alone.
+      const text = (error as { text?: Message }).text ?? msg('concur.tokenUnreadable', { why });
+      return { outcome: { kind: 'auth', message: english.say(text), text } };
     }
     if (!token) {
       await handle.close();
-      return {
-        outcome: { kind: 'auth', message: 'No Concur token is stored. Set one to upload.' },
-      };
+      const text = msg('concur.noToken');
+      return { outcome: { kind: 'auth', message: english.say(text), text } };
     }
     if (options.tokens && options.tokens.baseUrl() !== base.href) {
       // The token's renewal may have learnt where the user lives: the upload goes there.
@@ -432,7 +434,7 @@ function describeFailure(
     const why =
       error instanceof RequestTimeout
         ? msg('network.proxyNoAnswer', { seconds: seconds(limits.connectMs) })
-        : code;
+        : errnoWords(code);
     return msg('network.proxyUnreachable', { proxy: reply.proxy, why });
   }
   if (error instanceof UntrustedCertificate)

@@ -1,4 +1,4 @@
-import type { Message } from '../i18n/translate.js';
+import { english, msg, type Message } from '../i18n/translate.js';
 import { redact } from '../log/logger.js';
 import type { UploadTarget } from '../types.js';
 import { parseErrorBody, parseImageId, parseRetryAfter } from './concur-response.js';
@@ -13,7 +13,15 @@ import { parseErrorBody, parseImageId, parseRetryAfter } from './concur-response
 export type UploadOutcome =
   /** `imageId` is absent when Concur's 2xx answer was unreadable, cut short or lacked it. */
   | { kind: 'uploaded'; imageId?: string; status: number; correlationId?: string }
-  | { kind: 'auth'; status?: number; message: string; errorId?: string; correlationId?: string }
+  | {
+      kind: 'auth';
+      status?: number;
+      message: string;
+      /** `message` as a catalog key, when the words are our own (Concur said none). */
+      text?: Message;
+      errorId?: string;
+      correlationId?: string;
+    }
   | {
       kind: 'transient';
       status?: number;
@@ -28,6 +36,8 @@ export type UploadOutcome =
       kind: 'rejected';
       status: number;
       message: string;
+      /** `message` as a catalog key, when the words are our own (Concur said none). */
+      text?: Message;
       errorId?: string;
       correlationId?: string;
       /** Nothing was sent: the scan could not be read here (the errno code), which may pass. */
@@ -37,6 +47,7 @@ export type UploadOutcome =
       kind: 'alreadyHasImage';
       status: number;
       message: string;
+      text?: Message;
       errorId?: string;
       correlationId?: string;
     }
@@ -71,33 +82,28 @@ export function saysAlreadyHasImage(message: string): boolean {
   return ALREADY_HAS_IMAGE.test(message) && IMAGE_WORD.test(message);
 }
 
-function statusMessage(status: number, target: UploadTarget): string {
-  const what =
-    target.kind === 'receipt'
-      ? 'the receipt store'
-      : `${target.kind === 'entry' ? 'expense entry' : target.kind} ${target.id}`;
+function statusMessage(status: number, target: UploadTarget): Message {
   switch (status) {
     case 400:
-      return 'Concur refused the request as invalid (HTTP 400).';
     case 401:
-      return 'Concur refused the request: the Authorization header is missing or malformed (HTTP 401).';
     case 403:
-      return 'Concur refused the token: it has expired, was revoked, or may not upload images (HTTP 403).';
-    case 404:
-      return `Concur does not know ${what} (HTTP 404).`;
     case 413:
-      return 'The file is too large for Concur (HTTP 413).';
     case 429:
-      return 'Concur is limiting the request rate (HTTP 429).';
     case 500:
-      return 'Concur had an internal error (HTTP 500).';
+    case 503:
+      return msg(`concur.status${status}`);
+    case 404:
+      return target.kind === 'receipt'
+        ? msg('concur.status404Receipt')
+        : msg(
+            `concur.status404${target.kind === 'entry' ? 'Entry' : target.kind === 'report' ? 'Report' : 'Invoice'}`,
+            { id: target.id },
+          );
     case 502:
     case 504:
-      return `Concur's gateway got no answer from the service (HTTP ${status}).`;
-    case 503:
-      return 'Concur is unavailable, perhaps for maintenance (HTTP 503).';
+      return msg('concur.gateway', { status });
     default:
-      return `Concur answered with HTTP ${status}.`;
+      return msg('concur.statusOther', { status });
   }
 }
 
@@ -126,14 +132,17 @@ function classify(answer: ConcurAnswer, target: UploadTarget): UploadOutcome {
   }
   // The words of a cut answer may be missing or garbled: judge it by its status.
   const parsed = answer.cut ? {} : parseErrorBody(answer.body);
-  const message =
-    parsed.message ||
-    (answer.cut && status === 400
-      ? 'Concur answered HTTP 400, but its answer was cut short before it said why.'
-      : statusMessage(status, target));
+  // Concur's own words stay as it said them; ours go to each person in their language.
+  const own = parsed.message
+    ? undefined
+    : answer.cut && status === 400
+      ? msg('concur.cut400')
+      : statusMessage(status, target);
+  const message = parsed.message || english.say(own!);
   const base = {
     status,
     message,
+    ...(own ? { text: own } : {}),
     ...(parsed.errorId ? { errorId: parsed.errorId } : {}),
     ...extra,
   };

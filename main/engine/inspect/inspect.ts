@@ -51,6 +51,8 @@ export class NotAFileError extends Error {
   constructor(
     readonly path: string,
     readonly what: string,
+    /** What it is instead, so each host can say so in its language. */
+    readonly kind?: EntryKind,
   ) {
     super(`"${path}" is ${what}, not a regular file.`);
     this.name = 'NotAFileError';
@@ -89,11 +91,11 @@ async function openRegularFile(
   path: string,
 ): Promise<{ handle: ReadHandle; stats: FileStat }> {
   const before = await fs.lstat(path);
-  if (before.kind !== 'file') throw new NotAFileError(path, describeKind(before.kind));
+  if (before.kind !== 'file') throw new NotAFileError(path, describeKind(before.kind), before.kind);
   const handle = await fs.open(path);
   try {
     const stats = await handle.stat();
-    if (stats.kind !== 'file') throw new NotAFileError(path, describeKind(stats.kind));
+    if (stats.kind !== 'file') throw new NotAFileError(path, describeKind(stats.kind), stats.kind);
     return { handle, stats };
   } catch (error) {
     await handle.close();

@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/translate.js';
 /**
  * What the runner must do after a transition: the reducer's output. Effects
  * are carried out in order, after the new phase is durable in the ledger.
@@ -20,4 +21,4 @@ export type Effect =
   /** Jobs of the same content that waited for this one decide now. */
   | { kind: 'release-copies' }
   /** Hold every upload: Concur refused the token. */
-  | { kind: 'hold-for-sign-in'; message: string };
+  | { kind: 'hold-for-sign-in'; message: string; text?: Message };

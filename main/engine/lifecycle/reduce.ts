@@ -541,7 +541,10 @@ function answered(
           { attempts: Math.max(0, job.attempts - 1), detail: 'sign-in to Concur needed' },
           now,
         ),
-        effects: [{ kind: 'hold-for-sign-in', message: outcome.message }, { kind: 'enqueue' }],
+        effects: [
+          { kind: 'hold-for-sign-in', message: outcome.message, text: outcome.text },
+          { kind: 'enqueue' },
+        ],
       };
     case 'rejected':
       return failed(job, reasons.rejected, now);

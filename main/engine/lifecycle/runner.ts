@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/translate.js';
 import type { JobBook, EngineJob } from '../job-book.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../ports.js';
@@ -25,7 +26,7 @@ export interface EffectHandlers {
   finish(job: EngineJob): void;
   releaseCopies(job: EngineJob): void;
   /** `job`: whose account Concur refused. */
-  holdForSignIn(message: string, job: EngineJob): void;
+  holdForSignIn(message: string, job: EngineJob, text?: Message): void;
 }
 
 /** The ledger's disk said no (full, read-only): uploads wait until a write goes through again. */
@@ -136,7 +137,7 @@ export class JobRunner {
       case 'release-copies':
         return h.releaseCopies(job);
       case 'hold-for-sign-in':
-        return h.holdForSignIn(effect.message, job);
+        return h.holdForSignIn(effect.message, job, effect.text);
     }
   }
 }

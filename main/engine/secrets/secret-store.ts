@@ -23,6 +23,8 @@ const UNAVAILABLE =
  * is kept in `detail` for the log: it means nothing to the person reading.
  */
 export class KeychainUnavailableError extends Error {
+  /** The same words for people, in their language. */
+  readonly text: Message = msg('fixed.noKeychain');
   constructor(readonly detail?: string) {
     super(UNAVAILABLE);
     this.name = 'KeychainUnavailableError';

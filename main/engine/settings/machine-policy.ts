@@ -1,12 +1,14 @@
 import { userInfo } from 'node:os';
 import { managedPreferenceFiles, readManagedPreferences } from './managed-preferences.js';
+import { msg } from '../i18n/translate.js';
 import {
-  cannotUse,
+  linesOf,
   LOCKABLE_SETTINGS,
   loadPolicy,
   policyPath,
   type Policy,
   type PolicyState,
+  unusable,
 } from './policy.js';
 import { describeIssues, settingsSchema } from './schema.js';
 import { setPath } from './policy-values.js';
@@ -52,12 +54,12 @@ export async function loadMachinePolicy(options: MachinePolicyOptions = {}): Pro
 
   const broken = states.flatMap((state) => (state.problem ? [state] : []));
   if (broken.length) {
-    // The words in the user's language, where the one broken source has them.
-    const [only] = broken.length === 1 ? broken : [];
+    // The words in the user's language, where every broken source has them.
+    const texts = broken.flatMap((state) => (state.problemText ? [state.problemText] : []));
     return {
       policy: null,
       problem: broken.map((state) => state.problem).join('\n'),
-      ...(only?.problemText && { problemText: only.problemText }),
+      ...(texts.length === broken.length && { problemText: linesOf(texts) }),
     };
   }
   const policies = states.flatMap((state) => (state.policy ? [state.policy] : []));
@@ -81,10 +83,9 @@ export function mergePolicies(policies: readonly Policy[]): PolicyState {
   const file = policies.map((p) => p.file).join(' + ');
   const checked = settingsSchema.safeParse(presets);
   if (!checked.success)
-    return {
-      policy: null,
-      problem: `${cannotUse(file)}\n  ${describeIssues(checked.error).join('\n  ')}`,
-    };
+    return unusable(
+      msg('policy.invalid', { file, issues: describeIssues(checked.error).join('\n  ') }),
+    );
   return { policy: { file, presets, locked, ...(updates ? { updates } : {}) } };
 }
 

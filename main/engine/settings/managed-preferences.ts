@@ -1,6 +1,8 @@
 import { join } from 'node:path';
-import { english } from '../i18n/translate.js';
-import { cannotUse, type PolicyState } from './policy.js';
+import { errnoWords } from '../i18n/errno-words.js';
+import { msg } from '../i18n/translate.js';
+import { createLogger } from '../log/logger.js';
+import { cannotUse, type PolicyState, unusable } from './policy.js';
 import { policyFromValues } from './policy-values.js';
 
 /**
@@ -18,6 +20,8 @@ export const MANAGED_PREFERENCES_DIR = '/Library/Managed Preferences';
 /** electron-builder.yml's appId: the payload domain a profile names. */
 export const BUNDLE_ID = 'com.concurdrop.app';
 
+const log = createLogger('policy');
+
 /** The user's managed preferences, then the machine's: the first that sets a key wins. */
 export function managedPreferenceFiles(user: string, dir = MANAGED_PREFERENCES_DIR): string[] {
   return [join(dir, user, `${BUNDLE_ID}.plist`), join(dir, `${BUNDLE_ID}.plist`)];
@@ -33,23 +37,21 @@ export async function readManagedPreferences(file: string): Promise<PolicyState>
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { policy: null };
-    const why = code ?? (error as Error).message;
-    return {
-      policy: null,
-      problem: `${cannotUse(file)} ${english.t('policy.plistUnreadable', { why })}`,
-    };
+    // The code goes to the log; people read what it means.
+    if (code) log.warn('a managed preferences file cannot be read', { file, code });
+    const why = code ? errnoWords(code) : (error as Error).message;
+    return unusable(cannotUse(file, msg('policy.plistUnreadable', { why })));
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document))
-    return {
-      policy: null,
-      problem: `${cannotUse(file)} ${english.t('policy.plistUnreadable', { why: 'not a dictionary' })}`,
-    };
+    return unusable(
+      cannotUse(file, msg('policy.plistUnreadable', { why: msg('policy.notDictionary') })),
+    );
 
   const values = Object.entries(document)
     // A profile's own bookkeeping (PayloadUUID, PayloadIdentifier…) can come along; never a setting.
     .filter(([name]) => !name.startsWith('Payload'))
     .map(([name, raw]) => ({
-      where: english.t('policy.plistKey', { file, name }),
+      where: msg('policy.plistKey', { file, name }),
       name,
       raw: { value: raw as unknown },
       locked: true,

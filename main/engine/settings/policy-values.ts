@@ -1,11 +1,13 @@
 import type { z } from 'zod';
-import { english } from '../i18n/translate.js';
+import { msg, type Message } from '../i18n/translate.js';
 import {
   cannotUse,
+  linesOf,
   LOCKABLE_SETTINGS,
   policySchema,
   type Policy,
   type PolicyState,
+  unusable,
 } from './policy.js';
 import { describeIssues, settingsSchema } from './schema.js';
 
@@ -21,7 +23,7 @@ import { describeIssues, settingsSchema } from './schema.js';
 
 /** What one value sets: setting paths (`concur.baseUrl`, `folders`, or `updates`) and their values. */
 export type PolicyValue =
-  { sets: { path: string; value: unknown }[]; problem?: undefined } | { problem: string };
+  { sets: { path: string; value: unknown }[]; problem?: undefined } | { problem: Message };
 
 const concurShape = (settingsSchema.shape.concur.unwrap() as z.ZodObject<Record<string, z.ZodType>>)
   .shape;
@@ -39,7 +41,7 @@ export function policyValue(name: string, raw: unknown): PolicyValue {
   if (name === 'concur') {
     const whole = fromJsonText(raw);
     if (typeof whole !== 'object' || whole === null || Array.isArray(whole))
-      return { problem: english.t('policy.wantsObject', { example: '{"baseUrl": "https://…"}' }) };
+      return { problem: msg('policy.wantsObject', { example: '{"baseUrl": "https://…"}' }) };
     const sets: { path: string; value: unknown }[] = [];
     for (const [key, value] of Object.entries(whole)) {
       const one = policyValue(`concur.${key}`, value);
@@ -49,7 +51,7 @@ export function policyValue(name: string, raw: unknown): PolicyValue {
     return { sets };
   }
   const schema = schemaAt(name);
-  if (!schema) return { problem: english.t('policy.unknownName', { name }) };
+  if (!schema) return { problem: msg('policy.unknownName', { name }) };
   const checked = coerce(name, schema, raw);
   if ('problem' in checked) return checked;
   return { sets: [{ path: name, value: checked.value }] };
@@ -64,7 +66,7 @@ function coerce(
   name: string,
   schema: z.ZodType,
   raw: unknown,
-): { value: unknown } | { problem: string } {
+): { value: unknown } | { problem: Message } {
   const first = schema.safeParse(raw);
   if (first.success) return { value: raw };
   const issue = first.error.issues[0];
@@ -80,7 +82,7 @@ function coerce(
     try {
       parsed = JSON.parse(raw);
     } catch (error) {
-      return { problem: english.t('policy.valueNotJson', { why: (error as Error).message }) };
+      return { problem: msg('policy.valueNotJson', { why: (error as Error).message }) };
     }
     const second = schema.safeParse(parsed);
     return second.success ? { value: parsed } : { problem: issuesOf(second.error, name) };
@@ -89,8 +91,8 @@ function coerce(
 }
 
 /** The schema's words, with paths from the setting ("folders.0.path: …"), not from the value. */
-function issuesOf(error: z.ZodError, name: string): string {
-  return describeIssues(error)
+function issuesOf(error: z.ZodError, name: string): Message {
+  const text = describeIssues(error)
     .map((issue) =>
       issue.startsWith('(top level): ')
         ? issue.slice('(top level): '.length)
@@ -99,21 +101,22 @@ function issuesOf(error: z.ZodError, name: string): string {
           : `${name}.${issue}`,
     )
     .join('; ');
+  return msg('policy.asIs', { text });
 }
 
-function wants(expected: string): string {
-  if (expected === 'string') return english.t('policy.wantsText');
-  if (expected === 'number') return english.t('policy.wantsNumber');
-  if (expected === 'boolean') return english.t('policy.wantsSwitch');
-  if (expected === 'array') return english.t('policy.wantsList', { example: '[{"path": "…"}]' });
-  return english.t('policy.wantsObject', { example: '{"clientId": "…"}' });
+function wants(expected: string): Message {
+  if (expected === 'string') return msg('policy.wantsText');
+  if (expected === 'number') return msg('policy.wantsNumber');
+  if (expected === 'boolean') return msg('policy.wantsSwitch');
+  if (expected === 'array') return msg('policy.wantsList', { example: '[{"path": "…"}]' });
+  return msg('policy.wantsObject', { example: '{"clientId": "…"}' });
 }
 
 /** One value as a source read it: where (for messages), its name, what it holds, whether it locks. */
 export interface SourceValue {
-  where: string;
+  where: Message;
   name: string;
-  raw: { value: unknown } | { problem: string };
+  raw: { value: unknown } | { problem: Message };
   locked: boolean;
 }
 
@@ -126,11 +129,11 @@ export function policyFromValues(file: string, values: Iterable<SourceValue>): P
   const presets: Record<string, unknown> = {};
   const locked: string[] = [];
   let updates: Policy['updates'];
-  const problems: string[] = [];
+  const problems: Message[] = [];
   for (const { where, name, raw, locked: locks } of values) {
     const value = 'problem' in raw ? raw : policyValue(name, raw.value);
     if (value.problem !== undefined) {
-      problems.push(`${cannotUse(where)} ${value.problem}`);
+      problems.push(cannotUse(where, value.problem));
       continue;
     }
     for (const { path, value: v } of value.sets) {
@@ -141,7 +144,7 @@ export function policyFromValues(file: string, values: Iterable<SourceValue>): P
       }
     }
   }
-  if (problems.length) return { policy: null, problem: problems.join('\n') };
+  if (problems.length) return unusable(linesOf(problems));
   return { policy: { file, presets, locked, ...(updates ? { updates } : {}) } };
 }
 

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { errnoWords } from '../i18n/errno-words.js';
 import { english, msg, type Message } from '../i18n/translate.js';
+import { createLogger } from '../log/logger.js';
 import { baseUrlSchema, describeIssues, settingsSchema, type Settings } from './schema.js';
+
+const log = createLogger('policy');
 
 /**
  * The organisation's policy (docs/architecture.md#managed-policy): one JSON
@@ -64,7 +68,7 @@ export interface Policy {
 export type PolicyState =
   | { policy: null; problem?: undefined }
   | { policy: Policy; problem?: undefined }
-  /** `problem` in English (the log, the CLI); `problemText` for the window's language (not yet from the registry or a profile). */
+  /** `problem` in English (the log); `problemText` for the user's language (absent only when several sources are broken and one lacks it). */
   | { policy: null; problem: string; problemText?: Message };
 
 /** Reads the policy file; a missing file is no policy, anything else wrong is a problem said plainly. */
@@ -75,7 +79,8 @@ export function loadPolicy(file = policyPath()): PolicyState {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { policy: null };
-    return unusable(msg('policy.unreadable', { file, code }));
+    log.warn('the policy file cannot be read', { file, code });
+    return unusable(msg('policy.unreadable', { file, code: errnoWords(code) }));
   }
   let json: unknown;
   try {
@@ -103,9 +108,15 @@ export function loadPolicy(file = policyPath()): PolicyState {
 }
 
 /** Starts every sentence about a policy that cannot be used; `file` says where it was written. */
-export const cannotUse = (file: string) => `Your organisation's policy (${file}) cannot be used:`;
+/** "Your organisation's policy (…) cannot be used: …", where `where` names the file, key or value. */
+export const cannotUse = (where: string | Message, why: Message): Message =>
+  msg('policy.cannotUseBecause', { file: where, why });
 
-const unusable = (problemText: Message): PolicyState => ({
+/** Several problems, one a line. */
+export const linesOf = (problems: readonly Message[]): Message =>
+  problems.reduceRight((rest, first) => msg('policy.lines', { first, rest }));
+
+export const unusable = (problemText: Message): PolicyState => ({
   policy: null,
   problem: english.say(problemText),
   problemText,

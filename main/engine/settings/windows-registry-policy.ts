@@ -1,5 +1,5 @@
-import { english } from '../i18n/translate.js';
-import { cannotUse, type PolicyState } from './policy.js';
+import { msg, type Message } from '../i18n/translate.js';
+import { cannotUse, type PolicyState, unusable } from './policy.js';
 import { policyFromValues } from './policy-values.js';
 
 /**
@@ -59,10 +59,7 @@ export async function readRegistryPolicy(
         .map((line) => line.trim())
         .filter(Boolean)
         .join(' ');
-      return {
-        policy: null,
-        problem: `${cannotUse(key)} ${english.t('policy.registryUnreadable', { why })}`,
-      };
+      return unusable(cannotUse(key, msg('policy.registryUnreadable', { why })));
     }
   }
   const [enforced, recommended] = found;
@@ -76,7 +73,7 @@ export async function readRegistryPolicy(
     ] as const
   ).flatMap(([key, items]) =>
     (items ?? []).map((item) => ({
-      where: english.t('policy.registryValue', { key, name: item.name }),
+      where: msg('policy.registryValue', { key, name: item.name }),
       name: item.name,
       raw: registryValue(item, env),
       locked: key === POLICY_KEY,
@@ -89,7 +86,7 @@ export async function readRegistryPolicy(
 function registryValue(
   item: RegistryItem,
   env: NodeJS.ProcessEnv,
-): { value: unknown } | { problem: string } {
+): { value: unknown } | { problem: Message } {
   switch (item.type) {
     case 'REG_SZ':
       return { value: item.value };
@@ -103,7 +100,7 @@ function registryValue(
     case 'REG_MULTI_SZ':
       return { value: item.value.split('\\0').filter((part) => part !== '') };
     default:
-      return { problem: english.t('policy.registryType', { type: item.type }) };
+      return { problem: msg('policy.registryType', { type: item.type }) };
   }
 }
 

@@ -45,8 +45,13 @@ function concurSaid(message: string | undefined): string {
   return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
 
-function rejectedReason(status: number, target: UploadTarget, message?: string): Message {
-  const said = concurSaid(message) || undefined;
+export function rejectedReason(
+  status: number,
+  target: UploadTarget,
+  message?: string,
+  text?: Message,
+): Message {
+  const said = text ?? (concurSaid(message) || undefined);
   if (target.kind === 'receipt')
     return msg(said ? 'reason.refusedReceiptSaid' : 'reason.refusedReceipt', { status, said });
   if (status === 404) return msg('reason.unknownTarget', { target: targetWithId(target) });
@@ -91,6 +96,7 @@ function reasonsFor(
   const fields =
     outcome.kind === 'uploaded' || outcome.kind === 'changed' ? {} : concurFields(outcome);
   const message = 'message' in outcome ? outcome.message : '';
+  const text = 'text' in outcome ? outcome.text : undefined;
   const retryAfter = outcome.kind === 'transient' ? outcome.retryAfterMs : undefined;
   const delay = retryDelay(attempt, ctx.retry, retryAfter, ctx.random);
   const status = 'status' in outcome && outcome.status !== undefined ? outcome.status : 0;
@@ -108,7 +114,7 @@ function reasonsFor(
   return {
     alreadyHasImage: alreadyHasImage(unit.target, fields),
     rejected: {
-      ...reasonOf(rejectedReason(status, unit.target, message)),
+      ...reasonOf(rejectedReason(status, unit.target, message, text)),
       ...fields,
       retryable: false,
       code: status === 404 && unit.target.kind !== 'receipt' ? 'unknown-target' : 'rejected',
@@ -117,7 +123,7 @@ function reasonsFor(
       ...reasonOf(
         msg('reason.gaveUp', {
           tries,
-          message: outcome.kind === 'transient' && outcome.text ? outcome.text : message,
+          message: text ?? message,
         }),
       ),
       ...fields,

@@ -1,6 +1,7 @@
 import { basename, relative, sep } from 'node:path';
 import { absolutePath, errorFilePath, freePath } from '../finish/finish.js';
 import type { EngineJob } from '../job-book.js';
+import { msg, type Message } from '../i18n/translate.js';
 import type { PauseReason } from '../types.js';
 import type { StageContext } from './context.js';
 import type { Sending } from './sending.js';
@@ -22,7 +23,7 @@ export interface HoldHooks {
   /** The token of an account, for the periodic look; never throws for a missing one. */
   getToken: (account: string) => Promise<string | null>;
   recheckMs?: number;
-  emitPaused: (reason: PauseReason, message: string) => void;
+  emitPaused: (reason: PauseReason, message: string, text?: Message) => void;
   emitResumed: () => void;
   changed: () => void;
 }
@@ -85,8 +86,9 @@ export class Holds {
     return [...this.signIn.keys()];
   }
 
-  hold(reason: PauseReason, message: string, account?: string): void {
-    if (reason === 'sign-in') return this.holdAccount(account ?? this.ctx.accountOf(''), message);
+  hold(reason: PauseReason, message: string, account?: string, text?: Message): void {
+    if (reason === 'sign-in')
+      return this.holdAccount(account ?? this.ctx.accountOf(''), message, text);
     const had = this.reasons.has(reason);
     this.reasons.add(reason);
     const detail = this.detail()!;
@@ -113,7 +115,7 @@ export class Holds {
     if (!this.reasons.size) this.hooks.emitResumed();
   }
 
-  private holdAccount(account: string, message: string): void {
+  private holdAccount(account: string, message: string, text?: Message): void {
     if (this.signIn.has(account)) return;
     this.signIn.set(account, {
       refusedToken: this.lastToken.get(account) ?? null,
@@ -123,7 +125,11 @@ export class Holds {
     this.sending.holdAccount(account, DETAIL['sign-in']);
     this.scheduleTokenCheck(account);
     const many = this.ctx.settings().accounts.length > 0;
-    this.hooks.emitPaused('sign-in', many ? `${account}: ${message}` : message);
+    this.hooks.emitPaused(
+      'sign-in',
+      many ? `${account}: ${message}` : message,
+      text && many ? msg('concur.forAccount', { account, message: text }) : text,
+    );
     this.markWaiting({ type: 'held', detail: DETAIL['sign-in'] }, account);
     this.hooks.changed();
   }

@@ -1,9 +1,9 @@
 import { CopiesInFlight } from '../copies.js';
-import { fixedMessage, msg, noteOf, reasonOf } from '../i18n/translate.js';
+import { fixedMessage, msg, noteOf, reasonOf, type Message } from '../i18n/translate.js';
 import { absolutePath } from '../finish/finish.js';
 import { FileChangedError, inspectFile, NotAFileError } from '../inspect/inspect.js';
 import type { EngineJob } from '../job-book.js';
-import { errorCode } from '../ports/file-system.js';
+import { errorCode, type EntryKind } from '../ports/file-system.js';
 import { Limiter } from '../queue/limiter.js';
 import { routeFile, targetKey } from '../routing/route.js';
 import type { UploadTarget } from '../types.js';
@@ -20,6 +20,14 @@ import type { StageContext } from './context.js';
 /** Entries and invoices take one image; files for them are merged. */
 export function takesOneImage(target: UploadTarget | null): boolean {
   return target?.kind === 'entry' || target?.kind === 'invoice';
+}
+
+/** Why an entry that is not a file was skipped. */
+function skippedText(kind: EntryKind | undefined): Message {
+  const known = kind === 'dir' ? 'folder' : kind;
+  return msg(
+    `skipped.${known === 'folder' || known === 'pipe' || known === 'socket' || known === 'device' ? known : 'other'}`,
+  );
 }
 
 /** Why a file cannot be read, in words. */
@@ -122,9 +130,7 @@ export class Inspection {
         await runner.dispatch(job, {
           type: 'refused',
           error: {
-            reason: verdict.link
-              ? 'This is a shortcut (symbolic link) to another file; Concur Drop does not follow links. Put the file itself here.'
-              : `This is ${verdict.reason}; it was skipped.`,
+            ...reasonOf(verdict.link ? msg('fixed.symlink') : skippedText(verdict.entry)),
             retryable: false,
             code: verdict.link ? 'symlink' : 'not-a-file',
           },
@@ -191,7 +197,12 @@ export class Inspection {
         return;
       }
       if (err instanceof NotAFileError)
-        return this.judge(job, { kind: 'not-a-file', reason: err.what });
+        return this.judge(job, {
+          kind: 'not-a-file',
+          reason: err.what,
+          link: err.kind === 'link',
+          entry: err.kind,
+        });
       const code = errorCode(err);
       if (code === 'ENOENT') return this.judge(job, { kind: 'gone' });
       if (code === 'EACCES' || code === 'EPERM' || code === 'EBUSY')

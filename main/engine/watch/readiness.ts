@@ -1,6 +1,6 @@
 import type { Clock } from '../ports.js';
 import { checkCompleteness, describeKind, NotAFileError } from '../inspect/inspect.js';
-import { errorCode, type FileSystem } from '../ports/file-system.js';
+import { errorCode, type EntryKind, type FileSystem } from '../ports/file-system.js';
 import { nodeFileSystem } from '../ports/node-file-system.js';
 import { Limiter } from '../queue/limiter.js';
 
@@ -21,7 +21,7 @@ export type ReadinessVerdict =
   | { kind: 'incomplete'; size: number; mtimeMs: number }
   | { kind: 'timed-out'; size: number; mtimeMs: number; waitedMs: number }
   | { kind: 'gone' }
-  | { kind: 'not-a-file'; reason: string; link?: boolean }
+  | { kind: 'not-a-file'; reason: string; link?: boolean; entry?: EntryKind }
   /** It cannot be read: permission denied, or held open by another program for longer than maxWaitMs. */
   | { kind: 'unreadable'; code: string; size?: number; mtimeMs?: number };
 
@@ -175,6 +175,7 @@ export class Readiness {
         kind: 'not-a-file',
         reason: kindOf(st.kind),
         link: st.kind === 'link',
+        entry: st.kind,
       });
     const now = clock.now();
     // With no settle time a first look is enough: a timer to look again at once costs a stat per file.
@@ -188,7 +189,12 @@ export class Readiness {
       result = await this.opens.run(() => checkCompleteness(entry.path, fs));
     } catch (err) {
       if (err instanceof NotAFileError)
-        return this.settle(key, entry, { kind: 'not-a-file', reason: err.message });
+        return this.settle(key, entry, {
+          kind: 'not-a-file',
+          reason: err.message,
+          link: err.kind === 'link',
+          entry: err.kind,
+        });
       if (errorCode(err) === 'ENOENT') return this.settle(key, entry, { kind: 'gone' });
       throw err;
     }

@@ -49,7 +49,9 @@ export function folderPath(job: Job): string {
 
 /** The engine's note on a job in the window's language; its English words for older records. */
 function note(job: Job): string | undefined {
-  return job.detailText ? tr().say(job.detailText) : job.detail;
+  return job.detail === undefined && !job.detailText
+    ? undefined
+    : tr().words(job.detailText, job.detail ?? '');
 }
 
 /** One line under the file name that says why a job is where it is, and what was done to the file. */
@@ -65,8 +67,8 @@ export function describeState(job: Job, now = Date.now()): string {
 function stateLine(job: Job, now: number): string {
   switch (job.state) {
     case 'failed':
-      if (job.error?.text) return tr().say(job.error.text);
-      return job.error?.reason || t('row.failed');
+      if (job.error?.text || job.error?.reason) return tr().words(job.error.text, job.error.reason);
+      return t('row.failed');
     case 'waiting':
       return note(job) ?? t('row.waiting');
     case 'queued':

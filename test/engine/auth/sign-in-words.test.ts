@@ -106,3 +106,42 @@ describe('sign-in refusals in the user’s language', () => {
     );
   });
 });
+
+/** The page the browser shows when the redirect brings `query`, asked in `accept`. */
+async function pageFor(
+  query: Record<string, string>,
+  accept: string | undefined,
+  language?: 'system' | 'de',
+): Promise<string> {
+  let authorize = '';
+  const settled = signInWithBrowser({
+    account: account(),
+    onUrl: (url) => (authorize = url),
+    timeoutMs: 20_000,
+    language,
+  }).catch((error: unknown) => error);
+  while (!authorize) await new Promise((r) => setTimeout(r, 10));
+  const state = new URL(authorize).searchParams.get('state')!;
+  const page = await fetch(`${redirectUri}?${new URLSearchParams({ state, ...query })}`, {
+    headers: accept ? { 'accept-language': accept } : {},
+  }).then((r) => r.text());
+  await settled;
+  return page;
+}
+
+describe('the page the browser shows after the sign-in', () => {
+  it('speaks the browser’s language (Accept-Language, by weight)', async () => {
+    const page = await pageFor({ error: 'access_denied' }, 'xx;q=0.9, fr-CH;q=0.8, de;q=0.5');
+    expect(page).toContain('<html lang="fr">');
+    expect(page).toContain('<h1>Non connecté</h1>');
+    expect(page).toContain('Concur indique : access_denied');
+  });
+
+  it('follows the language setting over the browser’s, and English without either', async () => {
+    const german = await pageFor({}, 'ja-JP', 'de');
+    expect(german).toContain('<h1>Anmeldung nicht angenommen</h1>');
+    expect(german).toContain('Concur hat keinen Code gesendet.');
+    const english = await pageFor({}, undefined, 'system');
+    expect(english).toContain('<h1>Sign-in not accepted</h1>');
+  });
+});

@@ -136,6 +136,7 @@ describe('refusing before anything is sent', () => {
     expect(outcome).toEqual({
       kind: 'auth',
       message: expect.stringMatching(/^No Concur token is stored/),
+      text: { key: 'concur.noToken' },
     });
     expect(h.sandbox.requests()).toBe(0);
   });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTransport } from '../../../main/engine/network/transport.js';
 import { freePort, startTinyproxy, type Tinyproxy } from '../../helpers/tinyproxy.js';
+import { translator, type Message } from '../../../main/engine/i18n/translate.js';
 import { useSandboxClient } from '../concur/client-harness.js';
 
 /**
@@ -117,8 +118,10 @@ describe('uploads through a company proxy', () => {
     const outcome = await h.client({ transport }).uploadImage({ kind: 'receipt' }, scan);
     expect(outcome).toMatchObject({ kind: 'transient' });
     expect('message' in outcome && outcome.message).toBe(
-      `Could not reach the company proxy (127.0.0.1:${port}): ECONNREFUSED. Check the proxy setting (or HTTPS_PROXY), or ask IT.`,
+      `Could not reach the company proxy (127.0.0.1:${port}): the connection was refused. Check the proxy setting (or HTTPS_PROXY), or ask IT.`,
     );
+    const text = (outcome as { text?: Message }).text;
+    expect(translator('de').say(text!)).toContain('die Verbindung wurde abgelehnt');
     transport.close();
   });
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { writeBinaryFileSync, writeFileSync as writePlistSync } from 'simple-plist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMachinePolicy } from '../../../main/engine/settings/machine-policy.js';
-import { applyPolicy } from '../../../main/engine/settings/policy.js';
+import { applyPolicy, type PolicyState } from '../../../main/engine/settings/policy.js';
+import { translator, type Message } from '../../../main/engine/i18n/translate.js';
 import { parseSettings } from '../../../main/engine/settings/schema.js';
 import {
   POLICY_KEY,
@@ -47,6 +48,10 @@ async function policyFile(content: unknown): Promise<NodeJS.ProcessEnv> {
   return { CONCUR_DROP_POLICY: file };
 }
 const noFile: NodeJS.ProcessEnv = { CONCUR_DROP_POLICY: '/nonexistent/policy.json' };
+
+/** A policy problem as a German user reads it. */
+const de = (state: PolicyState) =>
+  translator('de').say((state as { problemText: Message }).problemText);
 
 describe('the Windows registry', () => {
   it('locks what is set under the key and presets what is under Recommended, each value as its setting takes it', async () => {
@@ -216,6 +221,13 @@ describe('the Windows registry', () => {
       `${at(POLICY_KEY, 'colour')} "colour" is not a setting a policy can set.`,
       `${at(POLICY_KEY, 'shrink')} must be on or off (REG_DWORD 1 or 0, or true or false in a profile).`,
     ]);
+    // Each of the eight lines in German too, none left in English.
+    const german = de(state).split('\n');
+    expect(german).toHaveLength(8);
+    for (const line of german)
+      expect(line).toMatch(/^Die Richtlinie Ihrer Organisation .* kann nicht verwendet werden: /);
+    expect(german[6]).toContain('„colour“');
+    expect(de(state)).not.toMatch(/must be|is not a setting/);
   });
 
   it('a registry reg.exe cannot read is reported, not taken for no policy', async () => {
@@ -226,10 +238,14 @@ describe('the Windows registry', () => {
         throw new Error('QUERY command exited with code 5:\nERROR: Access is denied.');
       },
     });
-    expect(state).toEqual({
+    expect(state).toMatchObject({
       policy: null,
       problem: `Your organisation's policy (${POLICY_KEY}) cannot be used: reg.exe could not read it (QUERY command exited with code 5: ERROR: Access is denied.).`,
     });
+    // The window and the CLI say it in the user's language; reg.exe's own words stay quoted as they came.
+    expect(de(state)).toBe(
+      `Die Richtlinie Ihrer Organisation (${POLICY_KEY}) kann nicht verwendet werden: ${translator('de').t('policy.registryUnreadable', { why: 'QUERY command exited with code 5: ERROR: Access is denied.' })}`,
+    );
   });
 });
 
@@ -296,10 +312,14 @@ describe('macOS managed preferences', () => {
       managedPreferencesDir: folder,
       user: 'bob',
     });
-    expect(state).toEqual({
+    expect(state).toMatchObject({
       policy: null,
       problem: `Your organisation's policy (${join(folder, BUNDLE)}, key "concurrency") cannot be used: must be a number (REG_DWORD, or an integer in a profile).`,
     });
+    expect(de(state)).toMatch(
+      /^Die Richtlinie Ihrer Organisation \(.+\) kann nicht verwendet werden: /,
+    );
+    expect(de(state)).toContain(translator('de').t('policy.wantsNumber'));
     await writeFile(join(folder, BUNDLE), 'bplist00 cut off');
     expect(
       (

@@ -10,6 +10,7 @@ import {
   type Policy,
 } from '../../../main/engine/settings/policy.js';
 import { parseSettings } from '../../../main/engine/settings/schema.js';
+import { translator, type Message } from '../../../main/engine/i18n/translate.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -82,6 +83,20 @@ describe('applying a policy', () => {
     presets: { concur: { baseUrl: 'https://eu2.api.concursolutions.com' }, concurrency: 4 },
     locked: ['concur.baseUrl', 'afterUpload'],
   };
+
+  it('a policy that cannot be read says why in plain words, in the user’s language, no errno', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const file = join(dir, 'a-folder.json');
+    await mkdir(file);
+    const state = loadPolicy(file);
+    expect(state.problem).toBe(
+      `Your organisation's policy (${file}) cannot be used: it cannot be read (it is a folder).`,
+    );
+    const german = translator('de').say((state as { problemText: Message }).problemText);
+    expect(german).toContain(file);
+    expect(german).toContain('es ist ein Ordner');
+    expect(german).not.toMatch(/EISDIR/);
+  });
 
   it('presets fill what is not set; what people set stays, unless it is locked', () => {
     expect(parseSettings(applyPolicy({}, policy))).toMatchObject({
