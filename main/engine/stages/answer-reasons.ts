@@ -12,11 +12,13 @@ import type { UploadUnit } from './sending.js';
 // (docs/architecture.md, "The lifecycle": the stage works them out, the reducer picks one).
 
 /** "Part 2 of 3 (pages 4–6)". */
-function partName(part: NonNullable<UploadUnit['part']>): string {
+function partName(part: NonNullable<UploadUnit['part']>): Message {
   const { pages } = part;
   const where =
-    pages.length === 1 ? `page ${pages[0]}` : `pages ${pages[0]}–${pages[pages.length - 1]}`;
-  return `Part ${part.index + 1} of ${part.of} (${where})`;
+    pages.length === 1
+      ? msg('reason.partPage', { page: pages[0] })
+      : msg('reason.partPages', { first: pages[0], last: pages[pages.length - 1] });
+  return msg('reason.part', { n: part.index + 1, of: part.of, where });
 }
 
 function concurFields(
@@ -79,9 +81,14 @@ export function answerReasons(
   const reasons = reasonsFor(ctx, unit, outcome, attempt);
   if (unit.part) {
     // The reason names the part: the rest of the file waits for it.
-    const name = partName(unit.part);
-    for (const key of ['alreadyHasImage', 'rejected', 'gaveUp'] as const)
-      reasons[key] = { ...reasons[key], reason: `${name}: ${reasons[key].reason}` };
+    const part = partName(unit.part);
+    for (const key of ['alreadyHasImage', 'rejected', 'gaveUp'] as const) {
+      const said = reasons[key];
+      reasons[key] = {
+        ...said,
+        ...reasonOf(msg('reason.inPart', { part, reason: said.text ?? said.reason })),
+      };
+    }
   }
   return reasons;
 }

@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page, receipt, stackPdf } from '../../fixtures/scan-formats.js';
+import { translator } from '../../../main/engine/i18n/translate.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
 import { waitFor } from '../../helpers/temp-dir.js';
 
@@ -61,6 +62,8 @@ describe('engine: stacks', () => {
     const failed = await h.waitForJob('stack.pdf', undefined, 30_000);
     expect(failed.state).toBe('failed');
     expect(failed.error?.reason).toMatch(/^Part 2 of 3 \(page 3\): Concur refused/);
+    // The part is named in the window's language too.
+    expect(translator('de').say(failed.error!.text!)).toMatch(/^Teil 2 von 3 \(Seite 3\): /);
     expect(failed.partsSent).toBe(1);
     await h.engine.whenIdle();
     expect(existsSync(join(h.root, 'Failed', 'stack.pdf'))).toBe(true);
