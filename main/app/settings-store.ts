@@ -76,7 +76,9 @@ export async function openSettingsStore(options: SettingsStoreOptions): Promise<
         warnings.push(
           `The old settings file held a token, which could not be saved to the keychain (${(error as Error).message}). It was removed from the file: enter it again in Settings.`,
         );
-        warningTexts.push(msg('settings.tokenNotMoved', { error: (error as Error).message }));
+        // The keychain's own sentence in the user's language where it has one (not D-Bus's words).
+        const said = (error as { text?: Message }).text ?? (error as Error).message;
+        warningTexts.push(msg('settings.tokenNotMoved', { error: said }));
       }
     }
     if (loaded.ok) {

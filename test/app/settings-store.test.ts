@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openSettingsStore } from '../../main/app/settings-store.js';
 import { SETTINGS_VERSION } from '../../main/app/settings-migrations.js';
+import { translator } from '../../main/engine/i18n/translate.js';
+import { KeychainUnavailableError } from '../../main/engine/secrets/secret-store.js';
 
 let dir: string;
 /** The keychain as the store sees it: an in-memory port (the real one is tested with the secret store). */
@@ -133,6 +135,26 @@ describe('the settings store', () => {
     for (const name of files) {
       expect(await readFile(join(dir, name), 'utf8')).not.toContain('legacy-token-456');
     }
+  });
+
+  test("says why the keychain refused an old token in the window's language, not the keychain's words", async () => {
+    await writeFile(
+      settingsFile(),
+      JSON.stringify({
+        baseUrl: 'https://www.concursolutions.com',
+        token: 'legacy-789',
+        folders: [],
+      }),
+    );
+    const store = await openSettingsStore({
+      cwd: dir,
+      saveLegacyToken: async () => {
+        throw new KeychainUnavailableError('Cannot autolaunch D-Bus without X11 $DISPLAY');
+      },
+    });
+    const german = store.warningText!.map((text) => translator('de').say(text)).join(' ');
+    expect(german).toMatch(/Schlüsselbund/);
+    expect(german).not.toMatch(/D-Bus|keychain/);
   });
 
   test('keeps a corrupt settings file as a backup and reports it instead of resetting silently', async () => {
