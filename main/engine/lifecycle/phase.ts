@@ -78,3 +78,6 @@ export const BEFORE_READY: ReadonlySet<Phase> = new Set([
   'inspecting',
   'preparing',
 ]);
+
+/** Phases in which a job may be sent: the sending stage takes it, the reducer accepts `sending`. */
+export const SENDABLE: ReadonlySet<Phase> = new Set(['queued', 'held', 'backing-off']);

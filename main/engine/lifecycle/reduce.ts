@@ -4,7 +4,7 @@ import type { JobError } from '../types.js';
 import { RETRYABLE_CODES } from './codes.js';
 import type { Effect } from './effects.js';
 import type { JobEvent } from './events.js';
-import { stateOf, type Outcome, type Phase } from './phase.js';
+import { SENDABLE, stateOf, type Outcome, type Phase } from './phase.js';
 
 /**
  * The job lifecycle's one writer (docs/architecture.md, "The lifecycle"):
@@ -37,9 +37,6 @@ const INSPECTED: ReadonlySet<Phase> = new Set([
 const AWAITING_READY: ReadonlySet<Phase> = new Set(['settling', 'waiting-for-writer']);
 
 const NOTHING: Effect[] = [];
-
-/** Phases the sending stage takes a job in. */
-const SENDABLE: ReadonlySet<Phase> = new Set(['queued', 'held', 'backing-off']);
 
 /** Recorded as going out: a change now is caught when finishing compares the file with what was sent. */
 const GOING_OUT: ReadonlySet<Phase> = new Set(['outgoing', 'uploading']);

@@ -6,6 +6,7 @@ import { errorCode } from '../ports/file-system.js';
 import { msg, noteOf, targetInSentence } from '../i18n/translate.js';
 import { Limiter } from '../queue/limiter.js';
 import { UploadQueue } from '../queue/upload-queue.js';
+import { SENDABLE } from '../lifecycle/phase.js';
 import { answerReasons } from './answer-reasons.js';
 import { targetKey } from '../routing/route.js';
 import type { ContentType, SentVersion, UploadTarget } from '../types.js';
@@ -52,9 +53,6 @@ const AHEAD = 64;
  * between two uploads.
  */
 const LOOKAHEAD = 2;
-
-/** Phases in which a job may be sent. */
-const SENDABLE = new Set(['queued', 'held', 'backing-off']);
 
 export class Sending {
   readonly queue: UploadQueue<UploadUnit>;
@@ -274,7 +272,7 @@ export class Sending {
     const members = unit.jobIds
       .map((id) => book.live.get(id))
       .filter((j): j is EngineJob => j !== undefined);
-    const jobs = members.filter((j) => SENDABLE.has(j.phase ?? ''));
+    const jobs = members.filter((j) => j.phase !== undefined && SENDABLE.has(j.phase));
     if (!jobs.length) return this.forget(unit);
     if (jobs.length < members.length) {
       // A member went back to be checked again (edited after the merge): the batch is merged anew.
@@ -380,7 +378,7 @@ export class Sending {
     await Promise.all(recorded);
     // Still to be sent (waiting out a backoff or a hold, or already released from one while
     // the answer was being written): the unit stays for its next attempt.
-    const again = unit.jobIds.some((id) => SENDABLE.has(book.live.get(id)?.phase ?? ''));
+    const again = unit.jobIds.some((id) => SENDABLE.has(book.live.get(id)?.phase ?? 'done'));
     if (!again) await this.forget(unit);
   }
 
