@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { EntryKind, FileStat, FileSystem, ReadHandle } from '../ports/file-system.js';
+import {
+  errorCode,
+  type EntryKind,
+  type FileStat,
+  type FileSystem,
+  type ReadHandle,
+} from '../ports/file-system.js';
 import { nodeFileSystem } from '../ports/node-file-system.js';
 import type { ContentType } from '../types.js';
 import type { ErrorCode } from '../lifecycle/codes.js';
@@ -85,14 +91,26 @@ export function describeKind(kind: EntryKind): string {
   }
 }
 
-/** Looks first (never opening a FIFO, device or link), then opens and checks the handle is still a regular file. */
+/**
+ * Opens the file and checks the handle is a regular file. Where open() could
+ * follow a link or wait on a FIFO (Windows, the simulator's file system), it
+ * looks at the path first; where it cannot, that look is a stat per file saved.
+ */
 async function openRegularFile(
   fs: FileSystem,
   path: string,
 ): Promise<{ handle: ReadHandle; stats: FileStat }> {
-  const before = await fs.lstat(path);
-  if (before.kind !== 'file') throw new NotAFileError(path, describeKind(before.kind), before.kind);
-  const handle = await fs.open(path);
+  if (!fs.opensSafely) {
+    const before = await fs.lstat(path);
+    if (before.kind !== 'file')
+      throw new NotAFileError(path, describeKind(before.kind), before.kind);
+  }
+  const handle = await fs.open(path).catch((error: unknown) => {
+    // O_NOFOLLOW's answer to a link; a socket cannot be opened at all.
+    const kind = { ELOOP: 'link', ENXIO: 'socket' }[errorCode(error) ?? ''] as
+      EntryKind | undefined;
+    throw kind ? new NotAFileError(path, describeKind(kind), kind) : error;
+  });
   try {
     const stats = await handle.stat();
     if (stats.kind !== 'file') throw new NotAFileError(path, describeKind(stats.kind), stats.kind);

@@ -57,11 +57,12 @@ export class JournalWriter {
     while (this.queue.length > 0 && this.held === 0) {
       const batch = this.queue;
       this.queue = [];
-      const data = Buffer.from(batch.map((p) => p.line).join(''), 'latin1');
+      const written = newestPerJob(batch);
+      const data = Buffer.from(written.map((p) => p.line).join(''), 'latin1');
       try {
         await this.store.append(data);
         this.commits++;
-        for (const p of batch) this.landed(p.line, p.job);
+        for (const p of written) this.landed(p.line, p.job);
         for (const p of batch) p.resolve();
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
@@ -79,4 +80,18 @@ export class JournalWriter {
       await this.flushing;
     }
   }
+}
+
+/**
+ * Of the lines waiting for one flush, each job's newest, in order: a job that
+ * moved on twice before the disk was free (seen, then inspected) needs only
+ * where it is now, since a line is a whole record and replay keeps the last.
+ * Nothing was acted on because of the older line: its put() had not resolved.
+ */
+function newestPerJob(batch: Pending[]): Pending[] {
+  if (batch.length < 2) return batch;
+  const last = new Map<number, Pending>();
+  for (const p of batch) last.set(p.job, p);
+  if (last.size === batch.length) return batch;
+  return batch.filter((p) => last.get(p.job) === p);
 }

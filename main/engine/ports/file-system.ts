@@ -37,6 +37,11 @@ export interface FileSystem {
   lstat(path: string): Promise<FileStat>;
   /** Opens a regular file for reading (throws EISDIR/ELOOP/EBUSY/EACCES… as the OS does). */
   open(path: string): Promise<ReadHandle>;
+  /**
+   * open() itself refuses a link (ELOOP) and never waits on a named pipe, so a
+   * reader need not look at the path first: a stat less per file read.
+   */
+  readonly opensSafely?: boolean;
   /** The entries of a folder; throws ENOTDIR/ENOENT/EACCES. Names the OS cannot give as text throw EILSEQ on the entry's use, not here. */
   list(dir: string): Promise<DirEntry[]>;
   /** Moves a file, creating the target's folders; throws EEXIST rather than replace an existing `to`. */

@@ -40,6 +40,7 @@ const OPEN_FLAGS =
     : constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
 
 export const nodeFileSystem: FileSystem = {
+  opensSafely: process.platform !== 'win32',
   async lstat(path) {
     return toStat(await lstat(path));
   },

@@ -144,14 +144,16 @@ export class Intake {
     if (!folder) return;
     const route = routeFile(relPath, folder);
     if (route.kind === 'ignore') return;
+    const last = book.lastAtPath(root, relPath);
+    // Only a file the ledger knows at this path needs a look here (is it that file?): a new one
+    // is looked at by readiness next, so a backlog of new scans costs a stat less per file.
     let st;
     try {
-      st = await this.ctx.fs.lstat(absolutePath(root, relPath));
+      st = last && (await this.ctx.fs.lstat(absolutePath(root, relPath)));
     } catch (err) {
       if (errorCode(err) === 'ENOENT') return; // gone again before we looked; nothing to do
       throw err;
     }
-    const last = book.lastAtPath(root, relPath);
     if (last && !isFinal(last.state)) {
       // Unfinished, its root was away: it resumes where it was found.
       await runner.dispatch(last, {
@@ -160,7 +162,8 @@ export class Intake {
       });
       return;
     }
-    if (last && last.size === st.size && last.mtimeMs === st.mtimeMs && stillItsFile(last)) return;
+    if (last && st && last.size === st.size && last.mtimeMs === st.mtimeMs && stillItsFile(last))
+      return;
     // A failure left in place for another try: this new version takes its place.
     if (last?.state === 'failed' && last.disposition === 'kept' && last.error?.retryable)
       await runner.dispatch(last, { type: 'superseded' });

@@ -161,28 +161,31 @@ export class Readiness {
   private async look(key: string, entry: Entry): Promise<void> {
     const { settleMs, maxWaitMs, clock } = this.options;
     const fs = this.options.fs ?? nodeFileSystem;
-    let st;
-    try {
-      st = await fs.lstat(entry.path);
-    } catch (err) {
-      const code = errorCode(err);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return this.settle(key, entry, { kind: 'gone' });
-      throw err;
+    // With no settle time a first look is the structure check alone: it stats the open file
+    // anyway, and a stat of the path before it cost one more system call per file.
+    const firstLook = settleMs === 0 && entry.size < 0;
+    if (!firstLook) {
+      let st;
+      try {
+        st = await fs.lstat(entry.path);
+      } catch (err) {
+        if (isGone(err)) return this.settle(key, entry, { kind: 'gone' });
+        throw err;
+      }
+      if (this.entries.get(key) !== entry) return;
+      if (st.kind !== 'file')
+        return this.settle(key, entry, {
+          kind: 'not-a-file',
+          reason: kindOf(st.kind),
+          link: st.kind === 'link',
+          entry: st.kind,
+        });
+      const now = clock.now();
+      if (this.changed(entry, st.size, st.mtimeMs, now) && settleMs > 0)
+        return this.schedule(key, entry, settleMs);
+      const quiet = now - entry.changedAt;
+      if (quiet < settleMs) return this.schedule(key, entry, settleMs - quiet);
     }
-    if (this.entries.get(key) !== entry) return;
-    if (st.kind !== 'file')
-      return this.settle(key, entry, {
-        kind: 'not-a-file',
-        reason: kindOf(st.kind),
-        link: st.kind === 'link',
-        entry: st.kind,
-      });
-    const now = clock.now();
-    // With no settle time a first look is enough: a timer to look again at once costs a stat per file.
-    if (this.changed(entry, st.size, st.mtimeMs, now) && settleMs > 0)
-      return this.schedule(key, entry, settleMs);
-    const quiet = now - entry.changedAt;
-    if (quiet < settleMs) return this.schedule(key, entry, settleMs - quiet);
 
     let result;
     try {
@@ -195,13 +198,13 @@ export class Readiness {
           link: err.kind === 'link',
           entry: err.kind,
         });
-      if (errorCode(err) === 'ENOENT') return this.settle(key, entry, { kind: 'gone' });
+      if (isGone(err)) return this.settle(key, entry, { kind: 'gone' });
       throw err;
     }
     if (this.entries.get(key) !== entry) return;
     entry.denied = 0;
     const at = clock.now();
-    if (this.changed(entry, result.size, result.mtimeMs, at))
+    if (this.changed(entry, result.size, result.mtimeMs, at) && !firstLook)
       return this.schedule(key, entry, settleMs);
     if (result.completeness !== 'incomplete') {
       // 'unknown-type' is ready too: inspection then names what is wrong with it (GIF, text…).
@@ -235,6 +238,11 @@ export class Readiness {
     entry.toldIncomplete = false;
     return true;
   }
+}
+
+function isGone(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 function kindOf(kind: string): string {

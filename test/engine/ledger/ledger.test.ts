@@ -169,6 +169,27 @@ describe('writing', () => {
     expect(await ledgers.journalLines()).toHaveLength(200);
   });
 
+  it('writes only the newest of the records a job got while the disk was busy', async () => {
+    let ledger = await ledgers.open();
+    const busy = ledger.put(job('first'));
+    // Put while the first line is being written and synced: these share the next flush.
+    const later = [
+      ledger.put(job('a', { state: 'waiting' })),
+      ledger.put(job('b')),
+      ledger.put(job('a', { state: 'queued' })),
+      ledger.put(job('a', { state: 'uploading', attempts: 1 })),
+    ];
+    await Promise.all([busy, ...later]);
+    const lines = (await ledgers.journalLines()).map((l) => JSON.parse(l) as Job);
+    expect(lines.map((l) => `${l.id}:${l.state}`)).toEqual([
+      'first:queued',
+      'b:queued',
+      'a:uploading',
+    ]);
+    ledger = await ledgers.reopen(ledger);
+    expect(ledger.get('a')).toMatchObject({ state: 'uploading', attempts: 1 });
+  });
+
   it('refuses puts after close and puts that are not jobs', async () => {
     const ledger = await ledgers.open();
     await expect(ledger.put({ id: 'x' } as Job)).rejects.toThrow(/Not a job/);
