@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startSandbox } from '../main/sandbox/sandbox.js';
 import { jpeg } from '../test/fixtures/scans.js';
+import type { Job } from '../main/engine/types.js';
 import { writeLedger } from './ledger-records.js';
 import {
   cpuMs,
@@ -33,7 +35,10 @@ export async function idleCpuBench(ctx: BenchContext): Promise<void> {
     await withTempDir('idle', async (dir) => {
       const scans = join(dir, 'Scans');
       const bytes = jpeg(800);
-      const known: { root: string; relPath: string; size: number; mtimeMs: number }[] = [];
+      // Kept in place after their upload, as `afterUpload: keep` leaves them: a record that says
+      // "moved" would make each file found in place a new drop of the same bytes (a duplicate).
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const known: (Partial<Job> & Pick<Job, 'root' | 'relPath'>)[] = [];
       for (let f = 0; f < total / PER_FOLDER; f++) {
         const folder = `batch-${String(f).padStart(3, '0')}`;
         await mkdir(join(scans, folder), { recursive: true });
@@ -41,7 +46,15 @@ export async function idleCpuBench(ctx: BenchContext): Promise<void> {
           const relPath = `${folder}/scan-${i}.jpg`;
           await writeFile(join(scans, relPath), bytes);
           const st = await stat(join(scans, relPath));
-          known.push({ root: scans, relPath, size: st.size, mtimeMs: st.mtimeMs });
+          known.push({
+            root: scans,
+            relPath,
+            size: st.size,
+            mtimeMs: st.mtimeMs,
+            sha256,
+            disposition: 'kept',
+            finalPath: undefined,
+          });
         }
       }
       const dataDir = join(dir, 'data');
