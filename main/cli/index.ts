@@ -1,4 +1,5 @@
 import { redact } from '../engine/log/logger.js';
+import { favourMemory } from '../engine/memory-saver.js';
 import { CommandError, EXIT, UsageError } from './args.js';
 import { closest } from './suggest.js';
 import { cli } from './language.js';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 async function main(argv: string[]): Promise<number> {
+  favourMemory();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(overview());
