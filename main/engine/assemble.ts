@@ -133,6 +133,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
     ctx,
     options.merge ?? mergeToPdf,
     sending,
+    (id) => holds.retry(id),
     preparer && ((path) => preparer(shrinkRequest(path, join(dataDir, 'staging'), ctx.newId()))),
   );
   const inspection = new Inspection(

@@ -191,6 +191,13 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'a batch whose hold was lifted while its answer waited out a full disk was forgotten: ' +
       'its members stayed queued for ever',
   },
+  {
+    seed: 27782,
+    broke:
+      'an entry batch that gave up after eight server errors stayed in place to be retried, and ' +
+      'a scan for the same entry that came meanwhile went alone as its one image: the others ' +
+      'could never join it',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

@@ -68,11 +68,15 @@ export class Collecting {
   readonly batches: BatchCollector;
   /** Targets whose closed window is being merged: a later window for one waits its turn. */
   private readonly closing = new Set<string>();
+  /** Failures of an earlier batch put back on their way once for a newer file (retryGaveUp). */
+  private readonly retriedOnce = new Set<string>();
 
   constructor(
     private readonly ctx: StageContext,
     private readonly merge: Merger,
     private readonly sending: Sending,
+    /** Retry (as the button does): puts a failed job's file back on its way. */
+    private readonly retryFailed: (jobId: string) => Promise<boolean>,
     /** Shrinks a merged PDF over the limit to one file that fits (the `shrink` setting). */
     private readonly shrink?: (path: string) => Promise<PrepareResult>,
   ) {
@@ -141,6 +145,31 @@ export class Collecting {
     this.batches.stop();
   }
 
+  /**
+   * An earlier batch for this target gave up after all its tries (Concur kept
+   * failing) and waits in place for a retry. Sent alone now, a newer file
+   * would become the one image, and those files could never join it: they
+   * are tried again at once, to go together with it. Each failure is retried
+   * so once, so a file that fails again does not hold the newer one for ever.
+   */
+  private async retryGaveUp(key: string): Promise<boolean> {
+    let retried = false;
+    for (const job of this.ctx.book.inStates(['failed']) as EngineJob[]) {
+      if (
+        job.error?.code !== 'gave-up' ||
+        job.disposition !== 'kept' ||
+        job.mayHaveLanded ||
+        !job.target ||
+        targetKey(job.target) !== key ||
+        this.retriedOnce.has(job.id)
+      )
+        continue;
+      this.retriedOnce.add(job.id);
+      if (await this.retryFailed(job.id)) retried = true;
+    }
+    return retried;
+  }
+
   /** Whether a failed upload to this target (not retried yet) may have landed. */
   private earlierMayHaveLanded(key: string): boolean {
     return this.ctx.book
@@ -182,6 +211,11 @@ export class Collecting {
     }
     if (this.closing.has(key) || this.sending.hasUnitFor(key)) {
       // An earlier batch for this target is still being merged or going up: decide once it is answered.
+      for (const job of jobs) this.batches.add(key, job.id);
+      return;
+    }
+    if (await this.retryGaveUp(key)) {
+      // They are on their way again; this window waits for them, then all go as one.
       for (const job of jobs) this.batches.add(key, job.id);
       return;
     }

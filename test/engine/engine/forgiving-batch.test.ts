@@ -146,3 +146,29 @@ describe('engine: Retry only where it can help', () => {
     expect(existsSync(join(h.root, 'Failed', 'scan_0001.pdf.error.txt'))).toBe(true);
   });
 });
+
+describe('engine: an entry batch that gave up after its tries', () => {
+  it('is tried again with a scan for the same entry that comes later, and all go as one image', async () => {
+    h = await startEngineHarness({ engine: { retry: { baseMs: 5, maxMs: 20, tries: 2 } } });
+    h.sandbox.inject({ status: 502 }, { status: 502 });
+    await h.put(`${DIR}/scan_1.jpg`, jpeg(3000, 1));
+    await h.put(`${DIR}/scan_2.jpg`, jpeg(3100, 2));
+    for (const name of ['scan_1.jpg', 'scan_2.jpg'])
+      expect(await h.waitForJob(`${DIR}/${name}`)).toMatchObject({
+        state: 'failed',
+        error: { retryable: true },
+      });
+    expect(h.sandbox.received()).toHaveLength(0);
+
+    // Concur works again; a third receipt for the taxi ride is scanned.
+    await h.put(`${DIR}/scan_3.jpg`, jpeg(3200, 3));
+    await waitFor(() => h!.sandbox.received().length === 1);
+    expect(h.sandbox.received()[0]).toMatchObject({ kind: 'entry', id: 'ENT42', pdfPages: 3 });
+    for (const name of ['scan_1.jpg', 'scan_2.jpg', 'scan_3.jpg'])
+      expect((await h.waitForJob(`${DIR}/${name}`, (j) => j.state !== 'failed')).state).toBe(
+        'uploaded',
+      );
+    await h.engine.whenIdle();
+    expect(h.sandbox.received()).toHaveLength(1);
+  });
+});
