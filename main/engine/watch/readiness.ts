@@ -55,6 +55,8 @@ interface Entry {
   toldIncomplete: boolean;
   denied: number;
   firstSeenAt: number;
+  /** Looked at once already: later looks stat the path first. */
+  looked: boolean;
 }
 
 /** Tracks files until each is ready, timed out, gone or found not to be a file. */
@@ -85,6 +87,7 @@ export class Readiness {
         toldIncomplete: false,
         denied: 0,
         firstSeenAt: this.options.clock.now(),
+        looked: false,
       };
       this.entries.set(key, entry);
     }
@@ -162,8 +165,10 @@ export class Readiness {
     const { settleMs, maxWaitMs, clock } = this.options;
     const fs = this.options.fs ?? nodeFileSystem;
     // With no settle time a first look is the structure check alone: it stats the open file
-    // anyway, and a stat of the path before it cost one more system call per file.
-    const firstLook = settleMs === 0 && entry.size < 0;
+    // anyway, and a stat of the path before it cost one more system call per file. A file
+    // that could not be opened is stat'ed on later looks, so its failure names its version.
+    const firstLook = settleMs === 0 && !entry.looked;
+    entry.looked = true;
     if (!firstLook) {
       let st;
       try {
