@@ -1,4 +1,5 @@
-import { appendFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { appendFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../main/engine/ports.js';
@@ -84,5 +85,69 @@ describe('readiness', () => {
     await writeFile(path, '');
     readiness.track('f', path);
     expect((await waitFor(() => final('f'))).verdict).toMatchObject({ kind: 'ready', size: 0 });
+  });
+});
+
+describe('readiness with no settle time (a backlog at start, settleMs 0)', () => {
+  let quick: Readiness;
+  beforeEach(() => {
+    quick = new Readiness({
+      settleMs: 0,
+      maxWaitMs: 1500,
+      clock: systemClock,
+      onVerdict: (key, verdict) => verdicts.push({ key, verdict, at: Date.now() }),
+    });
+  });
+  afterEach(() => quick.stop());
+
+  it('releases a complete file at its first look, with the version it looked at', async () => {
+    const path = join(dir, 'now.jpg');
+    const bytes = jpeg(6000, 3);
+    await writeFile(path, bytes);
+    quick.track('now', path);
+    const v = await waitFor(() => final('now'));
+    expect(v.verdict).toMatchObject({ kind: 'ready', size: bytes.length });
+    expect(verdicts.filter((x) => x.key === 'now')).toHaveLength(1);
+  });
+
+  it('keeps a file the scanner is still writing waiting, then releases it complete', async () => {
+    const path = join(dir, 'half.jpg');
+    const full = jpeg(8000, 4);
+    await writeFile(path, full.subarray(0, 3000));
+    quick.track('half', path);
+    await waitFor(() => verdicts.some((v) => v.key === 'half' && v.verdict.kind === 'incomplete'));
+    expect(final('half')).toBeUndefined();
+    await appendFile(path, full.subarray(3000));
+    quick.track('half', path);
+    expect((await waitFor(() => final('half'))).verdict).toMatchObject({
+      kind: 'ready',
+      size: full.length,
+    });
+  });
+
+  it('says gone, a link or a pipe at the first look, without opening what a link points to', async () => {
+    quick.track('missing', join(dir, 'missing.pdf'));
+    expect((await waitFor(() => final('missing'))).verdict.kind).toBe('gone');
+
+    const outside = join(dir, 'outside.pdf');
+    await writeFile(outside, await pdf());
+    const link = join(dir, 'link.pdf');
+    await symlink(outside, link);
+    quick.track('link', link);
+    expect((await waitFor(() => final('link'))).verdict).toMatchObject({
+      kind: 'not-a-file',
+      link: true,
+    });
+
+    if (process.platform !== 'win32') {
+      const fifo = join(dir, 'pipe.pdf');
+      execFileSync('mkfifo', [fifo]);
+      quick.track('pipe', fifo);
+      // A pipe with no writer must not hold the look: open(2) does not wait on it.
+      expect((await waitFor(() => final('pipe'))).verdict).toMatchObject({
+        kind: 'not-a-file',
+        entry: 'pipe',
+      });
+    }
   });
 });
