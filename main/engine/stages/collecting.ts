@@ -68,8 +68,6 @@ export class Collecting {
   readonly batches: BatchCollector;
   /** Targets whose closed window is being merged: a later window for one waits its turn. */
   private readonly closing = new Set<string>();
-  /** Failures of an earlier batch put back on their way once for a newer file (retryGaveUp). */
-  private readonly retriedOnce = new Set<string>();
 
   constructor(
     private readonly ctx: StageContext,
@@ -149,8 +147,9 @@ export class Collecting {
    * An earlier batch for this target gave up after all its tries (Concur kept
    * failing) and waits in place for a retry. Sent alone now, a newer file
    * would become the one image, and those files could never join it: they
-   * are tried again at once, to go together with it. Each failure is retried
-   * so once, so a file that fails again does not hold the newer one for ever.
+   * are tried again at once, to go together with it. This cannot go round:
+   * the newer file is then in their batch, and giving up again takes all the
+   * tries and their waits, for all of them together.
    */
   private async retryGaveUp(key: string): Promise<boolean> {
     let retried = false;
@@ -160,11 +159,9 @@ export class Collecting {
         job.disposition !== 'kept' ||
         job.mayHaveLanded ||
         !job.target ||
-        targetKey(job.target) !== key ||
-        this.retriedOnce.has(job.id)
+        targetKey(job.target) !== key
       )
         continue;
-      this.retriedOnce.add(job.id);
       if (await this.retryFailed(job.id)) retried = true;
     }
     return retried;

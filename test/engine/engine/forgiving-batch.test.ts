@@ -173,4 +173,22 @@ describe('engine: an entry batch that gave up after its tries', () => {
     await h.engine.whenIdle();
     expect(h.sandbox.received()).toHaveLength(1);
   });
+
+  it('gives up with them when Concur still fails, and a still later scan brings all of them again', async () => {
+    h = await startEngineHarness({ engine: { retry: { baseMs: 5, maxMs: 20, tries: 2 } } });
+    h.sandbox.inject({ status: 502 }, { status: 502 }, { status: 503 }, { status: 503 });
+    await h.put(`${DIR}/scan_1.jpg`, jpeg(3000, 1));
+    await h.waitForJob(`${DIR}/scan_1.jpg`, (j) => j.state === 'failed');
+    await h.put(`${DIR}/scan_2.jpg`, jpeg(3100, 2));
+    // Tried again with scan_1; Concur fails twice more and both give up, together.
+    for (const name of ['scan_1.jpg', 'scan_2.jpg'])
+      await h.waitForJob(`${DIR}/${name}`, (j) => j.state === 'failed' && j.error?.status === 503);
+    expect(h.sandbox.received()).toHaveLength(0);
+
+    await h.put(`${DIR}/scan_3.jpg`, jpeg(3200, 3));
+    await waitFor(() => h!.sandbox.received().length === 1);
+    expect(h.sandbox.received()[0]).toMatchObject({ kind: 'entry', id: 'ENT42', pdfPages: 3 });
+    for (const name of ['scan_1.jpg', 'scan_2.jpg', 'scan_3.jpg'])
+      await h.waitForJob(`${DIR}/${name}`, (j) => j.state === 'uploaded');
+  });
 });
