@@ -72,3 +72,12 @@ export function describeType(t: SniffedType): string {
       return 'file of an unknown type';
   }
 }
+
+/** The catalog's name of a type (`fileType.pdf`, `fileType.zip`, …), as people are told it. */
+export function typeKey(type: SniffedType): string {
+  const sub = type.split('/')[1] ?? 'unknown';
+  if (sub === 'x-ole-storage') return 'ole';
+  return ['pdf', 'jpeg', 'png', 'gif', 'tiff', 'heic', 'webp', 'bmp', 'zip'].includes(sub)
+    ? sub
+    : 'unknown';
+}

@@ -10,7 +10,7 @@ import { nodeFileSystem } from '../ports/node-file-system.js';
 import type { ContentType } from '../types.js';
 import type { ErrorCode } from '../lifecycle/codes.js';
 import { msg, reasonOf, type Message } from '../i18n/translate.js';
-import { isUploadable, sniffContentType } from './file-type.js';
+import { isUploadable, sniffContentType, typeKey } from './file-type.js';
 import type { SniffedType } from './file-type.js';
 import { PdfEncryptionScanner } from './pdf-encryption.js';
 import { hasCompleteEnd, TAIL_BYTES } from './structure.js';
@@ -205,15 +205,6 @@ function unsupported(type: SniffedType, head: Uint8Array, convertOff: boolean): 
     'unsupported-type',
     msg('reason.otherType', { type: msg(`fileType.${typeKey(type)}`) }),
   );
-}
-
-/** The catalog's name of a type: fileType.gif, fileType.zip, … */
-function typeKey(type: SniffedType): string {
-  const sub = type.split('/')[1] ?? 'unknown';
-  if (sub === 'x-ole-storage') return 'ole';
-  return ['pdf', 'jpeg', 'png', 'gif', 'tiff', 'heic', 'webp', 'bmp', 'zip'].includes(sub)
-    ? sub
-    : 'unknown';
 }
 
 /** Binary megabytes, as the 10 MB limit counts them. */

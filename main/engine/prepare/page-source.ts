@@ -1,7 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import type { PDFiumDocument, PDFiumLibrary, PDFiumPage } from '@hyzyla/pdfium';
 import sharp, { type Sharp } from 'sharp';
-import { describeType, type SniffedType } from '../inspect/file-type.js';
+import { describeType, typeKey, type SniffedType } from '../inspect/file-type.js';
 import { bmpPixels, bmpSize, UnreadableImageError } from './bmp-pixels.js';
 
 /**
@@ -352,12 +352,4 @@ function closePage(page: PDFiumPage): void {
 
 function nameOf(from: SniffedType): string {
   return describeType(from);
-}
-
-/** The `fileType.*` catalog key of a type Concur Drop converts. */
-export function typeKey(from: string): string {
-  const sub = from.split('/')[1] ?? 'unknown';
-  return ['pdf', 'jpeg', 'png', 'gif', 'tiff', 'heic', 'webp', 'bmp'].includes(sub)
-    ? sub
-    : 'unknown';
 }

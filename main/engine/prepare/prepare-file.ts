@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
-import { describeType } from '../inspect/file-type.js';
+import { describeType, typeKey } from '../inspect/file-type.js';
 import type { Message } from '../i18n/translate.js';
 import type { ContentType } from '../types.js';
 import { UnreadableImageError } from './bmp-pixels.js';
@@ -15,7 +15,7 @@ import {
   pngBytes,
   type Squeeze,
 } from './page-encoding.js';
-import { openSource, typeKey, type PageSource, type SourcePage } from './page-source.js';
+import { openSource, type PageSource, type SourcePage } from './page-source.js';
 import type { PrepareRequest, PrepareResult, PreparedPart } from './prepare-types.js';
 
 /**
@@ -266,8 +266,6 @@ function tooLargeReason(
 function mbMessage(bytes: number): Message {
   return { key: 'size.mb', params: { n: Math.round((bytes / (1024 * 1024)) * 10) / 10 } };
 }
-
-/** The catalog's name of a type (`fileType.*`), as inspection names it. */
 
 async function encodeGroup(
   source: PageSource,

@@ -296,38 +296,7 @@ export class Sending {
       if (!sent) return;
 
       attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
-      const { detail, detailText } = noteOf(
-        msg('detail.uploadingTo', { target: targetInSentence(unit.target) }),
-      );
-      // Each job records its own file's version (a batch member's, not the merged PDF's):
-      // finishing moves exactly that version.
-      const going: EngineJob[] = [];
-      for (const job of jobs) {
-        const recorded = await runner.dispatch(job, {
-          type: 'sending',
-          attempt,
-          sent: { size: job.size!, mtimeMs: job.mtimeMs!, sha256: job.sha256! },
-          detail,
-          detailText,
-          ahead: !wire,
-        });
-        if (recorded?.phase !== 'uploading' && recorded?.phase !== 'outgoing') {
-          // A member moved on while the records were written (edited, gone): nothing goes,
-          // and the rest are looked at again, to be merged anew with the file as it is now.
-          await this.forget(unit);
-          const cut = { kind: 'changed', message: 'a batch-mate changed' } as const;
-          for (const member of going)
-            await runner.dispatch(member, {
-              type: 'answered',
-              outcome: cut,
-              reasons: answerReasons(ctx, unit, cut, attempt),
-            });
-          for (const member of jobs.slice(jobs.indexOf(job) + 1))
-            await runner.dispatch(member, { type: 'changed' });
-          return;
-        }
-        going.push(job);
-      }
+      if (!(await this.recordGoing(unit, jobs, attempt, !wire))) return;
       if (!wire) {
         wire = await this.wire.acquire();
         if (ctx.stopping()) return; // recorded as going out: the next start sends it
@@ -340,31 +309,10 @@ export class Sending {
           return;
         }
         // Not waited for: nothing depends on it being durable, and the answer is recorded after it.
+        const { detail, detailText } = uploadingTo(unit);
         for (const job of jobs) void runner.dispatch(job, { type: 'on-wire', detail, detailText });
       }
-      const controller = new AbortController();
-      this.controllers.set(unit.id, controller);
-      let lastProgress = 0;
-      try {
-        outcome = await ctx
-          .client(ctx.accountOf(jobs[0].root))
-          .uploadImage(unit.target, unit.path, {
-            contentType: unit.contentType,
-            signal: controller.signal,
-            expect: { size: sent.size, sha256: sent.sha256 },
-            onProgress: (fraction) => {
-              const now = ctx.clock.now();
-              if (fraction < 1 && now - lastProgress < PROGRESS_EVERY_MS) return;
-              lastProgress = now;
-              for (const job of jobs) book.progress(job.id, fraction);
-            },
-          });
-      } catch (err) {
-        // The client answers with outcomes; a throw is a local problem (file unreadable): try again later.
-        outcome = { kind: 'transient', message: err instanceof Error ? err.message : String(err) };
-      } finally {
-        this.controllers.delete(unit.id);
-      }
+      outcome = await this.upload(unit, jobs, sent);
     } finally {
       // Given back as soon as Concur answered (giving it back twice is harmless).
       wire?.();
@@ -380,6 +328,79 @@ export class Sending {
     // the answer was being written): the unit stays for its next attempt.
     const again = unit.jobIds.some((id) => SENDABLE.has(book.live.get(id)?.phase ?? 'done'));
     if (!again) await this.forget(unit);
+  }
+
+  /**
+   * Records each job as going out with its own file's version (a batch
+   * member's, not the merged PDF's): finishing moves exactly that version.
+   * False when a member moved on while the records were written (edited,
+   * gone): then nothing goes, and the rest are looked at again, to be merged
+   * anew with the file as it is now.
+   */
+  private async recordGoing(
+    unit: UploadUnit,
+    jobs: EngineJob[],
+    attempt: number,
+    ahead: boolean,
+  ): Promise<boolean> {
+    const { ctx } = this;
+    const { runner } = ctx;
+    const { detail, detailText } = uploadingTo(unit);
+    const going: EngineJob[] = [];
+    for (const job of jobs) {
+      const recorded = await runner.dispatch(job, {
+        type: 'sending',
+        attempt,
+        sent: { size: job.size!, mtimeMs: job.mtimeMs!, sha256: job.sha256! },
+        detail,
+        detailText,
+        ahead,
+      });
+      if (recorded?.phase !== 'uploading' && recorded?.phase !== 'outgoing') {
+        await this.forget(unit);
+        const cut = { kind: 'changed', message: 'a batch-mate changed' } as const;
+        for (const member of going)
+          await runner.dispatch(member, {
+            type: 'answered',
+            outcome: cut,
+            reasons: answerReasons(ctx, unit, cut, attempt),
+          });
+        for (const member of jobs.slice(jobs.indexOf(job) + 1))
+          await runner.dispatch(member, { type: 'changed' });
+        return false;
+      }
+      going.push(job);
+    }
+    return true;
+  }
+
+  /** The request itself, cancellable by stop(); a throw is a local problem (file unreadable), tried again later. */
+  private async upload(
+    unit: UploadUnit,
+    jobs: EngineJob[],
+    sent: SentVersion,
+  ): Promise<UploadOutcome> {
+    const { ctx } = this;
+    const controller = new AbortController();
+    this.controllers.set(unit.id, controller);
+    let lastProgress = 0;
+    try {
+      return await ctx.client(ctx.accountOf(jobs[0].root)).uploadImage(unit.target, unit.path, {
+        contentType: unit.contentType,
+        signal: controller.signal,
+        expect: { size: sent.size, sha256: sent.sha256 },
+        onProgress: (fraction) => {
+          const now = ctx.clock.now();
+          if (fraction < 1 && now - lastProgress < PROGRESS_EVERY_MS) return;
+          lastProgress = now;
+          for (const job of jobs) ctx.book.progress(job.id, fraction);
+        },
+      });
+    } catch (err) {
+      return { kind: 'transient', message: err instanceof Error ? err.message : String(err) };
+    } finally {
+      this.controllers.delete(unit.id);
+    }
   }
 
   /**
@@ -428,4 +449,9 @@ export class Sending {
     }
     if (unit.staged) await this.ctx.fs.remove(unit.path).catch(() => undefined);
   }
+}
+
+/** "uploading to the receipt store", as each job of a unit going out shows it. */
+function uploadingTo(unit: UploadUnit) {
+  return noteOf(msg('detail.uploadingTo', { target: targetInSentence(unit.target) }));
 }
