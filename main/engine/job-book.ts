@@ -36,7 +36,7 @@ export type EngineJob = Job & {
 /** What the engine reads and writes of the ledger (main/engine/ledger/ledger.ts). */
 export type JobLedger = Pick<
   Ledger,
-  | 'put'
+  | 'keep'
   | 'get'
   | 'recent'
   | 'unfinished'
@@ -72,6 +72,8 @@ export class JobBook {
   private readonly collecting = new Map<string, number>();
   /** Per target key, the failed files its batch waits for (ids). */
   private readonly holders = new Map<string, Set<string>>();
+  /** Jobs whose records so far were kept in memory only (see onlyInMemory). */
+  private readonly unwritten = new Set<string>();
   /** root+path → the newest failure there not yet replaced (a fixed file dropped again replaces it). */
   private readonly failures = new Map<string, string>();
 
@@ -156,6 +158,7 @@ export class JobBook {
   async save(before: EngineJob, next: EngineJob): Promise<EngineJob> {
     const record: EngineJob = { ...next, v: 2 };
     const previous = this.live.get(record.id);
+    const where = this.onlyInMemory(record, previous) ? 'memory' : 'disk';
     this.countOnItsWay(previous, -1);
     this.countOnItsWay(record, +1);
     if (previous && isMoving(previous)) this.moving--;
@@ -167,9 +170,30 @@ export class JobBook {
     if (!isFinal(record.state)) this.byPath.set(pathKey(record.root, record.relPath), record.id);
     this.countHolder(record);
     this.noteFailure(record);
-    await this.ledger.put(snapshot(record));
+    await this.ledger.keep(snapshot(record), where);
     this.announce(snapshot(record));
     return record;
+  }
+
+  /**
+   * Records a crash could lose without harm stay in memory
+   * (docs/architecture.md#the-ledger), sparing a receipt three of its seven
+   * writes. A new job is written once its file has been checked: before
+   * that, its file is still where it was and is found again as a new job.
+   * And a job recorded as going out, then put on the wire, stays "going out"
+   * on disk, which recovery treats alike. Waiting for a scanner is written,
+   * so `status` in another process can tell what a file waits for.
+   */
+  private onlyInMemory(job: EngineJob, previous: EngineJob | undefined): boolean {
+    if (job.phase === 'uploading' && previous?.phase === 'outgoing') return true;
+    const early = job.phase === 'settling' || job.phase === 'inspecting';
+    const isNew = !previous && !this.ledger.get(job.id);
+    if (early && (isNew || this.unwritten.has(job.id))) {
+      this.unwritten.add(job.id);
+      return true;
+    }
+    this.unwritten.delete(job.id);
+    return false;
   }
 
   /** Progress is not worth a disk write: it is only announced. */
@@ -187,6 +211,7 @@ export class JobBook {
     this.countOnItsWay(job, -1);
     if (isMoving(job)) this.moving--;
     this.live.delete(id);
+    this.unwritten.delete(id);
     const key = pathKey(job.root, job.relPath);
     if (this.byPath.get(key) === id) this.byPath.delete(key);
   }

@@ -254,21 +254,30 @@ export class Ledger {
    * (disk full) left nothing in the journal; putting again later writes it.
    */
   put(job: Job): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('The ledger is closed.'));
-    if (!this.writer) return Promise.reject(new Error('The ledger was opened read-only.'));
     if (!isJob(job)) {
       return Promise.reject(
         new Error('Not a job: id, state, root, relPath and createdAt are required.'),
       );
     }
     // What is kept is a copy of what goes to disk, so a caller mutating its object changes neither.
-    const given = toJournalLine(job);
-    const parsed = JSON.parse(given) as Job;
-    const record = toRecord(parsed);
-    const line = record === parsed ? given : toJournalLine(record);
+    return this.keep(toRecord(JSON.parse(toJournalLine(job)) as Job), 'disk');
+  }
+
+  /**
+   * put() for a job the caller hands over and never touches again (the job
+   * book's own copy): no copy is made. `memory`: the record is only kept in
+   * memory, for a job whose file, found again after a crash, would start the
+   * same job anew (docs/architecture.md#the-ledger); its next record on disk
+   * replaces it.
+   */
+  keep(job: Job, where: 'disk' | 'memory'): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('The ledger is closed.'));
+    if (!this.writer) return Promise.reject(new Error('The ledger was opened read-only.'));
+    const record = toRecord(job);
     const n = this.lines.numberOf(record.id);
     this.apply(record, n);
-    const written = this.writer.append(line, n);
+    if (where === 'memory') return Promise.resolve();
+    const written = this.writer.append(toJournalLine(record), n);
     if (this.options.autoCompact !== false && this.compactionDue()) void this.compact();
     return written;
   }
