@@ -176,16 +176,13 @@ export class JobBook {
   }
 
   /**
-   * Records a crash could lose without harm stay in memory
-   * (docs/architecture.md#the-ledger), sparing a receipt three of its seven
-   * writes. A new job is written once its file has been checked: before
-   * that, its file is still where it was and is found again as a new job.
-   * And a job recorded as going out, then put on the wire, stays "going out"
-   * on disk, which recovery treats alike. Waiting for a scanner is written,
-   * so `status` in another process can tell what a file waits for.
+   * A new job is written to disk once its file has been checked
+   * (docs/architecture.md#the-ledger): before that, a crash loses nothing,
+   * since its file is still where it was and is found again as a new job.
+   * That spares a receipt two of its seven writes. Waiting for a scanner is
+   * written, so `status` in another process can tell what a file waits for.
    */
   private onlyInMemory(job: EngineJob, previous: EngineJob | undefined): boolean {
-    if (job.phase === 'uploading' && previous?.phase === 'outgoing') return true;
     const early = job.phase === 'settling' || job.phase === 'inspecting';
     const isNew = !previous && !this.ledger.get(job.id);
     if (early && (isNew || this.unwritten.has(job.id))) {

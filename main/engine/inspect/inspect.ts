@@ -137,10 +137,6 @@ async function readAt(handle: ReadHandle, position: number, length: number): Pro
 const ONE_READ_BYTES = 64 * 1024;
 
 async function headAndTail(handle: ReadHandle, size: number): Promise<[Buffer, Buffer]> {
-  if (size <= ONE_READ_BYTES) {
-    const whole = await readAt(handle, 0, size);
-    return [whole.subarray(0, HEAD_BYTES), whole.subarray(Math.max(0, whole.length - TAIL_BYTES))];
-  }
   const head = await readAt(handle, 0, Math.min(HEAD_BYTES, size));
   if (head.length === size) return [head, head.subarray(Math.max(0, size - TAIL_BYTES))];
   const tailStart = Math.max(0, size - TAIL_BYTES);
@@ -152,9 +148,22 @@ function isAllNul(bytes: Uint8Array): boolean {
   return bytes.every((b) => b === 0);
 }
 
+export interface CompletenessCheck {
+  completeness: Completeness;
+  size: number;
+  mtimeMs: number;
+  /**
+   * The whole file, when it was small enough to be read in one go and did
+   * not grow meanwhile: inspection can then judge it without reading it again
+   * (see judgeWhole).
+   */
+  whole?: Buffer;
+}
+
 /**
  * Structure check used by readiness: PDF `%%EOF`, JPEG `FF D9`, PNG `IEND` at
- * the end (trailing NUL/whitespace padding allowed). Reads only head and tail.
+ * the end (trailing NUL/whitespace padding allowed). Reads only head and tail,
+ * or a small file whole.
  * An empty file or one of another type is 'unknown-type': waiting will not
  * help, inspection gives the reason. A file that starts with NULs is
  * 'incomplete' (space reserved, content still coming). Throws NotAFileError for non-files and
@@ -163,20 +172,34 @@ function isAllNul(bytes: Uint8Array): boolean {
 export async function checkCompleteness(
   path: string,
   fs: FileSystem = nodeFileSystem,
-): Promise<{ completeness: Completeness; size: number; mtimeMs: number }> {
+): Promise<CompletenessCheck> {
   const { handle, stats } = await openRegularFile(fs, path);
   try {
     const { size, mtimeMs } = stats;
     if (size === 0) return { completeness: 'unknown-type', size, mtimeMs };
-    const [head, tail] = await headAndTail(handle, size);
-    if (isAllNul(head)) return { completeness: 'incomplete', size, mtimeMs };
-    const type = sniffContentType(head);
-    if (!isUploadable(type)) return { completeness: 'unknown-type', size, mtimeMs };
-    const completeness = hasCompleteEnd(type, tail) ? 'complete' : 'incomplete';
-    return { completeness, size, mtimeMs };
+    // One byte more than its size: a file that grew meanwhile is not handed on whole.
+    const read = size <= ONE_READ_BYTES ? await readAt(handle, 0, size + 1) : undefined;
+    const whole = read && read.length === size ? read : undefined;
+    const [head, tail] = read
+      ? [read.subarray(0, HEAD_BYTES), read.subarray(Math.max(0, size - TAIL_BYTES), size)]
+      : await headAndTail(handle, size);
+    const completeness = judgeStructure(head, tail);
+    return {
+      completeness,
+      size,
+      mtimeMs,
+      ...(whole && completeness !== 'incomplete' && { whole }),
+    };
   } finally {
     await handle.close();
   }
+}
+
+function judgeStructure(head: Buffer, tail: Buffer): Completeness {
+  if (isAllNul(head)) return 'incomplete';
+  const type = sniffContentType(head);
+  if (!isUploadable(type)) return 'unknown-type';
+  return hasCompleteEnd(type, tail) ? 'complete' : 'incomplete';
 }
 
 /** Text has no NULs and few control characters; scanners never produce it. */
@@ -236,39 +259,91 @@ export async function inspectFile(
     size < CHUNK_BYTES ? (spareBuffers.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : null;
   try {
     if (size === 0) return refusal('empty', msg('fixed.empty'));
-    const whole = buffer && (await readWhole(handle, buffer, size));
-    if (whole && whole.length !== size) throw new FileChangedError(path);
-    const [head, tail] = whole
-      ? [whole.subarray(0, HEAD_BYTES), whole.subarray(Math.max(0, size - TAIL_BYTES))]
-      : await headAndTail(handle, size);
+    if (buffer) {
+      const whole = await readWhole(handle, buffer, size);
+      const after = await handle.stat();
+      if (whole.length !== size || after.size !== size || after.mtimeMs !== stats.mtimeMs)
+        throw new FileChangedError(path);
+      return judgeWhole(whole, stats.mtimeMs, preparable);
+    }
+    const [head, tail] = await headAndTail(handle, size);
     const type = sniffContentType(head);
-    const convert = preparable.convert === true && CONVERTIBLE.has(type);
-    if (!isUploadable(type) && !convert)
-      return unsupported(type, head, preparable.convert === false);
-    const shrink = preparable.shrink === true && size > MAX_IMAGE_BYTES;
-    if (size > MAX_IMAGE_BYTES && !convert && !shrink)
-      return refusal('too-large', msg('reason.tooLarge', { size: megabytes(size) }));
-    if (isUploadable(type) && !hasCompleteEnd(type, tail))
-      return refusal(
-        'incomplete',
-        msg('reason.incomplete', { type: msg(`fileType.${typeKey(type)}`) }),
-      );
-
+    const refused = refusalOf(type, head, tail, size, preparable);
+    if (refused) return refused;
     const scanner = type === 'application/pdf' ? new PdfEncryptionScanner() : null;
-    const { sha256, bytes } = whole
-      ? hashWhole(whole, scanner)
-      : await hashHandle(handle, (chunk) => scanner?.push(chunk));
+    const { sha256, bytes } = await hashHandle(handle, (chunk) => scanner?.push(chunk));
     const after = await handle.stat();
     if (bytes !== size || after.size !== size || after.mtimeMs !== stats.mtimeMs)
       throw new FileChangedError(path);
-    if (scanner?.encrypted) return refusal('encrypted', msg('fixed.encrypted'));
-    if (convert || shrink || !isUploadable(type))
-      return { ok: 'prepare', from: type, size, sha256, mtimeMs: stats.mtimeMs };
-    return { ok: true, contentType: type, size, sha256, mtimeMs: stats.mtimeMs };
+    return verdict(type, size, sha256, stats.mtimeMs, scanner, preparable);
   } finally {
     if (buffer) spareBuffers.push(buffer);
     await handle.close();
   }
+}
+
+/**
+ * inspectFile's verdict on a file already read whole (`whole`, its version's
+ * mtime): the same checks, no reading. The buffer is not kept.
+ */
+export function judgeWhole(
+  whole: Buffer,
+  mtimeMs: number,
+  preparable: Preparable = {},
+): Inspection {
+  const size = whole.length;
+  if (size === 0) return refusal('empty', msg('fixed.empty'));
+  const head = whole.subarray(0, HEAD_BYTES);
+  const type = sniffContentType(head);
+  const refused = refusalOf(
+    type,
+    head,
+    whole.subarray(Math.max(0, size - TAIL_BYTES)),
+    size,
+    preparable,
+  );
+  if (refused) return refused;
+  const scanner = type === 'application/pdf' ? new PdfEncryptionScanner() : null;
+  scanner?.push(whole);
+  const sha256 = createHash('sha256').update(whole).digest('hex');
+  return verdict(type, size, sha256, mtimeMs, scanner, preparable);
+}
+
+/** Why a file of this type, head, tail and size cannot go (nor be prepared), if it cannot. */
+function refusalOf(
+  type: SniffedType,
+  head: Buffer,
+  tail: Buffer,
+  size: number,
+  preparable: Preparable,
+): Inspection | undefined {
+  const convert = preparable.convert === true && CONVERTIBLE.has(type);
+  if (!isUploadable(type) && !convert) return unsupported(type, head, preparable.convert === false);
+  const shrink = preparable.shrink === true && size > MAX_IMAGE_BYTES;
+  if (size > MAX_IMAGE_BYTES && !convert && !shrink)
+    return refusal('too-large', msg('reason.tooLarge', { size: megabytes(size) }));
+  if (isUploadable(type) && !hasCompleteEnd(type, tail))
+    return refusal(
+      'incomplete',
+      msg('reason.incomplete', { type: msg(`fileType.${typeKey(type)}`) }),
+    );
+  return undefined;
+}
+
+function verdict(
+  type: SniffedType,
+  size: number,
+  sha256: string,
+  mtimeMs: number,
+  scanner: PdfEncryptionScanner | null,
+  preparable: Preparable,
+): Inspection {
+  if (scanner?.encrypted) return refusal('encrypted', msg('fixed.encrypted'));
+  const convert = preparable.convert === true && CONVERTIBLE.has(type);
+  const shrink = preparable.shrink === true && size > MAX_IMAGE_BYTES;
+  if (convert || shrink || !isUploadable(type))
+    return { ok: 'prepare', from: type, size, sha256, mtimeMs };
+  return { ok: true, contentType: type, size, sha256, mtimeMs };
 }
 
 /**
@@ -283,14 +358,6 @@ async function readWhole(handle: ReadHandle, buffer: Buffer, size: number): Prom
     filled += bytesRead;
   }
   return buffer.subarray(0, filled);
-}
-
-function hashWhole(
-  whole: Buffer,
-  scanner: PdfEncryptionScanner | null,
-): { sha256: string; bytes: number } {
-  scanner?.push(whole);
-  return { sha256: createHash('sha256').update(whole).digest('hex'), bytes: whole.length };
 }
 
 /** One read buffer per concurrent hash, reused: a fresh zero-filled 1 MB per file cost more than hashing a receipt. */

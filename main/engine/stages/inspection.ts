@@ -1,7 +1,13 @@
 import { CopiesInFlight } from '../copies.js';
 import { fixedMessage, msg, noteOf, reasonOf, type Message } from '../i18n/translate.js';
 import { absolutePath } from '../finish/finish.js';
-import { FileChangedError, inspectFile, NotAFileError } from '../inspect/inspect.js';
+import {
+  FileChangedError,
+  inspectFile,
+  judgeWhole,
+  NotAFileError,
+  type Inspection as Verdict,
+} from '../inspect/inspect.js';
 import type { EngineJob } from '../job-book.js';
 import { errorCode, type EntryKind } from '../ports/file-system.js';
 import { Limiter } from '../queue/limiter.js';
@@ -39,6 +45,12 @@ export class Inspection {
   readonly copies = new CopiesInFlight();
   /** Files hashed at once: a big backlog at start is inspected a few at a time. */
   private readonly inspections = new Limiter(4);
+  /**
+   * What readiness's last look found, for small files it read whole: inspection takes it
+   * instead of opening and reading the file a second time. The verdict of one version
+   * (size, mtime); sending checks the file is still that version before it goes.
+   */
+  private readonly looks = new Map<string, Verdict>();
 
   constructor(
     private readonly ctx: StageContext,
@@ -74,6 +86,7 @@ export class Inspection {
 
   leave(job: EngineJob): void {
     this.readiness.forget(job.id);
+    this.looks.delete(job.id);
     this.copies.drop(job.id);
   }
 
@@ -150,6 +163,9 @@ export class Inspection {
         });
         return;
       case 'ready':
+        if (verdict.whole)
+          this.looks.set(job.id, judgeWhole(verdict.whole, verdict.mtimeMs, this.preparable()));
+        else this.looks.delete(job.id);
         await runner.dispatch(job, { type: 'ready', size: verdict.size, mtimeMs: verdict.mtimeMs });
     }
   }
@@ -158,6 +174,8 @@ export class Inspection {
   private async prepare(id: string): Promise<void> {
     const { ctx } = this;
     const { book, runner } = ctx;
+    const look = this.looks.get(id);
+    this.looks.delete(id);
     const job = book.live.get(id);
     if (!job || job.phase !== 'inspecting' || ctx.stopping()) return;
     const folder = ctx.folderFor(job.root);
@@ -183,13 +201,12 @@ export class Inspection {
       return;
     }
     const target = route.target;
-    let inspection;
+    let inspection = look;
     try {
-      const settings = ctx.settings();
-      inspection = await inspectFile(
+      inspection ??= await inspectFile(
         absolutePath(job.root, job.relPath),
         ctx.fs,
-        this.canPrepare ? { convert: settings.convert, shrink: settings.shrink } : {},
+        this.preparable(),
       );
     } catch (err) {
       if (err instanceof FileChangedError) {
@@ -279,6 +296,11 @@ export class Inspection {
       oneImage,
       heldBy: this.heldBy(job.root),
     });
+  }
+
+  private preparable(): { convert?: boolean; shrink?: boolean } {
+    const settings = this.ctx.settings();
+    return this.canPrepare ? { convert: settings.convert, shrink: settings.shrink } : {};
   }
 
   private crashed(id: string, err: unknown): void {

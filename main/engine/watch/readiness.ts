@@ -16,7 +16,8 @@ import { Limiter } from '../queue/limiter.js';
  */
 
 export type ReadinessVerdict =
-  | { kind: 'ready'; size: number; mtimeMs: number }
+  /** `whole`: the file as the last look read it, when it was small (see checkCompleteness). */
+  | { kind: 'ready'; size: number; mtimeMs: number; whole?: Buffer }
   /** Stable but structurally incomplete: said once per stretch of waiting. */
   | { kind: 'incomplete'; size: number; mtimeMs: number }
   | { kind: 'timed-out'; size: number; mtimeMs: number; waitedMs: number }
@@ -213,7 +214,12 @@ export class Readiness {
       return this.schedule(key, entry, settleMs);
     if (result.completeness !== 'incomplete') {
       // 'unknown-type' is ready too: inspection then names what is wrong with it (GIF, text…).
-      return this.settle(key, entry, { kind: 'ready', size: result.size, mtimeMs: result.mtimeMs });
+      return this.settle(key, entry, {
+        kind: 'ready',
+        size: result.size,
+        mtimeMs: result.mtimeMs,
+        ...(result.whole && { whole: result.whole }),
+      });
     }
     const waited = at - entry.changedAt;
     if (waited >= maxWaitMs)
