@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkCompleteness,
   inspectFile,
+  judgeWhole,
   MAX_IMAGE_BYTES,
   NotAFileError,
   sha256File,
@@ -256,5 +257,37 @@ describe('hashing', () => {
   it('hashes a file bigger than one read chunk exactly', async () => {
     const bytes = jpeg(3 * 1024 * 1024 + 17);
     expect(await sha256File(await file('three.jpg', bytes))).toBe(sha(bytes));
+  });
+});
+
+describe("readiness's look serves inspection", () => {
+  it('judges a small file read whole as inspecting it would, and hands it on only when complete', async () => {
+    const cases: [string, Buffer][] = [
+      ['receipt.jpg', jpeg(3000, 7)],
+      ['receipt.pdf', await pdf({ text: 'look' })],
+      ['receipt.png', png()],
+      ['locked.pdf', await encryptedPdf()],
+      ['cut.jpg', truncatedJpeg()],
+      ['notes.pdf', TEXT_AS_PDF],
+      ['anim.gif', GIF],
+    ];
+    for (const [name, bytes] of cases) {
+      const path = await file(`look-${name}`, bytes);
+      const look = await checkCompleteness(path);
+      const inspected = await inspectFile(path);
+      for (const preparable of [{}, { convert: true }, { convert: false }])
+        expect(judgeWhole(bytes, look.mtimeMs, preparable), name).toEqual(
+          await inspectFile(path, undefined, preparable),
+        );
+      // Handed on only when there is something to judge: an unfinished scan is looked at again.
+      expect(look.whole !== undefined, name).toBe(look.completeness !== 'incomplete');
+      if (look.whole) expect(judgeWhole(look.whole, look.mtimeMs)).toEqual(inspected);
+    }
+  });
+
+  it('does not hand on a file bigger than one read', async () => {
+    const look = await checkCompleteness(await file('look-big.jpg', jpeg(200 * 1024, 8)));
+    expect(look.completeness).toBe('complete');
+    expect(look.whole).toBeUndefined();
   });
 });
