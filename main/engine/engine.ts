@@ -393,9 +393,9 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
     this.queueSummary();
   }
 
-  /** Many job changes in one tick make one summary event. */
+  /** Many job changes in one tick make one summary event; none when no one listens. */
   private queueSummary(): void {
-    if (this.summaryQueued) return;
+    if (this.summaryQueued || this.listenerCount('summary') === 0) return;
     this.summaryQueued = true;
     queueMicrotask(() => {
       this.summaryQueued = false;
