@@ -56,6 +56,8 @@ export function pathKey(root: string, relPath: string): string {
   return `${root}\u0000${relPath}`;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Failures remembered by path, for a fixed file dropped again to replace. */
 const MAX_FAILURES_KEPT = 5000;
 
@@ -68,8 +70,8 @@ export class JobBook {
   private moving = 0;
   /** Per target key, how many jobs for it are not inspected yet (a merge window waits for them). */
   private readonly arriving = new Map<string, number>();
-  /** Per target key, how many jobs for it are collecting (in a merge window, or on their way to one). */
-  private readonly collecting = new Map<string, number>();
+  /** Per target key, the jobs for it collecting (in a merge window, or on their way to one). */
+  private readonly collecting = new Map<string, Set<string>>();
   /** Per target key, the failed files its batch waits for (ids). */
   private readonly holders = new Map<string, Set<string>>();
   /** Jobs whose records so far were kept in memory only (see onlyInMemory). */
@@ -269,26 +271,29 @@ export class JobBook {
   }
 
   /**
-   * Jobs for this target (by key) in the collecting phase. One whose move there is not yet
-   * durable (a full disk) is not in its window yet: the window must not close without it.
+   * Jobs for this target (by key) in the collecting phase, by id. One whose move there is not
+   * yet durable (a full disk) is not in its window yet: the window must not close without it.
    */
-  collectingFor(key: string): number {
-    return this.collecting.get(key) ?? 0;
+  collectingFor(key: string): ReadonlySet<string> {
+    return this.collecting.get(key) ?? NONE;
   }
 
   private countOnItsWay(job: EngineJob | undefined, sign: 1 | -1): void {
     if (!job?.target) return;
     const phase = job.phase ?? 'settling';
-    const counts = BEFORE_READY.has(phase)
-      ? this.arriving
-      : phase === 'collecting'
-        ? this.collecting
-        : undefined;
-    if (!counts) return;
     const key = targetKey(job.target);
-    const n = (counts.get(key) ?? 0) + sign;
-    if (n > 0) counts.set(key, n);
-    else counts.delete(key);
+    if (phase === 'collecting') {
+      const ids = this.collecting.get(key);
+      if (sign > 0) {
+        if (ids) ids.add(job.id);
+        else this.collecting.set(key, new Set([job.id]));
+      } else if (ids?.delete(job.id) && ids.size === 0) this.collecting.delete(key);
+      return;
+    }
+    if (!BEFORE_READY.has(phase)) return;
+    const n = (this.arriving.get(key) ?? 0) + sign;
+    if (n > 0) this.arriving.set(key, n);
+    else this.arriving.delete(key);
   }
 
   /** Uploads (not duplicates) finished since `since` (epoch ms). */

@@ -198,6 +198,13 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'a scan for the same entry that came meanwhile went alone as its one image: the others ' +
       'could never join it',
   },
+  {
+    seed: 402844,
+    broke:
+      'with the data disk full, a member failing out of an entry batch (its end not yet written) ' +
+      'and a newcomer on its way into the window (its move there not yet written) cancelled out ' +
+      'in a count: the window closed and the newcomer failed, "already has an image"',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

@@ -187,10 +187,17 @@ export class Collecting {
     return false;
   }
 
-  /** A file for this target arrived but is not inspected yet, or is not in the window yet. */
+  /**
+   * A file for this target arrived but is not inspected yet, or is not in the window yet. By
+   * id, not by count: a member on its way out (its end not yet durable) must not make up for a
+   * newcomer on its way in.
+   */
   private memberOnItsWay(key: string): boolean {
     const { book } = this.ctx;
-    return book.arrivingFor(key) > 0 || book.collectingFor(key) > this.batches.members(key).length;
+    if (book.arrivingFor(key) > 0) return true;
+    const members = new Set(this.batches.members(key));
+    for (const id of book.collectingFor(key)) if (!members.has(id)) return true;
+    return false;
   }
 
   private async close(key: string, jobIds: string[]): Promise<void> {
