@@ -205,6 +205,13 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'and a newcomer on its way into the window (its move there not yet written) cancelled out ' +
       'in a count: the window closed and the newcomer failed, "already has an image"',
   },
+  {
+    seed: 401224,
+    broke:
+      'a file deleted while its share was offline was found missing as uploads resumed; its wait ' +
+      'for the share was recorded only after the share came back (the data disk was full), so ' +
+      'nothing looked at it again: it waited for ever, and failed as deleted after a restart',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

@@ -15,6 +15,7 @@ import { routeFile, targetKey } from '../routing/route.js';
 import type { UploadTarget } from '../types.js';
 import { Readiness, type ReadinessVerdict } from '../watch/readiness.js';
 import type { StageContext } from './context.js';
+import { fileMissing } from './missing-file.js';
 
 /**
  * The `await-ready` and `inspect` effects: readiness watches a file until it
@@ -134,11 +135,8 @@ export class Inspection {
           waitedMs: verdict.waitedMs,
         });
         return;
-      case 'gone': {
-        const reachable = await this.ctx.rootReachable(job.root);
-        await runner.dispatch(job, { type: reachable ? 'gone' : 'unreachable' });
-        return;
-      }
+      case 'gone':
+        return fileMissing(this.ctx, job);
       case 'not-a-file':
         await runner.dispatch(job, {
           type: 'refused',

@@ -6,6 +6,7 @@ import type { ErrorCode } from '../lifecycle/codes.js';
 import { errorCode } from '../ports/file-system.js';
 import { routeFile } from '../routing/route.js';
 import type { StageContext } from './context.js';
+import { fileMissing } from './missing-file.js';
 import { takesOneImage } from './inspection.js';
 
 /** Jobs in motion at once beyond which new files wait their turn in the backlog. */
@@ -174,7 +175,7 @@ export class Intake {
   }
 
   private async unlinked(root: string, relPath: string): Promise<void> {
-    const { book, runner } = this.ctx;
+    const { book } = this.ctx;
     const job = book.atPath(root, relPath);
     if (!job || this.ctx.stopping()) return;
     // A file already merged into its batch's PDF goes up with it.
@@ -185,8 +186,7 @@ export class Intake {
     } catch {
       // gone
     }
-    const reachable = await this.ctx.rootReachable(root);
-    await runner.dispatch(job, { type: reachable ? 'gone' : 'unreachable' });
+    await fileMissing(this.ctx, job);
   }
 }
 

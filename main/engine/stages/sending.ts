@@ -11,6 +11,7 @@ import { answerReasons } from './answer-reasons.js';
 import { targetKey } from '../routing/route.js';
 import type { ContentType, SentVersion, UploadTarget } from '../types.js';
 import type { StageContext } from './context.js';
+import { fileMissing } from './missing-file.js';
 
 /**
  * The `enqueue` effect: upload units wait for a slot (or their backoff), and
@@ -421,8 +422,7 @@ export class Sending {
       } catch (err) {
         if (unit.staged) continue; // gone: the merged PDF still holds it
         if (errorCode(err) !== 'ENOENT') throw err;
-        const reachable = await ctx.rootReachable(job.root);
-        await ctx.runner.dispatch(job, { type: reachable ? 'gone' : 'unreachable' });
+        await fileMissing(ctx, job);
         await this.forget(unit);
         return undefined;
       }
