@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { describeType, isUploadable, sniffContentType, SNIFF_BYTES } from '../inspect/file-type.js';
 import { MAX_IMAGE_BYTES } from '../inspect/inspect.js';
+import type { ReadHandle } from '../ports/file-system.js';
+import { openForReading } from '../ports/node-file-system.js';
 import type { ContentType } from '../types.js';
 import type { UploadOutcome } from './concur-outcome.js';
 
@@ -44,7 +45,7 @@ export class ScanReadError extends Error {
  * the first chunk, read when the scan was opened (its type was sniffed from it).
  */
 export async function* fileChunks(
-  handle: FileHandle,
+  handle: ReadHandle,
   size: number,
   first: FirstChunk,
   expected?: { sha256: string },
@@ -83,7 +84,7 @@ interface FirstChunk {
  * version is checked, so a file that grew shows without a read of its own.
  */
 async function readChunk(
-  handle: FileHandle,
+  handle: ReadHandle,
   buffer: Buffer,
   position: number,
   size: number,
@@ -93,7 +94,7 @@ async function readChunk(
   const left = size - position;
   const length = left <= chunk ? left + (checked ? 1 : 0) : chunk;
   try {
-    return (await handle.read(buffer, 0, length, position)).bytesRead;
+    return await handle.read(buffer, 0, length, position);
   } catch (error) {
     throw new ScanReadError(errorCode(error));
   }
@@ -106,7 +107,7 @@ export function refused(message: string, unreadable?: string): UploadOutcome {
 }
 
 type OpenedScan =
-  | { handle: FileHandle; size: number; contentType: ContentType; first: FirstChunk }
+  | { handle: ReadHandle; size: number; contentType: ContentType; first: FirstChunk }
   | { refusal: UploadOutcome };
 
 /**
@@ -115,17 +116,17 @@ type OpenedScan =
  */
 export async function openScan(filePath: string, checked: boolean): Promise<OpenedScan> {
   const name = basename(filePath);
-  let handle: FileHandle;
+  let handle: ReadHandle;
   try {
     // O_NONBLOCK: a named pipe called scan.pdf must not block the open forever.
-    handle = await open(filePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    handle = await openForReading(filePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = errorCode(error);
     return { refusal: refused(`Could not open ${name} (${code}).`, code) };
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new Error(`${name} is not a regular file.`);
+    if (stat.kind !== 'file') throw new Error(`${name} is not a regular file.`);
     if (stat.size === 0) throw new Error(`${name} is empty.`);
     if (stat.size > MAX_IMAGE_BYTES)
       throw new Error(`${name} is larger than Concur's 10 MB limit for one image.`);
