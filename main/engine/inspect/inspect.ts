@@ -121,11 +121,21 @@ async function openRegularFile(
   }
 }
 
-async function readAt(handle: ReadHandle, position: number, length: number): Promise<Buffer> {
+/**
+ * Up to `length` bytes from `position`. Reading stops once `enough` have come: asked for one
+ * byte more than a file's size, a read that brings the whole file ends it (another would only
+ * say the file ends there).
+ */
+async function readAt(
+  handle: ReadHandle,
+  position: number,
+  length: number,
+  enough = length,
+): Promise<Buffer> {
   // Only the bytes read are ever seen (the subarray below): no need to zero the rest.
   const buffer = Buffer.allocUnsafe(length);
   let filled = 0;
-  while (filled < length) {
+  while (filled < enough) {
     const bytesRead = await handle.read(buffer, filled, length - filled, position + filled);
     if (bytesRead === 0) break;
     filled += bytesRead;
@@ -178,7 +188,7 @@ export async function checkCompleteness(
     const { size, mtimeMs } = stats;
     if (size === 0) return { completeness: 'unknown-type', size, mtimeMs };
     // One byte more than its size: a file that grew meanwhile is not handed on whole.
-    const read = size <= ONE_READ_BYTES ? await readAt(handle, 0, size + 1) : undefined;
+    const read = size <= ONE_READ_BYTES ? await readAt(handle, 0, size + 1, size) : undefined;
     const whole = read && read.length === size ? read : undefined;
     const [head, tail] = read
       ? [read.subarray(0, HEAD_BYTES), read.subarray(Math.max(0, size - TAIL_BYTES), size)]

@@ -7,6 +7,7 @@ import {
   judgeWhole,
   NotAFileError,
   type Inspection as Verdict,
+  type Preparable,
 } from '../inspect/inspect.js';
 import type { EngineJob } from '../job-book.js';
 import { errorCode, type EntryKind } from '../ports/file-system.js';
@@ -296,7 +297,7 @@ export class Inspection {
     });
   }
 
-  private preparable(): { convert?: boolean; shrink?: boolean } {
+  private preparable(): Preparable {
     const settings = this.ctx.settings();
     return this.canPrepare ? { convert: settings.convert, shrink: settings.shrink } : {};
   }
