@@ -212,6 +212,13 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       'for the share was recorded only after the share came back (the data disk was full), so ' +
       'nothing looked at it again: it waited for ever, and failed as deleted after a restart',
   },
+  {
+    seed: 410715,
+    broke:
+      'an invoice batch held for sign-in was cut when a member changed; with the data disk full, ' +
+      "the others were still on their way back when the changed file's new window closed: it " +
+      'went alone as the one image and the others failed, "already has an image"',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

@@ -4,6 +4,7 @@ import { absolutePath } from '../finish/finish.js';
 import { MAX_IMAGE_BYTES, megabytes } from '../inspect/inspect.js';
 import { msg, noteOf, reasonOf, targetInSentence, type Message } from '../i18n/translate.js';
 import type { EngineJob } from '../job-book.js';
+import { SENDABLE } from '../lifecycle/phase.js';
 import { naturalCompare } from '../merge/merge-pdf.js';
 import { errorCode } from '../ports/file-system.js';
 import { describeTarget, targetKey } from '../routing/route.js';
@@ -197,6 +198,17 @@ export class Collecting {
     if (book.arrivingFor(key) > 0) return true;
     const members = new Set(this.batches.members(key));
     for (const id of book.collectingFor(key)) if (!members.has(id)) return true;
+    // A batch cut because a member changed sends the others back to be merged anew; with the
+    // data disk full, they may still wait for that to be recorded, their batch no longer sent.
+    for (const job of book.live.values())
+      if (
+        job.batchId &&
+        SENDABLE.has(job.phase ?? 'settling') &&
+        job.target &&
+        targetKey(job.target) === key &&
+        !this.sending.hasUnit(job.batchId)
+      )
+        return true;
     return false;
   }
 

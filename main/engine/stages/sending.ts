@@ -189,6 +189,11 @@ export class Sending {
     return false;
   }
 
+  /** Whether the unit with this id (a batch's id) waits or goes here. */
+  hasUnit(id: string): boolean {
+    return this.units.has(id);
+  }
+
   /**
    * A job leaves while its unit waits: its unit leaves the queue. A batch
    * member leaving (edited after the merge) takes the whole batch back: the
