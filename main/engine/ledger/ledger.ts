@@ -260,7 +260,7 @@ export class Ledger {
       );
     }
     // What is kept is a copy of what goes to disk, so a caller mutating its object changes neither.
-    return this.keep(toRecord(JSON.parse(toJournalLine(job)) as Job), 'disk');
+    return this.keep(JSON.parse(toJournalLine(job)) as Job, 'disk');
   }
 
   /**
