@@ -192,7 +192,9 @@ export class Engine extends EventEmitter<EngineEventMap> implements EngineApi {
         log.info('left an unfinished job of a folder no longer watched', { path: job.relPath });
       } else if (job.state === 'failed' && job.error?.retryable && job.disposition === 'kept') {
         // It failed only because Concur could not be reached (or the file read): a fresh chance.
-        resume(parts.holds.retry(job.id));
+        // Its path is taken before the watchers start: its file is this job's, not a new one.
+        const plan = await parts.holds.retryPlan(job.id);
+        if (plan) resume(parts.holds.retryAs(plan));
       } else {
         resume(
           parts.runner.dispatch(job, {

@@ -219,6 +219,20 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       "the others were still on their way back when the changed file's new window closed: it " +
       'went alone as the one image and the others failed, "already has an image"',
   },
+  {
+    seed: 474104,
+    broke:
+      "an invoice member's share dropped and came back while the data disk was full; its " +
+      '"folder cannot be reached" was still being recorded when its batch-mate\'s window closed ' +
+      'without it, and it failed "already has an image" once it looked again',
+  },
+  {
+    seed: 473001,
+    broke:
+      'a failed file kept in place was replaced while the data disk was full, and the newer ' +
+      "version's job was lost in a crash; at the next start Retry took the old job on while the " +
+      'watcher made a new one for the same file, and after the upload the old one failed "deleted"',
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

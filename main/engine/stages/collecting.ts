@@ -69,6 +69,8 @@ export class Collecting {
   readonly batches: BatchCollector;
   /** Targets whose closed window is being merged: a later window for one waits its turn. */
   private readonly closing = new Set<string>();
+  /** Folders found away (true) or there (false) at the last look for a window (mayBeBack). */
+  private readonly rootsAway = new Map<string, boolean>();
 
   constructor(
     private readonly ctx: StageContext,
@@ -198,18 +200,33 @@ export class Collecting {
     if (book.arrivingFor(key) > 0) return true;
     const members = new Set(this.batches.members(key));
     for (const id of book.collectingFor(key)) if (!members.has(id)) return true;
-    // A batch cut because a member changed sends the others back to be merged anew; with the
-    // data disk full, they may still wait for that to be recorded, their batch no longer sent.
-    for (const job of book.live.values())
+    for (const job of book.live.values()) {
+      if (!job.target || targetKey(job.target) !== key) continue;
+      // A batch cut because a member changed sends the others back to be merged anew; with the
+      // data disk full, they may still wait for that to be recorded, their batch no longer sent.
       if (
         job.batchId &&
         SENDABLE.has(job.phase ?? 'settling') &&
-        job.target &&
-        targetKey(job.target) === key &&
         !this.sending.hasUnit(job.batchId)
       )
         return true;
+      if (job.phase === 'unreachable' && this.mayBeBack(job.root)) return true;
+    }
     return false;
+  }
+
+  /**
+   * Whether a member's folder, found unreachable, may be back: it then looks for its file again
+   * (a full disk can hold that back), and the window waits for it. A folder is looked at as the
+   * window would close; only once found away does the window close without it, so `--once`
+   * still ends while a share is unplugged.
+   */
+  private mayBeBack(root: string): boolean {
+    const away = this.rootsAway.get(root);
+    void this.ctx.track(
+      this.ctx.rootReachable(root).then((reachable) => this.rootsAway.set(root, !reachable)),
+    );
+    return away !== true;
   }
 
   private async close(key: string, jobIds: string[]): Promise<void> {

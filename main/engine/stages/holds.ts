@@ -35,6 +35,13 @@ const DETAIL: Record<PauseReason, string> = {
 };
 
 /** One account waiting for sign-in: the token Concur refused (memory only, never logged). */
+/** A failed job to try again: its file back from Failed/ (`from`) or still in place, at `relPath`. */
+export interface RetryPlan {
+  job: EngineJob;
+  from: string | null;
+  relPath: string;
+}
+
 interface SignInHold {
   refusedToken: string | null;
   timer: unknown;
@@ -156,6 +163,16 @@ export class Holds {
    * from readiness. False when the file is gone.
    */
   async retry(jobId: string): Promise<boolean> {
+    const plan = await this.retryPlan(jobId);
+    return plan ? this.retryAs(plan) : false;
+  }
+
+  /**
+   * Whether this failed job can be tried again, and from where: null when it cannot. Only
+   * looks; `retryAs` then takes the path, before anything else can (a restart hands its
+   * plans over before the watchers report files, which would otherwise become new jobs).
+   */
+  async retryPlan(jobId: string): Promise<RetryPlan | null> {
     const { ctx } = this;
     const job = ctx.book.get(jobId);
     // 'gone': its file was deleted, or a newer version took its place as a job of its own.
@@ -166,18 +183,21 @@ export class Holds {
       job.replacedBy ||
       !ctx.folderFor(job.root)
     )
-      return false;
+      return null;
     const from = job.finalPath && (await this.isFile(job.finalPath)) ? job.finalPath : null;
-    let relPath = job.relPath;
     if (from) {
       const free = await freePath(absolutePath(job.root, job.relPath), ctx.fs);
-      relPath = relative(job.root, free).split(sep).join('/');
-    } else if (
-      !(await this.isFile(absolutePath(job.root, job.relPath))) ||
-      ctx.book.atPath(job.root, relPath)
-    ) {
-      return false;
+      return { job, from, relPath: relative(job.root, free).split(sep).join('/') };
     }
+    if (!(await this.isFile(absolutePath(job.root, job.relPath)))) return null;
+    return { job, from: null, relPath: job.relPath };
+  }
+
+  /** Carries a plan out; its first step, taking the path in the job book, is made at once. */
+  async retryAs({ job, from, relPath }: RetryPlan): Promise<boolean> {
+    const { ctx } = this;
+    // Another job took the path meanwhile (its file arrived anew): that one carries it on.
+    if (ctx.book.atPath(job.root, relPath)) return false;
     // The ledger first: the file's arrival is then recognised as this job, not a new one.
     const back = await ctx.runner.dispatch(job, {
       type: 'retried',
