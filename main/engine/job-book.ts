@@ -172,8 +172,11 @@ export class JobBook {
     if (!isFinal(record.state)) this.byPath.set(pathKey(record.root, record.relPath), record.id);
     this.countHolder(record);
     this.noteFailure(record);
-    await this.ledger.keep(snapshot(record), where);
-    this.announce(snapshot(record));
+    // A live record is never changed in place (progress replaces it), so the ledger and the
+    // listeners can hold this very object: a backlog makes seven records a receipt, and two
+    // copies of each were a sixth of what the engine allocated.
+    await this.ledger.keep(record, where);
+    this.announce(record);
     return record;
   }
 
@@ -199,8 +202,9 @@ export class JobBook {
   progress(id: string, fraction: number): void {
     const job = this.live.get(id);
     if (job?.state !== 'uploading') return;
-    job.progress = fraction;
-    this.announce(snapshot(job));
+    const moved: EngineJob = { ...job, progress: fraction };
+    this.live.set(id, moved);
+    this.announce(moved);
   }
 
   /** Drops a live job from memory without a state change (its root stopped being watched). */
@@ -307,7 +311,7 @@ function isMoving(job: EngineJob): boolean {
   return phase !== 'done' && phase !== 'held' && phase !== 'unreachable';
 }
 
-/** A copy for the ledger and listeners, so later changes do not reach them. */
+/** A copy of a ledger record, so changes made to it (a Retry's, a migration's) do not reach the ledger. */
 function snapshot(job: EngineJob): EngineJob {
   return {
     ...job,

@@ -13,13 +13,16 @@ import { isAscii } from 'node:buffer';
 
 /** A record as one journal line: JSON, ASCII only, ending in '\n'. */
 export function toJournalLine(record: unknown): string {
+  const json = JSON.stringify(record);
+  // Most lines are ASCII already: a test is cheaper than a replace that copies the line.
+  if (!NOT_ASCII.test(json)) return json + '\n';
   return (
-    JSON.stringify(record).replace(
-      /[\u007f-\uffff]/g,
-      (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
-    ) + '\n'
+    json.replace(NOT_ASCII_ALL, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) + '\n'
   );
 }
+
+const NOT_ASCII = /[\u007f-\uffff]/;
+const NOT_ASCII_ALL = /[\u007f-\uffff]/g;
 
 export interface JournalScan {
   /** Complete, parseable lines (each handed to `onRecord`). */
