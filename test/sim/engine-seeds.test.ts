@@ -233,6 +233,22 @@ const SEEDS: { seed: number; steps?: number; broke: string }[] = [
       "version's job was lost in a crash; at the next start Retry took the old job on while the " +
       'watcher made a new one for the same file, and after the upload the old one failed "deleted"',
   },
+  {
+    seed: 1060297,
+    steps: 30,
+    broke:
+      "an entry's three files were merged while the data disk was full; one was replaced while " +
+      "the others' queued records waited, went into a new window alone, and the old batch's " +
+      '"queued" then queued it alone too: it became the one image and the others failed, ' +
+      '"already has an image"',
+  },
+  {
+    seed: 1062900,
+    steps: 30,
+    broke:
+      '--once never ended: a merge window waited for an unreachable member that was not its ' +
+      "path's job (an older job for a file replaced before a crash), which never looks again",
+  },
 ];
 
 describe('seeds that once failed against the real engine', () => {

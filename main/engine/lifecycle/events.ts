@@ -70,7 +70,8 @@ export type JobEvent =
   /** Its merge window closed: its batch is being merged. */
   | { type: 'merging'; batchId: string; batchSize?: number; detail: string; detailText?: Message }
   /** Ready to go: waits for a slot (or for `notBefore`, or held while `heldBy`). */
-  | { type: 'queued'; notBefore?: number; detail?: string; heldBy?: string }
+  /** `batchId`: queued as a member of this merged batch (only while still merging in it). */
+  | { type: 'queued'; notBefore?: number; detail?: string; heldBy?: string; batchId?: string }
   /** Uploads were held (sign-in, user pause, disk full). */
   | { type: 'held'; detail: string }
   /** Uploads may go again. */

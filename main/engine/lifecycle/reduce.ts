@@ -293,6 +293,10 @@ export function reduce(job: EngineJob, event: JobEvent, now: number): Transition
     case 'queued':
       // Only a closing merge window queues; a member that changed meanwhile went back to settling.
       if (phase !== 'collecting' && phase !== 'merging') return { job, effects: NOTHING };
+      // A batch's queuing is for its members only: one that changed while the records before
+      // its own waited for a full disk may be in a new window already.
+      if (event.batchId !== undefined && (phase !== 'merging' || job.batchId !== event.batchId))
+        return { job, effects: NOTHING };
       // A batch's members are queued as one unit by the runner; a single file queues itself.
       return queueing(
         job,

@@ -210,7 +210,14 @@ export class Collecting {
         !this.sending.hasUnit(job.batchId)
       )
         return true;
-      if (job.phase === 'unreachable' && this.mayBeBack(job.root)) return true;
+      // Only its path's job looks again when the folder is back (an older job for a file
+      // replaced before a crash may wait there too, and never will).
+      if (
+        job.phase === 'unreachable' &&
+        book.atPath(job.root, job.relPath) === job &&
+        this.mayBeBack(job.root)
+      )
+        return true;
     }
     return false;
   }
@@ -407,7 +414,18 @@ export class Collecting {
       size: merged.size,
     };
     const heldBy = this.sending.heldBy(jobs[0].root);
-    for (const job of jobs) await runner.dispatch(job, { type: 'queued', heldBy });
+    const queued: (EngineJob | undefined)[] = [];
+    for (const job of jobs)
+      queued.push(await runner.dispatch(job, { type: 'queued', heldBy, batchId }));
+    if (!queued.every((job) => job?.batchId === batchId && SENDABLE.has(job.phase ?? 'done'))) {
+      // A member changed while the records before its own waited for a full disk: it is on its
+      // way into a new window, and the others join it there, to go as one image again.
+      await ctx.fs.remove(out).catch(() => undefined);
+      for (const job of queued)
+        if (job?.batchId === batchId && SENDABLE.has(job.phase ?? 'done'))
+          await runner.dispatch(job, { type: 'changed' });
+      return;
+    }
     this.sending.add(unit);
   }
 }
