@@ -340,9 +340,7 @@ export class Collecting {
     if (!merging.every(same)) {
       // A member changed as the window closed (its merging waited on the ledger meanwhile):
       // the batch forms anew once every member is ready again.
-      for (const job of merging)
-        if (job?.phase === 'merging' && job.batchId === batchId)
-          await runner.dispatch(job, { type: 'changed' });
+      await this.sendBack(merging, (job) => job.phase === 'merging' && job.batchId === batchId);
       return;
     }
     jobs = merging as EngineJob[];
@@ -417,15 +415,24 @@ export class Collecting {
     const queued: (EngineJob | undefined)[] = [];
     for (const job of jobs)
       queued.push(await runner.dispatch(job, { type: 'queued', heldBy, batchId }));
-    if (!queued.every((job) => job?.batchId === batchId && SENDABLE.has(job.phase ?? 'done'))) {
+    const waiting = (job: EngineJob) =>
+      job.batchId === batchId && SENDABLE.has(job.phase ?? 'done');
+    if (!queued.every((job) => job && waiting(job))) {
       // A member changed while the records before its own waited for a full disk: it is on its
       // way into a new window, and the others join it there, to go as one image again.
       await ctx.fs.remove(out).catch(() => undefined);
-      for (const job of queued)
-        if (job?.batchId === batchId && SENDABLE.has(job.phase ?? 'done'))
-          await runner.dispatch(job, { type: 'changed' });
+      await this.sendBack(queued, waiting);
       return;
     }
     this.sending.add(unit);
+  }
+
+  /** The members still in the batch look again, to form it anew with the one that moved on. */
+  private async sendBack(
+    members: (EngineJob | undefined)[],
+    stillIn: (job: EngineJob) => boolean,
+  ): Promise<void> {
+    for (const job of members)
+      if (job && stillIn(job)) await this.ctx.runner.dispatch(job, { type: 'changed' });
   }
 }

@@ -34,7 +34,6 @@ const DETAIL: Record<PauseReason, string> = {
   user: 'uploads paused',
 };
 
-/** One account waiting for sign-in: the token Concur refused (memory only, never logged). */
 /** A failed job to try again: its file back from Failed/ (`from`) or still in place, at `relPath`. */
 export interface RetryPlan {
   job: EngineJob;
@@ -42,6 +41,7 @@ export interface RetryPlan {
   relPath: string;
 }
 
+/** One account waiting for sign-in: the token Concur refused (memory only, never logged). */
 interface SignInHold {
   refusedToken: string | null;
   timer: unknown;
