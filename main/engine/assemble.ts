@@ -139,7 +139,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
   const inspection = new Inspection(
     ctx,
     (root) => holds.detail(root),
-    () => sending.room(),
+    sending,
     preparer !== undefined,
   );
   const preparing = new Preparing(

@@ -211,7 +211,8 @@ export class MemoryConcur {
   ): Promise<UploadOutcome> {
     const { clock, random } = this.world;
     const key = targetKey(target);
-    const read = await this.readBody(life, filePath);
+    // Bytes the engine holds from inspection go as they are, like the real client sends them.
+    const read = options.bytes ? { bytes: options.bytes } : await this.readBody(life, filePath);
     if ('refusal' in read) {
       this.record(life, key, filePath, 'refused');
       return read.refusal;

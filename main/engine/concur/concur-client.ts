@@ -16,14 +16,7 @@ import {
   type Reply,
 } from './streamed-post.js';
 import { checkBaseUrl, imageUrl, InvalidTargetError } from './target-url.js';
-import {
-  errorCode,
-  fileChunks,
-  openScan,
-  refused,
-  ScanChanged,
-  ScanReadError,
-} from './scan-file.js';
+import { errorCode, heldScan, openScan, refused, ScanChanged, ScanReadError } from './scan-file.js';
 
 export type { UploadOutcome } from './concur-outcome.js';
 export { imageUrl, InvalidTargetError, InsecureBaseUrlError } from './target-url.js';
@@ -76,6 +69,12 @@ export interface UploadOptions {
    * completes (Concur never makes an image of it) and the outcome is `changed`.
    */
   expect?: { size: number; sha256: string };
+  /**
+   * The scan's bytes, when the engine already holds them (a small receipt read
+   * whole and hashed by inspection, so they are `expect`'s version): sent from
+   * memory, and the file is not opened again.
+   */
+  bytes?: Uint8Array;
 }
 
 /** Uploads one scan per call; the engine's queue decides what happens next. */
@@ -155,11 +154,13 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
       throw error;
     }
 
-    const file = await openScan(filePath, !!upload.expect);
+    const file = upload.bytes
+      ? heldScan(filePath, upload.bytes)
+      : await openScan(filePath, !!upload.expect);
     if ('refusal' in file) return { outcome: file.refusal };
-    const { handle, size, contentType } = file;
+    const { size, contentType } = file;
     if (upload.expect && upload.expect.size !== size) {
-      await handle.close();
+      await file.close();
       return { outcome: changedOutcome() };
     }
 
@@ -169,7 +170,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
         ? await options.tokens.token()
         : (await options.getToken())?.trim() || null;
     } catch (error) {
-      await handle.close();
+      await file.close();
       if (error instanceof TokenUnavailable)
         return {
           outcome: error.transient
@@ -187,7 +188,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
       return { outcome: { kind: 'auth', message: english.say(text), text } };
     }
     if (!token) {
-      await handle.close();
+      await file.close();
       const text = msg('concur.noToken');
       return { outcome: { kind: 'auth', message: english.say(text), text } };
     }
@@ -200,7 +201,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
     registerSecret(token);
 
     const started = Date.now();
-    const body = fileChunks(handle, size, file.first, upload.expect);
+    const body = file.chunks(upload.expect);
     const fields = { method: 'POST', target: target.kind, size, contentType };
     let outcome: UploadOutcome;
     let reply: Reply;
@@ -223,7 +224,7 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
     } finally {
       // Waits for a read in progress, so the handle is not closed under it.
       await body.return(undefined);
-      await handle.close();
+      await file.close();
     }
     if (reply.status !== undefined) {
       // Even cut short, a 2xx status line means Concur holds the image: never a retry.

@@ -44,7 +44,7 @@ export class ScanReadError extends Error {
  * size, which docs/architecture.md#performance-targets rules out. `first` is
  * the first chunk, read when the scan was opened (its type was sniffed from it).
  */
-export async function* fileChunks(
+async function* fileChunks(
   handle: ReadHandle,
   size: number,
   first: FirstChunk,
@@ -106,9 +106,18 @@ export function refused(message: string, unreadable?: string): UploadOutcome {
     : { kind: 'rejected', status: 0, message, unreadable };
 }
 
-type OpenedScan =
-  | { handle: ReadHandle; size: number; contentType: ContentType; first: FirstChunk }
-  | { refusal: UploadOutcome };
+/**
+ * A scan ready to go: what was learnt before a byte went out, then its body.
+ * `chunks` is read once; `close` is called however the request ended.
+ */
+export interface Scan {
+  size: number;
+  contentType: ContentType;
+  chunks(expected?: { sha256: string }): AsyncGenerator<Buffer>;
+  close(): Promise<void>;
+}
+
+type OpenedScan = Scan | { refusal: UploadOutcome };
 
 /**
  * Opens the scan and checks what can be known before sending: it is a file,
@@ -127,25 +136,61 @@ export async function openScan(filePath: string, checked: boolean): Promise<Open
   try {
     const stat = await handle.stat();
     if (stat.kind !== 'file') throw new Error(`${name} is not a regular file.`);
-    if (stat.size === 0) throw new Error(`${name} is empty.`);
-    if (stat.size > MAX_IMAGE_BYTES)
-      throw new Error(`${name} is larger than Concur's 10 MB limit for one image.`);
+    const tooBig = sizeRefusal(name, stat.size);
+    if (tooBig) throw new Error(tooBig);
     // One byte spare: the last read asks for one more, to see a file that grew.
     const buffer = Buffer.allocUnsafe(Math.min(SEND_CHUNK_BYTES, stat.size) + 1);
     // A read error carries its code: the refusal below names it.
     const bytesRead = await readChunk(handle, buffer, 0, stat.size, checked);
-    const sniffed = sniffContentType(buffer.subarray(0, Math.min(bytesRead, SNIFF_BYTES)));
-    if (!isUploadable(sniffed))
-      throw new Error(
-        `${name} is a ${describeType(sniffed)}; Concur accepts only PDF, JPEG and PNG.`,
-      );
-    return { handle, size: stat.size, contentType: sniffed, first: { buffer, bytesRead } };
+    const type = typeOf(name, buffer.subarray(0, bytesRead));
+    if (typeof type !== 'object') throw new Error(type);
+    const first = { buffer, bytesRead };
+    return {
+      size: stat.size,
+      contentType: type.contentType,
+      chunks: (expected) => fileChunks(handle, stat.size, first, expected),
+      close: () => handle.close(),
+    };
   } catch (error) {
     await handle.close();
     if (error instanceof Error && !('code' in error)) return { refusal: refused(error.message) };
     const code = errorCode(error);
     return { refusal: refused(`Could not read ${name} (${code}).`, code) };
   }
+}
+
+/**
+ * The scan from bytes the engine already holds: a small receipt read whole
+ * and hashed when it was inspected (it is `expect`'s version by construction,
+ * so it is not hashed again). The file is not opened a second time.
+ */
+export function heldScan(filePath: string, bytes: Uint8Array): OpenedScan {
+  const name = basename(filePath);
+  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = sizeRefusal(name, body.length) ?? typeOf(name, body);
+  if (typeof type !== 'object') return { refusal: refused(type) };
+  return {
+    size: body.length,
+    contentType: type.contentType,
+    chunks: async function* () {
+      yield body;
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Why a scan of this size cannot go, if it cannot. */
+function sizeRefusal(name: string, size: number): string | undefined {
+  if (size === 0) return `${name} is empty.`;
+  if (size > MAX_IMAGE_BYTES) return `${name} is larger than Concur's 10 MB limit for one image.`;
+  return undefined;
+}
+
+/** The type its first bytes show, or why Concur takes no such file. */
+function typeOf(name: string, head: Buffer): { contentType: ContentType } | string {
+  const sniffed = sniffContentType(head.subarray(0, SNIFF_BYTES));
+  if (isUploadable(sniffed)) return { contentType: sniffed };
+  return `${name} is a ${describeType(sniffed)}; Concur accepts only PDF, JPEG and PNG.`;
 }
 
 export function errorCode(error: unknown): string {

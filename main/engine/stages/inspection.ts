@@ -16,6 +16,7 @@ import { routeFile, targetKey } from '../routing/route.js';
 import type { UploadTarget } from '../types.js';
 import { Readiness, type ReadinessVerdict } from '../watch/readiness.js';
 import type { StageContext } from './context.js';
+import type { KeptBytes } from './kept-bytes.js';
 import { fileMissing } from './missing-file.js';
 
 /**
@@ -52,14 +53,19 @@ export class Inspection {
    * instead of opening and reading the file a second time. The verdict of one version
    * (size, mtime); sending checks the file is still that version before it goes.
    */
-  private readonly looks = new Map<string, Verdict>();
+  private readonly looks = new Map<string, { verdict: Verdict; whole: Buffer }>();
 
   constructor(
     private readonly ctx: StageContext,
     /** Says which uploads are held now, so a job fit to send waits held instead of queued. */
     private readonly heldBy: (root: string) => string | undefined,
-    /** Resolves when the upload queue has room for more: a backlog is checked as it is sent. */
-    private readonly room: () => Promise<void> = async () => undefined,
+    /**
+     * The upload queue: `room()` resolves when it has room for more (a backlog is checked as it
+     * is sent), and `kept` takes the bytes of a receipt read whole, for its upload.
+     */
+    private readonly sending: { room(): Promise<void>; readonly kept?: KeptBytes } = {
+      room: async () => undefined,
+    },
     /** Whether files can be prepared (converted, shrunk, split) here: not in the simulator's virtual files. */
     private readonly canPrepare = false,
   ) {
@@ -80,7 +86,7 @@ export class Inspection {
 
   inspect(job: EngineJob): void {
     const work = this.inspections.run(async () => {
-      await this.room();
+      await this.sending.room();
       await this.prepare(job.id);
     });
     void this.ctx.track(work).catch((err: unknown) => this.crashed(job.id, err));
@@ -89,6 +95,7 @@ export class Inspection {
   leave(job: EngineJob): void {
     this.readiness.forget(job.id);
     this.looks.delete(job.id);
+    this.sending.kept?.drop(job.id);
     this.copies.drop(job.id);
   }
 
@@ -163,7 +170,10 @@ export class Inspection {
         return;
       case 'ready':
         if (verdict.whole)
-          this.looks.set(job.id, judgeWhole(verdict.whole, verdict.mtimeMs, this.preparable()));
+          this.looks.set(job.id, {
+            verdict: judgeWhole(verdict.whole, verdict.mtimeMs, this.preparable()),
+            whole: verdict.whole,
+          });
         else this.looks.delete(job.id);
         await runner.dispatch(job, { type: 'ready', size: verdict.size, mtimeMs: verdict.mtimeMs });
     }
@@ -200,7 +210,7 @@ export class Inspection {
       return;
     }
     const target = route.target;
-    let inspection = look;
+    let inspection = look?.verdict;
     try {
       inspection ??= await inspectFile(
         absolutePath(job.root, job.relPath),
@@ -289,6 +299,9 @@ export class Inspection {
       await runner.dispatch(job, { type: 'needs-preparing', found, from });
       return;
     }
+    // Sent as it is, from the very bytes just judged (not when it goes merged or held for sign-in).
+    if (look && !oneImage && inspection.ok === true)
+      this.sending.kept?.keep(job.id, look.whole, { size, mtimeMs, sha256 });
     await runner.dispatch(job, {
       type: 'inspected',
       found,

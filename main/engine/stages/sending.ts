@@ -11,6 +11,7 @@ import { answerReasons } from './answer-reasons.js';
 import { targetKey } from '../routing/route.js';
 import type { ContentType, SentVersion, UploadTarget } from '../types.js';
 import type { StageContext } from './context.js';
+import { KeptBytes } from './kept-bytes.js';
 import { fileMissing } from './missing-file.js';
 
 /**
@@ -57,6 +58,8 @@ const LOOKAHEAD = 2;
 
 export class Sending {
   readonly queue: UploadQueue<UploadUnit>;
+  /** Receipts' bytes from inspection, sent instead of reading the file again. */
+  readonly kept = new KeptBytes();
   /** Units by id: a batch's members find their unit again when it is re-queued. */
   private readonly units = new Map<string, UploadUnit>();
   private readonly controllers = new Map<string, AbortController>();
@@ -318,7 +321,7 @@ export class Sending {
         const { detail, detailText } = uploadingTo(unit);
         for (const job of jobs) void runner.dispatch(job, { type: 'on-wire', detail, detailText });
       }
-      outcome = await this.upload(unit, jobs, sent);
+      outcome = await this.upload(unit, jobs, sent, !heldWire);
     } finally {
       // Given back as soon as Concur answered (giving it back twice is harmless).
       wire?.();
@@ -385,14 +388,17 @@ export class Sending {
     unit: UploadUnit,
     jobs: EngineJob[],
     sent: SentVersion,
+    waited: boolean,
   ): Promise<UploadOutcome> {
     const { ctx } = this;
     const controller = new AbortController();
     this.controllers.set(unit.id, controller);
     let lastProgress = 0;
+    const bytes = await this.keptBytes(unit, jobs, sent, waited);
     try {
       return await ctx.client(ctx.accountOf(jobs[0].root)).uploadImage(unit.target, unit.path, {
         contentType: unit.contentType,
+        ...(bytes && { bytes }),
         signal: controller.signal,
         expect: { size: sent.size, sha256: sent.sha256 },
         onProgress: (fraction) => {
@@ -407,6 +413,25 @@ export class Sending {
     } finally {
       this.controllers.delete(unit.id);
     }
+  }
+
+  /**
+   * A receipt's bytes kept from inspection, if its file is still that version.
+   * An attempt checked ahead looks again once it has the wire: a scan renamed
+   * over a queued one meanwhile must go as the new version. Otherwise the
+   * client reads the file (and its hash tells a change).
+   */
+  private async keptBytes(
+    unit: UploadUnit,
+    jobs: EngineJob[],
+    sent: SentVersion,
+    waited: boolean,
+  ): Promise<Uint8Array | undefined> {
+    if (unit.staged || jobs.length > 1) return undefined;
+    const bytes = this.kept.take(jobs[0].id, sent);
+    if (!bytes || !waited) return bytes;
+    const st = await this.ctx.fs.lstat(unit.path).catch(() => undefined);
+    return st?.size === sent.size && st.mtimeMs === sent.mtimeMs ? bytes : undefined;
   }
 
   /**

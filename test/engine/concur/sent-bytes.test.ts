@@ -80,3 +80,33 @@ describe('sending only the version of the scan that was inspected', () => {
     expect(h.sandbox.requests()).toBe(0);
   });
 });
+
+describe('sending a receipt from the bytes inspection read', () => {
+  it('sends the bytes it is given and does not open the file again', async () => {
+    const bytes = jpeg(50_000, 7);
+    // Nothing at the path: had the client opened it, the upload would be refused.
+    const outcome = await client().uploadImage({ kind: 'receipt' }, `${h.dir}/moved-away.jpg`, {
+      expect: inspected(bytes),
+      bytes,
+    });
+    expect(outcome.kind).toBe('uploaded');
+    expect(h.sandbox.received()).toMatchObject([{ size: bytes.length, sha256: sha256(bytes) }]);
+  });
+
+  it('refuses held bytes Concur would not take, naming the file, and sends nothing', async () => {
+    const text = Buffer.from('not a scan at all\n'.repeat(100));
+    const outcome = await client().uploadImage({ kind: 'receipt' }, `${h.dir}/notes.jpg`, {
+      bytes: text,
+    });
+    expect(outcome).toMatchObject({
+      kind: 'rejected',
+      message: expect.stringMatching(/notes\.jpg/),
+    });
+    const wrongSize = await client().uploadImage({ kind: 'receipt' }, `${h.dir}/a.jpg`, {
+      expect: { size: 10, sha256: sha256(text) },
+      bytes: jpeg(5000, 8),
+    });
+    expect(wrongSize).toMatchObject({ kind: 'changed' });
+    expect(h.sandbox.requests()).toBe(0);
+  });
+});
