@@ -212,7 +212,9 @@ export class MemoryConcur {
     const { clock, random } = this.world;
     const key = targetKey(target);
     // Bytes the engine holds from inspection go as they are, like the real client sends them.
-    const read = options.bytes ? { bytes: options.bytes } : await this.readBody(life, filePath);
+    const read = options.held
+      ? await this.heldBody(options.held)
+      : await this.readBody(life, filePath);
     if ('refusal' in read) {
       this.record(life, key, filePath, 'refused');
       return read.refusal;
@@ -390,6 +392,18 @@ export class MemoryConcur {
   }
 
   /** Reads the whole body as the real client streams it, with the checks it makes first. */
+  /** Bytes the engine holds; its check that the file is still their version comes before the body completes. */
+  private async heldBody(held: NonNullable<UploadOptions['held']>) {
+    if (held.confirm && !(await held.confirm()))
+      return {
+        refusal: {
+          kind: 'changed',
+          message: 'The file changed after it was checked; nothing was sent.',
+        } as unknown as UploadOutcome,
+      };
+    return { bytes: held.bytes };
+  }
+
   private async readBody(
     life: Life,
     filePath: string,

@@ -72,9 +72,11 @@ export interface UploadOptions {
   /**
    * The scan's bytes, when the engine already holds them (a small receipt read
    * whole and hashed by inspection, so they are `expect`'s version): sent from
-   * memory, and the file is not opened again.
+   * memory, and the file is not opened again. `confirm` is asked while they go
+   * out; unless it says the file is still that version, the request is cut
+   * before its body completes and the outcome is `changed`.
    */
-  bytes?: Uint8Array;
+  held?: { bytes: Uint8Array; confirm?: () => Promise<boolean> };
 }
 
 /** Uploads one scan per call; the engine's queue decides what happens next. */
@@ -154,8 +156,8 @@ export function createConcurClient(options: ConcurClientOptions): ConcurClient {
       throw error;
     }
 
-    const file = upload.bytes
-      ? heldScan(filePath, upload.bytes)
+    const file = upload.held
+      ? heldScan(filePath, upload.held.bytes, upload.held.confirm)
       : await openScan(filePath, !!upload.expect);
     if ('refusal' in file) return { outcome: file.refusal };
     const { size, contentType } = file;

@@ -163,8 +163,15 @@ export async function openScan(filePath: string, checked: boolean): Promise<Open
  * The scan from bytes the engine already holds: a small receipt read whole
  * and hashed when it was inspected (it is `expect`'s version by construction,
  * so it is not hashed again). The file is not opened a second time.
+ * `confirm` runs while the body goes out, and the last byte, which completes
+ * it, goes only if it says the file is still that version: a scan replaced
+ * meanwhile is cut short like one whose read bytes differ.
  */
-export function heldScan(filePath: string, bytes: Uint8Array): OpenedScan {
+export function heldScan(
+  filePath: string,
+  bytes: Uint8Array,
+  confirm?: () => Promise<boolean>,
+): OpenedScan {
   const name = basename(filePath);
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const type = sizeRefusal(name, body.length) ?? typeOf(name, body);
@@ -173,7 +180,11 @@ export function heldScan(filePath: string, bytes: Uint8Array): OpenedScan {
     size: body.length,
     contentType: type.contentType,
     chunks: async function* () {
-      yield body;
+      if (!confirm) return yield body;
+      const confirmed = confirm();
+      yield body.subarray(0, body.length - 1);
+      if (!(await confirmed)) throw new ScanChanged();
+      yield body.subarray(body.length - 1);
     },
     close: () => Promise.resolve(),
   };

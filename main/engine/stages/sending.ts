@@ -394,11 +394,11 @@ export class Sending {
     const controller = new AbortController();
     this.controllers.set(unit.id, controller);
     let lastProgress = 0;
-    const bytes = await this.keptBytes(unit, jobs, sent, waited);
+    const held = this.keptFor(unit, jobs, sent, waited);
     try {
       return await ctx.client(ctx.accountOf(jobs[0].root)).uploadImage(unit.target, unit.path, {
         contentType: unit.contentType,
-        ...(bytes && { bytes }),
+        ...(held && { held }),
         signal: controller.signal,
         expect: { size: sent.size, sha256: sent.sha256 },
         onProgress: (fraction) => {
@@ -416,22 +416,28 @@ export class Sending {
   }
 
   /**
-   * A receipt's bytes kept from inspection, if its file is still that version.
-   * An attempt checked ahead looks again once it has the wire: a scan renamed
-   * over a queued one meanwhile must go as the new version. Otherwise the
-   * client reads the file (and its hash tells a change).
+   * A receipt's bytes kept from inspection, to send instead of its file. An
+   * attempt checked ahead looks at the file again while the bytes go out (a
+   * scan renamed over a queued one must go as the new version); that look runs
+   * beside the request rather than before it, so the wire does not wait.
    */
-  private async keptBytes(
+  private keptFor(
     unit: UploadUnit,
     jobs: EngineJob[],
     sent: SentVersion,
     waited: boolean,
-  ): Promise<Uint8Array | undefined> {
+  ): { bytes: Uint8Array; confirm?: () => Promise<boolean> } | undefined {
     if (unit.staged || jobs.length > 1) return undefined;
     const bytes = this.kept.take(jobs[0].id, sent);
-    if (!bytes || !waited) return bytes;
-    const st = await this.ctx.fs.lstat(unit.path).catch(() => undefined);
-    return st?.size === sent.size && st.mtimeMs === sent.mtimeMs ? bytes : undefined;
+    if (!bytes) return undefined;
+    if (!waited) return { bytes };
+    const { fs } = this.ctx;
+    const confirm = () =>
+      fs.lstat(unit.path).then(
+        (st) => st.size === sent.size && st.mtimeMs === sent.mtimeMs,
+        () => false,
+      );
+    return { bytes, confirm };
   }
 
   /**

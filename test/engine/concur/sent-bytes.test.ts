@@ -87,16 +87,29 @@ describe('sending a receipt from the bytes inspection read', () => {
     // Nothing at the path: had the client opened it, the upload would be refused.
     const outcome = await client().uploadImage({ kind: 'receipt' }, `${h.dir}/moved-away.jpg`, {
       expect: inspected(bytes),
-      bytes,
+      held: { bytes },
     });
     expect(outcome.kind).toBe('uploaded');
     expect(h.sandbox.received()).toMatchObject([{ size: bytes.length, sha256: sha256(bytes) }]);
   });
 
+  it('cuts the request before its body completes when the file is no longer that version', async () => {
+    const bytes = jpeg(50_000, 9);
+    let asked = 0;
+    const outcome = await client().uploadImage({ kind: 'receipt' }, `${h.dir}/renamed-over.jpg`, {
+      expect: inspected(bytes),
+      held: { bytes, confirm: async () => (asked++, false) },
+    });
+    expect(asked).toBe(1);
+    expect(outcome).toMatchObject({ kind: 'changed' });
+    // The request went out while the file was looked at, but Concur never got a whole body.
+    expect(h.sandbox.received()).toEqual([]);
+  });
+
   it('refuses held bytes Concur would not take, naming the file, and sends nothing', async () => {
     const text = Buffer.from('not a scan at all\n'.repeat(100));
     const outcome = await client().uploadImage({ kind: 'receipt' }, `${h.dir}/notes.jpg`, {
-      bytes: text,
+      held: { bytes: text },
     });
     expect(outcome).toMatchObject({
       kind: 'rejected',
@@ -104,7 +117,7 @@ describe('sending a receipt from the bytes inspection read', () => {
     });
     const wrongSize = await client().uploadImage({ kind: 'receipt' }, `${h.dir}/a.jpg`, {
       expect: { size: 10, sha256: sha256(text) },
-      bytes: jpeg(5000, 8),
+      held: { bytes: jpeg(5000, 8) },
     });
     expect(wrongSize).toMatchObject({ kind: 'changed' });
     expect(h.sandbox.requests()).toBe(0);
