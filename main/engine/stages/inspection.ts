@@ -1,4 +1,5 @@
 import { CopiesInFlight } from '../copies.js';
+import { errnoWords } from '../i18n/errno-words.js';
 import { fixedMessage, msg, noteOf, reasonOf, type Message } from '../i18n/translate.js';
 import { absolutePath } from '../finish/finish.js';
 import {
@@ -160,7 +161,13 @@ export class Inspection {
         this.ctx.log.warn('a file cannot be read', { path: job.relPath, code: verdict.code });
         await runner.dispatch(job, {
           type: 'refused',
-          error: { reason: UNREADABLE_REASON, retryable: true, code: 'unreadable' },
+          error: {
+            ...(verdict.unexpected
+              ? reasonOf(msg('reason.cannotCheck', { why: errnoWords(verdict.code) }))
+              : { reason: UNREADABLE_REASON }),
+            retryable: true,
+            code: 'unreadable',
+          },
           keepInPlace: true,
           ...(verdict.size !== undefined &&
             verdict.mtimeMs !== undefined && {

@@ -23,8 +23,11 @@ export type ReadinessVerdict =
   | { kind: 'timed-out'; size: number; mtimeMs: number; waitedMs: number }
   | { kind: 'gone' }
   | { kind: 'not-a-file'; reason: string; link?: boolean; entry?: EntryKind }
-  /** It cannot be read: permission denied, or held open by another program for longer than maxWaitMs. */
-  | { kind: 'unreadable'; code: string; size?: number; mtimeMs?: number };
+  /**
+   * It cannot be read: permission denied, or held open by another program for longer than
+   * maxWaitMs, or (`unexpected`) looking at it failed some other way several times in a row.
+   */
+  | { kind: 'unreadable'; code: string; size?: number; mtimeMs?: number; unexpected?: boolean };
 
 export interface ReadinessOptions {
   settleMs: number;
@@ -41,6 +44,11 @@ export interface ReadinessOptions {
 const HELD_OPEN = new Set(['EBUSY', 'EPERM']);
 /** Permission denied this many looks in a row: it will not go by itself. */
 const DENIED_LOOKS = 3;
+/**
+ * Any other failure this many looks in a row (an I/O error, a name the disk refuses, a fault of
+ * our own): the file fails visibly, rather than waiting for ever with the reason only in the log.
+ */
+const FAILED_LOOKS = 5;
 
 /** How often a stable but incomplete file is looked at again (scanners that append without events). */
 const INCOMPLETE_RECHECK_MS = 500;
@@ -55,6 +63,8 @@ interface Entry {
   again: boolean;
   toldIncomplete: boolean;
   denied: number;
+  /** Looks in a row that failed in an unexpected way. */
+  failed: number;
   firstSeenAt: number;
   /** Looked at once already: later looks stat the path first. */
   looked: boolean;
@@ -87,6 +97,7 @@ export class Readiness {
         again: false,
         toldIncomplete: false,
         denied: 0,
+        failed: 0,
         firstSeenAt: this.options.clock.now(),
         looked: false,
       };
@@ -140,16 +151,20 @@ export class Readiness {
       // but not for ever: a file no one may read fails with that reason.
       const code = errorCode(err) ?? '';
       const now = this.options.clock.now();
+      const expected = code === 'EACCES' || HELD_OPEN.has(code);
       if (code === 'EACCES') entry.denied++;
+      if (!expected) entry.failed++;
       if (
         entry.denied >= DENIED_LOOKS ||
+        entry.failed >= FAILED_LOOKS ||
         (HELD_OPEN.has(code) && now - entry.firstSeenAt >= this.options.maxWaitMs)
       )
         return this.settle(key, entry, {
           kind: 'unreadable',
-          code,
+          code: code || 'unknown',
           // The version that could not be read, when a stat got that far: a rescan then knows it.
           ...(entry.size >= 0 && { size: entry.size, mtimeMs: entry.mtimeMs }),
+          ...(!expected && { unexpected: true }),
         });
       this.options.onError?.(key, err);
       this.schedule(key, entry, this.options.settleMs || 100);
@@ -209,6 +224,7 @@ export class Readiness {
     }
     if (this.entries.get(key) !== entry) return;
     entry.denied = 0;
+    entry.failed = 0;
     const at = clock.now();
     if (this.changed(entry, result.size, result.mtimeMs, at) && !firstLook)
       return this.schedule(key, entry, settleMs);

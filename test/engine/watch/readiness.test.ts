@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../main/engine/ports.js';
 import { Readiness, type ReadinessVerdict } from '../../../main/engine/watch/readiness.js';
+import { MemoryFileSystem } from '../../../sim/world/memory-fs.js';
 import { jpeg, pdf } from '../../fixtures/scans.js';
 import { makeTempDir, sleep, waitFor } from '../../helpers/temp-dir.js';
 
@@ -148,6 +149,36 @@ describe('readiness with no settle time (a backlog at start, settleMs 0)', () =>
         kind: 'not-a-file',
         entry: 'pipe',
       });
+    }
+  });
+
+  it('fails a file it keeps failing to look at for another reason, naming the code, instead of waiting for ever', async () => {
+    // A path Windows refuses (past 260 characters): every look fails ENAMETOOLONG. The
+    // simulator's file system plays Windows here; this machine's would take the name.
+    const office = new MemoryFileSystem({ clock: systemClock, windows: true });
+    const long = `/share/scans/${'x'.repeat(260)}.pdf`;
+    office.put(long, await pdf());
+    const failures: unknown[] = [];
+    const looking = new Readiness({
+      settleMs: 0,
+      maxWaitMs: 60_000,
+      clock: systemClock,
+      fs: office.view(),
+      onVerdict: (key, verdict) => verdicts.push({ key, verdict, at: Date.now() }),
+      onError: (_key, error) => failures.push(error),
+    });
+    try {
+      looking.track('long', long);
+      const v = await waitFor(() => final('long'));
+      expect(v.verdict).toMatchObject({
+        kind: 'unreadable',
+        code: 'ENAMETOOLONG',
+        unexpected: true,
+      });
+      // Looked at again a few times first: a passing fault (a share's hiccup) does not fail it.
+      expect(failures.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      looking.stop();
     }
   });
 });
