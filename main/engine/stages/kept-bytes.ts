@@ -43,14 +43,21 @@ export class KeptBytes {
     }
   }
 
+  /** Whether the job's bytes are kept, and are exactly `version`. */
+  has(jobId: string, version: SentVersion): boolean {
+    const kept = this.byJob.get(jobId)?.version;
+    return (
+      kept?.size === version.size &&
+      kept.mtimeMs === version.mtimeMs &&
+      kept.sha256 === version.sha256
+    );
+  }
+
   /** The job's bytes if they are exactly `version`; taken either way (a retry reads the file). */
   take(jobId: string, version: SentVersion): Uint8Array | undefined {
-    const kept = this.byJob.get(jobId);
+    const bytes = this.has(jobId, version) ? this.byJob.get(jobId)!.bytes : undefined;
     this.drop(jobId);
-    if (!kept) return undefined;
-    const { size, mtimeMs, sha256 } = kept.version;
-    const same = size === version.size && mtimeMs === version.mtimeMs && sha256 === version.sha256;
-    return same ? kept.bytes : undefined;
+    return bytes;
   }
 
   drop(jobId: string): void {

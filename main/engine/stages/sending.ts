@@ -301,7 +301,10 @@ export class Sending {
     let attempt: number;
     try {
       if (ctx.stopping()) return;
-      const sent = await this.versionToSend(unit, jobs);
+      // A receipt going from kept bytes is looked at beside its request (see keptFor): a look
+      // before it as well would only repeat that one.
+      const sent =
+        (!wire && this.keptVersion(unit, jobs)) || (await this.versionToSend(unit, jobs));
       if (!sent) return;
 
       attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
@@ -413,6 +416,14 @@ export class Sending {
     } finally {
       this.controllers.delete(unit.id);
     }
+  }
+
+  /** The version a lone receipt's kept bytes are, if they are its job's version. */
+  private keptVersion(unit: UploadUnit, jobs: EngineJob[]): SentVersion | undefined {
+    if (unit.staged || jobs.length > 1) return undefined;
+    const [job] = jobs;
+    const version = { size: job.size!, mtimeMs: job.mtimeMs!, sha256: job.sha256! };
+    return this.kept.has(job.id, version) ? version : undefined;
   }
 
   /**

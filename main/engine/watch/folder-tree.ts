@@ -283,7 +283,7 @@ export class FolderTree {
     if (this.options.missEvents?.(rel)) return;
     const same = known?.kind === 'file' && sameFile(known, st);
     if (same) return;
-    const readable = await isReadable(abs);
+    const readable = ownAndReadable(st) || (await isReadable(abs));
     if (this.closed || this.lookup(rel)?.folder !== parent) return;
     if (!readable) {
       this.touch(rel, this.options.clock.now());
@@ -350,6 +350,17 @@ export class FolderTree {
     const until = changedAt + this.options.hotMs;
     if (until > this.options.clock.now()) this.hot.set(rel, until);
   }
+}
+
+/**
+ * A file its owner may read by its mode alone: for the owner, the owner's bits
+ * decide (an ACL's owner entry is those bits), so access(2) would only say the
+ * same again, a system call per file in a backlog. Anything else asks access(2).
+ * (A security module that still denies it fails at the open, with its reason.)
+ */
+const uid = process.platform !== 'win32' ? process.getuid?.() : undefined;
+function ownAndReadable(st: Stats): boolean {
+  return uid !== undefined && st.uid === uid && (st.mode & 0o400) !== 0;
 }
 
 async function isReadable(abs: string): Promise<boolean> {
