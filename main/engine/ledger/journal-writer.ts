@@ -54,6 +54,9 @@ export class JournalWriter {
   }
 
   private async flushLoop(): Promise<void> {
+    // One turn of the event loop first: the records that the answers, reads and timers of this
+    // turn put go in this flush, not one sync each (a backlog put five records a receipt).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.queue.length > 0 && this.held === 0) {
       const batch = this.queue;
       this.queue = [];
