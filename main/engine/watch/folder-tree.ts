@@ -1,12 +1,13 @@
 import { isUtf8 } from 'node:buffer';
 import {
   constants,
+  lstat as lstatCallback,
   stat as statCallback,
   watch as fsWatch,
   type FSWatcher,
   type Stats,
 } from 'node:fs';
-import { access, lstat, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../ports.js';
 import { Limiter } from '../queue/limiter.js';
@@ -263,7 +264,7 @@ export class FolderTree {
     const abs = this.abs(rel);
     let st: Stats;
     try {
-      st = await lstat(abs);
+      st = await lstatOf(abs);
     } catch (err) {
       // Not readable here means its folder is not: that folder's listing reports it.
       if (isGoneError(err) && this.lookup(rel)?.folder === at.folder) this.gone(rel);
@@ -380,6 +381,13 @@ async function linkTarget(abs: string): Promise<LinkTarget> {
     const code = (err as NodeJS.ErrnoException).code;
     return code === 'ELOOP' ? 'loop' : 'nothing';
   }
+}
+
+/** The callback form: a quarter cheaper than the promise one, and every file found is looked at. */
+function lstatOf(abs: string): Promise<Stats> {
+  return new Promise((resolve, reject) =>
+    lstatCallback(abs, (err, st) => (err ? reject(err) : resolve(st))),
+  );
 }
 
 /** The callback form: a quarter cheaper than the promise one, which counts at 50,000 a minute. */
