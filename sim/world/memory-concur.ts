@@ -74,6 +74,15 @@ export interface ChangedOutcome {
   message: string;
 }
 
+function changedOutcome(): UploadOutcome {
+  const changed: ChangedOutcome = {
+    kind: 'changed',
+    message: 'The file changed after it was checked; nothing was sent.',
+  };
+  // Until UploadOutcome names it, the engine reads this kind by its `kind` alone.
+  return changed as unknown as UploadOutcome;
+}
+
 /** Concur's own limit: it answers within 60 s or it has failed (docs/architecture.md#concurs-rules). */
 export const CONCUR_DEADLINE_MS = 60_000;
 
@@ -226,12 +235,7 @@ export class MemoryConcur {
       (options.expect.size !== bytes.length || options.expect.sha256 !== sha256)
     ) {
       this.record(life, key, filePath, 'changed');
-      const changed: ChangedOutcome = {
-        kind: 'changed',
-        message: 'The file changed after it was checked; nothing was sent.',
-      };
-      // Until UploadOutcome names it, the engine reads this kind by its `kind` alone.
-      return changed as unknown as UploadOutcome;
+      return changedOutcome();
     }
     if (this.refused) {
       this.record(life, key, filePath, 'auth');
@@ -394,13 +398,7 @@ export class MemoryConcur {
   /** Reads the whole body as the real client streams it, with the checks it makes first. */
   /** Bytes the engine holds; its check that the file is still their version comes before the body completes. */
   private async heldBody(held: NonNullable<UploadOptions['held']>) {
-    if (held.confirm && !(await held.confirm()))
-      return {
-        refusal: {
-          kind: 'changed',
-          message: 'The file changed after it was checked; nothing was sent.',
-        } as unknown as UploadOutcome,
-      };
+    if (held.confirm && !(await held.confirm())) return { refusal: changedOutcome() };
     return { bytes: held.bytes };
   }
 

@@ -5,9 +5,9 @@ import type { SentVersion } from '../types.js';
  * small file whole and inspection hashes that very buffer, so keeping it lets
  * the upload send it without opening, reading and hashing the file again:
  * four system calls and a hash of every receipt in a backlog
- * (docs/architecture.md#performance-targets). What is sent is still checked:
- * sending looks at the file first, and only bytes of the version it finds
- * there (size, mtime, hash) are taken.
+ * (docs/architecture.md#performance-targets). Only bytes of the version the
+ * job was inspected as (size, mtime, hash) are taken, and sending looks at the
+ * file beside the request: the body completes only if it is still that version.
  *
  * Bounded, oldest out: inspection runs at most a few dozen uploads ahead of
  * the wire, but uploads held for sign-in or a full disk let it run further,

@@ -303,8 +303,7 @@ export class Sending {
       if (ctx.stopping()) return;
       // A receipt going from kept bytes is looked at beside its request (see keptFor): a look
       // before it as well would only repeat that one.
-      const sent =
-        (!wire && this.keptVersion(unit, jobs)) || (await this.versionToSend(unit, jobs));
+      const sent = this.keptVersion(unit, jobs) ?? (await this.versionToSend(unit, jobs));
       if (!sent) return;
 
       attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
@@ -324,7 +323,7 @@ export class Sending {
         const { detail, detailText } = uploadingTo(unit);
         for (const job of jobs) void runner.dispatch(job, { type: 'on-wire', detail, detailText });
       }
-      outcome = await this.upload(unit, jobs, sent, !heldWire);
+      outcome = await this.upload(unit, jobs, sent);
     } finally {
       // Given back as soon as Concur answered (giving it back twice is harmless).
       wire?.();
@@ -391,13 +390,12 @@ export class Sending {
     unit: UploadUnit,
     jobs: EngineJob[],
     sent: SentVersion,
-    waited: boolean,
   ): Promise<UploadOutcome> {
     const { ctx } = this;
     const controller = new AbortController();
     this.controllers.set(unit.id, controller);
     let lastProgress = 0;
-    const held = this.keptFor(unit, jobs, sent, waited);
+    const held = this.keptFor(unit, jobs, sent);
     try {
       return await ctx.client(ctx.accountOf(jobs[0].root)).uploadImage(unit.target, unit.path, {
         contentType: unit.contentType,
@@ -420,28 +418,26 @@ export class Sending {
 
   /** The version a lone receipt's kept bytes are, if they are its job's version. */
   private keptVersion(unit: UploadUnit, jobs: EngineJob[]): SentVersion | undefined {
-    if (unit.staged || jobs.length > 1) return undefined;
-    const [job] = jobs;
+    const job = loneFile(unit, jobs);
+    if (!job) return undefined;
     const version = { size: job.size!, mtimeMs: job.mtimeMs!, sha256: job.sha256! };
     return this.kept.has(job.id, version) ? version : undefined;
   }
 
   /**
-   * A receipt's bytes kept from inspection, to send instead of its file. An
-   * attempt checked ahead looks at the file again while the bytes go out (a
-   * scan renamed over a queued one must go as the new version); that look runs
-   * beside the request rather than before it, so the wire does not wait.
+   * A receipt's bytes kept from inspection, to send instead of its file. The
+   * file is looked at again while the bytes go out (a scan renamed over a
+   * queued one must go as the new version); that look runs beside the request
+   * rather than before it, so the wire does not wait.
    */
   private keptFor(
     unit: UploadUnit,
     jobs: EngineJob[],
     sent: SentVersion,
-    waited: boolean,
-  ): { bytes: Uint8Array; confirm?: () => Promise<boolean> } | undefined {
-    if (unit.staged || jobs.length > 1) return undefined;
-    const bytes = this.kept.take(jobs[0].id, sent);
+  ): { bytes: Uint8Array; confirm: () => Promise<boolean> } | undefined {
+    const job = loneFile(unit, jobs);
+    const bytes = job && this.kept.take(job.id, sent);
     if (!bytes) return undefined;
-    if (!waited) return { bytes };
     const { fs } = this.ctx;
     const confirm = () =>
       fs.lstat(unit.path).then(
@@ -496,6 +492,11 @@ export class Sending {
     }
     if (unit.staged) await this.ctx.fs.remove(unit.path).catch(() => undefined);
   }
+}
+
+/** The job whose own file is the unit (not a merged or prepared one), if it is. */
+function loneFile(unit: UploadUnit, jobs: EngineJob[]): EngineJob | undefined {
+  return unit.staged || jobs.length > 1 ? undefined : jobs[0];
 }
 
 /** "uploading to the receipt store", as each job of a unit going out shows it. */
