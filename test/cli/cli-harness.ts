@@ -98,7 +98,7 @@ afterAll(() => {
 });
 
 /** Starts the CLI; stdout/stderr are collected on the returned process. */
-export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess & { out: Output } {
+export function spawnCli(args: string[], options: CliOptions = {}): Spawned {
   if (!entry) throw new Error('call buildCli() in beforeAll first');
   const child = spawn(process.execPath, [entry, ...args], {
     cwd: options.cwd ?? ROOT,
@@ -106,9 +106,13 @@ export function spawnCli(args: string[], options: CliOptions = {}): ChildProcess
     stdio: ['pipe', 'pipe', 'pipe'],
     uid: options.uid,
     gid: options.gid,
-  }) as ChildProcess & { out: Output };
+  }) as Spawned;
   const out: Output = { stdout: '', stderr: '' };
   child.out = out;
+  // Listened for from the start: a CLI that finishes before its test waits for it has ended too.
+  child.closed = new Promise((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, ...out })),
+  );
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out.stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out.stderr += d));
   child.stdin!.end(options.input ?? '');
@@ -122,13 +126,13 @@ interface Output {
   stderr: string;
 }
 
-/** Waits for the child to exit. */
-export function exited(
-  child: ChildProcess & { out: Output },
-  timeoutMs = 60_000,
-): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
+type Spawned = ChildProcess & { out: Output; closed: Promise<CliResult> };
+
+/** Waits for the child to exit and its pipes to drain ('close' comes after both). */
+export function exited(child: Spawned, timeoutMs = 60_000): Promise<CliResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
         new Error(
@@ -136,14 +140,8 @@ export function exited(
         ),
       );
     }, timeoutMs);
-    child.on('exit', (code, signal) => {
-      // 'exit' can come before the pipes are drained; 'close' comes after.
-      child.on('close', () => {
-        clearTimeout(timer);
-        resolvePromise({ code, signal, ...child.out });
-      });
-    });
   });
+  return Promise.race([child.closed, late]).finally(() => clearTimeout(timer));
 }
 
 /** Runs the CLI to completion. */
