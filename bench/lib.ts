@@ -21,6 +21,14 @@ export const RECEIPT_HEADERS = {
   'content-type': 'image/jpeg',
 };
 
+/** The node flags of the built CLI's first line. */
+function cliNodeFlags(): string[] {
+  const first = readFileSync(CLI, 'utf8').split('\n', 1)[0];
+  const flags = /^#!\/usr\/bin\/env -S node((?:\s+--\S+)*)\s*$/.exec(first);
+  if (!flags) throw new Error(`${CLI} does not start with "#!/usr/bin/env -S node": ${first}`);
+  return flags[1].split(/\s+/).filter(Boolean);
+}
+
 export interface BenchContext {
   quick: boolean;
   /** Prints one result line: `name: value … (ratio ×)` */
@@ -51,9 +59,15 @@ export async function writeConfig(
   return file;
 }
 
-/** Starts the built CLI with the bench token and its own data dir; `nodeArgs` go to node itself. */
+/**
+ * Starts the built CLI as the `concur-drop` command does: node with the flags
+ * of the CLI's first line (`#!/usr/bin/env -S node …`), with the bench token
+ * and its own data dir; `nodeArgs` go to node too (--cpu-prof is not allowed
+ * in NODE_OPTIONS, so the first line is read rather than run).
+ */
 export function startCli(args: string[], dataDir: string, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, CLI, ...args, '--data-dir', dataDir], {
+  const flags = [...cliNodeFlags(), ...nodeArgs];
+  return spawn(process.execPath, [...flags, CLI, ...args, '--data-dir', dataDir], {
     env: { ...process.env, CONCUR_DROP_TOKEN: TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,7 +1,7 @@
 import { isAlive } from '../../main/engine/ledger/lock.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'vite';
@@ -48,8 +48,9 @@ export async function buildCli(): Promise<void> {
     logLevel: 'error',
     build: { outDir, emptyOutDir: true },
   });
-  await writeFile(built, '');
   entry = join(outDir, 'concur-drop.js');
+  await chmod(entry, 0o755); // as npm does for a package's bin
+  await writeFile(built, '');
 }
 
 // A build stays while the process that made it lives (its files may still be
@@ -97,10 +98,14 @@ afterAll(() => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-/** Starts the CLI; stdout/stderr are collected on the returned process. */
+/**
+ * Starts the CLI as the `concur-drop` command does: the built file itself,
+ * whose first line starts node with the CLI's flags. stdout/stderr are
+ * collected on the returned process.
+ */
 export function spawnCli(args: string[], options: CliOptions = {}): Spawned {
   if (!entry) throw new Error('call buildCli() in beforeAll first');
-  const child = spawn(process.execPath, [entry, ...args], {
+  const child = spawn(entry, args, {
     cwd: options.cwd ?? ROOT,
     env: cleanEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
