@@ -6,6 +6,7 @@ import {
   parseRetryAfter,
 } from '../../../main/engine/concur/concur-response.js';
 import { saysAlreadyHasImage } from '../../../main/engine/concur/concur-outcome.js';
+import { imageXml } from '../../../main/sandbox/sandbox-rules.js';
 
 describe("reading Concur's bodies", () => {
   it('reads the image id from the documented answer, ids with $ and leading zeros intact', () => {
@@ -18,6 +19,23 @@ describe("reading Concur's bodies", () => {
     expect(parseImageId('<Image><Id>000123</Id></Image>')).toBe('000123');
     expect(parseImageId('')).toBeUndefined();
     expect(parseImageId('<Image><Url/></Image>')).toBeUndefined();
+  });
+
+  it('reads the id alike from the plain answer and from shapes only the XML parser reads', () => {
+    const id = 'aBc$00123';
+    for (const doc of [
+      imageXml(id),
+      `<Image>\n  <Id> ${id} </Id>\n</Image>`,
+      `<?xml version="1.0"?><i:Image xmlns:i="urn:x"><i:Id>${id}</i:Id></i:Image>`,
+      `<Image><!-- first --><Id>${id}</Id></Image>`,
+      `<Image><Url/><Id>${id}</Id></Image>`,
+      `<Image><Id><![CDATA[${id}]]></Id></Image>`,
+      `<Image><Id>aBc&#36;00123</Id></Image>`,
+      `{"Image":{"Id":"${id}"}}`,
+    ])
+      expect(parseImageId(doc), doc).toBe(id);
+    expect(parseImageId('<Image><Id></Id></Image>')).toBeUndefined();
+    expect(parseImageId('<Image><Id>  </Id></Image>')).toBeUndefined();
   });
 
   it('keeps the words of a Message in order around nested markup and CDATA', () => {
