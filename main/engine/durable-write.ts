@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -11,14 +11,15 @@ import { basename, dirname, join } from 'node:path';
  */
 export async function writeFileDurably(
   path: string,
-  data: Uint8Array | string,
+  data: Uint8Array | string | readonly Uint8Array[],
   options: { syncFolder?: boolean; mode?: number } = {},
 ): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await open(temp, 'wx', options.mode ?? 0o666);
     try {
-      await handle.writeFile(data);
+      if (Array.isArray(data)) await writeParts(handle, data);
+      else await handle.writeFile(data as Uint8Array | string);
       await handle.sync();
     } finally {
       await handle.close();
@@ -29,6 +30,15 @@ export async function writeFileDurably(
     throw error;
   }
   if (options.syncFolder) await syncDir(dirname(path));
+}
+
+/** Buffers written one after another, as few system calls as the OS allows (libuv splits at IOV_MAX). */
+async function writeParts(handle: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  const buffers = parts.filter((part) => part.length > 0);
+  if (buffers.length === 0) return;
+  const total = buffers.reduce((sum, part) => sum + part.length, 0);
+  const { bytesWritten } = await handle.writev(buffers as Uint8Array[]);
+  if (bytesWritten !== total) throw new Error(`wrote ${bytesWritten} of ${total} bytes`);
 }
 
 /** fsync on a folder makes a rename durable; Windows cannot open folders for it, and needs not. */

@@ -64,7 +64,8 @@ export class MemoryJournalStore {
     return {
       read: () => asLife(life, () => this.durable().slice()),
       append: (data) => asLife(life, () => this.write({ kind: 'append', data }, life)),
-      replace: (data) => asLife(life, () => this.write({ kind: 'replace', data }, life)),
+      replace: (parts) =>
+        asLife(life, () => this.write({ kind: 'replace', data: Buffer.concat(parts) }, life)),
       truncate: (length) =>
         asLife(life, () =>
           this.write({ kind: 'truncate', data: this.durable().subarray(0, length) }, life),

@@ -63,9 +63,9 @@ export class FileJournalStore implements JournalStore {
     });
   }
 
-  replace(data: Uint8Array): Promise<void> {
+  replace(parts: readonly Uint8Array[]): Promise<void> {
     return this.serially(async () => {
-      await writeFileDurably(this.path, data, { syncFolder: true });
+      await writeFileDurably(this.path, parts, { syncFolder: true });
       // The old handle points at the file just replaced: appends must go to the new one.
       const old = this.handle;
       this.handle = null;

@@ -208,15 +208,15 @@ export class Ledger {
     let compact = !options.readOnly && (unclean || ledger.compactionDue());
     if (compact) {
       const keep = ledger.lines.keptAmong(ledger.lines.count);
-      const out = Buffer.concat(unclean ? rewrite(data, keep) : keptLines(data, data.length, keep));
+      const out = unclean ? rewrite(data, keep) : keptLines(data, data.length, keep);
       try {
         if (skippedLines > 0) await extras.backup?.();
         await store.replace(out);
         ledger.lines.compacted(keep);
-        ledger.bytes = out.length;
+        ledger.bytes = lengthOf(out);
         log.info('compacted the ledger', {
           before: data.length,
-          after: out.length,
+          after: ledger.bytes,
           jobs: ledger.lines.jobCount,
         });
       } catch (error) {
@@ -355,10 +355,10 @@ export class Ledger {
         : keptLines(data, upToBytes, keep);
       const before = this.bytes;
       await writer.hold(async () => {
-        const out = Buffer.concat([...kept, Buffer.from(this.tail!.join(''), 'latin1')]);
+        const out = [...kept, Buffer.from(this.tail!.join(''), 'latin1')];
         await this.store.replace(out);
         this.lines.compacted(keep);
-        this.bytes = out.length;
+        this.bytes = lengthOf(out);
         this.unclean = false;
       });
       this.compactions++;
@@ -521,4 +521,8 @@ function rewrite(data: Uint8Array, keep: Uint8Array): Buffer[] {
     }
   });
   return parts;
+}
+
+function lengthOf(parts: readonly Uint8Array[]): number {
+  return parts.reduce((sum, part) => sum + part.length, 0);
 }

@@ -8,8 +8,13 @@ export interface JournalStore {
   read(): Promise<Uint8Array>;
   /** Appends `data` and resolves only once it is durable (fsync). On failure nothing of `data` counts. */
   append(data: Uint8Array): Promise<void>;
-  /** Atomically replaces the journal with `data` (temp file, fsync, rename, fsync folder). */
-  replace(data: Uint8Array): Promise<void>;
+  /**
+   * Atomically replaces the journal with `parts`, one after another (temp file,
+   * fsync, rename, fsync folder). Parts, not one buffer: a compaction keeps
+   * slices of the journal it read, and joining them first would hold the
+   * kept journal in memory twice.
+   */
+  replace(parts: readonly Uint8Array[]): Promise<void>;
   /**
    * Cuts the journal back to its first `length` bytes, durably. Needs no free
    * space, so a torn last line can be dropped even on a full disk.

@@ -106,4 +106,23 @@ describe('compaction while running', () => {
     expect(reopened.get('b')?.state).toBe('queued');
     expect(await ledgers.journalLines()).toHaveLength(3);
   });
+
+  it('writes a journal whose kept lines lie scattered in thousands of pieces, each one whole', async () => {
+    // Every other line superseded: 3,000 kept lines in 3,000 separate slices of the old
+    // journal, more than one write of the OS takes at once (1,024 on Linux).
+    let ledger = await ledgers.open({ autoCompact: false });
+    const count = 3000;
+    for (let i = 0; i < count; i++) {
+      const a = job(`j${i}`, { state: 'waiting' });
+      await ledger.put(a);
+      await ledger.put({ ...a, state: 'queued', sha256: `s${i}` });
+    }
+    await ledger.compact();
+    expect(ledger.stats).toMatchObject({ compactions: 1, journalLines: count });
+    ledger = await ledgers.reopen(ledger, { keepFinished: Infinity });
+    expect(ledger.stats).toMatchObject({ jobs: count, skippedLines: 0, tornTail: false });
+    for (let i = 0; i < count; i++)
+      expect(ledger.get(`j${i}`)).toMatchObject({ state: 'queued', sha256: `s${i}` });
+    expect(await ledgers.journalLines()).toHaveLength(count);
+  });
 });

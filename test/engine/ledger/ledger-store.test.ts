@@ -9,7 +9,7 @@ function memoryStore(initial = ''): JournalStore & { text(): string } {
   return {
     read: async () => Uint8Array.from(data),
     append: async (bytes) => void (data = Buffer.concat([data, bytes])),
-    replace: async (bytes) => void (data = Buffer.from(bytes)),
+    replace: async (parts) => void (data = Buffer.concat(parts)),
     truncate: async (length) => void (data = data.subarray(0, length)),
     close: async () => undefined,
     text: () => data.toString('latin1'),
