@@ -90,8 +90,11 @@ export type JobEvent =
   | { type: 'on-wire'; detail: string; detailText?: Message }
   /** Recorded as going out, then held back before a byte went: uploads were paused meanwhile. */
   | { type: 'held-back'; detail: string }
-  /** Concur answered (or did not). `targetText` names the target for reasons. */
-  | { type: 'answered'; outcome: UploadOutcome; reasons: AnswerReasons }
+  /**
+   * Concur answered (or did not). `reasons` word the ends it may lead to; an
+   * answer that cannot end in a reason (uploaded, changed, sign-in needed) has none.
+   */
+  | { type: 'answered'; outcome: UploadOutcome; reasons?: AnswerReasons }
   /** The file was moved, kept or deleted after the job ended. */
   | { type: 'finished'; disposition: Disposition; finalPath?: string; detail?: string }
   /**

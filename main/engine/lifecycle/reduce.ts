@@ -483,7 +483,11 @@ function answered(
   event: Extract<JobEvent, { type: 'answered' }>,
   now: number,
 ): Transition {
-  const { outcome, reasons } = event;
+  const { outcome } = event;
+  const reasons = () => {
+    if (!event.reasons) throw new Error(`A ${outcome.kind} answer came without its reasons.`);
+    return event.reasons;
+  };
   const finish: Effect[] = [{ kind: 'release-copies' }, { kind: 'finish' }];
   switch (outcome.kind) {
     case 'uploaded': {
@@ -532,7 +536,7 @@ function answered(
           effects: finish,
         };
       }
-      return failed(job, reasons.alreadyHasImage, now);
+      return failed(job, reasons().alreadyHasImage, now);
     case 'auth':
       return {
         // The attempt does not count: a refused token is not the file's fault.
@@ -548,15 +552,16 @@ function answered(
         ],
       };
     case 'rejected':
-      return failed(job, reasons.rejected, now);
+      return failed(job, reasons().rejected, now);
     case 'changed':
       return again(job, 'the file changed during its upload: checking it again', now);
     case 'transient': {
       // No status: the request may have reached Concur. Written down, so a restart remembers it.
       const mayHaveLanded =
         job.mayHaveLanded || (outcome.status === undefined ? sentVersion(job) : undefined);
-      if (job.attempts >= reasons.tries) {
-        const t = failed({ ...job, mayHaveLanded }, reasons.gaveUp, now);
+      const { tries, gaveUp, nextAttemptAt, retryDetail, retryNote } = reasons();
+      if (job.attempts >= tries) {
+        const t = failed({ ...job, mayHaveLanded }, gaveUp, now);
         t.job.mayHaveLanded = mayHaveLanded;
         return t;
       }
@@ -565,14 +570,14 @@ function answered(
           job,
           'backing-off',
           {
-            nextAttemptAt: reasons.nextAttemptAt,
-            detail: reasons.retryDetail,
-            detailText: reasons.retryNote,
+            nextAttemptAt,
+            detail: retryDetail,
+            detailText: retryNote,
             mayHaveLanded,
           },
           now,
         ),
-        effects: [{ kind: 'enqueue', notBefore: reasons.nextAttemptAt }],
+        effects: [{ kind: 'enqueue', notBefore: nextAttemptAt }],
       };
     }
   }

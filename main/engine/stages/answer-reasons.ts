@@ -67,17 +67,26 @@ export function rejectedReason(
 /** Read errors at send time that may pass: a permission, a program holding the file open. */
 const MAY_PASS = new Set(['EACCES', 'EPERM', 'EBUSY']);
 
+/** Answers that end in no reason: nothing is worded for them (a backlog's every receipt). */
+const WORDLESS: ReadonlySet<UploadOutcome['kind']> = new Set(['uploaded', 'changed', 'auth']);
+
 /**
  * What each possible end of an attempt would say, worked out once per answer:
  * the reducer picks the one that applies (refused, gave up, already has an
- * image, retrying in…). A part of a split file names the part.
+ * image, retrying in…). A part of a split file names the part. None for an
+ * answer that cannot end in a reason.
  */
 export function answerReasons(
   ctx: StageContext,
   unit: UploadUnit,
   outcome: UploadOutcome,
   attempt: number,
-): AnswerReasons {
+): AnswerReasons | undefined {
+  if (WORDLESS.has(outcome.kind)) {
+    // The retry's random share is still drawn: a seeded simulation then plays the same day.
+    retryDelay(attempt, ctx.retry, undefined, ctx.random);
+    return undefined;
+  }
   const reasons = reasonsFor(ctx, unit, outcome, attempt);
   if (unit.part) {
     // The reason names the part: the rest of the file waits for it.
