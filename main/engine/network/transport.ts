@@ -90,10 +90,18 @@ export function createTransport(options: NetworkOptions = {}): Transport {
   /** Proxies (the resolver's) that asked for Windows login: the host signs in to them. */
   const viaHost = new Set<string>();
 
+  /**
+   * The environment's answer, per origin: the variables are read once, not on
+   * every upload (each read of one crosses into C++, and an answer takes a dozen).
+   */
+  const fromEnv = new Map<string, URL | null>();
+
   async function proxyFor(url: URL): Promise<URL | null> {
     if (options.proxy) return options.proxy === DIRECT ? null : new URL(options.proxy);
     if (options.resolveProxy) return proxyFromPac(await options.resolveProxy(url.href));
-    return proxyFromEnv(url);
+    let proxy = fromEnv.get(url.origin);
+    if (proxy === undefined) fromEnv.set(url.origin, (proxy = proxyFromEnv(url)));
+    return proxy;
   }
 
   /** The trust every TLS connection gets; read once, and again after a failure (the file may be fixed). */
