@@ -2,7 +2,7 @@ import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_CLI, needsBuild } from '../../scripts/build-if-needed.js';
-import { tempDir } from './cli-harness.js';
+import { buildCli, builtCli, tempDir } from './cli-harness.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -34,8 +34,30 @@ describe('npm run demo in a fresh clone', () => {
   });
 
   it('is what the demo script runs before the CLI', async () => {
-    const root = resolve(import.meta.dirname, '../..');
-    const { scripts } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
-    expect(scripts.demo).toBe('tsx scripts/build-if-needed.ts && node out/cli/concur-drop.js demo');
+    const { scripts } = await packageJson();
+    expect(scripts.demo).toMatch(
+      /^tsx scripts\/build-if-needed\.ts && node .*out\/cli\/concur-drop\.js demo$/,
+    );
   });
 });
+
+describe('npm run cli and npm run demo', () => {
+  beforeAll(() => buildCli(), 120_000);
+
+  it('start node with the flags the concur-drop command gives it', async () => {
+    // The command's first line: #!/usr/bin/env -S node <flags>.
+    const first = (await readFile(builtCli(), 'utf8')).split('\n', 1)[0];
+    const flags = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first)?.[1].trim();
+    expect(flags, first).toBeTruthy();
+    const { scripts } = await packageJson();
+    expect(scripts.cli).toBe(`node ${flags} out/cli/concur-drop.js`);
+    expect(scripts.demo).toBe(
+      `tsx scripts/build-if-needed.ts && node ${flags} out/cli/concur-drop.js demo`,
+    );
+  });
+});
+
+async function packageJson(): Promise<{ scripts: Record<string, string> }> {
+  const root = resolve(import.meta.dirname, '../..');
+  return JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+}

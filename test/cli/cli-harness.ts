@@ -80,6 +80,12 @@ export interface CliOptions {
   gid?: number;
 }
 
+/** The built `concur-drop.js` of this run (after buildCli()). */
+export function builtCli(): string {
+  if (!entry) throw new Error('call buildCli() in beforeAll first');
+  return entry;
+}
+
 /** A child env without any token or data dir of the developer's own. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
