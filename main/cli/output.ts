@@ -1,6 +1,12 @@
 import { targetInSentence, type Message, type Translator } from '../engine/i18n/translate.js';
 import { redact } from '../engine/log/logger.js';
-import type { EngineEventMap, Job, JobState, Summary } from '../engine/types.js';
+import {
+  FINAL_STATES,
+  type EngineEventMap,
+  type Job,
+  type JobState,
+  type Summary,
+} from '../engine/types.js';
 import { cli } from './language.js';
 
 /**
@@ -165,14 +171,21 @@ export function summaryLine(summary: Summary, tr: Translator = cli()): string {
  * and notices (which also tell of folders that cannot be reached).
  */
 export function readableReporter(write: (line: string) => void, tr: Translator = cli()) {
+  /** The last state printed for each job still going. */
   const seen = new Map<string, string>();
   const column = (word: string) => word.padEnd(10);
   return {
     job(job: Job) {
       const key = changeKey(job);
-      if (seen.get(job.id) === key) return;
-      seen.set(job.id, key);
-      write(jobLine(job, tr));
+      if (seen.get(job.id) !== key) write(jobLine(job, tr));
+      // Ended and its file dealt with: nothing more comes for it but a new life (a Retry),
+      // which starts in another state. A watch that runs for months keeps none of them.
+      if (FINAL_STATES.includes(job.state) && job.disposition !== undefined) seen.delete(job.id);
+      else seen.set(job.id, key);
+    },
+    /** How many jobs it remembers a state for. */
+    get following(): number {
+      return seen.size;
     },
     paused(reason: string, message: string, said?: Message) {
       // The engine's pause message is English; its reason is known here in the user's words.

@@ -47,6 +47,31 @@ describe('readable watch output', () => {
     expect(lines[1]).toContain('(waiting for the scanner)');
   });
 
+  it('forgets a job once it has ended and its file was dealt with, and prints its next life', () => {
+    const lines: string[] = [];
+    const out = readableReporter((l) => lines.push(l));
+    for (let i = 0; i < 1000; i++) {
+      const id = `job-${i}`;
+      out.job(job({ id, state: 'uploading' }));
+      out.job(job({ id, state: 'uploaded', imageId: 'X' }));
+      out.job(job({ id, state: 'uploaded', imageId: 'X', disposition: 'moved' }));
+    }
+    expect(lines).toHaveLength(2000); // the moved record is no new line
+    expect(out.following).toBe(0);
+    // A failed one kept in place, then retried: its new life is printed from the start.
+    out.job(
+      job({
+        id: 'f',
+        state: 'failed',
+        disposition: 'kept',
+        error: { reason: 'x', retryable: true },
+      }),
+    );
+    out.job(job({ id: 'f', state: 'waiting', detail: 'checking the file' }));
+    expect(lines.slice(-2).map((l) => l.split(/\s+/)[1])).toEqual(['failed', 'waiting']);
+    expect(out.following).toBe(1);
+  });
+
   it('sums up only what is not zero, and says when sign-in is needed', () => {
     const summary: Summary = {
       waiting: 0,
