@@ -29,7 +29,11 @@ export default defineConfig({
         'concur-drop': resolve('main/cli/index.ts'),
         'prepare-worker': resolve('main/engine/prepare/prepare-worker.ts'),
       },
-      output: { entryFileNames: '[name].js', banner: CLI_SHEBANG },
+      output: {
+        entryFileNames: '[name].js',
+        // Only the command itself is started by its first line; the other files are imported.
+        banner: (chunk) => (chunk.isEntry && chunk.name === 'concur-drop' ? CLI_SHEBANG : ''),
+      },
     },
   },
 });

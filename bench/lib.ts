@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Sandbox } from '../main/sandbox/sandbox.js';
+import { cliNodeFlags } from '../scripts/cli-flags.js';
 import { jpeg } from '../test/fixtures/scans.js';
 
 /** Shared pieces of the benchmarks: the built CLI, temp folders, percentiles, /proc readings. */
@@ -20,14 +21,6 @@ export const RECEIPT_HEADERS = {
   accept: 'application/xml',
   'content-type': 'image/jpeg',
 };
-
-/** The node flags of the built CLI's first line. */
-function cliNodeFlags(): string[] {
-  const first = readFileSync(CLI, 'utf8').split('\n', 1)[0];
-  const flags = /^#!\/usr\/bin\/env -S node((?:\s+--\S+)*)\s*$/.exec(first);
-  if (!flags) throw new Error(`${CLI} does not start with "#!/usr/bin/env -S node": ${first}`);
-  return flags[1].split(/\s+/).filter(Boolean);
-}
 
 export interface BenchContext {
   quick: boolean;
@@ -66,7 +59,7 @@ export async function writeConfig(
  * in NODE_OPTIONS, so the first line is read rather than run).
  */
 export function startCli(args: string[], dataDir: string, nodeArgs: string[] = []): ChildProcess {
-  const flags = [...cliNodeFlags(), ...nodeArgs];
+  const flags = [...cliNodeFlags(CLI), ...nodeArgs];
   return spawn(process.execPath, [...flags, CLI, ...args, '--data-dir', dataDir], {
     env: { ...process.env, CONCUR_DROP_TOKEN: TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -37,7 +37,7 @@ async function writeParts(handle: FileHandle, parts: readonly Uint8Array[]): Pro
   const buffers = parts.filter((part) => part.length > 0);
   if (buffers.length === 0) return;
   const total = buffers.reduce((sum, part) => sum + part.length, 0);
-  const { bytesWritten } = await handle.writev(buffers as Uint8Array[]);
+  const { bytesWritten } = await handle.writev(buffers);
   if (bytesWritten !== total) throw new Error(`wrote ${bytesWritten} of ${total} bytes`);
 }
 

@@ -2,6 +2,7 @@ import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_CLI, needsBuild } from '../../scripts/build-if-needed.js';
+import { cliNodeFlags } from '../../scripts/cli-flags.js';
 import { buildCli, builtCli, tempDir } from './cli-harness.js';
 
 let dir: string;
@@ -45,10 +46,8 @@ describe('npm run cli and npm run demo', () => {
   beforeAll(() => buildCli(), 120_000);
 
   it('start node with the flags the concur-drop command gives it', async () => {
-    // The command's first line: #!/usr/bin/env -S node <flags>.
-    const first = (await readFile(builtCli(), 'utf8')).split('\n', 1)[0];
-    const flags = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first)?.[1].trim();
-    expect(flags, first).toBeTruthy();
+    const flags = cliNodeFlags(builtCli()).join(' ');
+    expect(flags).not.toBe('');
     const { scripts } = await packageJson();
     expect(scripts.cli).toBe(`node ${flags} out/cli/concur-drop.js`);
     expect(scripts.demo).toBe(

@@ -37,8 +37,11 @@ const OPEN_FLAGS =
     ? constants.O_RDONLY
     : constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
 
-/** A node:fs callback call as a promise. */
-function done<T>(
+/**
+ * A node:fs callback call as a promise: a quarter cheaper than node:fs/promises,
+ * which counts for the calls made on every receipt.
+ */
+export function fsCall<T>(
   call: (cb: (error: NodeJS.ErrnoException | null, value: T) => void) => void,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) =>
@@ -53,16 +56,16 @@ function done<T>(
  * read and close). Closing twice is harmless.
  */
 export async function openForReading(path: string, flags: number): Promise<ReadHandle> {
-  const fd = await done<number>((cb) => open(path, flags, cb));
+  const fd = await fsCall<number>((cb) => open(path, flags, cb));
   // Once closed, the number may be another file's: nothing more is done with it.
   let closed: Promise<void> | undefined;
   const use = <T>(call: (cb: (error: NodeJS.ErrnoException | null, value: T) => void) => void) =>
-    closed ? Promise.reject(new Error(`${path} was closed.`)) : done(call);
+    closed ? Promise.reject(new Error(`${path} was closed.`)) : fsCall(call);
   return {
     read: (buffer, offset, length, position) =>
       use<number>((cb) => read(fd, buffer, offset, length, position, cb)),
     stat: async () => toStat(await use<Stats>((cb) => fstat(fd, cb))),
-    close: () => (closed ??= done<void>((cb) => close(fd, (error) => cb(error, undefined)))),
+    close: () => (closed ??= fsCall<void>((cb) => close(fd, (error) => cb(error, undefined)))),
   };
 }
 
@@ -70,7 +73,7 @@ export const nodeFileSystem: FileSystem = {
   opensSafely: process.platform !== 'win32',
   // The callback form: a receipt is looked at this way four times, and it costs a quarter less.
   async lstat(path) {
-    return toStat(await done<Stats>((cb) => lstat(path, cb)));
+    return toStat(await fsCall<Stats>((cb) => lstat(path, cb)));
   },
   open: (path) => openForReading(path, OPEN_FLAGS),
   async list(dir) {

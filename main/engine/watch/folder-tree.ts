@@ -10,6 +10,7 @@ import {
 import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../ports.js';
+import { fsCall } from '../ports/node-file-system.js';
 import { Limiter } from '../queue/limiter.js';
 import { fileInfo, sameFile, sameKind, type Known } from './known-entry.js';
 import { isGoneError, isPermissionError, listFolder } from './list-folder.js';
@@ -383,11 +384,9 @@ async function linkTarget(abs: string): Promise<LinkTarget> {
   }
 }
 
-/** The callback form: a quarter cheaper than the promise one, and every file found is looked at. */
+/** Every file found is looked at: the callback form, a quarter cheaper. */
 function lstatOf(abs: string): Promise<Stats> {
-  return new Promise((resolve, reject) =>
-    lstatCallback(abs, (err, st) => (err ? reject(err) : resolve(st))),
-  );
+  return fsCall<Stats>((cb) => lstatCallback(abs, cb));
 }
 
 /** The callback form: a quarter cheaper than the promise one, which counts at 50,000 a minute. */
