@@ -1,5 +1,5 @@
 import { absolutePath, errorFilePath, finishFailed, finishUploaded } from '../finish/finish.js';
-import type { EngineJob } from '../job-book.js';
+import { pathKey, type EngineJob } from '../job-book.js';
 import type { Disposition } from '../lifecycle/phase.js';
 import { errorCode } from '../ports/file-system.js';
 import { pickLanguage, translator, type LanguageSetting } from '../i18n/translate.js';
@@ -18,6 +18,8 @@ import type { StageContext } from './context.js';
 /** How long finished files gather before they are moved together. */
 const GATHER_MS = 50;
 const BATCH = 200;
+/** Files of one batch moved side by side. */
+const MOVING_AT_ONCE = 4;
 
 export class Finishing {
   private pending: string[] = [];
@@ -58,23 +60,46 @@ export class Finishing {
     }, ms);
   }
 
+  /**
+   * Moves a batch, a few files side by side: each move waits on the disk
+   * several times, and the records of moves made together share one sync.
+   * Jobs of one path go in order (an old version found replaced before the
+   * version that replaced it is moved).
+   */
   private async flush(ids: string[]): Promise<void> {
+    const byPath = new Map<string, EngineJob[]>();
     for (const id of ids) {
-      if (this.ctx.stopping()) return;
       // A job recovered at start is not live: its ledger record is.
       const job = this.ctx.book.live.get(id) ?? this.ctx.book.get(id);
-      if (!job || job.phase !== 'done' || job.disposition !== undefined) continue;
-      try {
-        await this.finishOne(job);
-      } catch (err) {
-        this.ctx.log.error('could not finish a file', { path: job.relPath, error: err });
-        this.ctx.notice(
-          'warn',
-          `"${job.name}" ${job.state === 'failed' ? 'failed' : 'was uploaded'}, but could not be moved: ${plain(err)}`,
-          job.relPath,
-        );
-        await this.ctx.runner.dispatch(job, { type: 'finished', disposition: 'kept' });
-      }
+      if (!job) continue;
+      const key = pathKey(job.root, job.relPath);
+      const same = byPath.get(key);
+      if (same) same.push(job);
+      else byPath.set(key, [job]);
+    }
+    const paths = [...byPath.values()];
+    let next = 0;
+    const mover = async () => {
+      while (next < paths.length) for (const job of paths[next++]) await this.finishById(job.id);
+    };
+    await Promise.all(Array.from({ length: Math.min(MOVING_AT_ONCE, paths.length) }, mover));
+  }
+
+  /** Finishes the job as it is now (it may have been finished or retried since it was put here). */
+  private async finishById(id: string): Promise<void> {
+    if (this.ctx.stopping()) return;
+    const job = this.ctx.book.live.get(id) ?? this.ctx.book.get(id);
+    if (!job || job.phase !== 'done' || job.disposition !== undefined) return;
+    try {
+      await this.finishOne(job);
+    } catch (err) {
+      this.ctx.log.error('could not finish a file', { path: job.relPath, error: err });
+      this.ctx.notice(
+        'warn',
+        `"${job.name}" ${job.state === 'failed' ? 'failed' : 'was uploaded'}, but could not be moved: ${plain(err)}`,
+        job.relPath,
+      );
+      await this.ctx.runner.dispatch(job, { type: 'finished', disposition: 'kept' });
     }
   }
 
