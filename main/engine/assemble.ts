@@ -6,12 +6,11 @@ import { JobBook, type EngineJob } from './job-book.js';
 import type { Ledger } from './ledger/ledger.js';
 import { JobRunner } from './lifecycle/runner.js';
 import type { Logger } from './log/logger.js';
-import { mergeToPdf } from './merge/merge-pdf.js';
 import type { Clock } from './ports.js';
 import type { FileSystem } from './ports/file-system.js';
 import type { RetryPolicy } from './queue/backoff.js';
 import type { FolderSettings, Settings } from './settings/schema.js';
-import { Collecting } from './stages/collecting.js';
+import { Collecting, type Merger } from './stages/collecting.js';
 import type { StageContext } from './stages/context.js';
 import { Finishing } from './stages/finishing.js';
 import { Holds } from './stages/holds.js';
@@ -131,7 +130,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
   const preparer = options.prepare ?? (options.fs ? undefined : prepareInWorker);
   const collecting = new Collecting(
     ctx,
-    options.merge ?? mergeToPdf,
+    options.merge ?? mergeLazily,
     sending,
     (id) => holds.retry(id),
     preparer && ((path) => preparer(shrinkRequest(path, join(dataDir, 'staging'), ctx.newId()))),
@@ -215,3 +214,10 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
     requests,
   };
 }
+
+/**
+ * pdf-lib (some 200 files) is loaded the first time a batch is merged, not at
+ * every start: most runs send receipts, which are never merged.
+ */
+const mergeLazily: Merger = async (...args) =>
+  (await import('./merge/merge-pdf.js')).mergeToPdf(...args);

@@ -6,7 +6,8 @@ import { createConcurClient, type UploadOutcome } from '../../engine/concur/conc
 import { transportForSettings } from '../../engine/network/transport.js';
 import { inspectFile } from '../../engine/inspect/inspect.js';
 import { createLogger } from '../../engine/log/logger.js';
-import { mergeToPdf, naturalCompare } from '../../engine/merge/merge-pdf.js';
+import { mergeToPdf } from '../../engine/merge/merge-pdf.js';
+import { naturalCompare } from '../../engine/merge/page-order.js';
 import { CONCUR_ID } from '../../engine/settings/schema.js';
 import type { ContentType, UploadTarget } from '../../engine/types.js';
 import { EXIT, parseCommand, UsageError } from '../args.js';

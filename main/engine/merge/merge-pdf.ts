@@ -5,36 +5,13 @@ import { degrees, PDFDocument } from 'pdf-lib';
 import type { PDFImage, PDFPage } from 'pdf-lib';
 import type { ContentType } from '../types.js';
 import { jpegOrientation, uprightRotation } from './jpeg-orientation.js';
+import { imagePageSize } from './page-size.js';
 
 /**
  * One PDF from several scans, for an entry or invoice that takes a single
  * image (docs/architecture.md#concurs-rules, docs/architecture.md#from-file-to-concur): Concur refuses a second image there, so the pages
  * of a receipt scanned as several files have to travel together.
  */
-
-/** A4 in PDF points (1/72 inch): the paper receipts are scanned on. */
-const A4_SHORT = 595.28;
-const A4_LONG = 841.89;
-
-/**
- * Page size for an image: its pixel size taken as points (72 dpi), scaled down
- * to fit A4 — portrait for tall images, landscape for wide ones — and never
- * scaled up, so a small till receipt stays small instead of being blown up to
- * a blurry full page. The page is exactly the image: no margins.
- */
-export function imagePageSize(width: number, height: number): { width: number; height: number } {
-  const [maxWidth, maxHeight] = width > height ? [A4_LONG, A4_SHORT] : [A4_SHORT, A4_LONG];
-  const scale = Math.min(1, maxWidth / width, maxHeight / height);
-  return { width: width * scale, height: height * scale };
-}
-
-/** Natural file-name order: scan_2 before scan_10, case-insensitive, locale-aware. */
-export function naturalCompare(a: string, b: string): number {
-  // Names equal to the collator ("Scan.pdf", "scan.pdf") still get a stable order.
-  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
 async function addInput(
   doc: PDFDocument,

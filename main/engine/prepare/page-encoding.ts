@@ -7,7 +7,7 @@ import {
   pushGraphicsState,
 } from 'pdf-lib';
 import type { SourcePage } from './page-source.js';
-import { imagePageSize } from '../merge/merge-pdf.js';
+import { imagePageSize } from '../merge/page-size.js';
 
 /**
  * A page turned into bytes Concur takes: JPEG for photos and colour, PNG for

@@ -5,7 +5,7 @@ import { MAX_IMAGE_BYTES, megabytes } from '../inspect/inspect.js';
 import { msg, noteOf, reasonOf, targetInSentence, type Message } from '../i18n/translate.js';
 import type { EngineJob } from '../job-book.js';
 import { SENDABLE } from '../lifecycle/phase.js';
-import { naturalCompare } from '../merge/merge-pdf.js';
+import { naturalCompare } from '../merge/page-order.js';
 import { errorCode } from '../ports/file-system.js';
 import { describeTarget, targetKey } from '../routing/route.js';
 import type { ContentType, JobError, UploadTarget } from '../types.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectFile } from '../../../main/engine/inspect/inspect.js';
-import { imagePageSize, mergeToPdf, naturalCompare } from '../../../main/engine/merge/merge-pdf.js';
+import { mergeToPdf } from '../../../main/engine/merge/merge-pdf.js';
 import { jpegOrientation } from '../../../main/engine/merge/jpeg-orientation.js';
 import type { ContentType } from '../../../main/engine/types.js';
 import { encryptedPdf, jpeg, pdf, png, truncatedJpeg } from '../../fixtures/scans.js';
@@ -112,48 +112,6 @@ describe('merging scans for one entry or invoice', () => {
 
   it('refuses to merge nothing', async () => {
     await expect(mergeToPdf([], join(dir, 'none.pdf'))).rejects.toThrow(/Nothing to merge/);
-  });
-});
-
-describe('image page sizes', () => {
-  it('shrinks a 300 dpi A4 scan to an A4 page', () => {
-    const { width, height } = imagePageSize(2480, 3508);
-    expect(Math.round(width)).toBe(595);
-    expect(Math.round(height)).toBe(842);
-  });
-
-  it('lays a wide photo on a landscape A4 page, keeping its proportions', () => {
-    const { width, height } = imagePageSize(4032, 3024);
-    // 4:3 is squarer than A4's 1.41:1, so the page height is the limit.
-    expect(Math.round(height)).toBe(595);
-    expect(width).toBeLessThanOrEqual(842);
-    expect(width / height).toBeCloseTo(4032 / 3024, 5);
-  });
-
-  it('keeps a small image at its own size', () => {
-    expect(imagePageSize(300, 800)).toEqual({ width: 300, height: 800 });
-  });
-});
-
-describe('natural file-name order', () => {
-  it('puts scan_2 before scan_10, ignoring case', () => {
-    const names = ['scan_10.jpg', 'Scan_2.jpg', 'scan_1.jpg', 'SCAN_3.jpg', 'a.jpg'];
-    expect(names.sort(naturalCompare)).toEqual([
-      'a.jpg',
-      'scan_1.jpg',
-      'Scan_2.jpg',
-      'SCAN_3.jpg',
-      'scan_10.jpg',
-    ]);
-  });
-
-  it('orders names that differ only in case the same way every time', () => {
-    expect(['b.pdf', 'B.pdf'].sort(naturalCompare)).toEqual(['B.pdf', 'b.pdf']);
-    expect(['B.pdf', 'b.pdf'].sort(naturalCompare)).toEqual(['B.pdf', 'b.pdf']);
-  });
-
-  it('orders page numbers a scanner writes with and without leading zeros', () => {
-    expect(['p10', 'p009', 'p1'].sort(naturalCompare)).toEqual(['p1', 'p009', 'p10']);
   });
 });
 
