@@ -6,9 +6,10 @@ import { jpeg } from '../fixtures/scans.js';
 import { buildCli, runCli, tempDir } from './cli-harness.js';
 
 /**
- * pdf-lib is some 200 files: `watch` loads it the first time it merges a
- * batch, not at every start, since most runs send receipts that are never
- * merged. A module hook given to node records which packages were loaded.
+ * A start loads only what sending receipts needs: pdf-lib (some 200 files)
+ * the first time a batch is merged, the XML parser the first time Concur
+ * answers anything but its plain success. Hooks given to node record which
+ * packages were loaded, by import (a module hook) or by require.
  */
 
 beforeAll(() => buildCli(), 120_000);
@@ -40,19 +41,36 @@ async function loadedWhile(files: Record<string, Buffer>, watched: string[]): Pr
     );
     const log = join(dir, 'loaded.txt');
     await writeFile(log, '');
-    const hook = join(dir, 'hook.mjs');
+    const record = `if (${JSON.stringify(watched)}.includes(specifier)) appendFileSync(${JSON.stringify(log)}, specifier + '\\n');`;
     const resolver = `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
-  if (${JSON.stringify(watched)}.includes(specifier)) appendFileSync(${JSON.stringify(log)}, specifier + '\\n');
+  ${record}
   return next(specifier, context);
 }`;
+    const importHook = join(dir, 'import-hook.mjs');
     await writeFile(
-      hook,
+      importHook,
       `import { register } from 'node:module';\nregister(${JSON.stringify('data:text/javascript,' + encodeURIComponent(resolver))});\n`,
+    );
+    const requireHook = join(dir, 'require-hook.cjs');
+    await writeFile(
+      requireHook,
+      `const Module = require('node:module');
+const { appendFileSync } = require('node:fs');
+const load = Module._load;
+Module._load = function (specifier, ...rest) {
+  ${record}
+  return load.call(this, specifier, ...rest);
+};\n`,
     );
     const r = await runCli(
       ['watch', '--once', '--config', config, '--data-dir', join(dir, 'data')],
-      { env: { CONCUR_DROP_TOKEN: TOKEN, NODE_OPTIONS: `--import ${hook}` } },
+      {
+        env: {
+          CONCUR_DROP_TOKEN: TOKEN,
+          NODE_OPTIONS: `--import ${importHook} --require ${requireHook}`,
+        },
+      },
     );
     expect(r.code, r.stderr).toBe(0);
     return [...new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean))];
@@ -62,21 +80,26 @@ export async function resolve(specifier, context, next) {
 }
 
 describe('what concur-drop watch loads', { timeout: 60_000 }, () => {
-  it('sends receipts without loading the PDF library', async () => {
-    const loaded = await loadedWhile({ 'a.jpg': jpeg(2000, 1), 'b.jpg': jpeg(2000, 2) }, [
-      'pdf-lib',
-      'zod',
-    ]);
-    // zod (the settings' schema) shows the hook saw the loads.
+  const libraries = ['pdf-lib', 'fast-xml-parser', 'zod'];
+
+  it('sends receipts with neither the PDF library nor the XML parser', async () => {
+    const loaded = await loadedWhile({ 'a.jpg': jpeg(2000, 1), 'b.jpg': jpeg(2000, 2) }, libraries);
+    // zod (the settings' schema) shows the hooks saw the loads.
     expect(loaded).toEqual(['zod']);
   });
 
-  it('loads it to merge an entry’s scans into one PDF', async () => {
+  it('loads the PDF library to merge an entry’s scans into one PDF', async () => {
     const loaded = await loadedWhile(
       { 'entry/ENT7/a.jpg': jpeg(2000, 3), 'entry/ENT7/b.jpg': jpeg(2000, 4) },
-      ['pdf-lib'],
+      libraries,
     );
-    expect(loaded).toEqual(['pdf-lib']);
+    expect(loaded.sort()).toEqual(['pdf-lib', 'zod']);
     expect(sandbox.received().at(-1)?.contentType).toBe('application/pdf');
+  });
+
+  it('loads the XML parser to read an answer that is not a plain success', async () => {
+    sandbox.inject({ status: 503 });
+    const loaded = await loadedWhile({ 'c.jpg': jpeg(2000, 5) }, libraries);
+    expect(loaded.sort()).toEqual(['fast-xml-parser', 'zod']);
   });
 });

@@ -1,4 +1,5 @@
-import { XMLParser } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
+import { createRequire } from 'node:module';
 
 /**
  * Reading what Concur answers: the Image XML on success, and failures as they
@@ -12,16 +13,28 @@ export interface ConcurErrorBody {
   errorId?: string;
 }
 
-const parser = new XMLParser({
-  removeNSPrefix: true, // <Image xmlns=…> and <i:Image> alike
-  ignoreAttributes: true,
-  parseTagValue: false, // ids like 00123 or 1e5 must stay strings
-  trimValues: true,
-  // Concur's Message can contain markup; keep it raw and flatten it ourselves
-  // so words keep their order.
-  stopNodes: ['*.Message', '*.message'],
-  processEntities: false,
-});
+let parser: FastXmlParser.XMLParser | undefined;
+
+/**
+ * The XML parser, made the first time an answer is not Concur's plain success
+ * (see PLAIN_SUCCESS): most runs never need it. Its CommonJS build is one
+ * file; its ES modules are dozens, which cost every start some 25 ms more.
+ */
+function xmlParser(): FastXmlParser.XMLParser {
+  if (parser) return parser;
+  const fxp = createRequire(import.meta.url)('fast-xml-parser') as typeof FastXmlParser;
+  parser = new fxp.XMLParser({
+    removeNSPrefix: true, // <Image xmlns=…> and <i:Image> alike
+    ignoreAttributes: true,
+    parseTagValue: false, // ids like 00123 or 1e5 must stay strings
+    trimValues: true,
+    // Concur's Message can contain markup; keep it raw and flatten it ourselves
+    // so words keep their order.
+    stopNodes: ['*.Message', '*.message'],
+    processEntities: false,
+  });
+  return parser;
+}
 
 type Tree = Record<string, unknown>;
 
@@ -35,7 +48,7 @@ const PARSED_CHARS = 64 * 1024;
 function parseXml(body: string): Tree | undefined {
   if (!/^\s*(<\?xml[^>]*>\s*)?</.test(body)) return undefined;
   try {
-    const tree: unknown = parser.parse(body);
+    const tree: unknown = xmlParser().parse(body);
     return tree && typeof tree === 'object' ? (tree as Tree) : undefined;
   } catch {
     return undefined;
