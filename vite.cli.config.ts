@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 // The headless `concur-drop` command: one ESM file that plain `node` runs, with
-// npm dependencies left external (they are installed beside it).
+// npm dependencies left external (they are installed beside it), but for zod.
 
 /**
  * How `concur-drop` starts node (npm's command shims on Windows read `env -S`
@@ -17,6 +17,9 @@ import { defineConfig } from 'vite';
 const CLI_SHEBANG = '#!/usr/bin/env -S node --min-semi-space-size=8';
 
 export default defineConfig({
+  // zod goes into the bundle: loaded from node_modules it is about a hundred files, which cost
+  // every start (`watch`, `status`, each scripted call) some 50 ms to find, read and link.
+  ssr: { noExternal: ['zod'] },
   build: {
     ssr: true,
     outDir: 'out/cli',

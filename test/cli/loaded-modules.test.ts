@@ -80,12 +80,12 @@ Module._load = function (specifier, ...rest) {
 }
 
 describe('what concur-drop watch loads', { timeout: 60_000 }, () => {
-  const libraries = ['pdf-lib', 'fast-xml-parser', 'zod'];
+  const libraries = ['pdf-lib', 'fast-xml-parser', 'i18next'];
 
   it('sends receipts with neither the PDF library nor the XML parser', async () => {
     const loaded = await loadedWhile({ 'a.jpg': jpeg(2000, 1), 'b.jpg': jpeg(2000, 2) }, libraries);
-    // zod (the settings' schema) shows the hooks saw the loads.
-    expect(loaded).toEqual(['zod']);
+    // i18next (the translations) shows the hooks saw the loads.
+    expect(loaded).toEqual(['i18next']);
   });
 
   it('loads the PDF library to merge an entry’s scans into one PDF', async () => {
@@ -93,13 +93,13 @@ describe('what concur-drop watch loads', { timeout: 60_000 }, () => {
       { 'entry/ENT7/a.jpg': jpeg(2000, 3), 'entry/ENT7/b.jpg': jpeg(2000, 4) },
       libraries,
     );
-    expect(loaded.sort()).toEqual(['pdf-lib', 'zod']);
+    expect(loaded.sort()).toEqual(['i18next', 'pdf-lib']);
     expect(sandbox.received().at(-1)?.contentType).toBe('application/pdf');
   });
 
   it('loads the XML parser to read an answer that is not a plain success', async () => {
     sandbox.inject({ status: 503 });
     const loaded = await loadedWhile({ 'c.jpg': jpeg(2000, 5) }, libraries);
-    expect(loaded.sort()).toEqual(['fast-xml-parser', 'zod']);
+    expect(loaded.sort()).toEqual(['fast-xml-parser', 'i18next']);
   });
 });
