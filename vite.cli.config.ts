@@ -10,8 +10,7 @@ import { defineConfig } from 'vite';
  * of short-lived objects per receipt, and V8's default 1 MB nursery then
  * scavenges every few receipts. A scavenge costs what survives it, not what
  * died, so eight times the room means a tenth of the scavenges, and a tenth
- * less CPU per receipt; 16 MB saves a little more but takes the resident
- * memory of a 20,000-file backlog past its 200 MB limit
+ * less CPU per receipt; 16 MB was no measurably faster and holds more memory
  * (docs/architecture.md#performance-targets).
  */
 const CLI_SHEBANG = '#!/usr/bin/env -S node --min-semi-space-size=8';

@@ -4,6 +4,7 @@ import type { Disposition } from '../lifecycle/phase.js';
 import { errorCode } from '../ports/file-system.js';
 import { pickLanguage, translator, type LanguageSetting } from '../i18n/translate.js';
 import { systemLocales } from '../i18n/system-locale.js';
+import { Limiter } from '../queue/limiter.js';
 import type { StageContext } from './context.js';
 
 /**
@@ -67,28 +68,32 @@ export class Finishing {
    * version that replaced it is moved).
    */
   private async flush(ids: string[]): Promise<void> {
-    const byPath = new Map<string, EngineJob[]>();
+    const byPath = new Map<string, string[]>();
     for (const id of ids) {
-      // A job recovered at start is not live: its ledger record is.
-      const job = this.ctx.book.live.get(id) ?? this.ctx.book.get(id);
+      const job = this.jobOf(id);
       if (!job) continue;
       const key = pathKey(job.root, job.relPath);
-      const same = byPath.get(key);
-      if (same) same.push(job);
-      else byPath.set(key, [job]);
+      byPath.set(key, [...(byPath.get(key) ?? []), id]);
     }
-    const paths = [...byPath.values()];
-    let next = 0;
-    const mover = async () => {
-      while (next < paths.length) for (const job of paths[next++]) await this.finishById(job.id);
-    };
-    await Promise.all(Array.from({ length: Math.min(MOVING_AT_ONCE, paths.length) }, mover));
+    const movers = new Limiter(MOVING_AT_ONCE);
+    await Promise.all(
+      [...byPath.values()].map((same) =>
+        movers.run(async () => {
+          for (const id of same) await this.finishById(id);
+        }),
+      ),
+    );
+  }
+
+  /** A job recovered at start is not live: its ledger record is. */
+  private jobOf(id: string): EngineJob | undefined {
+    return this.ctx.book.live.get(id) ?? this.ctx.book.get(id);
   }
 
   /** Finishes the job as it is now (it may have been finished or retried since it was put here). */
   private async finishById(id: string): Promise<void> {
     if (this.ctx.stopping()) return;
-    const job = this.ctx.book.live.get(id) ?? this.ctx.book.get(id);
+    const job = this.jobOf(id);
     if (!job || job.phase !== 'done' || job.disposition !== undefined) return;
     try {
       await this.finishOne(job);
