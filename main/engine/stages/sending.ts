@@ -46,15 +46,32 @@ function unitIdOf(job: EngineJob): string {
 /** Progress is announced at most this often per upload (the UI needs a few per second). */
 const PROGRESS_EVERY_MS = 250;
 
+/**
+ * How long ago a look at a file may have ended when its bytes go out (see
+ * lookAt): a backlog's next upload waits a few milliseconds for the wire;
+ * one that waited behind a slow answer is looked at again.
+ */
+const FRESH_MS = 50;
+
+/** A look at a file: whether it is still the version to send, and when that was seen. */
+interface Look {
+  same: Promise<boolean>;
+  /** Unset while the look is under way. */
+  endedAt?: number;
+}
+
 /** Uploads waiting for a slot beyond which inspection waits: a few rounds of work for the slots. */
 const AHEAD = 64;
 
 /**
- * Attempts per upload slot: while one upload is on the wire, the next is
- * checked and recorded as going out, so the ledger's fsync is not paid
- * between two uploads.
+ * Attempts per upload slot: while one upload is on the wire, the next ones
+ * are checked and recorded as going out, so the ledger's fsync is not paid
+ * between two uploads. Two per slot left the connection with nothing ready
+ * at half of its answers in a backlog (the record waits for a sync, which
+ * takes longer than an upload); four leave it waiting at about one in a
+ * hundred.
  */
-const LOOKAHEAD = 2;
+const LOOKAHEAD = 4;
 
 export class Sending {
   readonly queue: UploadQueue<UploadUnit>;
@@ -308,7 +325,9 @@ export class Sending {
 
       attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
       if (!(await this.recordGoing(unit, jobs, attempt, !wire))) return;
+      let look: Look | undefined;
       if (!wire) {
+        look = this.lookAt(unit, jobs, sent);
         wire = await this.wire.acquire();
         if (ctx.stopping()) return; // recorded as going out: the next start sends it
         const heldNow = this.heldBy(jobs[0].root);
@@ -323,7 +342,7 @@ export class Sending {
         const { detail, detailText } = uploadingTo(unit);
         for (const job of jobs) void runner.dispatch(job, { type: 'on-wire', detail, detailText });
       }
-      outcome = await this.upload(unit, jobs, sent);
+      outcome = await this.upload(unit, jobs, sent, look);
     } finally {
       // Given back as soon as Concur answered (giving it back twice is harmless).
       wire?.();
@@ -390,12 +409,13 @@ export class Sending {
     unit: UploadUnit,
     jobs: EngineJob[],
     sent: SentVersion,
+    look?: Look,
   ): Promise<UploadOutcome> {
     const { ctx } = this;
     const controller = new AbortController();
     this.controllers.set(unit.id, controller);
     let lastProgress = 0;
-    const held = this.keptFor(unit, jobs, sent);
+    const held = this.keptFor(unit, jobs, sent, look);
     try {
       return await ctx.client(ctx.accountOf(jobs[0].root)).uploadImage(unit.target, unit.path, {
         contentType: unit.contentType,
@@ -425,25 +445,49 @@ export class Sending {
   }
 
   /**
+   * A look at a lone receipt's file, started as its attempt waits for the
+   * wire: in a backlog the wire comes a few milliseconds later, and a look
+   * started then held the request's last byte for a trip through the
+   * file-system threads, behind the inspections queued there.
+   */
+  private lookAt(unit: UploadUnit, jobs: EngineJob[], sent: SentVersion): Look | undefined {
+    if (!loneFile(unit, jobs) || !this.kept.has(jobs[0].id, sent)) return undefined;
+    const look: Look = {
+      same: this.sameVersion(unit.path, sent).then((same) => {
+        look.endedAt = this.ctx.clock.now();
+        return same;
+      }),
+    };
+    return look;
+  }
+
+  private sameVersion(path: string, sent: SentVersion): Promise<boolean> {
+    return this.ctx.fs.lstat(path).then(
+      (st) => st.size === sent.size && st.mtimeMs === sent.mtimeMs,
+      () => false,
+    );
+  }
+
+  /**
    * A receipt's bytes kept from inspection, to send instead of its file. The
    * file is looked at again while the bytes go out (a scan renamed over a
-   * queued one must go as the new version); that look runs beside the request
-   * rather than before it, so the wire does not wait.
+   * queued one must go as the new version): the look begun while the attempt
+   * waited, if it is still under way or ended at most FRESH_MS ago, else a
+   * new one. Either runs beside the request rather than before it, so the wire
+   * does not wait.
    */
   private keptFor(
     unit: UploadUnit,
     jobs: EngineJob[],
     sent: SentVersion,
+    look: Look | undefined,
   ): { bytes: Uint8Array; confirm: () => Promise<boolean> } | undefined {
     const job = loneFile(unit, jobs);
     const bytes = job && this.kept.take(job.id, sent);
     if (!bytes) return undefined;
-    const { fs } = this.ctx;
-    const confirm = () =>
-      fs.lstat(unit.path).then(
-        (st) => st.size === sent.size && st.mtimeMs === sent.mtimeMs,
-        () => false,
-      );
+    const fresh =
+      look && (look.endedAt === undefined || this.ctx.clock.now() - look.endedAt <= FRESH_MS);
+    const confirm = () => (fresh ? look.same : this.sameVersion(unit.path, sent));
     return { bytes, confirm };
   }
 

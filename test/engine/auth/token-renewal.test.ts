@@ -6,7 +6,7 @@ import type { TokenManager } from '../../../main/engine/auth/token-manager.js';
 import { startSandbox, type Sandbox } from '../../../main/sandbox/sandbox.js';
 import { jpeg } from '../../fixtures/scans.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
-import { makeTempDir, sleep } from '../../helpers/temp-dir.js';
+import { makeTempDir, sleep, waitFor } from '../../helpers/temp-dir.js';
 import { sandboxManager } from './auth-harness.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -129,6 +129,8 @@ describe('OAuth2 renewal in the engine', { timeout: 60_000 }, () => {
     await h.put('taxi.jpg', jpeg(2000, 1));
     const held = await h.waitForJob('taxi.jpg', (j) => j.state === 'paused');
     expect(held.state).toBe('paused');
+    // The job shows `paused` as soon as its record is on its way to disk; the notice follows the write.
+    await waitFor(() => paused.length > 0);
     expect(paused.join('\n')).toMatch(/sign-in: Concur asks to sign in again: .*\(code 108\)/);
     expect(h.jobEvents.some((j) => j.state === 'failed')).toBe(false);
     const before = h.sandbox.oauth2.tokenCalls().length;
