@@ -22,6 +22,7 @@ import { RetryRequests } from './stages/retry-requests.js';
 import { Sending } from './stages/sending.js';
 import type { EngineEventMap, Job } from './types.js';
 import { Watchers } from './watchers.js';
+import { OwnRemovals } from './watch/own-removals.js';
 import { english } from './i18n/translate.js';
 
 /**
@@ -147,7 +148,8 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
     () => holds.detail(),
   );
   const intake = new Intake(ctx);
-  const finishing = new Finishing(ctx, (root, rel) => intake.onFile(root, rel));
+  const removals = new OwnRemovals(host.clock);
+  const finishing = new Finishing(ctx, (root, rel) => intake.onFile(root, rel), removals);
   /** Out of every waiting place: readiness, the merge window, the queue, the copies. */
   const leave = (job: EngineJob, before: EngineJob) => {
     inspection.leave(job);
@@ -179,6 +181,7 @@ export function assembleParts(ledger: Ledger, options: EngineOptions, host: Engi
       settleMs: () => host.settings().settleMs,
       folderFor: host.folderFor,
       notice: ctx.notice,
+      removals,
       // A root no longer watched: its waiting jobs leave memory (they stay in the ledger).
       forgetRoot: (root) => {
         for (const job of [...book.live.values()]) {

@@ -8,6 +8,7 @@ import { stillItsFile } from './stages/intake.js';
 import type { WatchedRoot } from './roots.js';
 import type { FolderSettings } from './settings/schema.js';
 import { RootWatcher, type RootWatcherEventMap, type RootWatcherOptions } from './watch/watcher.js';
+import type { OwnRemovals } from './watch/own-removals.js';
 import type { EventEmitter } from 'node:events';
 import { fixedMessage, msg, type Message } from './i18n/translate.js';
 
@@ -48,6 +49,8 @@ export interface WatchersContext {
   notice(level: 'info' | 'warn' | 'error', message: string | Message, path?: string): void;
   /** A root stopped being watched: its waiting jobs leave memory (they stay in the ledger). */
   forgetRoot(root: string): void;
+  /** Scans finishing takes out of the roots, whose removal events need no look. */
+  readonly removals: OwnRemovals;
 }
 
 export interface WatchersHooks {
@@ -121,6 +124,7 @@ export class Watchers {
       rescanMs: hooks.rescanMs,
       newDirRelistMs: () => core.settleMs(),
       isKnown: (rel, st) => this.isKnown(root, rel, st),
+      removedByEngine: (rel) => core.removals.take(root, rel),
       ...(hooks.missEventsForTests && {
         missEventsForTests: (rel: string) => hooks.missEventsForTests!(root, rel),
       }),

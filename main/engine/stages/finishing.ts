@@ -5,6 +5,7 @@ import { errorCode } from '../ports/file-system.js';
 import { pickLanguage, translator, type LanguageSetting } from '../i18n/translate.js';
 import { systemLocales } from '../i18n/system-locale.js';
 import { Limiter } from '../queue/limiter.js';
+import type { OwnRemovals } from '../watch/own-removals.js';
 import type { StageContext } from './context.js';
 
 /**
@@ -31,6 +32,8 @@ export class Finishing {
     private readonly ctx: StageContext,
     /** A newer version found at a finished job's path: it is a new file for intake. */
     private readonly newVersion: (root: string, relPath: string) => void,
+    /** Told of each scan about to leave its folder, so the watcher need not look at it again. */
+    private readonly removals: OwnRemovals,
   ) {}
 
   finish(job: EngineJob): void {
@@ -154,7 +157,15 @@ export class Finishing {
       return;
     }
     const afterUpload = ctx.settings().afterUpload;
-    const landed = await finishUploaded(job.root, job.relPath, afterUpload, ctx.fs);
+    const leaves = afterUpload !== 'keep';
+    if (leaves) this.removals.expect(job.root, job.relPath);
+    let landed;
+    try {
+      landed = await finishUploaded(job.root, job.relPath, afterUpload, ctx.fs);
+    } catch (err) {
+      if (leaves) this.removals.cancel(job.root, job.relPath);
+      throw err;
+    }
     if (afterUpload === 'keep') await done('kept', undefined, 'kept in place');
     else if (afterUpload === 'delete') await done('deleted', undefined, 'deleted after upload');
     else await done('moved', landed);

@@ -72,6 +72,8 @@ export interface TreeOptions {
   /** Polling: how long after its last change a file is still looked at every interval. */
   hotMs: number;
   missEvents?: (relPath: string) => boolean;
+  /** Whether an event at this path is the engine's own removal of it (see OwnRemovals). */
+  removedByEngine?: (relPath: string) => boolean;
 }
 
 let trees = 0;
@@ -207,7 +209,10 @@ export class FolderTree {
     const name = raw.toString('utf8');
     if (rel === '' && name === basenameOf(this.root)) this.sink.rootMaybeGone();
     const child = rel ? `${rel}/${name}` : name;
-    if (!this.options.isIgnored(child)) this.postCheck(child);
+    if (this.options.isIgnored(child)) return;
+    // Known to be gone: a scan the engine moved to Uploaded/ is not looked at again.
+    if (this.options.removedByEngine?.(child)) return this.gone(child);
+    this.postCheck(child);
   }
 
   /** Lists one folder and reconciles: new names are looked at, vanished ones reported gone. */

@@ -69,6 +69,8 @@ export interface RootWatcherOptions {
   recentMs?: number;
   /** For tests: add/change events of these paths are dropped, as if the OS never sent them. */
   missEventsForTests?: (relPath: string) => boolean;
+  /** Whether an event at this path is the engine's own removal of it (see OwnRemovals). */
+  removedByEngine?: (relPath: string) => boolean;
 }
 
 /** `\\server\share` (or //server/share): native events do not cross SMB reliably. */
@@ -183,6 +185,7 @@ export class RootWatcher extends EventEmitter<RootWatcherEventMap> {
         isSettled: this.options.isSettled,
         hotMs: this.options.recentMs ?? 5 * 60_000,
         missEvents: this.options.missEventsForTests,
+        removedByEngine: this.options.removedByEngine,
       },
       this.sinkFor((): boolean => this.tree === tree),
       this.mailbox,

@@ -6,6 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { jpeg } from '../../fixtures/scans.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
 import { waitFor } from '../../helpers/temp-dir.js';
+import { createHash } from 'node:crypto';
+
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * Finished files leave their folder a few at a time, not one by one: on a
@@ -17,6 +20,9 @@ import { waitFor } from '../../helpers/temp-dir.js';
 const LINK_MS = 150;
 const links = { now: 0, most: 0 };
 const realLink = fs.promises.link;
+const realLstat = fs.lstat;
+/** Paths the engine looked for and did not find. */
+const missing: string[] = [];
 
 beforeAll(() => {
   fs.promises.link = async (...args: Parameters<typeof realLink>) => {
@@ -28,10 +34,22 @@ beforeAll(() => {
       links.now--;
     }
   };
+  fs.lstat = ((path: fs.PathLike, ...rest: unknown[]) => {
+    const callback = rest.pop() as (error: NodeJS.ErrnoException | null, st?: fs.Stats) => void;
+    (realLstat as (...a: unknown[]) => void)(
+      path,
+      ...rest,
+      (error: NodeJS.ErrnoException | null, st?: fs.Stats) => {
+        if (error?.code === 'ENOENT') missing.push(String(path));
+        callback(error, st);
+      },
+    );
+  }) as typeof fs.lstat;
   syncBuiltinESMExports();
 });
 afterAll(() => {
   fs.promises.link = realLink;
+  fs.lstat = realLstat;
   syncBuiltinESMExports();
 });
 
@@ -57,5 +75,21 @@ describe('finishing a backlog', () => {
     // One by one, 16 moves would take 16 × 150 ms; side by side, a quarter of that.
     expect(links.most).toBeGreaterThan(1);
     expect(links.most).toBeLessThanOrEqual(4);
+  });
+
+  it('does not look for a scan it moved away, and takes the next scan of that name as new', async () => {
+    h = await startEngineHarness({ settings: { settleMs: 0 } });
+    const first = jpeg(2000, 801);
+    const next = jpeg(2000, 802);
+    await h.put('scan.jpg', first);
+    const uploaded = join(h.root, 'Uploaded', 'scan.jpg');
+    await waitFor(() => fs.existsSync(uploaded), { timeoutMs: 10_000 });
+    // The scanner names its next scan the same, at once.
+    await h.put('scan.jpg', next);
+    await waitFor(() => h!.sandbox.received().length === 2, { timeoutMs: 10_000 });
+    await waitFor(() => fs.existsSync(join(h!.root, 'Uploaded', 'scan (2).jpg')));
+
+    expect(h.sandbox.received().map((r) => r.sha256)).toEqual([sha(first), sha(next)]);
+    expect(missing.filter((p) => p === join(h!.root, 'scan.jpg'))).toEqual([]);
   });
 });
