@@ -13,6 +13,7 @@ import type { ContentType, SentVersion, UploadTarget } from '../types.js';
 import type { StageContext } from './context.js';
 import { KeptBytes } from './kept-bytes.js';
 import { fileMissing } from './missing-file.js';
+import { VersionLook } from './version-look.js';
 
 /**
  * The `enqueue` effect: upload units wait for a slot (or their backoff), and
@@ -45,20 +46,6 @@ function unitIdOf(job: EngineJob): string {
 
 /** Progress is announced at most this often per upload (the UI needs a few per second). */
 const PROGRESS_EVERY_MS = 250;
-
-/**
- * How long ago a look at a file may have ended when its bytes go out (see
- * lookAt): a backlog's next upload waits a few milliseconds for the wire;
- * one that waited behind a slow answer is looked at again.
- */
-const FRESH_MS = 50;
-
-/** A look at a file: whether it is still the version to send, and when that was seen. */
-interface Look {
-  same: Promise<boolean>;
-  /** Unset while the look is under way. */
-  endedAt?: number;
-}
 
 /** Uploads waiting for a slot beyond which inspection waits: a few rounds of work for the slots. */
 const AHEAD = 64;
@@ -325,7 +312,7 @@ export class Sending {
 
       attempt = Math.max(...jobs.map((j) => j.attempts)) + 1;
       if (!(await this.recordGoing(unit, jobs, attempt, !wire))) return;
-      let look: Look | undefined;
+      let look: VersionLook | undefined;
       if (!wire) {
         look = this.lookAt(unit, jobs, sent);
         wire = await this.wire.acquire();
@@ -409,7 +396,7 @@ export class Sending {
     unit: UploadUnit,
     jobs: EngineJob[],
     sent: SentVersion,
-    look?: Look,
+    look?: VersionLook,
   ): Promise<UploadOutcome> {
     const { ctx } = this;
     const controller = new AbortController();
@@ -444,51 +431,29 @@ export class Sending {
     return this.kept.has(job.id, version) ? version : undefined;
   }
 
-  /**
-   * A look at a lone receipt's file, started as its attempt waits for the
-   * wire: in a backlog the wire comes a few milliseconds later, and a look
-   * started then held the request's last byte for a trip through the
-   * file-system threads, behind the inspections queued there.
-   */
-  private lookAt(unit: UploadUnit, jobs: EngineJob[], sent: SentVersion): Look | undefined {
+  /** The last look at a lone receipt's file, begun as its attempt waits for the wire (see VersionLook). */
+  private lookAt(unit: UploadUnit, jobs: EngineJob[], sent: SentVersion): VersionLook | undefined {
     if (!loneFile(unit, jobs) || !this.kept.has(jobs[0].id, sent)) return undefined;
-    const look: Look = {
-      same: this.sameVersion(unit.path, sent).then((same) => {
-        look.endedAt = this.ctx.clock.now();
-        return same;
-      }),
-    };
-    return look;
-  }
-
-  private sameVersion(path: string, sent: SentVersion): Promise<boolean> {
-    return this.ctx.fs.lstat(path).then(
-      (st) => st.size === sent.size && st.mtimeMs === sent.mtimeMs,
-      () => false,
-    );
+    return new VersionLook(this.ctx.fs, this.ctx.clock, unit.path, sent);
   }
 
   /**
    * A receipt's bytes kept from inspection, to send instead of its file. The
-   * file is looked at again while the bytes go out (a scan renamed over a
-   * queued one must go as the new version): the look begun while the attempt
-   * waited, if it is still under way or ended at most FRESH_MS ago, else a
-   * new one. Either runs beside the request rather than before it, so the wire
-   * does not wait.
+   * file is looked at again while the bytes go out (see VersionLook): the
+   * look begun while the attempt waited, or one begun now. Either runs beside
+   * the request rather than before it, so the wire does not wait.
    */
   private keptFor(
     unit: UploadUnit,
     jobs: EngineJob[],
     sent: SentVersion,
-    look: Look | undefined,
+    early: VersionLook | undefined,
   ): { bytes: Uint8Array; confirm: () => Promise<boolean> } | undefined {
     const job = loneFile(unit, jobs);
     const bytes = job && this.kept.take(job.id, sent);
     if (!bytes) return undefined;
-    const fresh =
-      look && (look.endedAt === undefined || this.ctx.clock.now() - look.endedAt <= FRESH_MS);
-    const confirm = () => (fresh ? look.same : this.sameVersion(unit.path, sent));
-    return { bytes, confirm };
+    const look = early ?? new VersionLook(this.ctx.fs, this.ctx.clock, unit.path, sent);
+    return { bytes, confirm: () => look.confirm() };
   }
 
   /**
