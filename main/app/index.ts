@@ -2,6 +2,7 @@ import { app, dialog } from 'electron';
 import { join } from 'node:path';
 import { createLogger } from '../engine/log/logger.js';
 import { favourMemory } from '../engine/memory-saver.js';
+import { optimiseSooner } from '../engine/tier-up.js';
 import { setupAppUserModelId } from './app-user-model-id.js';
 import { setupEngine } from './engine-host.js';
 import { appIconFile, iconRoot } from './icons.js';
@@ -27,6 +28,7 @@ const log = createLogger('app');
 /** Starts Concur Drop; resolves once the engine is running. */
 export async function main(argv: string[] = process.argv): Promise<void> {
   favourMemory();
+  optimiseSooner();
   let window: StatusWindow | null = null;
   if (!setupSingleInstance(() => window?.show())) return;
   setupAppUserModelId();

@@ -1,5 +1,6 @@
 import { redact } from '../engine/log/logger.js';
 import { favourMemory } from '../engine/memory-saver.js';
+import { optimiseSooner } from '../engine/tier-up.js';
 import { CommandError, EXIT, UsageError } from './args.js';
 import { closest } from './suggest.js';
 import { cli } from './language.js';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 async function main(argv: string[]): Promise<number> {
   favourMemory();
+  optimiseSooner();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(overview());
