@@ -159,13 +159,12 @@ export class Finishing {
     const afterUpload = ctx.settings().afterUpload;
     const leaves = afterUpload !== 'keep';
     if (leaves) this.removals.expect(job.root, job.relPath);
-    let landed;
-    try {
-      landed = await finishUploaded(job.root, job.relPath, afterUpload, ctx.fs);
-    } catch (err) {
-      if (leaves) this.removals.cancel(job.root, job.relPath);
-      throw err;
-    }
+    const landed = await finishUploaded(job.root, job.relPath, afterUpload, ctx.fs).catch(
+      (err: unknown) => {
+        if (leaves) this.removals.cancel(job.root, job.relPath);
+        throw err;
+      },
+    );
     if (afterUpload === 'keep') await done('kept', undefined, 'kept in place');
     else if (afterUpload === 'delete') await done('deleted', undefined, 'deleted after upload');
     else await done('moved', landed);

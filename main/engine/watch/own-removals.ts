@@ -1,3 +1,4 @@
+import { pathKey } from '../job-book.js';
 import type { Clock } from '../ports.js';
 
 /**
@@ -25,17 +26,17 @@ export class OwnRemovals {
   /** About to take `relPath` out of `root`. */
   expect(root: string, relPath: string): void {
     if (this.marks.size >= SWEEP_AT) this.sweep();
-    this.marks.set(keyOf(root, relPath), this.clock.now());
+    this.marks.set(pathKey(root, relPath), this.clock.now());
   }
 
   /** The removal did not happen (the move failed): the next event there is looked at. */
   cancel(root: string, relPath: string): void {
-    this.marks.delete(keyOf(root, relPath));
+    this.marks.delete(pathKey(root, relPath));
   }
 
   /** Whether an event at this path is the engine's own removal (answers true once). */
   take(root: string, relPath: string): boolean {
-    const key = keyOf(root, relPath);
+    const key = pathKey(root, relPath);
     const at = this.marks.get(key);
     if (at === undefined) return false;
     this.marks.delete(key);
@@ -46,8 +47,4 @@ export class OwnRemovals {
     const now = this.clock.now();
     for (const [key, at] of this.marks) if (now - at > MARK_MS) this.marks.delete(key);
   }
-}
-
-function keyOf(root: string, relPath: string): string {
-  return `${root}\0${relPath}`;
 }
